@@ -1,0 +1,193 @@
+/**
+ * One catalogue of every error and finding code berth produces.
+ *
+ * Users match on codes, never on message text, so a code once published never changes meaning.
+ * Each entry is the one-line summary of the problem; the specific message of an error or finding
+ * adds the detail (what was found, where, and what was expected).
+ */
+export const CATALOGUE = {
+  // --- input the command could not use at all (CLI exit 2) ---------------------------------
+  BERTH_E_IO: 'A file or directory could not be read or written',
+  BERTH_E_NOT_FOUND: 'A file or directory does not exist',
+  BERTH_E_TOO_LARGE: 'The input is larger than berth accepts',
+  BERTH_E_NOT_UTF8: 'The text is not valid UTF-8',
+  BERTH_E_EMPTY: 'The file is empty',
+  BERTH_E_USAGE: 'The command was called with wrong arguments',
+  BERTH_E_INTERNAL: 'berth failed unexpectedly (a bug: please report it)',
+
+  // --- manifest syntax and shape ------------------------------------------------------------
+  BERTH_E_YAML_SYNTAX: 'The manifest is not valid YAML',
+  BERTH_E_YAML_ALIAS_LIMIT: 'The YAML expands too many aliases (a possible alias bomb)',
+  BERTH_E_TOO_DEEP: 'The document is nested deeper than berth accepts',
+  BERTH_E_JSON_SYNTAX: 'The document is not valid JSON',
+  BERTH_E_MANIFEST_NOT_OBJECT: 'The manifest must be a mapping of label names to values',
+  BERTH_E_MANIFEST_SCHEMA: 'The manifest does not match schemas/machine.schema.json',
+  BERTH_E_MANIFEST_UNKNOWN_KEY: 'The manifest has a key that is not an EnvoyAI label',
+  BERTH_E_MANIFEST_MISSING_KEY: 'A required manifest key is missing',
+  BERTH_E_METADATA_VERSION: 'metadata-version must be 2',
+  BERTH_E_TIMEOUT_VALUE: 'timeout must be a positive number of minutes',
+  BERTH_E_INFO_NAME: 'info.name is required',
+  BERTH_E_POINTER_TARGET: 'A display or report pointer names a property that does not exist on its side',
+  BERTH_E_SELECTOR_OPTION: 'A selector option names a display element that does not exist',
+  BERTH_E_DICOM_TAG: 'A dicom-tags entry is not a DICOM keyword or tag',
+
+  // --- Dockerfile LABELs and image inspection ----------------------------------------------
+  BERTH_E_DOCKERFILE_SYNTAX: 'The Dockerfile could not be parsed',
+  BERTH_E_NO_LABELS: 'No com.envoyai.* LABELs were found',
+  BERTH_E_LABEL_VALUE: 'A com.envoyai.* LABEL value is neither JSON nor YAML',
+  BERTH_E_LABEL_DUPLICATE: 'The same com.envoyai.* LABEL is set more than once',
+  BERTH_E_INSPECT_SHAPE: 'The inspect JSON has no Config.Labels',
+
+  // --- property definitions ----------------------------------------------------------------
+  BERTH_E_PROPERTY_NAME: 'A property name is not a safe single path segment',
+  BERTH_E_PROPERTY_NAME_CLASH: 'Two sibling property names are equal ignoring case',
+  BERTH_E_ARRAY_NAME_CLASH: "A numeric property name would clash with an array's entries",
+  BERTH_E_PROPERTY_NOT_OBJECT: 'A property definition must be a mapping',
+  BERTH_E_KIND_UNKNOWN: 'A property definition matches no kind',
+  BERTH_E_KIND_AMBIGUOUS: 'A property definition matches more than one kind',
+  BERTH_E_KEYWORD_NOT_APPLICABLE: 'A keyword has no meaning on this kind',
+  BERTH_E_KEYWORD_VALUE: 'A keyword has a value of the wrong type or range',
+  BERTH_E_ENUM_EMPTY: 'An enum must list at least one value',
+  BERTH_E_ENUM_VALUE: 'An enum value must be a non-empty string',
+  BERTH_E_ENUM_DUPLICATE: 'An enum lists the same value twice',
+  BERTH_E_RANGE_EMPTY: 'minimum is greater than maximum (no value can satisfy both)',
+  BERTH_E_PATTERN_INVALID: 'pattern is not a valid regular expression',
+  BERTH_E_MIME_TYPE: 'mime-type is not a valid media type',
+  BERTH_E_DICOM_TYPE: 'dicom-type must be dicom-image, dicom-series or dicom-study',
+  BERTH_E_OBJECT_PROPERTIES: 'An object needs a properties mapping',
+  BERTH_E_ARRAY_ITEMS: 'An array needs an items definition',
+  BERTH_E_NDARRAY_DTYPE: 'An ndarray dtype is not one berth supports',
+  BERTH_E_NDARRAY_SHAPE: 'An ndarray shape must be a list of non-negative integers or null',
+  BERTH_E_UID_FORMAT: 'A DICOM UID is malformed',
+  BERTH_E_MODALITY_FORMAT: 'A modality is not a DICOM modality code',
+  BERTH_E_SCHEMA_EMPTY: 'A schema side declares no properties',
+
+  // --- DICOM files (issue 4) ---------------------------------------------------------------
+  BERTH_E_NOT_PART10: 'The file is not DICOM Part 10 (no 128-byte preamble followed by DICM)',
+  BERTH_E_TRUNCATED: 'The DICOM file ends before its data does',
+  BERTH_E_NO_TRANSFER_SYNTAX: 'The DICOM file meta has no TransferSyntaxUID',
+  BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX: 'The transfer syntax is not one berth can read',
+  BERTH_E_MISSING_ATTRIBUTE: 'A required DICOM attribute is missing',
+  BERTH_E_META_MISMATCH: 'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
+  BERTH_E_PIXEL_LENGTH: 'The native pixel data is shorter than its declared size',
+  BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
+
+  // --- ndarray / .npy (issue 3) ------------------------------------------------------------
+  BERTH_E_NPY_FORMAT: 'The file is not a valid NumPy .npy file',
+  BERTH_E_NPY_DTYPE: 'The .npy dtype is not one berth supports',
+  BERTH_E_NPY_SHAPE: 'The array shape does not match the data length',
+
+  // --- wire formats (issue 7) --------------------------------------------------------------
+  BERTH_E_WIRE_FORMAT: 'The document is not a valid berth wire document',
+  BERTH_E_WIRE_NDARRAY: 'An ndarray on the wire is malformed',
+  BERTH_E_WIRE_UNSAFE: 'The document holds an object or structured array, which berth never unpickles',
+} as const;
+
+/** A stable code from {@link CATALOGUE}. */
+export type Code = keyof typeof CATALOGUE;
+
+/** How bad a finding is: errors make a manifest, tree or run fail; warnings are reported only. */
+export type Severity = 'error' | 'warning';
+
+/**
+ * One problem found in a manifest, a tree or a run.
+ *
+ * `path` is the file the problem was found in (a manifest, a tree entry), `property` the
+ * property path inside the schema (`schema-in/scan/series`), `line` the 1-based line of a YAML
+ * or Dockerfile source where known.
+ */
+export interface Finding {
+  code: Code;
+  severity: Severity;
+  message: string;
+  path?: string;
+  property?: string;
+  line?: number;
+  expected?: string;
+}
+
+/** Details attached to a {@link BerthError}. */
+export interface ErrorDetails {
+  /** The file or directory concerned. */
+  path?: string;
+  /** The property path concerned. */
+  property?: string;
+  /** What berth expected to find, in words. */
+  expected?: string;
+  /** 1-based line number in a text source. */
+  line?: number;
+  /** The original error, kept for debugging; never shown to users as a stack trace. */
+  cause?: unknown;
+}
+
+/**
+ * The one error type berth throws for anything a user can cause.
+ * Its message is complete on its own: the summary, the detail, the path and what was expected.
+ */
+export class BerthError extends Error {
+  readonly code: Code;
+  readonly path?: string;
+  readonly property?: string;
+  readonly expected?: string;
+  readonly line?: number;
+
+  constructor(code: Code, detail?: string, details: ErrorDetails = {}) {
+    super(composeMessage(code, detail, details), details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'BerthError';
+    this.code = code;
+    this.path = details.path;
+    this.property = details.property;
+    this.expected = details.expected;
+    this.line = details.line;
+  }
+
+  /** This error as a finding, for places that collect rather than throw. */
+  toFinding(): Finding {
+    return {
+      code: this.code,
+      severity: 'error',
+      message: this.message,
+      ...(this.path === undefined ? {} : { path: this.path }),
+      ...(this.property === undefined ? {} : { property: this.property }),
+      ...(this.line === undefined ? {} : { line: this.line }),
+      ...(this.expected === undefined ? {} : { expected: this.expected }),
+    };
+  }
+}
+
+function composeMessage(code: Code, detail: string | undefined, d: ErrorDetails): string {
+  let text = detail ?? CATALOGUE[code];
+  const where = [d.path, d.line === undefined ? undefined : `line ${d.line}`, d.property && `property ${d.property}`]
+    .filter(Boolean)
+    .join(', ');
+  if (where) text += ` (${where})`;
+  if (d.expected) text += `; expected ${d.expected}`;
+  return text;
+}
+
+/** Builds a finding with the catalogue summary as message when no detail is given. */
+export function finding(
+  code: Code,
+  detail?: string,
+  where: Omit<Finding, 'code' | 'severity' | 'message'> & { severity?: Severity } = {},
+): Finding {
+  const { severity = 'error', ...rest } = where;
+  return { code, severity, message: detail ?? CATALOGUE[code], ...rest };
+}
+
+/** True for a {@link BerthError}, also across module copies. */
+export function isBerthError(e: unknown): e is BerthError {
+  return e instanceof BerthError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'BerthError');
+}
+
+/** Turns anything thrown into a BerthError, keeping typed ones as they are. */
+export function toBerthError(e: unknown, fallback: Code = 'BERTH_E_INTERNAL', details: ErrorDetails = {}): BerthError {
+  if (isBerthError(e)) return e;
+  const nodeCode = (e as { code?: unknown } | null)?.code;
+  if (nodeCode === 'ENOENT') return new BerthError('BERTH_E_NOT_FOUND', undefined, { ...details, cause: e });
+  if (typeof nodeCode === 'string' && /^E[A-Z]+$/.test(nodeCode)) {
+    return new BerthError('BERTH_E_IO', `${CATALOGUE.BERTH_E_IO}: ${nodeCode}`, { ...details, cause: e });
+  }
+  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : String(e);
+  return new BerthError(fallback, `${CATALOGUE[fallback]}: ${text}`, { ...details, cause: e });
+}
