@@ -61,6 +61,8 @@ export const CATALOGUE = {
   BERTH_E_UID_FORMAT: 'A DICOM UID is malformed',
   BERTH_E_MODALITY_FORMAT: 'A modality is not a DICOM modality code',
   BERTH_E_SCHEMA_EMPTY: 'A schema side declares no properties',
+  BERTH_E_KEYWORD_UNKNOWN: 'A keyword is not known to berth (a typo?)',
+  BERTH_E_SURVIVAL_DEFINITION: 'A survival property takes no properties of its own',
 
   // --- DICOM files (issue 4) ---------------------------------------------------------------
   BERTH_E_NOT_PART10: 'The file is not DICOM Part 10 (no 128-byte preamble followed by DICM)',
@@ -71,6 +73,7 @@ export const CATALOGUE = {
   BERTH_E_META_MISMATCH: 'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
   BERTH_E_PIXEL_LENGTH: 'The native pixel data is shorter than its declared size',
   BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
+  BERTH_E_DUPLICATE_INSTANCE: 'Two files hold the same SOPInstanceUID',
 
   // --- ndarray / .npy (issue 3) ------------------------------------------------------------
   BERTH_E_NPY_FORMAT: 'The file is not a valid NumPy .npy file',
@@ -81,6 +84,8 @@ export const CATALOGUE = {
   BERTH_E_WIRE_FORMAT: 'The document is not a valid berth wire document',
   BERTH_E_WIRE_NDARRAY: 'An ndarray on the wire is malformed',
   BERTH_E_WIRE_UNSAFE: 'The document holds an object or structured array, which berth never unpickles',
+  BERTH_E_EIR_PROTOCOL: 'A message on the EIR stream does not follow the EIR streaming protocol 1.0',
+  BERTH_E_EIR_SOURCE: 'The EIR sample source gave dataset info, sample ids or a sample that EIR cannot use',
 } as const;
 
 /** A stable code from {@link CATALOGUE}. */

@@ -1,0 +1,9 @@
+/**
+ * The EIR stream server: the EIR streaming data protocol 1.0 over any {@link EirSampleSource}.
+ * See notes/wire-formats.md PART A for the protocol as EIR 0.23.0 speaks it.
+ */
+export * from './protocol.js';
+export { EirStream } from './state.js';
+export type { EirClaim, EirStatus, EirStreamOptions } from './state.js';
+export { startEirServer } from './server.js';
+export type { EirServer, EirServerOptions } from './server.js';
