@@ -3,6 +3,8 @@
  * `com.envoyai.` prefix) to its decoded value, plus berth's own extension key.
  */
 
+import type { Finding } from '../errors.js';
+
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -51,6 +53,8 @@ export interface ManifestSource {
   format: ManifestFormat;
   /** Source line numbers (YAML and Dockerfile sources; JSON gives none). */
   lineOf: LineLookup;
+  /** Problems noticed while loading that do not stop it (e.g. a LABEL set twice). */
+  findings?: Finding[];
 }
 
 /** True for a plain JSON object (not an array, not null). */

@@ -1,0 +1,45 @@
+import { isJsonObject } from '../manifest/document.js';
+import type { KindDefinition } from './property.js';
+import { countKeyword, describe, reportKeyword } from './keywords.js';
+
+/** The name an array's items go by in property paths (`scans/[]/image`). */
+export const ITEMS_NAME = '[]';
+
+/** `type: array` with `items` — a directory of entries named 0..n-1, each an item. */
+export const arrayKind: KindDefinition = {
+  name: 'array',
+  recognisedBy: 'type',
+  recognise: (def) => def['type'] === 'array',
+  shape: 'array',
+  keywords: ['items', 'minItems', 'maxItems'],
+  define(def, ctx) {
+    const keywords: { minItems?: number; maxItems?: number } = {};
+    const minItems = countKeyword(def, 'minItems', ctx);
+    const maxItems = countKeyword(def, 'maxItems', ctx);
+    if (minItems !== undefined) keywords.minItems = minItems;
+    if (maxItems !== undefined) keywords.maxItems = maxItems;
+    if (minItems !== undefined && maxItems !== undefined && minItems > maxItems) {
+      reportKeyword(
+        ctx,
+        'BERTH_E_RANGE_EMPTY',
+        'minItems',
+        `minItems ${minItems} is greater than maxItems ${maxItems}`,
+        'minItems ≤ maxItems',
+      );
+    }
+    const items = def['items'];
+    if (!isJsonObject(items)) {
+      reportKeyword(
+        ctx,
+        'BERTH_E_ARRAY_ITEMS',
+        'items',
+        `An array needs an items definition, got ${describe(items)}`,
+        'items: {a property definition}',
+      );
+      return { keywords };
+    }
+    const item = ctx.resolve(ITEMS_NAME, items, [...ctx.pointer, 'items'], `${ctx.path}/${ITEMS_NAME}`);
+    return item ? { keywords, items: item } : { keywords };
+  },
+  label: () => 'array',
+};

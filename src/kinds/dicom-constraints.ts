@@ -1,0 +1,126 @@
+import type { JsonObject } from '../manifest/document.js';
+import type {
+  DefineContext,
+  DicomConstraints,
+  DicomDescription,
+  KindDefinition,
+  KindName,
+  Property,
+} from './property.js';
+import { countKeyword, describe, reportKeyword, stringKeyword, stringListKeyword } from './keywords.js';
+
+/** A DICOM UID: dot-separated decimal components, no leading zeros, at most 64 characters. */
+export function uidProblem(uid: string): string | undefined {
+  if (uid.length === 0 || uid.length > 64) return `${JSON.stringify(uid)} is not 1–64 characters long`;
+  if (!/^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/.test(uid)) return `${JSON.stringify(uid)} is not a DICOM UID`;
+  return undefined;
+}
+
+/** A modality code (a DICOM CS value such as CT, MR, CR). */
+function modalityProblem(m: string): string | undefined {
+  return /^[A-Z0-9_]{1,16}$/.test(m)
+    ? undefined
+    : `${JSON.stringify(m)} is not a modality code such as CT or MR`;
+}
+
+type DicomKindName = Extract<KindName, 'dicom-image' | 'dicom-series' | 'dicom-study'>;
+
+/** Which constraining and descriptive keywords the reference allows on each DICOM kind. */
+const ALLOWED: Record<DicomKindName, readonly string[]> = {
+  'dicom-image': [
+    'transfer-syntax-uid',
+    'sop-classes',
+    'modalities',
+    'study-description',
+    'series-description',
+  ],
+  'dicom-series': [
+    'transfer-syntax-uid',
+    'series-related-instances',
+    'sop-classes',
+    'modalities',
+    'study-description',
+    'series-description',
+  ],
+  'dicom-study': [
+    'transfer-syntax-uid',
+    'study-related-series',
+    'study-related-instances',
+    'sop-classes',
+    'modalities',
+    'study-description',
+    'series-descriptions-array',
+  ],
+};
+
+/** Builds a DICOM kind: recognised by its `dicom-type` value, with that kind's constraint table. */
+export function dicomKind(name: DicomKindName, shape: KindDefinition['shape']): KindDefinition {
+  return {
+    name,
+    recognisedBy: 'dicom-type',
+    recognise: (def) => def['dicom-type'] === name,
+    shape,
+    keywords: ['dicom-type', ...ALLOWED[name]],
+    define: (def, ctx) => ({ dicom: defineDicom(def, ctx) }),
+    label: (p: Property) => p.kind,
+  };
+}
+
+function defineDicom(
+  def: JsonObject,
+  ctx: DefineContext,
+): { constraints: DicomConstraints; description: DicomDescription } {
+  const c: DicomConstraints = {};
+  const ts = stringListKeyword(def, 'transfer-syntax-uid', ctx, uidProblem, 'BERTH_E_UID_FORMAT');
+  if (ts) c.transferSyntaxUids = ts;
+  const sop = stringListKeyword(def, 'sop-classes', ctx, uidProblem, 'BERTH_E_UID_FORMAT');
+  if (sop) c.sopClasses = sop;
+  const mod = stringListKeyword(def, 'modalities', ctx, modalityProblem, 'BERTH_E_MODALITY_FORMAT');
+  if (mod) c.modalities = mod;
+  const sri = countKeyword(def, 'series-related-instances', ctx, 1);
+  if (sri !== undefined) c.seriesRelatedInstances = sri;
+  const study = countKeyword(def, 'study-related-instances', ctx, 1);
+  if (study !== undefined) c.studyRelatedInstances = study;
+  const perSeries = def['study-related-series'];
+  if (perSeries !== undefined && perSeries !== null) {
+    if (!Array.isArray(perSeries) || perSeries.length === 0) {
+      reportKeyword(
+        ctx,
+        'BERTH_E_KEYWORD_VALUE',
+        'study-related-series',
+        `study-related-series must be a list with one instance count per series, got ${describe(perSeries)}`,
+        'a list such as [1, 120]',
+      );
+    } else if (!perSeries.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 1)) {
+      reportKeyword(
+        ctx,
+        'BERTH_E_KEYWORD_VALUE',
+        'study-related-series',
+        'study-related-series entries must be integers ≥ 1 (instances per series)',
+        'a list such as [1, 120]',
+      );
+    } else {
+      c.studyRelatedSeries = perSeries as number[];
+    }
+  }
+  if (c.studyRelatedSeries && c.studyRelatedInstances !== undefined) {
+    const sum = c.studyRelatedSeries.reduce((a, b) => a + b, 0);
+    if (sum !== c.studyRelatedInstances) {
+      reportKeyword(
+        ctx,
+        'BERTH_E_RANGE_EMPTY',
+        'study-related-instances',
+        `study-related-instances is ${c.studyRelatedInstances} but study-related-series adds up to ${sum}`,
+        'the two to agree',
+      );
+    }
+  }
+  const d: DicomDescription = {};
+  const sd = stringKeyword(def, 'study-description', ctx);
+  if (sd !== undefined) d.studyDescription = sd;
+  const se = stringKeyword(def, 'series-description', ctx);
+  if (se !== undefined) d.seriesDescription = se;
+  const arr = stringListKeyword(def, 'series-descriptions-array', ctx);
+  if (arr) d.seriesDescriptionsArray = arr;
+  return { constraints: c, description: d };
+}

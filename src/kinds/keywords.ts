@@ -1,0 +1,190 @@
+import { finding, type Code } from '../errors.js';
+import type { JsonObject, JsonValue } from '../manifest/document.js';
+import type { DefineContext, ValueKeywords } from './property.js';
+
+/** Keywords every kind accepts. */
+export const COMMON_KEYWORDS = [
+  'title',
+  'description',
+  'nullable',
+  'default',
+  'examples',
+  '$comment',
+  'berth',
+];
+
+/** The recognising keywords of the reference. */
+export const RECOGNISERS = ['dicom-type', 'mime-type', 'enum', 'type'];
+
+/** Numeric range keywords (integer, number, percentage). */
+export const NUMERIC_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'];
+
+/** Reports a keyword problem at the keyword's own line. */
+export function reportKeyword(
+  ctx: DefineContext,
+  code: Code,
+  keyword: string,
+  detail: string,
+  expected?: string,
+): void {
+  const line = ctx.lineOf([...ctx.pointer, keyword]) ?? ctx.lineOf(ctx.pointer);
+  ctx.report(
+    finding(code, detail, {
+      property: ctx.path,
+      ...(line === undefined ? {} : { line }),
+      ...(expected === undefined ? {} : { expected }),
+    }),
+  );
+}
+
+/** Reads an optional finite number keyword, reporting a wrong type. */
+export function numberKeyword(def: JsonObject, key: string, ctx: DefineContext): number | undefined {
+  const v = def[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  reportKeyword(
+    ctx,
+    'BERTH_E_KEYWORD_VALUE',
+    key,
+    `${key} must be a number, got ${describe(v)}`,
+    'a finite number',
+  );
+  return undefined;
+}
+
+/** Reads an optional non-negative integer keyword (counts, lengths). */
+export function countKeyword(def: JsonObject, key: string, ctx: DefineContext, min = 0): number | undefined {
+  const v = def[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+  reportKeyword(
+    ctx,
+    'BERTH_E_KEYWORD_VALUE',
+    key,
+    `${key} must be an integer ≥ ${min}, got ${describe(v)}`,
+    `an integer ≥ ${min}`,
+  );
+  return undefined;
+}
+
+/** Reads an optional string keyword. */
+export function stringKeyword(def: JsonObject, key: string, ctx: DefineContext): string | undefined {
+  const v = def[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  reportKeyword(ctx, 'BERTH_E_KEYWORD_VALUE', key, `${key} must be a string, got ${describe(v)}`, 'a string');
+  return undefined;
+}
+
+/**
+ * Reads a list of strings; a single string is accepted as a one-item list (the reference's
+ * examples always use lists, but a lone UID or modality is a common shorthand).
+ */
+export function stringListKeyword(
+  def: JsonObject,
+  key: string,
+  ctx: DefineContext,
+  check?: (s: string) => string | undefined,
+  code: Code = 'BERTH_E_KEYWORD_VALUE',
+): string[] | undefined {
+  const v = def[key];
+  if (v === undefined || v === null) return undefined;
+  const list = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string')) {
+    reportKeyword(
+      ctx,
+      'BERTH_E_KEYWORD_VALUE',
+      key,
+      `${key} must be a non-empty list of strings, got ${describe(v)}`,
+      'a non-empty list of strings',
+    );
+    return undefined;
+  }
+  const out = list as string[];
+  if (check) {
+    for (const s of out) {
+      const problem = check(s);
+      if (problem) reportKeyword(ctx, code, key, `${key}: ${problem}`);
+    }
+  }
+  return out;
+}
+
+/** Reads the numeric range keywords and checks that some value can satisfy them. */
+export function numericKeywords(def: JsonObject, ctx: DefineContext): ValueKeywords {
+  const k: ValueKeywords = {};
+  for (const key of NUMERIC_KEYWORDS) {
+    const v = numberKeyword(def, key, ctx);
+    if (v !== undefined) (k as Record<string, number>)[key] = v;
+  }
+  if (k.multipleOf !== undefined && k.multipleOf <= 0) {
+    reportKeyword(
+      ctx,
+      'BERTH_E_KEYWORD_VALUE',
+      'multipleOf',
+      'multipleOf must be greater than 0',
+      'a positive number',
+    );
+    delete k.multipleOf;
+  }
+  const lo = k.minimum ?? k.exclusiveMinimum;
+  const hi = k.maximum ?? k.exclusiveMaximum;
+  const exclusive = k.exclusiveMinimum !== undefined || k.exclusiveMaximum !== undefined;
+  if (lo !== undefined && hi !== undefined && (lo > hi || (exclusive && lo === hi))) {
+    reportKeyword(
+      ctx,
+      'BERTH_E_RANGE_EMPTY',
+      k.minimum !== undefined ? 'minimum' : 'exclusiveMinimum',
+      `No value satisfies the range: lower bound ${lo} is above upper bound ${hi}`,
+      'minimum ≤ maximum',
+    );
+  }
+  return k;
+}
+
+/** Reads string length and pattern keywords. */
+export function textKeywords(def: JsonObject, ctx: DefineContext): ValueKeywords {
+  const k: ValueKeywords = {};
+  const minLength = countKeyword(def, 'minLength', ctx);
+  const maxLength = countKeyword(def, 'maxLength', ctx);
+  if (minLength !== undefined) k.minLength = minLength;
+  if (maxLength !== undefined) k.maxLength = maxLength;
+  if (minLength !== undefined && maxLength !== undefined && minLength > maxLength) {
+    reportKeyword(
+      ctx,
+      'BERTH_E_RANGE_EMPTY',
+      'minLength',
+      `minLength ${minLength} is greater than maxLength ${maxLength}`,
+      'minLength ≤ maxLength',
+    );
+  }
+  const pattern = stringKeyword(def, 'pattern', ctx);
+  if (pattern !== undefined) {
+    try {
+      // JSON Schema patterns are ECMA-262 regular expressions, unanchored, with Unicode semantics.
+      new RegExp(pattern, 'u');
+      k.pattern = pattern;
+    } catch (e) {
+      reportKeyword(
+        ctx,
+        'BERTH_E_PATTERN_INVALID',
+        'pattern',
+        `pattern does not compile: ${(e as Error).message}`,
+        'an ECMA-262 regular expression',
+      );
+    }
+  }
+  const format = stringKeyword(def, 'format', ctx);
+  if (format !== undefined) k.format = format;
+  return k;
+}
+
+/** A short description of a JSON value for messages. */
+export function describe(v: JsonValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  return String(v);
+}

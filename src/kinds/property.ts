@@ -1,0 +1,159 @@
+import type { Finding } from '../errors.js';
+import type { JsonObject, JsonValue, LineLookup } from '../manifest/document.js';
+import type { LayoutShape } from '../tree/layout-node.js';
+
+/** Which side of a machine a property belongs to. */
+export type Side = 'in' | 'out';
+
+/** The manifest key holding each side's schema. */
+export const SIDE_KEY: Record<Side, 'schema-in' | 'schema-out'> = { in: 'schema-in', out: 'schema-out' };
+
+/** Every kind berth knows, EnvoyAI's and berth's own extensions. */
+export type KindName =
+  | 'string'
+  | 'enum'
+  | 'date-time'
+  | 'boolean'
+  | 'integer'
+  | 'number'
+  | 'percentage'
+  | 'file'
+  | 'dicom-image'
+  | 'dicom-series'
+  | 'dicom-study'
+  | 'object'
+  | 'array'
+  | 'ndarray'
+  | 'survival';
+
+/** Standard JSON Schema keywords kept on a property for value checks. */
+export interface ValueKeywords {
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  minItems?: number;
+  maxItems?: number;
+}
+
+/** The DICOM constraining properties of the reference, typed. */
+export interface DicomConstraints {
+  /** Accepted transfer syntaxes (`transfer-syntax-uid`). */
+  transferSyntaxUids?: string[];
+  /** Instances in the series (`series-related-instances`). */
+  seriesRelatedInstances?: number;
+  /** Instances per series, one entry per series (`study-related-series`). */
+  studyRelatedSeries?: number[];
+  /** Instances in the whole study (`study-related-instances`). */
+  studyRelatedInstances?: number;
+  /** Accepted SOP class UIDs (`sop-classes`). */
+  sopClasses?: string[];
+  /** Accepted modalities (`modalities`). */
+  modalities?: string[];
+}
+
+/** The DICOM descriptive properties of the reference (never enforced). */
+export interface DicomDescription {
+  studyDescription?: string;
+  seriesDescription?: string;
+  seriesDescriptionsArray?: string[];
+}
+
+/** The dtypes an `ndarray` property may declare. */
+export const NDARRAY_DTYPES = [
+  'bool',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float16',
+  'float32',
+  'float64',
+  'complex64',
+  'complex128',
+] as const;
+
+/** One `ndarray` dtype name. */
+export type NdarrayDtypeName = (typeof NDARRAY_DTYPES)[number];
+
+/**
+ * One property of a schema, with its kind resolved.
+ *
+ * `path` is the property's path inside the manifest, e.g. `schema-in/scans/[]/image`
+ * (`[]` stands for an array's items).
+ */
+export interface Property {
+  readonly name: string;
+  readonly path: string;
+  readonly side: Side;
+  readonly kind: KindName;
+  readonly nullable: boolean;
+  readonly title?: string;
+  readonly description?: string;
+  readonly keywords: ValueKeywords;
+  /** The definition as written. */
+  readonly raw: JsonObject;
+  /** `enum`: the allowed values. */
+  readonly enumValues?: readonly string[];
+  /** `file`: the declared media type. */
+  readonly mimeType?: string;
+  /** DICOM kinds: constraints and descriptions. */
+  readonly dicom?: { constraints: DicomConstraints; description: DicomDescription };
+  /** `ndarray`: declared dtype and shape (`null` = any extent). */
+  readonly ndarray?: { dtype?: NdarrayDtypeName; shape?: (number | null)[] };
+  /** `object`: members, in declaration order. */
+  readonly properties?: readonly Property[];
+  /** `array`: the item definition. */
+  readonly items?: Property;
+  /** berth's per-property extension (`berth:` key), e.g. comparison tolerances. */
+  readonly berth?: JsonObject;
+}
+
+/** What a kind's definition step gets to work with. */
+export interface DefineContext {
+  readonly side: Side;
+  /** The property's manifest path, for findings. */
+  readonly path: string;
+  /** Pointer segments into the manifest document, for line numbers. */
+  readonly pointer: readonly (string | number)[];
+  readonly lineOf: LineLookup;
+  /** Where findings go. */
+  report(f: Finding): void;
+  /** Resolves a nested definition (object members, array items). */
+  resolve(
+    name: string,
+    def: JsonValue,
+    pointer: readonly (string | number)[],
+    path: string,
+  ): Property | undefined;
+}
+
+/**
+ * One kind, in the same shape as every other: how the reference recognises it in a schema,
+ * how it lives in a tree, and how its definition is checked and typed.
+ * Reading, writing, checking and comparing values join this shape in later layers.
+ */
+export interface KindDefinition {
+  readonly name: KindName;
+  /** The recognising keyword of the reference (`dicom-type`, `mime-type`, `enum`, `type`). */
+  readonly recognisedBy: 'dicom-type' | 'mime-type' | 'enum' | 'type';
+  /** True when this kind claims the definition. Several claiming one definition is an error. */
+  recognise(def: JsonObject): boolean;
+  /** How the property occupies a tree. */
+  readonly shape: LayoutShape;
+  /** Keywords meaningful on this kind beyond the common ones (title, description, nullable, …). */
+  readonly keywords: readonly string[];
+  /** Checks the kind-specific part of the definition and fills the kind-specific fields. */
+  define(def: JsonObject, ctx: DefineContext): Partial<Property>;
+  /** A short label for layouts and messages, e.g. `integer`, `image/png`. */
+  label(p: Property): string;
+}

@@ -1,0 +1,137 @@
+/**
+ * Atomic file writes: readers see either the old file or the complete new one, never a part.
+ *
+ * Data goes to a temporary file in the target's own directory (a rename is atomic only within
+ * one file system), is flushed to disk with fsync, and is then renamed over the target. On any
+ * failure the temporary file is removed and the old target is left as it was.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { toBerthError } from '../errors.js';
+
+/**
+ * The name prefix of berth's temporary files. A file with this prefix left in a tree is the
+ * remains of a write that was killed before it could clean up; validators report them.
+ */
+export const ATOMIC_TEMP_PREFIX = '.berth-tmp-';
+
+/** What {@link writeFileAtomic} can write: bytes, text (UTF-8), or a stream of chunks. */
+export type AtomicWriteData = Uint8Array | string | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
+
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /** File mode of a newly created file, before the umask (default 0o666). */
+  mode?: number;
+}
+
+/** True when a file name is one of berth's temporary files. */
+export function isAtomicTempName(name: string): boolean {
+  return name.startsWith(ATOMIC_TEMP_PREFIX);
+}
+
+// Long target names are cut so the temporary name stays within the 255-byte name limit.
+function tempPath(target: string): string {
+  const base = basename(target).slice(0, 100);
+  return join(
+    dirname(target),
+    `${ATOMIC_TEMP_PREFIX}${base}.${process.pid}.${randomBytes(6).toString('hex')}`,
+  );
+}
+
+async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.byteLength) {
+    const { bytesWritten } = await fh.write(bytes, off, bytes.byteLength - off);
+    off += bytesWritten;
+  }
+}
+
+function isChunkSource(data: AtomicWriteData): data is AsyncIterable<Uint8Array> | NodeJS.ReadableStream {
+  return typeof data === 'object' && data !== null && Symbol.asyncIterator in data;
+}
+
+async function writeData(fh: FileHandle, data: AtomicWriteData): Promise<void> {
+  if (typeof data === 'string') return writeAll(fh, Buffer.from(data, 'utf8'));
+  if (data instanceof Uint8Array) return writeAll(fh, data);
+  if (!isChunkSource(data)) throw new TypeError('writeFileAtomic: data must be bytes, a string or a stream');
+  for await (const chunk of data as AsyncIterable<Uint8Array | string>) {
+    await writeAll(fh, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  }
+}
+
+// A rename is durable only once its directory entry is; some systems refuse to fsync a directory.
+async function syncDirectory(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Best effort: the file itself is already durable.
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+async function commit(target: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  const dir = dirname(target);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw toBerthError(e, 'BERTH_E_IO', { path: dir });
+  }
+  const tmp = tempPath(target);
+  try {
+    await fill(tmp);
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw toBerthError(e, 'BERTH_E_IO', { path: target });
+  }
+  await syncDirectory(dir);
+}
+
+/**
+ * Writes `data` to `path` atomically, creating parent directories. A failure at any point —
+ * including the data stream throwing midway — leaves any old file intact and no temporary file.
+ * Errors are {@link BerthError}s (`BERTH_E_IO`, or the stream's own BerthError).
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: AtomicWriteData,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await commit(resolve(path), async (tmp) => {
+    const fh = await open(tmp, 'wx', options.mode ?? 0o666);
+    try {
+      await writeData(fh, data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
+}
+
+/**
+ * Copies `src` to `dest` atomically (copy-on-write where the file system offers it), creating
+ * parent directories of `dest`. A missing `src` is `BERTH_E_NOT_FOUND` naming `src`.
+ */
+export async function copyFileAtomic(src: string, dest: string): Promise<void> {
+  const from = resolve(src);
+  try {
+    await stat(from);
+  } catch (e) {
+    throw toBerthError(e, 'BERTH_E_IO', { path: from });
+  }
+  await commit(resolve(dest), async (tmp) => {
+    await copyFile(from, tmp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+    const fh = await open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
+}
