@@ -135,7 +135,8 @@ function scanInstructions(text: string, path: string): { instructions: Instructi
     if (seenDirectives.has(name)) throw syntax(`Only one ${name} parser directive can be used`, lineNo);
     seenDirectives.add(name);
     if (name === 'escape') {
-      if (m[2] !== '\\' && m[2] !== '`') throw syntax(`Invalid escape token '${m[2] ?? ''}': must be \` or \\`, lineNo);
+      if (m[2] !== '\\' && m[2] !== '`')
+        throw syntax(`Invalid escape token '${m[2] ?? ''}': must be \` or \\`, lineNo);
       escape = m[2];
     }
   };
@@ -181,10 +182,14 @@ function leadingSpace(s: string): number {
  * BuildKit's `([^E])E[ \t]*$|^E[ \t]*$`: a final escape character continues the line unless it
  * is itself escaped; that last case is flagged because older builders do continue it.
  */
-function trimContinuation(line: string, escape: string): { text: string; continues: boolean; ambiguous: boolean } {
+function trimContinuation(
+  line: string,
+  escape: string,
+): { text: string; continues: boolean; ambiguous: boolean } {
   const body = line.replace(/[ \t]+$/, '');
   if (!body.endsWith(escape)) return { text: line, continues: false, ambiguous: false };
-  if (body.length >= 2 && body[body.length - 2] === escape) return { text: line, continues: false, ambiguous: true };
+  if (body.length >= 2 && body[body.length - 2] === escape)
+    return { text: line, continues: false, ambiguous: true };
   return { text: body.slice(0, -1), continues: true, ambiguous: false };
 }
 
@@ -329,7 +334,8 @@ function parseLabelPairs(args: Located, escape: string): RawPair[] | string {
   const pairs: RawPair[] = [];
   for (const word of words) {
     const eq = word.text.indexOf('=');
-    if (eq < 0) return `Syntax error - can't find = in ${JSON.stringify(word.text)}. Must be of the form: name=value`;
+    if (eq < 0)
+      return `Syntax error - can't find = in ${JSON.stringify(word.text)}. Must be of the form: name=value`;
     if (eq === 0) return 'LABEL names can not be blank';
     pairs.push({ key: slice(word, 0, eq), value: slice(word, eq + 1) });
   }
@@ -368,14 +374,16 @@ function lexWord(w: Located, escape: string, literalDollar = false): Lexed {
       if (ref !== undefined) return { expansion: ref };
     } else if (c === "'") {
       for (i++; ; i++) {
-        if (i >= s.length) return { error: 'unexpected end of statement while looking for matching single-quote' };
+        if (i >= s.length)
+          return { error: 'unexpected end of statement while looking for matching single-quote' };
         if (s[i] === "'") break;
         take(i);
       }
       i++;
     } else if (c === '"') {
-      for (i++; ; ) {
-        if (i >= s.length) return { error: 'unexpected end of statement while looking for matching double-quote' };
+      for (i++; ;) {
+        if (i >= s.length)
+          return { error: 'unexpected end of statement while looking for matching double-quote' };
         const d = s[i];
         if (d === '"') break;
         if (d === '$') {
@@ -435,7 +443,8 @@ export function loadDockerfileLabels(text: string, path: string): DockerfileLabe
   for (const ins of instructions) {
     if (ins.keyword === 'from') {
       const words = ins.args.text.split(TOKEN_WHITESPACE).filter((w) => w !== '' && !w.startsWith('--'));
-      const name = words.length === 3 && words[1]?.toLowerCase() === 'as' ? words[2]?.toLowerCase() : undefined;
+      const name =
+        words.length === 3 && words[1]?.toLowerCase() === 'as' ? words[2]?.toLowerCase() : undefined;
       stages.push({ base: (words[0] ?? '').toLowerCase(), labels: [], ...(name ? { name } : {}) });
     } else if (ins.keyword === 'label') {
       (stages[stages.length - 1] ?? preamble).labels.push(ins);
@@ -449,11 +458,15 @@ export function loadDockerfileLabels(text: string, path: string): DockerfileLabe
     for (const ins of stage.labels) {
       for (const label of readLabelInstruction(ins, escape, path)) {
         if (misplaced) {
-          throw new BerthError('BERTH_E_DOCKERFILE_SYNTAX', `LABEL ${label.name} comes before the first FROM`, {
-            path,
-            line: label.line,
-            expected: 'LABEL instructions after FROM',
-          });
+          throw new BerthError(
+            'BERTH_E_DOCKERFILE_SYNTAX',
+            `LABEL ${label.name} comes before the first FROM`,
+            {
+              path,
+              line: label.line,
+              expected: 'LABEL instructions after FROM',
+            },
+          );
         }
         const earlier = seen.get(label.name);
         if (earlier !== undefined) {
@@ -524,7 +537,11 @@ function readLabelInstruction(
         'BERTH_E_DOCKERFILE_SYNTAX',
         `A line of LABEL ${name} ends in an escaped escape character (${escape}${escape}): BuildKit ends the ` +
           'instruction there, older builders (buildah, the classic builder) continue it on the next line',
-        { path, line: ins.ambiguousLine, expected: 'a LABEL that does not end a line with a doubled escape character' },
+        {
+          path,
+          line: ins.ambiguousLine,
+          expected: 'a LABEL that does not end a line with a doubled escape character',
+        },
       );
     }
     const value = lexWord(pair.value, escape);
@@ -536,7 +553,12 @@ function readLabelInstruction(
         'BERTH_E_LABEL_VALUE',
         `LABEL ${name} uses the build-time variable ${value.expansion}, whose value berth cannot know ` +
           'without building the image',
-        { path, line, property: name, expected: `a literal value (write a literal $ as ${escape}$), or docker inspect of the built image` },
+        {
+          path,
+          line,
+          property: name,
+          expected: `a literal value (write a literal $ as ${escape}$), or docker inspect of the built image`,
+        },
       );
     }
     out.push({ name, value: value.value.text, line, valueLines: value.value.lines });

@@ -64,3 +64,8 @@ export function isJsonObject(v: unknown): v is JsonObject {
 
 /** A line lookup that knows nothing. */
 export const noLines: LineLookup = () => undefined;
+
+/** Sets an own property, also for the key `__proto__` (plain assignment would set the prototype). */
+export function setOwn(target: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}

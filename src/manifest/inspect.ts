@@ -10,7 +10,13 @@
  * prints. `null` labels (an image without any) reads as no labels.
  */
 import { BerthError, CATALOGUE, type Finding } from '../errors.js';
-import { EXTENSION_LABEL_PREFIX, LABEL_PREFIX, isJsonObject, noLines, type ManifestSource } from './document.js';
+import {
+  EXTENSION_LABEL_PREFIX,
+  LABEL_PREFIX,
+  isJsonObject,
+  noLines,
+  type ManifestSource,
+} from './document.js';
 import { documentFromLabels, type LabelText } from './label-value.js';
 
 /** A manifest read from inspect JSON, with the warnings found while reading it. */
@@ -52,7 +58,8 @@ export function labelsFromInspect(text: string, path: string): Map<string, Label
   let raw: unknown;
   if (isJsonObject(config) && 'Labels' in config) raw = config['Labels'];
   else if ('Labels' in data) raw = data['Labels'];
-  else if (Object.keys(data).some((k) => k.startsWith(LABEL_PREFIX) || k.startsWith(EXTENSION_LABEL_PREFIX))) raw = data;
+  else if (Object.keys(data).some((k) => k.startsWith(LABEL_PREFIX) || k.startsWith(EXTENSION_LABEL_PREFIX)))
+    raw = data;
   else throw shape(CATALOGUE.BERTH_E_INSPECT_SHAPE);
   if (raw === null) return new Map();
   if (!isJsonObject(raw)) throw shape('The image labels are not an object of names to text');

@@ -28,6 +28,7 @@ import {
   EXTENSION_KEYS,
   EXTENSION_LABEL_PREFIX,
   LABEL_PREFIX,
+  setOwn,
   type JsonObject,
   type JsonValue,
   type LineLookup,
@@ -66,7 +67,9 @@ export function documentKeyOf(labelName: string): string | undefined {
 
 /** The LABEL name berth writes for a document key: `org.berth.<key>` for extensions, else `com.envoyai.<key>`. */
 export function labelNameOf(key: string): string {
-  return (EXTENSION_KEYS as readonly string[]).includes(key) ? EXTENSION_LABEL_PREFIX + key : LABEL_PREFIX + key;
+  return (EXTENSION_KEYS as readonly string[]).includes(key)
+    ? EXTENSION_LABEL_PREFIX + key
+    : LABEL_PREFIX + key;
 }
 
 /**
@@ -134,10 +137,10 @@ export function parseLabelValue(key: string, text: string, where: LabelValueWher
  * Decodes one label value (JSON first, then unescaped YAML) with line numbers.
  *
  * `dicom-tags` is text with one DICOM keyword per line in the EnvoyAI reference; berth's document
- * holds it as a list of strings. Accepted: a JSON or YAML flow list (`[...]`), a JSON object (kept
- * as is, for the validator to report), a YAML block list (`- PatientAge`, read with the failsafe
- * schema so `- 00100010` keeps its zeros), a JSON string (its lines), and otherwise the text's
- * lines, each trimmed, empty ones dropped.
+ * holds it as a list of strings. Accepted: JSON (a list; a JSON string gives its lines; any other
+ * JSON value is kept as is, for the validator to report), a YAML list, flow (`[a, b]`) or block
+ * (`- PatientAge`), read with the failsafe schema so `- 00100010` keeps its zeros, and otherwise
+ * the text's lines, each trimmed, empty ones dropped.
  *
  * @throws BerthError BERTH_E_LABEL_VALUE when the text is neither JSON nor YAML,
  *   BERTH_E_TOO_DEEP / BERTH_E_YAML_ALIAS_LIMIT for hostile values.
@@ -212,13 +215,17 @@ function relabelYamlError(
   const yamlLine = e.line ?? yamlErrorLine(yamlText);
   const line = yamlLine === undefined ? where.line : yamlLineToSource(yamlLine);
   const detail = stripWhere(e.message, where.path).replace(/^The text is not valid YAML: /, '');
-  return new BerthError('BERTH_E_LABEL_VALUE', `The ${labelNameOf(key)} LABEL value is neither JSON nor YAML: ${detail}`, {
-    path: where.path,
-    property: key,
-    ...(line === undefined ? {} : { line }),
-    expected: 'JSON, or YAML written with \\n line breaks',
-    cause: e,
-  });
+  return new BerthError(
+    'BERTH_E_LABEL_VALUE',
+    `The ${labelNameOf(key)} LABEL value is neither JSON nor YAML: ${detail}`,
+    {
+      path: where.path,
+      property: key,
+      ...(line === undefined ? {} : { line }),
+      expected: 'JSON, or YAML written with \\n line breaks',
+      cause: e,
+    },
+  );
 }
 
 /** The 1-based line of the first YAML error (parseYamlText's errors may carry none). */
@@ -245,11 +252,9 @@ function decodeDicomTags(
   constantLines: LineLookup,
 ): DecodedLabelValue {
   const trimmed = text.trim();
-  if (trimmed.startsWith('[') || trimmed.startsWith('{') || trimmed.startsWith('"')) {
-    const json = tryJson(text, where, 'dicom-tags');
-    if (json !== undefined && typeof json.value === 'string') return perLine(json.value, () => where.line);
-    if (json !== undefined) return { value: json.value, lineOf: constantLines };
-  }
+  const json = tryJson(text, where, 'dicom-tags');
+  if (json !== undefined && typeof json.value === 'string') return perLine(json.value, () => where.line);
+  if (json !== undefined) return { value: json.value, lineOf: constantLines };
   const { text: unescaped, lineStarts } = unescapeWithLineStarts(text);
   const sourceOfYamlLine = (yamlLine: number): number | undefined => {
     const start = lineStarts[yamlLine];
@@ -263,7 +268,10 @@ function decodeDicomTags(
 }
 
 /** One keyword per line: trimmed, empty lines dropped. */
-function perLine(text: string, sourceOfLine: (zeroBasedLine: number) => number | undefined): DecodedLabelValue {
+function perLine(
+  text: string,
+  sourceOfLine: (zeroBasedLine: number) => number | undefined,
+): DecodedLabelValue {
   const items: string[] = [];
   const lines: Array<number | undefined> = [];
   text.split('\n').forEach((raw, i) => {
@@ -357,7 +365,10 @@ export interface LabelDocument {
 export function documentFromLabels(labels: ReadonlyMap<string, LabelText>, path: string): LabelDocument {
   const findings: Finding[] = [];
   if (![...labels.keys()].some((name) => name.startsWith(LABEL_PREFIX))) {
-    throw new BerthError('BERTH_E_NO_LABELS', undefined, { path, expected: `LABEL ${LABEL_PREFIX}<name>=...` });
+    throw new BerthError('BERTH_E_NO_LABELS', undefined, {
+      path,
+      expected: `LABEL ${LABEL_PREFIX}<name>=...`,
+    });
   }
   const document: JsonObject = {};
   const keyLines = new Map<string, number | undefined>();
@@ -409,19 +420,19 @@ export function documentFromLabels(labels: ReadonlyMap<string, LabelText>, path:
   return { document, lineOf, findings };
 }
 
-/** Sets an own property, also for the key `__proto__` (plain assignment would set the prototype). */
-export function setOwn(target: JsonObject, key: string, value: JsonValue): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /**
  * Deep equality of JSON values as the round-trip contract means it: key order and object
- * prototypes ignored, numbers compared with Object.is (so -0 is not 0).
+ * prototypes ignored; -0 equals 0, as in JSON (a value that only JSON can carry reads back 0).
  */
 export function sameJson(a: JsonValue, b: JsonValue): boolean {
-  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return a === b;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i] ?? null) && i in b);
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((x, i) => sameJson(x, b[i] ?? null) && i in b)
+    );
   }
   const keys = Object.keys(a);
   return (

@@ -12,7 +12,8 @@
  *    would be dropped by Docker as a comment line);
  * 3. YAML 1.2 quoting;
  * 4. JSON on one line (always exact).
- * `dicom-tags` that is a list of plain keywords is written as one keyword per line.
+ * `dicom-tags` that is a list of plain keywords is written as one keyword per line (given as text,
+ * it is first read as its list of lines, which is what it reads back as).
  *
  * Escaping, inside the double-quoted LABEL value: `"` and `$` always get the escape character
  * (Docker would otherwise end the quote or expand a variable); the escape character itself is
@@ -21,7 +22,13 @@
  * Non-ASCII text is written as is (UTF-8). Physical lines are kept under a few thousand
  * characters with plain continuations, far below Docker's 64 KiB line limit.
  */
-import { stringify, type ToStringOptions, type DocumentOptions, type SchemaOptions, type CreateNodeOptions } from 'yaml';
+import {
+  stringify,
+  type ToStringOptions,
+  type DocumentOptions,
+  type SchemaOptions,
+  type CreateNodeOptions,
+} from 'yaml';
 import { BerthError } from '../errors.js';
 import { EXTENSION_KEYS, LABEL_KEYS, type JsonObject, type JsonValue } from './document.js';
 import { loadDockerfileLabels, type EscapeToken } from './dockerfile.js';
@@ -88,12 +95,23 @@ export function emitLabels(document: JsonObject, opts: EmitLabelsOptions = {}): 
  */
 export function emitLabel(key: string, value: JsonValue, escape: EscapeToken = '\\'): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) {
-    throw new BerthError('BERTH_E_MANIFEST_UNKNOWN_KEY', `The key ${JSON.stringify(key)} cannot be written as a LABEL name`, {
-      property: key,
-      expected: 'letters, digits, dots, dashes and underscores',
-    });
+    throw new BerthError(
+      'BERTH_E_MANIFEST_UNKNOWN_KEY',
+      `The key ${JSON.stringify(key)} cannot be written as a LABEL name`,
+      {
+        property: key,
+        expected: 'letters, digits, dots, dashes and underscores',
+      },
+    );
   }
   const name = labelNameOf(key);
+  // The EnvoyAI form of dicom-tags is text, one keyword per line; berth's is that list.
+  if (key === 'dicom-tags' && typeof value === 'string') {
+    value = value
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+  }
   const tried = new Set<string>();
   for (const segments of candidates(key, value)) {
     const id = segments.join('\u0000');
@@ -102,7 +120,9 @@ export function emitLabel(key: string, value: JsonValue, escape: EscapeToken = '
     const text = instruction(name, segments, escape);
     if (readsBack(text, name, key, value, escape)) return text;
   }
-  throw new BerthError('BERTH_E_LABEL_VALUE', `The value of ${key} cannot be written as a LABEL`, { property: key });
+  throw new BerthError('BERTH_E_LABEL_VALUE', `The value of ${key} cannot be written as a LABEL`, {
+    property: key,
+  });
 }
 
 /** The forms to try for a value, most readable first. */
@@ -160,7 +180,10 @@ function quoteForDocker(text: string, escape: EscapeToken, last: boolean): strin
     if (c === '"' || c === '$') out += escape + c;
     else if (c === escape) {
       const next = text[i + 1];
-      out += next === '"' || next === '$' || next === escape || (next === undefined && last) ? escape + escape : escape;
+      out +=
+        next === '"' || next === '$' || next === escape || (next === undefined && last)
+          ? escape + escape
+          : escape;
     } else out += c ?? '';
   }
   return out;
@@ -172,7 +195,10 @@ function instruction(name: string, segments: Segments, escape: EscapeToken): str
   const lines =
     quoted.length === 1
       ? [`LABEL ${name}="${quoted[0] ?? ''}"`]
-      : [`LABEL ${name}="${escape}`, ...quoted.map((q, i) => (i === quoted.length - 1 ? `${q}"` : q + escape))];
+      : [
+          `LABEL ${name}="${escape}`,
+          ...quoted.map((q, i) => (i === quoted.length - 1 ? `${q}"` : q + escape)),
+        ];
   return lines.map((l) => wrap(l, escape)).join('\n') + '\n';
 }
 
@@ -201,11 +227,7 @@ function wrap(line: string, escape: EscapeToken): string {
 function canBreak(line: string, at: number, escape: EscapeToken): boolean {
   const before = line.charCodeAt(at - 1);
   const next = line[at] ?? '';
-  return (
-    line[at - 1] !== escape &&
-    !(before >= 0xd800 && before <= 0xdbff) &&
-    !/^[\s#\u0085]$/.test(next)
-  );
+  return line[at - 1] !== escape && !(before >= 0xd800 && before <= 0xdbff) && !/^[\s#\u0085]$/.test(next);
 }
 
 /** True when the written instruction reads back, through Docker's rules and berth's decoding, as the value. */

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isCollection, isScalar, isPair, type Node } from 'yaml';
 import { BerthError } from '../errors.js';
-import type { JsonValue, LineLookup } from './document.js';
+import { setOwn, type JsonValue, type LineLookup } from './document.js';
 
 /** Aliases beyond this many make the document suspect (billion-laughs style expansion). */
 const MAX_ALIAS_COUNT = 100;
@@ -32,12 +32,16 @@ export function parseYamlText(text: string, where: { path: string; lineOffset?: 
   }
   const firstError = doc.errors[0];
   if (firstError) {
-    const line = firstError.linePos?.[0]?.line;
-    throw new BerthError('BERTH_E_YAML_SYNTAX', `The text is not valid YAML: ${firstLine(firstError.message)}`, {
-      path: where.path,
-      ...(line === undefined ? {} : { line: line + offset }),
-      expected: 'a YAML mapping',
-    });
+    const line = firstError.linePos?.[0]?.line ?? lineCounter.linePos(firstError.pos[0]).line;
+    throw new BerthError(
+      'BERTH_E_YAML_SYNTAX',
+      `The text is not valid YAML: ${firstLine(firstError.message)}`,
+      {
+        path: where.path,
+        ...(line === undefined ? {} : { line: line + offset }),
+        expected: 'a YAML mapping',
+      },
+    );
   }
   let value: unknown;
   try {
@@ -142,12 +146,12 @@ function toJsonValue(v: unknown, path: string, depth = 0): JsonValue {
   if (Array.isArray(v)) return v.map((x) => toJsonValue(x, path, depth + 1));
   if (v instanceof Map) {
     const o: { [k: string]: JsonValue } = {};
-    for (const [k, x] of v) o[String(k)] = toJsonValue(x, path, depth + 1);
+    for (const [k, x] of v) setOwn(o, String(k), toJsonValue(x, path, depth + 1));
     return o;
   }
   if (typeof v === 'object') {
     const o: { [k: string]: JsonValue } = {};
-    for (const [k, x] of Object.entries(v)) o[k] = toJsonValue(x, path, depth + 1);
+    for (const [k, x] of Object.entries(v)) setOwn(o, k, toJsonValue(x, path, depth + 1));
     return o;
   }
   return String(v);

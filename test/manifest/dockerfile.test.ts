@@ -4,7 +4,12 @@ import { DockerfileParser, type Label } from 'dockerfile-ast';
 import fc from 'fast-check';
 import { isBerthError, type Code } from '../../src/errors.js';
 import { loadDockerfileLabels, manifestFromDockerfile } from '../../src/manifest/dockerfile.js';
-import { decodeLabelValue, parseLabelValue, unescapeLabelText, escapeLabelText } from '../../src/manifest/label-value.js';
+import {
+  decodeLabelValue,
+  parseLabelValue,
+  unescapeLabelText,
+  escapeLabelText,
+} from '../../src/manifest/label-value.js';
 import { emitLabels } from '../../src/manifest/labels-emit.js';
 import { fixture } from '../support/paths.js';
 
@@ -27,26 +32,32 @@ function codeOf(f: () => unknown): Code | undefined {
 
 describe('Dockerfile LABELs: what Docker stores (BuildKit lexer rules)', () => {
   it('inside double quotes consumes the escape only before ", $ and itself; \\n stays backslash-n', () => {
-    expect(valueOf('LABEL com.envoyai.x="a\\"b \\\\ c \\$d \\n e \\t f \\x"')).to.equal('a"b \\ c $d \\n e \\t f \\x');
+    expect(valueOf('LABEL com.envoyai.x="a\\"b \\\\ c \\$d \\n e \\t f \\x"')).to.equal(
+      'a"b \\ c $d \\n e \\t f \\x',
+    );
   });
   it('outside quotes the escape always escapes the next character', () => {
     expect(valueOf('LABEL com.envoyai.x=a\\nb\\ c\\"d\\\\')).to.equal('anb c"d\\');
   });
   it('single quotes keep everything, and quoted parts join with the word', () => {
-    expect(valueOf("LABEL com.envoyai.x='a\\n$b \\\"'\"c\"d")).to.equal('a\\n$b \\"cd');
+    expect(valueOf('LABEL com.envoyai.x=\'a\\n$b \\"\'"c"d')).to.equal('a\\n$b \\"cd');
   });
   it('a $ not followed by a name is kept', () => {
     expect(valueOf('LABEL com.envoyai.x="5$ and $ and $. $"')).to.equal('5$ and $ and $. $');
   });
   it('refuses build-time variables in berth labels, ignores them in other labels', () => {
     for (const v of ['$HOME', '${X}', '${X:-d}', '$1', '$@', '$$', 'a$é']) {
-      expect(codeOf(() => valueOf(`LABEL com.envoyai.x="${v}"`)), v).to.equal('BERTH_E_LABEL_VALUE');
+      expect(
+        codeOf(() => valueOf(`LABEL com.envoyai.x="${v}"`)),
+        v,
+      ).to.equal('BERTH_E_LABEL_VALUE');
     }
     expect(valueOf('LABEL version=$VERSION com.envoyai.x=1')).to.equal('1');
     expect(valueOf('LABEL $PREFIX.x=1 com.envoyai.x=2')).to.equal('2');
   });
   it('joins continuation lines, keeping their leading whitespace; skips comment and blank lines', () => {
-    const text = 'LABEL com.envoyai.x="a\\\n  b\\\n# comment\\\n\t# indented comment\n\n   \nc  \\  \t\n\\\nd"\n';
+    const text =
+      'LABEL com.envoyai.x="a\\\n  b\\\n# comment\\\n\t# indented comment\n\n   \nc  \\  \t\n\\\nd"\n';
     expect(valueOf(text)).to.equal('a  bc  d');
   });
   it('a continuation line starting with a non-ASCII space and # is a comment too (Go unicode.IsSpace)', () => {
@@ -55,7 +66,9 @@ describe('Dockerfile LABELs: what Docker stores (BuildKit lexer rules)', () => {
   it('reads CRLF files like LF files', () => {
     const lf = read('envoyai-reference.Dockerfile');
     const crlf = lf.replace(/\n/g, '\r\n');
-    expect(manifestFromDockerfile(crlf, 'D').document).to.deep.equal(manifestFromDockerfile(lf, 'D').document);
+    expect(manifestFromDockerfile(crlf, 'D').document).to.deep.equal(
+      manifestFromDockerfile(lf, 'D').document,
+    );
   });
   it('reads several key=value pairs per LABEL and the legacy "LABEL key value" form', () => {
     const labels = loadDockerfileLabels(
@@ -76,10 +89,13 @@ describe('Dockerfile LABELs: what Docker stores (BuildKit lexer rules)', () => {
   it('a directive after a comment or an instruction is only a comment', () => {
     expect(valueOf('# hello\n# escape=`\nLABEL com.envoyai.x="a\\\nb"')).to.equal('ab');
     expect(codeOf(() => valueOf('# escape=x\nLABEL com.envoyai.x=1'))).to.equal('BERTH_E_DOCKERFILE_SYNTAX');
-    expect(codeOf(() => valueOf('# escape=`\n# escape=`\nLABEL com.envoyai.x=1'))).to.equal('BERTH_E_DOCKERFILE_SYNTAX');
+    expect(codeOf(() => valueOf('# escape=`\n# escape=`\nLABEL com.envoyai.x=1'))).to.equal(
+      'BERTH_E_DOCKERFILE_SYNTAX',
+    );
   });
   it('strips a byte order mark and ignores heredoc bodies and ONBUILD', () => {
-    const text = '\ufeffFROM x\nRUN <<-"EOT" cat\n\tLABEL com.envoyai.x=heredoc\n\tEOT\nONBUILD LABEL com.envoyai.x=onbuild\nLABEL com.envoyai.y=1\n';
+    const text =
+      '\ufeffFROM x\nRUN <<-"EOT" cat\n\tLABEL com.envoyai.x=heredoc\n\tEOT\nONBUILD LABEL com.envoyai.x=onbuild\nLABEL com.envoyai.y=1\n';
     const labels = loadDockerfileLabels(text, 'D').labels;
     expect([...labels.keys()]).to.deep.equal(['com.envoyai.y']);
   });
@@ -95,9 +111,15 @@ describe('Dockerfile LABELs: what Docker stores (BuildKit lexer rules)', () => {
       // BuildKit ends the instruction after an escaped escape; buildah continues it.
       ['LABEL com.envoyai.x=a\\\\\nb', 'BERTH_E_DOCKERFILE_SYNTAX'],
     ];
-    for (const [text, code] of cases) expect(codeOf(() => loadDockerfileLabels(text, 'D')), text.slice(0, 40)).to.equal(code);
+    for (const [text, code] of cases)
+      expect(
+        codeOf(() => loadDockerfileLabels(text, 'D')),
+        text.slice(0, 40),
+      ).to.equal(code);
     // Other labels are not berth's business.
-    expect(codeOf(() => loadDockerfileLabels('FROM x\nLABEL other="open\nLABEL com.envoyai.x=1', 'D'))).to.equal(undefined);
+    expect(
+      codeOf(() => loadDockerfileLabels('FROM x\nLABEL other="open\nLABEL com.envoyai.x=1', 'D')),
+    ).to.equal(undefined);
   });
 });
 
@@ -115,13 +137,16 @@ describe('Dockerfile LABELs: stages, duplicates, no labels', () => {
     ]);
   });
   it('throws BERTH_E_NO_LABELS without com.envoyai.* labels', () => {
-    expect(codeOf(() => manifestFromDockerfile('FROM x\nLABEL org.berth.berth=1 maintainer=me\n', 'D'))).to.equal(
-      'BERTH_E_NO_LABELS',
-    );
+    expect(
+      codeOf(() => manifestFromDockerfile('FROM x\nLABEL org.berth.berth=1 maintainer=me\n', 'D')),
+    ).to.equal('BERTH_E_NO_LABELS');
     expect(codeOf(() => manifestFromDockerfile('', 'D'))).to.equal('BERTH_E_NO_LABELS');
   });
   it('keeps unknown com.envoyai.* keys; warns about unknown org.berth.* labels', () => {
-    const m = manifestFromDockerfile('LABEL com.envoyai.metadata-version=2 com.envoyai.extra=1 org.berth.nope=2', 'D');
+    const m = manifestFromDockerfile(
+      'LABEL com.envoyai.metadata-version=2 com.envoyai.extra=1 org.berth.nope=2',
+      'D',
+    );
     expect(m.document).to.deep.equal({ 'metadata-version': 2, extra: 1 });
     expect(m.findings.map((f) => f.code)).to.deep.equal(['BERTH_E_MANIFEST_UNKNOWN_KEY']);
   });
@@ -134,7 +159,12 @@ describe('Dockerfile LABELs: the EnvoyAI style', () => {
     expect(m.findings).to.deep.equal([]);
     expect(m.document).to.deep.equal({
       'metadata-version': 2,
-      info: { name: 'Lung nodule finder', title: 'Finds lung nodules', author: 'A. Developer', 'release-version': '1.0.0' },
+      info: {
+        name: 'Lung nodule finder',
+        title: 'Finds lung nodules',
+        author: 'A. Developer',
+        'release-version': '1.0.0',
+      },
       'schema-in': { 'dicom-study-in': { 'dicom-type': 'dicom-study', title: 'Chest CT' } },
       'schema-out': {
         'nodule-count': { type: 'integer', minimum: 0 },
@@ -213,18 +243,32 @@ describe('label values', () => {
   });
   it('dicom-tags: text per line, YAML lists (failsafe, zeros kept), JSON lists', () => {
     const w = { path: 'p' };
-    expect(parseLabelValue('dicom-tags', 'PatientAge\\n  PatientSex \\n\\n', w)).to.deep.equal(['PatientAge', 'PatientSex']);
-    expect(parseLabelValue('dicom-tags', '- PatientAge\\n- 00100010', w)).to.deep.equal(['PatientAge', '00100010']);
-    expect(parseLabelValue('dicom-tags', '[PatientAge, 00100010]', w)).to.deep.equal(['PatientAge', '00100010']);
+    expect(parseLabelValue('dicom-tags', 'PatientAge\\n  PatientSex \\n\\n', w)).to.deep.equal([
+      'PatientAge',
+      'PatientSex',
+    ]);
+    expect(parseLabelValue('dicom-tags', '- PatientAge\\n- 00100010', w)).to.deep.equal([
+      'PatientAge',
+      '00100010',
+    ]);
+    expect(parseLabelValue('dicom-tags', '[PatientAge, 00100010]', w)).to.deep.equal([
+      'PatientAge',
+      '00100010',
+    ]);
     expect(parseLabelValue('dicom-tags', '["PatientAge"]', w)).to.deep.equal(['PatientAge']);
-    expect(parseLabelValue('dicom-tags', '"PatientAge\\nPatientSex"', w)).to.deep.equal(['PatientAge', 'PatientSex']);
+    expect(parseLabelValue('dicom-tags', '"PatientAge\\nPatientSex"', w)).to.deep.equal([
+      'PatientAge',
+      'PatientSex',
+    ]);
     expect(parseLabelValue('dicom-tags', '', w)).to.deep.equal([]);
     const d = decodeLabelValue('dicom-tags', 'A\\nB', { path: 'p', line: 3, lines: [3, 3, 3, 4] });
     expect(d.lineOf([1])).to.equal(4);
   });
   it('refuses hostile values with typed errors', () => {
     const w = { path: 'p' };
-    expect(codeOf(() => parseLabelValue('x', '['.repeat(5000) + ']'.repeat(5000), w))).to.equal('BERTH_E_TOO_DEEP');
+    expect(codeOf(() => parseLabelValue('x', '['.repeat(5000) + ']'.repeat(5000), w))).to.equal(
+      'BERTH_E_TOO_DEEP',
+    );
     expect(codeOf(() => parseLabelValue('x', 'a: [\\nb', w))).to.equal('BERTH_E_LABEL_VALUE');
     expect(codeOf(() => parseLabelValue('dicom-tags', '- a\\n b: [', w))).to.equal('BERTH_E_LABEL_VALUE');
   });
@@ -234,18 +278,73 @@ describe('dockerfile-ast agrees with berth where it is right', () => {
   it('property values of emitted LABELs (no $, which dockerfile-ast leaves escaped)', () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('$'));
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('info', 'schema-in', 'report'), fc.dictionary(text, text, { noNullPrototype: true }), {
-          noNullPrototype: true,
-        }), (doc) => {
-        const dockerfile = emitLabels(doc);
-        const ours = loadDockerfileLabels(dockerfile, 'D').labels;
-        const theirs = new Map<string, string | null>();
-        for (const ins of DockerfileParser.parse(dockerfile).getInstructions()) {
-          for (const p of (ins as Label).getProperties()) theirs.set(p.getName(), p.getValue());
-        }
-        expect(new Map([...ours].map(([k, v]) => [k, v.value]))).to.deep.equal(theirs);
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom('info', 'schema-in', 'report'),
+          fc.dictionary(text, text, { noNullPrototype: true }),
+          {
+            noNullPrototype: true,
+          },
+        ),
+        (doc) => {
+          const dockerfile = emitLabels(doc);
+          const ours = loadDockerfileLabels(dockerfile, 'D').labels;
+          const theirs = new Map<string, string | null>();
+          for (const ins of DockerfileParser.parse(dockerfile).getInstructions()) {
+            for (const p of (ins as Label).getProperties()) theirs.set(p.getName(), p.getValue());
+          }
+          expect(new Map([...ours].map(([k, v]) => [k, v.value]))).to.deep.equal(theirs);
+        },
+      ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('Dockerfile LABELs: hostile text', () => {
+  it('any text gives a manifest or a BerthError, never another exception', () => {
+    const pieces = fc.constantFrom(
+      'FROM x\n',
+      'FROM x AS a\n',
+      'FROM a\n',
+      'LABEL ',
+      'com.envoyai.info=',
+      'com.envoyai.dicom-tags=',
+      'org.berth.berth=',
+      '"',
+      "'",
+      '\\',
+      '`',
+      '\\n',
+      '\\\n',
+      '\n',
+      '\r\n',
+      '\r',
+      ' ',
+      '\t',
+      '#',
+      '# escape=`\n',
+      '$',
+      '${',
+      'a: ',
+      '- ',
+      '[',
+      '{',
+      ']',
+      'RUN <<EOF\n',
+      'EOF\n',
+      '\u00a0',
+      'é',
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 40 }), (parts) => {
+        try {
+          manifestFromDockerfile(parts.join(''), 'D');
+        } catch (e) {
+          expect(isBerthError(e), String(e)).to.equal(true);
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

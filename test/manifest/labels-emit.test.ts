@@ -91,7 +91,14 @@ const nasty = fc.oneof(
   fc.array(fc.constantFrom(...NASTY), { maxLength: 6 }).map((parts) => parts.join('')),
 );
 
-const number = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, 2, 60, -0));
+// -0 is left out: where only JSON can carry a value it reads back as 0 (JSON has no -0).
+const number = fc
+  .oneof(
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom(0, 2, 60, 1e21, 5e-324),
+  )
+  .map((n) => (Object.is(n, -0) ? 0 : n));
 
 const jsonValue: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => ({
   value: fc.oneof(
@@ -144,7 +151,12 @@ describe('emitLabels', () => {
   });
   it('orders LABEL_KEYS, then org.berth.*, then other keys', () => {
     const text = emitLabels({ zzz: 1, berth: { a: 1 }, report: { findings: [] }, info: { name: 'n' } });
-    expect(text.split('\n').filter((l) => l.startsWith('LABEL')).map((l) => l.split('=')[0])).to.deep.equal([
+    expect(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('LABEL'))
+        .map((l) => l.split('=')[0]),
+    ).to.deep.equal([
       'LABEL com.envoyai.info',
       'LABEL com.envoyai.report',
       'LABEL org.berth.berth',
@@ -165,13 +177,16 @@ describe('emitLabels', () => {
   it('does not write a block scalar line Docker would drop as a comment', () => {
     const value = { abstract: 'one\n# two\n' };
     const text = emitLabel('info', value);
-    for (const line of text.split('\n').slice(1)) expect(line.trimStart().startsWith('#'), line).to.equal(false);
-    expect(manifestFromDockerfile(text.replace('info', 'metadata-version="2" com.envoyai.info'), 'D').document).to.deep.equal({
+    for (const line of text.split('\n').slice(1))
+      expect(line.trimStart().startsWith('#'), line).to.equal(false);
+    expect(
+      manifestFromDockerfile(text.replace('info', 'metadata-version="2" com.envoyai.info'), 'D').document,
+    ).to.deep.equal({
       'metadata-version': 2,
       info: value,
     });
   });
-  it('keeps long values under Docker\'s line limit', () => {
+  it("keeps long values under Docker's line limit", () => {
     const value = { description: 'x'.repeat(100_000) + '\\$"'.repeat(5000), other: 'é'.repeat(30_000) };
     const text = emitLabel('info', value);
     for (const line of text.split('\n')) expect(Buffer.byteLength(line)).to.be.below(16_000);
@@ -214,7 +229,8 @@ describe('labels round trip (the contract)', () => {
       fc.property(documentArb, (raw) => {
         if (typeof raw['dicom-tags'] === 'string') delete raw['dicom-tags'];
         const doc: JsonObject = { 'metadata-version': 2, ...raw };
-        const dockerfile = '# escape=`\r\nFROM scratch\r\n' + emitLabels(doc, { escape: '`' }).replace(/\n/g, '\r\n');
+        const dockerfile =
+          '# escape=`\r\nFROM scratch\r\n' + emitLabels(doc, { escape: '`' }).replace(/\n/g, '\r\n');
         expect(manifestFromDockerfile(dockerfile, 'Dockerfile').document).to.deep.equal(doc);
       }),
       { numRuns: 150 },
