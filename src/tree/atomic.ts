@@ -25,6 +25,12 @@ export type AtomicWriteData = Uint8Array | string | AsyncIterable<Uint8Array> | 
 export interface AtomicWriteOptions {
   /** File mode of a newly created file, before the umask (default 0o666). */
   mode?: number;
+  /**
+   * fsync the file before the rename and the directory after it (default true). Without it the
+   * write is still atomic for readers, but a power loss may leave an empty or old file; worth
+   * it only for scratch output (fsync costs about as much as the write itself).
+   */
+  durable?: boolean;
 }
 
 /** True when a file name is one of berth's temporary files. */
@@ -75,7 +81,7 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-async function commit(target: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+async function commit(target: string, durable: boolean, fill: (tmp: string) => Promise<void>): Promise<void> {
   const dir = dirname(target);
   try {
     await mkdir(dir, { recursive: true });
@@ -90,7 +96,7 @@ async function commit(target: string, fill: (tmp: string) => Promise<void>): Pro
     await rm(tmp, { force: true }).catch(() => undefined);
     throw toBerthError(e, 'BERTH_E_IO', { path: target });
   }
-  await syncDirectory(dir);
+  if (durable) await syncDirectory(dir);
 }
 
 /**
@@ -103,11 +109,12 @@ export async function writeFileAtomic(
   data: AtomicWriteData,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  await commit(resolve(path), async (tmp) => {
+  const durable = options.durable ?? true;
+  await commit(resolve(path), durable, async (tmp) => {
     const fh = await open(tmp, 'wx', options.mode ?? 0o666);
     try {
       await writeData(fh, data);
-      await fh.sync();
+      if (durable) await fh.sync();
     } finally {
       await fh.close();
     }
@@ -125,7 +132,7 @@ export async function copyFileAtomic(src: string, dest: string): Promise<void> {
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path: from });
   }
-  await commit(resolve(dest), async (tmp) => {
+  await commit(resolve(dest), true, async (tmp) => {
     await copyFile(from, tmp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
     const fh = await open(tmp, 'r+');
     try {
