@@ -26,9 +26,11 @@ export interface AtomicWriteOptions {
   /** File mode of a newly created file, before the umask (default 0o666). */
   mode?: number;
   /**
-   * fsync the file before the rename and the directory after it (default true). Without it the
-   * write is still atomic for readers, but a power loss may leave an empty or old file; worth
-   * it only for scratch output (fsync costs about as much as the write itself).
+   * fsync the file before the rename and the directory after it (default false). The rename alone
+   * already makes the write atomic against a crash of the writing process — readers see the old
+   * file or the new one, never a part — which is what a machine's outputs need (the platform
+   * collects them after the container exits, from the same kernel's page cache). Only an OS crash
+   * or power loss needs the fsync, and it costs about as much as the write itself.
    */
   durable?: boolean;
 }
@@ -109,7 +111,7 @@ export async function writeFileAtomic(
   data: AtomicWriteData,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  const durable = options.durable ?? true;
+  const durable = options.durable ?? false;
   await commit(resolve(path), durable, async (tmp) => {
     const fh = await open(tmp, 'wx', options.mode ?? 0o666);
     try {
