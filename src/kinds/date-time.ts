@@ -1,4 +1,67 @@
+import { isValid, parseISO } from 'date-fns';
 import { byType } from './define-helpers.js';
+import { describeValue } from './integer.js';
+import { bad, ok, quote, stripOneNewline, type Outcome, type TextForm } from './value.js';
+
+/**
+ * A date-time read from a tree: a real `Date`, plus the text it was read from (which keeps what a
+ * Date cannot: the original offset, precision beyond milliseconds).
+ */
+export class IsoDateTime extends Date {
+  /** The ISO-8601 text as it was in the file. */
+  readonly text: string;
+  constructor(ms: number, text: string) {
+    super(ms);
+    this.text = text;
+  }
+}
+
+/** ISO-8601 extended date and time; the offset is optional (none means UTC). */
+const ISO_DATE_TIME =
+  /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]+))?)?(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?$/;
+
+/** Parses ISO-8601 date-time text, or explains why not. */
+export function parseDateTime(t: string): Outcome<IsoDateTime> {
+  const m = ISO_DATE_TIME.exec(t);
+  const expected = 'an ISO-8601 date and time such as 2017-05-27T03:40:40Z';
+  if (!m) return bad('BERTH_E_VALUE_TEXT', `${quote(t)} is not an ISO-8601 date-time`, expected);
+  // Without an offset, read as UTC (never the machine's local zone, which differs between hosts).
+  const normalised = t.replace(/^(.{10})[t ]/, '$1T').replace(/z$/, 'Z') + (m[8] ? '' : 'Z');
+  const d = parseISO(normalised);
+  if (!isValid(d)) return bad('BERTH_E_VALUE_TEXT', `${quote(t)} is not a real date and time`, expected);
+  return ok(new IsoDateTime(d.getTime(), t));
+}
+
+/** Formats a Date as ISO-8601 in UTC with a `Z`, milliseconds only when not zero. */
+export function formatDateTime(d: Date): string {
+  return d.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+const dateTimeText: TextForm<IsoDateTime> = {
+  expected: 'an ISO-8601 date and time such as 2017-05-27T03:40:40Z',
+  parse: (text) => parseDateTime(stripOneNewline(text)),
+  format(value) {
+    if (value instanceof Date) {
+      return isValid(value) ? ok(formatDateTime(value)) : bad('BERTH_E_VALUE_TYPE', 'The Date is invalid');
+    }
+    if (typeof value === 'string') {
+      const parsed = parseDateTime(value);
+      if (!parsed.ok) return parsed;
+      if (!/(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$/.test(value)) {
+        return bad(
+          'BERTH_E_VALUE_TEXT',
+          `${quote(value)} has no time zone`,
+          'a date-time ending in Z or ±hh:mm',
+        );
+      }
+      return ok(value);
+    }
+    return bad(
+      'BERTH_E_VALUE_TYPE',
+      `A date-time property takes a Date or ISO-8601 text, not ${describeValue(value)}`,
+    );
+  },
+};
 
 /** `type: date-time` — one ISO-8601 date-time in one file. */
-export const dateTimeKind = byType('date-time', [], () => ({}));
+export const dateTimeKind = byType('date-time', [], () => ({}), { text: dateTimeText });

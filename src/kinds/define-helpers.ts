@@ -6,7 +6,7 @@ export function byType(
   name: KindName,
   keywords: readonly string[],
   define: KindDefinition['define'],
-  extra: Partial<Pick<KindDefinition, 'shape' | 'label'>> = {},
+  extra: Partial<Pick<KindDefinition, 'shape' | 'label' | 'text' | 'leaf'>> = {},
 ): KindDefinition {
   return {
     name,
@@ -17,5 +17,7 @@ export function byType(
     keywords,
     define,
     label: extra.label ?? ((p: Property) => p.kind),
+    ...(extra.text ? { text: extra.text } : {}),
+    ...(extra.leaf ? { leaf: extra.leaf } : {}),
   };
 }

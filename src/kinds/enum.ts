@@ -1,4 +1,5 @@
 import type { KindDefinition } from './property.js';
+import { bad, ok, quote, stripOneNewline, type TextForm } from './value.js';
 import { describe, reportKeyword } from './keywords.js';
 
 /** `enum: [...]` — one of the listed strings in one file. `type: string` may accompany it. */
@@ -54,4 +55,23 @@ export const enumKind: KindDefinition = {
     return { enumValues: values };
   },
   label: (p) => `enum(${(p.enumValues ?? []).join('|')})`,
+  text: {
+    expected: 'one of the enum values',
+    parse(text, p) {
+      const t = stripOneNewline(text);
+      return (p.enumValues ?? []).includes(t) ? ok(t) : notInEnum(t, p.enumValues ?? []);
+    },
+    format: (value, p) =>
+      typeof value === 'string' && (p.enumValues ?? []).includes(value)
+        ? ok(value)
+        : notInEnum(String(value), p.enumValues ?? []),
+  } satisfies TextForm<string>,
 };
+
+function notInEnum(value: string, values: readonly string[]) {
+  return bad(
+    'BERTH_E_VALUE_ENUM',
+    `${quote(value)} is not one of the enum values`,
+    `one of ${values.join(', ')}`,
+  );
+}

@@ -1,17 +1,143 @@
-import type { KindDefinition } from './property.js';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { supportedMimeTypes } from 'file-type';
+import { BerthError, toBerthError } from '../errors.js';
+import { copyFileAtomic, writeFileAtomic } from '../tree/atomic.js';
+import { FileHandle, MAGIC_PREFIX_BYTES, detectMimeType, readPrefix } from './file-handle.js';
+import type { LeafIO } from './leaf.js';
+import type { KindDefinition, Property } from './property.js';
 import { reportKeyword, stringKeyword } from './keywords.js';
+import type { ValueProblem } from './value.js';
 
 /** A media type: `type/subtype` of RFC 6838 token characters, without parameters. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 
-/** Media types whose content berth recognises by magic bytes (others are taken on trust). */
-export const CHECKED_MIME_TYPES = [
-  'image/jpeg',
-  'image/png',
-  'application/pdf',
-  'application/dicom',
-  'image/gif',
-];
+/** Other names in use for the same media type. */
+const ALIASES: Record<string, string> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'application/x-pdf': 'application/pdf',
+  'image/x-png': 'image/png',
+  'application/x-zip-compressed': 'application/zip',
+};
+
+function canonical(mime: string): string {
+  const m = mime.toLowerCase();
+  return ALIASES[m] ?? m;
+}
+
+/**
+ * Does the content contradict the declared type? `application/octet-stream` accepts anything;
+ * a type berth can recognise by magic bytes must be recognised as that type; `text/*` must hold
+ * no NUL byte; any other type is taken on trust.
+ */
+export function mimeProblem(declared: string, detected: string | undefined, prefix: Uint8Array): ValueProblem | undefined {
+  const want = canonical(declared);
+  if (want === 'application/octet-stream') return undefined;
+  if ((supportedMimeTypes as ReadonlySet<string>).has(want)) {
+    if (detected !== undefined && canonical(detected) === want) return undefined;
+    return {
+      code: 'BERTH_E_MIME_MISMATCH',
+      message: detected ? `The content is ${detected}, not ${declared}` : `The content is not recognisable as ${declared}`,
+      expected: `a ${declared} file`,
+    };
+  }
+  if (want.startsWith('text/') && prefix.includes(0)) {
+    return { code: 'BERTH_E_MIME_MISMATCH', message: `The content has NUL bytes, so it is not ${declared}`, expected: 'text' };
+  }
+  return undefined;
+}
+
+/** What a file output may be written from. */
+export type FileSource = Uint8Array | { path: string } | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
+
+function isPathSource(v: unknown): v is { path: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { path?: unknown }).path === 'string' && !(v instanceof Readable);
+}
+
+function isStreamSource(v: unknown): v is NodeJS.ReadableStream | AsyncIterable<Uint8Array> {
+  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+}
+
+/** Takes the first bytes of a stream to check them, then hands on the whole stream. */
+async function peekStream(source: AsyncIterable<Uint8Array>): Promise<{ prefix: Buffer; all: AsyncIterable<Uint8Array> }> {
+  const it = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < MAGIC_PREFIX_BYTES) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const chunk = Buffer.from(r.value);
+    head.push(chunk);
+    length += chunk.length;
+  }
+  const prefix = Buffer.concat(head);
+  async function* all(): AsyncGenerator<Uint8Array> {
+    yield* head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { prefix: prefix.subarray(0, MAGIC_PREFIX_BYTES), all: all() };
+}
+
+function refuse(problem: ValueProblem, p: Property, path: string): BerthError {
+  return new BerthError(problem.code, problem.message, {
+    path,
+    property: p.path,
+    ...(problem.expected === undefined ? {} : { expected: problem.expected }),
+  });
+}
+
+const fileIO: LeafIO<FileHandle> = {
+  accepts: 'a Buffer or Uint8Array, {path} of a file to copy, or a readable stream',
+  async check(path, _size, p) {
+    const prefix = await readPrefix(path, MAGIC_PREFIX_BYTES);
+    const problem = mimeProblem(p.mimeType ?? 'application/octet-stream', await detectMimeType(prefix), prefix);
+    return problem ? [problem] : [];
+  },
+  async read(path, p) {
+    const declared = p.mimeType ?? 'application/octet-stream';
+    try {
+      const [{ size }, prefix] = await Promise.all([stat(path), readPrefix(path, MAGIC_PREFIX_BYTES)]);
+      const detected = await detectMimeType(prefix);
+      const problem = mimeProblem(declared, detected, prefix);
+      if (problem) throw refuse(problem, p, path);
+      return new FileHandle(path, size, detected, declared);
+    } catch (e) {
+      throw toBerthError(e, 'BERTH_E_IO', { path, property: p.path });
+    }
+  },
+  async write(path, value, p) {
+    const declared = p.mimeType ?? 'application/octet-stream';
+    const check = async (prefix: Uint8Array) => {
+      const problem = mimeProblem(declared, await detectMimeType(prefix), prefix);
+      if (problem) throw refuse(problem, p, path);
+    };
+    if (value instanceof Uint8Array) {
+      await check(value.subarray(0, MAGIC_PREFIX_BYTES));
+      await writeFileAtomic(path, value);
+    } else if (isPathSource(value)) {
+      await check(await readPrefix(value.path, MAGIC_PREFIX_BYTES).catch((e: unknown) => {
+        throw toBerthError(e, 'BERTH_E_IO', { path: value.path });
+      }));
+      await copyFileAtomic(value.path, path);
+    } else if (isStreamSource(value)) {
+      const { prefix, all } = await peekStream(value as AsyncIterable<Uint8Array>);
+      await check(prefix);
+      await writeFileAtomic(path, all);
+    } else {
+      throw new BerthError('BERTH_E_VALUE_TYPE', `A file property takes ${fileIO.accepts}`, { property: p.path });
+    }
+  },
+};
 
 /** `mime-type: ...` — a file of that media type, named exactly as the property. */
 export const fileKind: KindDefinition = {
@@ -35,4 +161,5 @@ export const fileKind: KindDefinition = {
     return { mimeType: mimeType.toLowerCase() };
   },
   label: (p) => p.mimeType ?? 'file',
+  leaf: fileIO,
 };

@@ -1,6 +1,75 @@
+import { BerthError, isBerthError } from '../errors.js';
+import { checkNdArray, type NdArray } from '../ndarray/ndarray.js';
+import { readNpy, readNpyHeader, writeNpy } from '../ndarray/npy.js';
 import { byType } from './define-helpers.js';
 import { describe, reportKeyword } from './keywords.js';
+import type { LeafIO } from './leaf.js';
 import { NDARRAY_DTYPES, type NdarrayDtypeName, type Property } from './property.js';
+import type { ValueProblem } from './value.js';
+
+/** Why an array's dtype or shape contradicts its property, or undefined when it fits. */
+export function ndarrayProblem(dtype: string, shape: readonly number[], p: Property): ValueProblem | undefined {
+  const spec = p.ndarray ?? {};
+  if (spec.dtype !== undefined && dtype !== spec.dtype) {
+    return { code: 'BERTH_E_NDARRAY_MISMATCH', message: `The array is ${dtype}`, expected: `dtype ${spec.dtype}` };
+  }
+  if (spec.shape !== undefined) {
+    const want = spec.shape;
+    const fits = shape.length === want.length && want.every((n, i) => n === null || n === shape[i]);
+    if (!fits) {
+      return {
+        code: 'BERTH_E_NDARRAY_MISMATCH',
+        message: `The array has shape [${shape.join(', ')}]`,
+        expected: `shape [${want.map((n) => n ?? '*').join(', ')}]`,
+      };
+    }
+  }
+  return undefined;
+}
+
+function refuse(problem: ValueProblem, p: Property, path: string): BerthError {
+  return new BerthError(problem.code, problem.message, {
+    path,
+    property: p.path,
+    ...(problem.expected === undefined ? {} : { expected: problem.expected }),
+  });
+}
+
+const ndarrayIO: LeafIO<NdArray> = {
+  accepts: 'an NdArray {dtype, shape, data}',
+  async check(path, size, p) {
+    try {
+      const h = await readNpyHeader(path);
+      const problems: ValueProblem[] = [];
+      const mismatch = ndarrayProblem(h.dtype, h.shape, p);
+      if (mismatch) problems.push(mismatch);
+      const expectedSize = h.dataOffset + h.dataLength;
+      if (size !== expectedSize) {
+        problems.push({
+          code: 'BERTH_E_NPY_SHAPE',
+          message: `The file is ${size} bytes; its header calls for ${expectedSize}`,
+          expected: `${expectedSize} bytes`,
+        });
+      }
+      return problems;
+    } catch (e) {
+      if (!isBerthError(e)) throw e;
+      return [{ code: e.code, message: e.message, ...(e.expected === undefined ? {} : { expected: e.expected }) }];
+    }
+  },
+  async read(path, p) {
+    const arr = await readNpy(path);
+    const problem = ndarrayProblem(arr.dtype, arr.shape, p);
+    if (problem) throw refuse(problem, p, path);
+    return arr;
+  },
+  async write(path, value, p) {
+    checkNdArray(value, { path, property: p.path, code: 'BERTH_E_VALUE_TYPE' });
+    const problem = ndarrayProblem(value.dtype, value.shape, p);
+    if (problem) throw refuse(problem, p, path);
+    await writeNpy(path, value);
+  },
+};
 
 /**
  * `type: ndarray` (berth's extension) — a NumPy `.npy` file named as the property, with an
@@ -47,5 +116,6 @@ export const ndarrayKind = byType(
   {
     label: (p: Property) =>
       `ndarray(${p.ndarray?.dtype ?? 'any'}${p.ndarray?.shape ? `, [${p.ndarray.shape.map((n) => n ?? '*').join(', ')}]` : ''})`,
+    leaf: ndarrayIO as LeafIO,
   },
 );

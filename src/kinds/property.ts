@@ -1,6 +1,8 @@
 import type { Finding } from '../errors.js';
 import type { JsonObject, JsonValue, LineLookup } from '../manifest/document.js';
 import type { LayoutShape } from '../tree/layout-node.js';
+import type { LeafIO } from './leaf.js';
+import type { TextForm } from './value.js';
 
 /** Which side of a machine a property belongs to. */
 export type Side = 'in' | 'out';
@@ -156,4 +158,8 @@ export interface KindDefinition {
   define(def: JsonObject, ctx: DefineContext): Partial<Property>;
   /** A short label for layouts and messages, e.g. `integer`, `image/png`. */
   label(p: Property): string;
+  /** Primitive kinds: the text form of a value file. */
+  readonly text?: TextForm<unknown>;
+  /** Kinds stored as one non-text file: how that file is checked, read and written. */
+  readonly leaf?: LeafIO;
 }

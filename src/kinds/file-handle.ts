@@ -1,0 +1,61 @@
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { fileTypeFromBuffer } from 'file-type';
+import { toBerthError } from '../errors.js';
+
+/** Enough bytes for every magic number berth recognises (file-type's own sample size). */
+export const MAGIC_PREFIX_BYTES = 4100;
+
+/** Reads up to `length` bytes from the start of a file. */
+export async function readPrefix(path: string, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The media type the content's magic bytes say, or undefined when they say nothing known. */
+export async function detectMimeType(prefix: Uint8Array): Promise<string | undefined> {
+  const t = await fileTypeFromBuffer(prefix);
+  return t?.mime;
+}
+
+/**
+ * A file input: where it is, how big, what its bytes say it is, and how to read it.
+ * Nothing is read until asked, beyond the prefix that told the type.
+ */
+export class FileHandle {
+  constructor(
+    /** Absolute path of the file. */
+    readonly path: string,
+    /** Size in bytes. */
+    readonly size: number,
+    /** The media type detected from the content (undefined when unrecognised). */
+    readonly detectedType: string | undefined,
+    /** The media type the schema declares. */
+    readonly declaredType: string,
+  ) {}
+
+  /** Reads the whole file. */
+  async read(): Promise<Buffer> {
+    try {
+      return await readFile(this.path);
+    } catch (e) {
+      throw toBerthError(e, 'BERTH_E_IO', { path: this.path });
+    }
+  }
+
+  /** Streams the file (for large files). */
+  stream(options?: { start?: number; end?: number; highWaterMark?: number }): ReadStream {
+    return createReadStream(this.path, options);
+  }
+
+  /** Reads the file as UTF-8 text. */
+  async text(): Promise<string> {
+    return (await this.read()).toString('utf8');
+  }
+}

@@ -1,0 +1,121 @@
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+import type { Code } from '../errors.js';
+import type { Property, ValueKeywords } from './property.js';
+
+/** Why a value (as text or as a JS value) is not acceptable for its property. */
+export interface ValueProblem {
+  code: Code;
+  message: string;
+  expected?: string;
+}
+
+/** A value, or the problem that stops it. */
+export type Outcome<V> = { ok: true; value: V } | { ok: false; problem: ValueProblem };
+
+/** A successful outcome. */
+export function ok<V>(value: V): Outcome<V> {
+  return { ok: true, value };
+}
+
+/** A failed outcome. */
+export function bad<V = never>(code: Code, message: string, expected?: string): Outcome<V> {
+  return { ok: false, problem: { code, message, ...(expected === undefined ? {} : { expected }) } };
+}
+
+/**
+ * The text form of a primitive kind: how a file's text becomes a value and back.
+ * `parse` and `format` both enforce the property's keywords, so nothing that breaks the schema
+ * is ever read silently or written.
+ */
+export interface TextForm<V> {
+  /** The text form in words, for messages: e.g. `True or False`. */
+  readonly expected: string;
+  parse(text: string, p: Property): Outcome<V>;
+  format(value: unknown, p: Property): Outcome<string>;
+}
+
+/**
+ * Drops one trailing newline (`\n` or `\r\n`): files written by `echo` or editors end with one.
+ * Applied to every primitive except strings, which are read byte for byte.
+ */
+export function stripOneNewline(text: string): string {
+  if (text.endsWith('\r\n')) return text.slice(0, -2);
+  if (text.endsWith('\n')) return text.slice(0, -1);
+  return text;
+}
+
+/** Shows a text in a message, shortened. */
+export function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text);
+}
+
+/** Checks the numeric keywords; `unit` is appended to bounds in messages (`%` for percentages). */
+export function checkNumberKeywords(n: number, k: ValueKeywords, unit = ''): ValueProblem | undefined {
+  const fail = (message: string, expected: string): ValueProblem => ({
+    code: 'BERTH_E_VALUE_CONSTRAINT',
+    message,
+    expected,
+  });
+  if (k.minimum !== undefined && n < k.minimum)
+    return fail(`${n}${unit} is below the minimum`, `≥ ${k.minimum}${unit}`);
+  if (k.maximum !== undefined && n > k.maximum)
+    return fail(`${n}${unit} is above the maximum`, `≤ ${k.maximum}${unit}`);
+  if (k.exclusiveMinimum !== undefined && n <= k.exclusiveMinimum) {
+    return fail(`${n}${unit} is not above the exclusive minimum`, `> ${k.exclusiveMinimum}${unit}`);
+  }
+  if (k.exclusiveMaximum !== undefined && n >= k.exclusiveMaximum) {
+    return fail(`${n}${unit} is not below the exclusive maximum`, `< ${k.exclusiveMaximum}${unit}`);
+  }
+  if (k.multipleOf !== undefined) {
+    const q = n / k.multipleOf;
+    // Decimal multiples (0.1, 0.01) are not exact in binary: allow a relative error of 1e-9.
+    if (Math.abs(q - Math.round(q)) > 1e-9 * Math.max(1, Math.abs(q))) {
+      return fail(`${n}${unit} is not a multiple of ${k.multipleOf}`, `a multiple of ${k.multipleOf}${unit}`);
+    }
+  }
+  return undefined;
+}
+
+type FormatCheck = ((s: string) => boolean) | RegExp | { validate: ((s: string) => boolean) | RegExp };
+
+function formatCheck(format: string): ((s: string) => boolean) | undefined {
+  const f = (fullFormats as Record<string, FormatCheck | undefined>)[format];
+  if (!f) return undefined;
+  const v = f instanceof RegExp || typeof f === 'function' ? f : f.validate;
+  return v instanceof RegExp ? (s) => v.test(s) : v;
+}
+
+/**
+ * Checks the string keywords. Lengths count Unicode code points, as JSON Schema does; `pattern`
+ * is unanchored; `format` is checked for the formats JSON Schema defines (ajv-formats' full set)
+ * and ignored for any other name.
+ */
+export function checkTextKeywords(s: string, k: ValueKeywords): ValueProblem | undefined {
+  const fail = (message: string, expected: string): ValueProblem => ({
+    code: 'BERTH_E_VALUE_CONSTRAINT',
+    message,
+    expected,
+  });
+  if (k.minLength !== undefined || k.maxLength !== undefined) {
+    const length = [...s].length;
+    if (k.minLength !== undefined && length < k.minLength) {
+      return fail(`The text has ${length} characters`, `at least ${k.minLength}`);
+    }
+    if (k.maxLength !== undefined && length > k.maxLength) {
+      return fail(`The text has ${length} characters`, `at most ${k.maxLength}`);
+    }
+  }
+  if (k.pattern !== undefined && !new RegExp(k.pattern, 'u').test(s)) {
+    return fail(`The text ${quote(s)} does not match the pattern`, `a match of /${k.pattern}/`);
+  }
+  if (k.format !== undefined) {
+    const check = formatCheck(k.format);
+    if (check && !check(s)) return fail(`The text ${quote(s)} is not a valid ${k.format}`, `a ${k.format}`);
+  }
+  return undefined;
+}
+
+/** The outcome of a keyword check: the value, or the problem. */
+export function checked<V>(value: V, problem: ValueProblem | undefined): Outcome<V> {
+  return problem ? { ok: false, problem } : ok(value);
+}
