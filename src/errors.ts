@@ -160,7 +160,10 @@ export class BerthError extends Error {
   readonly line?: number;
 
   constructor(code: Code, detail?: string, details: ErrorDetails = {}) {
-    super(composeMessage(code, detail, details), details.cause === undefined ? undefined : { cause: details.cause });
+    super(
+      composeMessage(code, detail, details),
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.name = 'BerthError';
     this.code = code;
     this.path = details.path;
@@ -185,7 +188,11 @@ export class BerthError extends Error {
 
 function composeMessage(code: Code, detail: string | undefined, d: ErrorDetails): string {
   let text = detail ?? CATALOGUE[code];
-  const where = [d.path, d.line === undefined ? undefined : `line ${d.line}`, d.property && `property ${d.property}`]
+  const where = [
+    d.path,
+    d.line === undefined ? undefined : `line ${d.line}`,
+    d.property && `property ${d.property}`,
+  ]
     .filter(Boolean)
     .join(', ');
   if (where) text += ` (${where})`;
@@ -205,11 +212,18 @@ export function finding(
 
 /** True for a {@link BerthError}, also across module copies. */
 export function isBerthError(e: unknown): e is BerthError {
-  return e instanceof BerthError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'BerthError');
+  return (
+    e instanceof BerthError ||
+    (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'BerthError')
+  );
 }
 
 /** Turns anything thrown into a BerthError, keeping typed ones as they are. */
-export function toBerthError(e: unknown, fallback: Code = 'BERTH_E_INTERNAL', details: ErrorDetails = {}): BerthError {
+export function toBerthError(
+  e: unknown,
+  fallback: Code = 'BERTH_E_INTERNAL',
+  details: ErrorDetails = {},
+): BerthError {
   if (isBerthError(e)) return e;
   const nodeCode = (e as { code?: unknown } | null)?.code;
   if (nodeCode === 'ENOENT') return new BerthError('BERTH_E_NOT_FOUND', undefined, { ...details, cause: e });

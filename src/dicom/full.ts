@@ -1,0 +1,38 @@
+/**
+ * The full parser: dicom-parser over a whole file (or its header), for what berth's own scan does
+ * not decode — nested sequences, attributes after the pixel data — and as an independent
+ * cross-check of the scan in tests. Slower (≈8× the raw read on headers): not for indexing.
+ */
+import fs from 'node:fs';
+import dicomParser, { type DataSet } from 'dicom-parser';
+import { fromDicomParserThrow } from './errors.js';
+
+/** Options of {@link parseFull}. */
+export interface ParseFullOptions {
+  /** Stop before the pixel data (default false: parse everything). */
+  stopBeforePixels?: boolean;
+}
+
+/**
+ * Parses a whole file with dicom-parser (given a Node Buffer, which its deflate path needs).
+ * Whatever dicom-parser throws comes out as one {@link BerthError} with a DICOM code.
+ */
+export function parseFull(path: string, options: ParseFullOptions = {}): DataSet {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch (e) {
+    throw fromDicomParserThrow(e, path);
+  }
+  return parseFullBytes(bytes, path, options);
+}
+
+/** {@link parseFull} on bytes in memory; `path` is for error messages. */
+export function parseFullBytes(bytes: Uint8Array, path: string, options: ParseFullOptions = {}): DataSet {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    return dicomParser.parseDicom(buf, options.stopBeforePixels ? { untilTag: 'x7fe00010' } : {});
+  } catch (e) {
+    throw fromDicomParserThrow(e, path);
+  }
+}

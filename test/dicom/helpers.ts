@@ -1,0 +1,92 @@
+/**
+ * Shared helpers of the DICOM tests: temporary folders, the real peers (dcmtk, pydicom,
+ * dicom3tools) behind the project's peer gate, and a pixel checksum both sides compute alike.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Peer } from '../support/peers.js';
+import { SYSTEM_PYTHON, runPython } from '../support/python.js';
+
+/** A fresh temporary folder; remove it with {@link removeTemp}. */
+export function makeTemp(prefix = 'berth-dicom-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function removeTemp(dir: string | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export const DCMTK_PEER: Peer = {
+  name: 'dcmtk (dcmdump, dcmftest, dcmconv, dcmcrle)',
+  packages: ['dcmtk'],
+  probe: async () => (await exists('/usr/bin/dcmdump')) && (await exists('/usr/bin/dcmftest')),
+};
+
+export const DICOM3TOOLS_PEER: Peer = {
+  name: 'dicom3tools (dciodvfy)',
+  packages: ['dicom3tools'],
+  probe: () => exists('/usr/bin/dciodvfy'),
+};
+
+export const PYDICOM_PEER: Peer = {
+  name: 'pydicom + numpy in /usr/bin/python3',
+  packages: ['python3-pydicom', 'python3-numpy'],
+  probe: async () => (await runPython('import pydicom, numpy')).code === 0,
+};
+
+/** Runs a program with a timeout; resolves its exit code and output, never rejects on exit status. */
+export function run(
+  file: string,
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * SHA-256 of the pixel values as little endian float64 — numpy computes the same with
+ * `np.asarray(a, dtype='<f8').tobytes()`, whatever the stored type and byte order.
+ */
+export function pixelChecksum(values: ArrayLike<number>): string {
+  const f = Float64Array.from(values as ArrayLike<number>);
+  return createHash('sha256').update(new Uint8Array(f.buffer)).digest('hex');
+}
+
+/** Reads files with pydicom: UIDs, transfer syntax and the pixel checksum of each, as JSON lines. */
+export const PYDICOM_SCRIPT = `
+import sys, json, hashlib
+import numpy as np
+import pydicom
+for path in sys.argv[1:]:
+    ds = pydicom.dcmread(path)
+    arr = ds.pixel_array
+    print(json.dumps({
+        'path': path,
+        'sop': ds.SOPInstanceUID,
+        'series': ds.SeriesInstanceUID,
+        'study': ds.StudyInstanceUID,
+        'meta_sop': ds.file_meta.MediaStorageSOPInstanceUID,
+        'ts': ds.file_meta.TransferSyntaxUID,
+        'rows': int(ds.Rows),
+        'dtype': str(arr.dtype),
+        'checksum': hashlib.sha256(np.asarray(arr, dtype='<f8').tobytes()).hexdigest(),
+    }))
+`;
+
+export { SYSTEM_PYTHON, runPython };
