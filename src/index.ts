@@ -24,3 +24,14 @@ export {
   type ManifestCheck,
 } from './check/manifest.js';
 export { VERSION } from './version.js';
+export { openMachine, manifestCandidates, type Machine, type MachineOptions } from './sdk/machine.js';
+export { Inputs } from './sdk/inputs.js';
+export { Outputs, ObjectWriter, ArrayWriter } from './sdk/outputs.js';
+export { Status } from './sdk/status.js';
+export { checkTree, type TreeCheckOptions } from './check/tree.js';
+export { FileHandle } from './kinds/file-handle.js';
+export type { FileSource } from './kinds/file.js';
+export { IsoDateTime } from './kinds/date-time.js';
+export type { NdArray, NdArrayOf } from './ndarray/ndarray.js';
+export { ndarray } from './ndarray/ndarray.js';
+export type { DtypeName } from './ndarray/dtype.js';

@@ -4,6 +4,7 @@ import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerLabels } from './labels.js';
 import { registerLayout } from './layout.js';
+import { registerValidate } from './validate.js';
 import { EXIT, reportError } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -17,6 +18,7 @@ const program = new Command('berth')
 registerCheck(program);
 registerLayout(program);
 registerLabels(program);
+registerValidate(program);
 registerDemo(program);
 
 try {

@@ -1,0 +1,137 @@
+import { access, mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError, isBerthError, type Finding } from '../errors.js';
+import { loadMachine, type MachineDefinition } from '../check/manifest.js';
+import { checkTree } from '../check/tree.js';
+import { Inputs } from './inputs.js';
+import { Outputs } from './outputs.js';
+import { Status } from './status.js';
+
+/** Where a machine finds its manifest and trees. */
+export interface MachineOptions {
+  /** The manifest; default `BERTH_MANIFEST`, else `/envoyai/machine.yaml`, else `./machine.yaml`. */
+  manifest?: string;
+  /** Input root; default `BERTH_INPUT`, else `/envoyai/input`. */
+  input?: string;
+  /** Output root; default `BERTH_OUTPUT`, else `/envoyai/output`. */
+  output?: string;
+  /** Status directory; default `BERTH_STATUS`, else `/envoyai/status`. */
+  status?: string;
+  /**
+   * Write uncaught errors to the status `error` file and exit 1 (default true), so a crash
+   * explains itself on the platform instead of leaving only a stack trace in the logs.
+   */
+  captureErrors?: boolean;
+}
+
+/** An opened machine: its inputs, outputs, status channel and manifest. */
+export interface Machine<
+  I extends object = Record<string, unknown>,
+  O extends object = Record<string, unknown>,
+> {
+  inputs: Inputs<I>;
+  outputs: Outputs<O>;
+  status: Status;
+  manifest: MachineDefinition;
+  /**
+   * Validates the output tree against the schema. When it has errors (a required output missing,
+   * a value that does not parse …) writes them to the status `error` file and sets a non-zero
+   * `process.exitCode`. Returns every finding.
+   */
+  finish(): Promise<Finding[]>;
+}
+
+/** The places a manifest is looked for, in order. */
+export function manifestCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [env['BERTH_MANIFEST'], '/envoyai/machine.yaml', path.resolve('machine.yaml')].filter(
+    (p): p is string => typeof p === 'string' && p.length > 0,
+  );
+}
+
+async function findManifest(explicit: string | undefined): Promise<string> {
+  if (explicit) return explicit;
+  const env = process.env['BERTH_MANIFEST'];
+  if (env) return env;
+  const candidates = manifestCandidates();
+  for (const c of candidates) {
+    try {
+      await access(c);
+      return c;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new BerthError('BERTH_E_MANIFEST_NOT_FOUND', `No manifest at ${candidates.join(', ')}`, {
+    expected: 'BERTH_MANIFEST set, or /envoyai/machine.yaml, or machine.yaml in the working directory',
+  });
+}
+
+let errorHandlersInstalled = false;
+
+function installErrorHandlers(status: Status): void {
+  if (errorHandlersInstalled) return;
+  errorHandlersInstalled = true;
+  const fail = (e: unknown) => {
+    const text = isBerthError(e)
+      ? `${e.code}: ${e.message}`
+      : e instanceof Error
+        ? `${e.name}: ${e.message}`
+        : String(e);
+    try {
+      status.errorSync(`The machine failed: ${text}`);
+    } catch {
+      // The status directory is not writable: the message below is all that is left.
+    }
+    process.stderr.write(`${e instanceof Error && !isBerthError(e) ? (e.stack ?? text) : text}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+}
+
+/**
+ * Opens the machine this process runs: finds and checks the manifest, and binds the input and
+ * output trees and the status channel. Pass the generated `Inputs`/`Outputs` types (`berth types`)
+ * to have the compiler check every read and write against the schema.
+ */
+export async function openMachine<
+  I extends object = Record<string, unknown>,
+  O extends object = Record<string, unknown>,
+>(options: MachineOptions = {}): Promise<Machine<I, O>> {
+  const env = process.env;
+  const manifest = await loadMachine(await findManifest(options.manifest));
+  const inputRoot = path.resolve(options.input ?? env['BERTH_INPUT'] ?? '/envoyai/input');
+  const outputRoot = path.resolve(options.output ?? env['BERTH_OUTPUT'] ?? '/envoyai/output');
+  const status = new Status(path.resolve(options.status ?? env['BERTH_STATUS'] ?? '/envoyai/status'));
+  if (options.captureErrors !== false) installErrorHandlers(status);
+  let realInput: string;
+  try {
+    realInput = await realpath(inputRoot);
+  } catch {
+    throw new BerthError('BERTH_E_NOT_FOUND', `The input tree ${inputRoot} does not exist`, {
+      path: inputRoot,
+      expected: 'a directory (set BERTH_INPUT)',
+    });
+  }
+  await mkdir(outputRoot, { recursive: true });
+  const inputs = new Inputs<I>(realInput, manifest.inputs, { realRoot: realInput });
+  const outputs = new Outputs<O>(outputRoot, manifest.outputs, {});
+  return {
+    inputs,
+    outputs,
+    status,
+    manifest,
+    async finish() {
+      const findings = await checkTree(manifest, 'out', outputRoot);
+      const errors = findings.filter((f) => f.severity === 'error');
+      if (errors.length > 0) {
+        const lines = errors.map(
+          (f) => `${f.code}: ${f.message}${f.path ? ` (${path.relative(outputRoot, f.path) || '.'})` : ''}`,
+        );
+        await status.error(`The outputs are invalid (${errors.length} problem(s)):\n${lines.join('\n')}`);
+        process.exitCode = 1;
+      }
+      return findings;
+    },
+  };
+}
