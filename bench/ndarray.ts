@@ -163,7 +163,9 @@ export async function benchNdarray(report: (line: string) => void): Promise<void
     report(row('.npy read', 'fs.readFile (floor)', readRaw));
     report(row('', 'readNpy', readOurs, { floorMs: readRaw, target: 0.8 }));
     report(row('.npy write', 'fs.writeFile, no fsync (floor)', writeRaw));
-    report(row('', 'writeNpy (atomic rename, the default)', writeScratch, { floorMs: writeRaw, target: 0.8 }));
+    report(
+      row('', 'writeNpy (atomic rename, the default)', writeScratch, { floorMs: writeRaw, target: 0.8 }),
+    );
     report(row('', 'writeNpy (durable: true, + fsync)', writeOurs, { floorMs: writeRaw }));
     report(row('', 'new file + fsync + rename (floor)', writeRawSync));
     report(

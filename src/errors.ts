@@ -87,6 +87,13 @@ export const CATALOGUE = {
   BERTH_E_MANIFEST_NOT_FOUND: 'No manifest was found for the machine',
   BERTH_E_ALREADY_WRITTEN: 'The output was already written',
 
+  // --- harness (issue 5) ------------------------------------------------------------------
+  BERTH_E_CASE_FORMAT: 'A case file does not match schemas/case.schema.json',
+  BERTH_E_CASE_VALUE: 'A case input or expected output cannot be materialised',
+  BERTH_E_NO_COMMAND: 'berth does not know how to start the machine',
+  BERTH_E_DRIVER_UNAVAILABLE: 'The chosen driver cannot run on this machine',
+  BERTH_E_LAUNCH: 'The machine could not be started',
+
   // --- DICOM files (issue 4) ---------------------------------------------------------------
   BERTH_E_NOT_PART10: 'The file is not DICOM Part 10 (no 128-byte preamble followed by DICM)',
   BERTH_E_TRUNCATED: 'The DICOM file ends before its data does',
@@ -97,6 +104,31 @@ export const CATALOGUE = {
   BERTH_E_PIXEL_LENGTH: 'The native pixel data is shorter than its declared size',
   BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
   BERTH_E_DUPLICATE_INSTANCE: 'Two files hold the same SOPInstanceUID',
+  // --- DICOM transcoding, deriving, sorting and synthetic trees -----------------------------
+  BERTH_E_TRANSCODE_UNSUPPORTED: 'berth cannot convert between these transfer syntaxes (it has no codecs)',
+  BERTH_E_DERIVE_PIXELS: 'The pixels given for a derived image do not fit its declared size',
+  BERTH_E_SORT_NOTHING: 'The folder holds no usable DICOM instance to sort',
+  BERTH_E_OUT_NOT_EMPTY: 'The output directory exists and is not empty',
+  BERTH_E_SYNTH_UNSUPPORTED: 'berth cannot synthesise a value for this property',
+
+  // --- DICOM in trees (issue 4): classified by isNotApplicable() in src/check/dicom.ts ----------
+  BERTH_E_DICOM_TRANSFER_SYNTAX: 'A DICOM instance is in a transfer syntax its property does not accept',
+  BERTH_E_DICOM_SOP_CLASS: 'A DICOM instance is of a SOP class its property does not accept',
+  BERTH_E_DICOM_MODALITY: 'A DICOM instance has a modality its property does not accept',
+  BERTH_E_DICOM_SERIES_INSTANCES: 'A series holds another number of instances than series-related-instances',
+  BERTH_E_DICOM_STUDY_SERIES: 'The series of a study hold other instance counts than study-related-series',
+  BERTH_E_DICOM_STUDY_INSTANCES: 'A study holds another number of instances than study-related-instances',
+  BERTH_E_DICOM_FILE_NAME: 'A DICOM input file is not named <SOPInstanceUID>.dcm',
+  BERTH_E_DICOM_SERIES_FOLDER: 'A series folder of a study is not named by its SeriesInstanceUID',
+  BERTH_E_DICOM_LAYOUT: 'A DICOM folder holds an entry where its layout allows none',
+  BERTH_E_DICOM_STRAY_FILE: 'A DICOM folder holds a file that is not DICOM at all',
+  BERTH_E_DICOM_EMPTY: 'A DICOM series or study folder holds no instances',
+  BERTH_E_DICOM_MIXED_SERIES: 'A series holds instances of more than one SeriesInstanceUID',
+  BERTH_E_DICOM_MIXED_STUDY: 'A series or study holds instances of more than one StudyInstanceUID',
+  BERTH_E_DICOM_MIXED_FRAME_OF_REFERENCE: 'A series holds instances of more than one FrameOfReferenceUID',
+  BERTH_E_DICOM_REUSED_SOP_UID: 'An output DICOM instance reuses the SOPInstanceUID of an input',
+  BERTH_E_DICOM_REUSED_SERIES_UID: 'An output DICOM instance reuses the SeriesInstanceUID of an input',
+  BERTH_E_DICOM_STUDY_NOT_KEPT: 'An output DICOM instance does not keep the StudyInstanceUID of an input',
 
   // --- ndarray / .npy (issue 3) ------------------------------------------------------------
   BERTH_E_NPY_FORMAT: 'The file is not a valid NumPy .npy file',

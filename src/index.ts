@@ -13,9 +13,12 @@ export type {
   NdarrayDtypeName,
   Property,
   Side,
+  TsType,
+  TypeContext,
   ValueKeywords,
 } from './kinds/property.js';
 export { KINDS, kindOf } from './kinds/registry.js';
+export { generateTypes, type GenerateTypesOptions, type TypesSchemas } from './kinds/typescript.js';
 export {
   checkManifest,
   loadMachine,
@@ -29,6 +32,22 @@ export { Inputs } from './sdk/inputs.js';
 export { Outputs, ObjectWriter, ArrayWriter } from './sdk/outputs.js';
 export { Status } from './sdk/status.js';
 export { checkTree, type TreeCheckOptions } from './check/tree.js';
+export {
+  dicomTreeCheck,
+  dicomFindingClass,
+  isNotApplicable,
+  type DicomCheckOptions,
+  type DicomFindingClass,
+} from './check/dicom.js';
+export { DicomImage, DicomInstance, DicomSeries, DicomStudy } from './sdk/dicom.js';
+export {
+  DicomSeriesWriter,
+  DicomStudyWriter,
+  type DicomSource,
+  type WrittenInstance,
+} from './sdk/dicom-writer.js';
+export type { NativePixels, EncapsulatedPixels, PixelArray } from './dicom/pixels.js';
+export type { DicomHeader } from './dicom/scan.js';
 export { FileHandle } from './kinds/file-handle.js';
 export type { FileSource } from './kinds/file.js';
 export { IsoDateTime } from './kinds/date-time.js';

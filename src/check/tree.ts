@@ -1,12 +1,19 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { BerthError, finding, isBerthError, type Code, type Finding } from '../errors.js';
+import { BerthError, finding, type Code, type Finding } from '../errors.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property, Side } from '../kinds/property.js';
 import type { ValueProblem } from '../kinds/value.js';
 import { isAtomicTempName } from '../tree/atomic.js';
-import { ARRAY_INDEX, Limiter, classifyEntry, type EntryInfo } from '../tree/entry.js';
+import {
+  ARRAY_INDEX,
+  Limiter,
+  classifyEntry,
+  errnoOf,
+  treeReadError,
+  type EntryInfo,
+} from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
 import type { MachineDefinition } from './manifest.js';
 
@@ -14,17 +21,26 @@ import type { MachineDefinition } from './manifest.js';
 export interface TreeCheckOptions {
   /** Files read at once (default 64). */
   concurrency?: number;
-  /** Checks of DICOM properties, supplied by the DICOM layer; without it only the layout is checked. */
+  /**
+   * Checks of DICOM properties: `dicomTreeCheck()` from `./dicom.js` (give it the input tree to
+   * check outputs against the input UIDs); without it only the layout is checked.
+   */
   dicom?: DicomTreeCheck;
 }
 
-/** What the DICOM layer checks in a tree (see src/dicom): an image file, a series or a study folder. */
+/** What the DICOM layer checks in a tree (see ./dicom.ts): an image file, a series or a study folder. */
 export type DicomTreeCheck = (
   p: Property,
   abs: string,
   side: Side,
   report: (f: Finding) => void,
 ) => Promise<void>;
+
+/** A directory as findings name it (`shown`, under the root as given) and as it is read (`real`). */
+interface Place {
+  shown: string;
+  real: string;
+}
 
 interface Walk {
   realRoot: string;
@@ -72,7 +88,8 @@ export async function checkTree(
     dicom: options.dicom,
   };
   const props = side === 'in' ? definition.inputs : definition.outputs;
-  await checkMembers(walk, realRoot, props);
+  // Findings name entries as the caller sees them (under `dir` as given); reads go to real paths.
+  await checkMembers(walk, { shown: path.resolve(dir), real: realRoot }, props);
   walk.findings.sort((a, b) => (a.path ?? '').localeCompare(b.path ?? '') || a.code.localeCompare(b.code));
   return walk.findings;
 }
@@ -94,15 +111,15 @@ function report(
   );
 }
 
-async function list(walk: Walk, dir: string, p: Property | undefined): Promise<Dirent[] | undefined> {
+async function list(walk: Walk, dir: Place, p: Property | undefined): Promise<Dirent[] | undefined> {
   try {
-    return await readdir(dir, { withFileTypes: true });
+    return await readdir(dir.real, { withFileTypes: true });
   } catch (e) {
     report(
       walk,
       'BERTH_E_TREE_UNREADABLE',
       `The directory cannot be listed (${(e as { code?: string }).code})`,
-      dir,
+      dir.shown,
       p,
     );
     return undefined;
@@ -112,7 +129,7 @@ async function list(walk: Walk, dir: string, p: Property | undefined): Promise<D
 /** Checks a directory holding the members of an object (or the root): declared, missing, extra. */
 async function checkMembers(
   walk: Walk,
-  dir: string,
+  dir: Place,
   props: readonly Property[],
   owner?: Property,
 ): Promise<void> {
@@ -123,7 +140,7 @@ async function checkMembers(
   for (const p of props) {
     const dirent = byName.get(p.name);
     byName.delete(p.name);
-    const abs = path.join(dir, p.name);
+    const abs = path.join(dir.shown, p.name);
     if (!dirent) {
       if (!p.nullable) {
         report(
@@ -137,9 +154,9 @@ async function checkMembers(
       }
       continue;
     }
-    jobs.push(checkEntry(walk, p, abs, dirent));
+    jobs.push(checkEntry(walk, p, { shown: abs, real: path.join(dir.real, p.name) }, dirent));
   }
-  for (const [name] of byName) reportStray(walk, path.join(dir, name), owner, 'a declared property');
+  for (const [name] of byName) reportStray(walk, path.join(dir.shown, name), owner, 'a declared property');
   await Promise.all(jobs);
 }
 
@@ -166,8 +183,9 @@ function describeShape(p: Property): string {
 }
 
 /** Checks one entry of any kind. */
-async function checkEntry(walk: Walk, p: Property, abs: string, dirent?: Dirent): Promise<void> {
-  const info = await classifyEntry(abs, walk.realRoot, dirent);
+async function checkEntry(walk: Walk, p: Property, at: Place, dirent?: Dirent): Promise<void> {
+  const abs = at.shown;
+  const info = await classifyEntry(at.real, walk.realRoot, dirent);
   if (!usable(walk, p, abs, info)) return;
   const kind = kindOf(p.kind);
   const wantFile = kind.shape === 'file';
@@ -179,18 +197,18 @@ async function checkEntry(walk: Walk, p: Property, abs: string, dirent?: Dirent)
     report(walk, 'BERTH_E_TREE_NOT_DIRECTORY', `${path.basename(abs)} is a file`, abs, p, describeShape(p));
     return;
   }
-  const real = info.real ?? abs;
+  const place = { shown: abs, real: info.real ?? at.real };
   switch (kind.shape) {
     case 'object':
-      return checkMembers(walk, real, p.properties ?? [], p);
+      return checkMembers(walk, place, p.properties ?? [], p);
     case 'array':
-      return checkArray(walk, p, real);
+      return checkArray(walk, p, place);
     case 'dicom-series':
     case 'dicom-study':
-      if (walk.dicom) await walk.dicom(p, real, walk.side, (f) => walk.findings.push(f));
+      if (walk.dicom) await walk.dicom(p, place.real, walk.side, (f) => walk.findings.push(f));
       return;
     case 'file':
-      return walk.limiter.run(() => checkFile(walk, p, real));
+      return walk.limiter.run(() => checkFile(walk, p, place));
   }
 }
 
@@ -234,63 +252,66 @@ function usable(walk: Walk, p: Property, abs: string, info: EntryInfo): boolean 
   }
 }
 
-async function checkFile(walk: Walk, p: Property, abs: string): Promise<void> {
+async function checkFile(walk: Walk, p: Property, at: Place): Promise<void> {
   const kind = kindOf(p.kind);
   const problems: ValueProblem[] = [];
   try {
     if (kind.text) {
-      const outcome = kind.text.parse(await readTextFile(abs), p);
+      const outcome = kind.text.parse(await readTextFile(at.real), p);
       if (!outcome.ok) problems.push(outcome.problem);
     } else if (kind.leaf) {
-      const { size } = await stat(abs);
-      problems.push(...(await kind.leaf.check(abs, size, p)));
+      const { size } = await stat(at.real);
+      // A leaf check reports a read failure as BERTH_E_IO: for the tree, the entry is unreadable.
+      for (const problem of await kind.leaf.check(at.real, size, p)) {
+        problems.push(
+          problem.code === 'BERTH_E_IO'
+            ? {
+                code: 'BERTH_E_TREE_UNREADABLE',
+                message: `${path.basename(at.shown)} cannot be read: ${problem.message}`,
+              }
+            : problem,
+        );
+      }
     } else if (walk.dicom) {
-      await walk.dicom(p, abs, walk.side, (f) => walk.findings.push(f));
+      await walk.dicom(p, at.real, walk.side, (f) => walk.findings.push(f));
     }
   } catch (e) {
-    if (!isBerthError(e)) throw e;
-    problems.push({
-      code: e.code,
-      message: e.message,
-      ...(e.expected === undefined ? {} : { expected: e.expected }),
-    });
+    problems.push(problemOf(e, at.shown));
   }
-  for (const problem of problems) report(walk, problem.code, problem.message, abs, p, problem.expected);
+  for (const problem of problems) report(walk, problem.code, problem.message, at.shown, p, problem.expected);
+}
+
+/** A failed read as a problem of the entry (see {@link treeReadError}). */
+function problemOf(e: unknown, abs: string): ValueProblem {
+  const err = treeReadError(e, { path: abs });
+  if (err.code === 'BERTH_E_TREE_UNREADABLE') {
+    return {
+      code: err.code,
+      message: `${path.basename(abs)} cannot be read (${errnoOf(err) ?? 'I/O error'})`,
+    };
+  }
+  return {
+    code: err.code,
+    message: err.message,
+    ...(err.expected === undefined ? {} : { expected: err.expected }),
+  };
 }
 
 /** Checks an array directory: entries exactly 0..n-1, item count within bounds, every item. */
-async function checkArray(walk: Walk, p: Property, dir: string): Promise<void> {
+async function checkArray(walk: Walk, p: Property, dir: Place): Promise<void> {
   const entries = await list(walk, dir, p);
   if (!entries || !p.items) return;
   const indices: number[] = [];
   const jobs: Promise<void>[] = [];
   for (const d of entries) {
-    const abs = path.join(dir, d.name);
+    const abs = path.join(dir.shown, d.name);
     if (!ARRAY_INDEX.test(d.name) || !Number.isSafeInteger(Number(d.name))) {
       if (isAtomicTempName(d.name)) reportStray(walk, abs, p, '');
-      else if (/^[0-9]+$/.test(d.name)) {
-        report(
-          walk,
-          'BERTH_E_TREE_ARRAY_INDEX',
-          `${d.name} has a leading zero`,
-          abs,
-          p,
-          'entries named 0, 1, 2 …',
-        );
-      } else {
-        report(
-          walk,
-          'BERTH_E_TREE_UNDECLARED',
-          `${d.name} is not an array index`,
-          abs,
-          p,
-          'entries named 0, 1, 2 …',
-        );
-      }
+      else report(walk, 'BERTH_E_TREE_ARRAY_INDEX', notAnIndex(d.name), abs, p, 'entries named 0, 1, 2 …');
       continue;
     }
     indices.push(Number(d.name));
-    jobs.push(checkEntry(walk, p.items, abs, d));
+    jobs.push(checkEntry(walk, p.items, { shown: abs, real: path.join(dir.real, d.name) }, d));
   }
   indices.sort((a, b) => a - b);
   const count = indices.length;
@@ -303,17 +324,41 @@ async function checkArray(walk: Walk, p: Property, dir: string): Promise<void> {
       walk,
       'BERTH_E_TREE_ARRAY_GAP',
       `The array has ${count} entries but its highest index is ${last}; missing ${missing.join(', ')}${missing.length === 10 ? ', …' : ''}`,
-      dir,
+      dir.shown,
       p,
       `entries 0 to ${count - 1} without gaps`,
     );
   }
   const { minItems, maxItems } = p.keywords;
   if (minItems !== undefined && count < minItems) {
-    report(walk, 'BERTH_E_VALUE_CONSTRAINT', `The array has ${count} items`, dir, p, `at least ${minItems}`);
+    report(
+      walk,
+      'BERTH_E_VALUE_CONSTRAINT',
+      `The array has ${count} items`,
+      dir.shown,
+      p,
+      `at least ${minItems}`,
+    );
   }
   if (maxItems !== undefined && count > maxItems) {
-    report(walk, 'BERTH_E_VALUE_CONSTRAINT', `The array has ${count} items`, dir, p, `at most ${maxItems}`);
+    report(
+      walk,
+      'BERTH_E_VALUE_CONSTRAINT',
+      `The array has ${count} items`,
+      dir.shown,
+      p,
+      `at most ${maxItems}`,
+    );
   }
   await Promise.all(jobs);
+}
+
+/** Why an array entry's name is not an index. */
+function notAnIndex(name: string): string {
+  if (/^[0-9]+$/.test(name)) {
+    return name.length > 1 && name.startsWith('0')
+      ? `${name} has a leading zero`
+      : `${name} is beyond the largest index berth reads (2^53 − 1)`;
+  }
+  return `${name} is not an array index`;
 }

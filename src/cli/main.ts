@@ -4,7 +4,12 @@ import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerLabels } from './labels.js';
 import { registerLayout } from './layout.js';
+import { registerTypes } from './types.js';
 import { registerValidate } from './validate.js';
+import { registerSort } from './sort.js';
+import { registerSynth } from './synth.js';
+import { registerRun } from './run.js';
+import { registerTest } from './test.js';
 import { EXIT, reportError } from './output.js';
 import { VERSION } from '../version.js';
 
@@ -17,9 +22,14 @@ const program = new Command('berth')
 
 registerCheck(program);
 registerLayout(program);
+registerTypes(program);
 registerLabels(program);
 registerValidate(program);
+registerRun(program);
+registerTest(program);
 registerDemo(program);
+registerSynth(program);
+registerSort(program);
 
 try {
   await program.parseAsync(process.argv);

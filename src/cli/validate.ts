@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadMachine } from '../check/manifest.js';
+import { dicomTreeCheck } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
 import type { Side } from '../kinds/property.js';
 import { EXIT, formatFinding, reportError, writeOut } from './output.js';
@@ -12,16 +13,21 @@ export function registerValidate(program: Command): void {
     .argument('<manifest>', 'machine.yaml, machine.json, a Dockerfile, or docker inspect JSON')
     .option('--inputs <dir>', 'an input tree (laid out by schema-in)')
     .option('--outputs <dir>', 'an output tree (laid out by schema-out)')
+    .option('--from-inputs <dir>', 'with --outputs: the input tree they were made from (DICOM UID rules)')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { inputs?: string; outputs?: string; json?: boolean }) => {
+    .action(async (file: string, opts: ValidateOptions) => {
       process.exitCode = await runValidate(file, opts);
     });
 }
 
-async function runValidate(
-  file: string,
-  opts: { inputs?: string; outputs?: string; json?: boolean },
-): Promise<number> {
+interface ValidateOptions {
+  inputs?: string;
+  outputs?: string;
+  fromInputs?: string;
+  json?: boolean;
+}
+
+async function runValidate(file: string, opts: ValidateOptions): Promise<number> {
   const json = opts.json === true;
   try {
     if ((opts.inputs === undefined) === (opts.outputs === undefined)) {
@@ -31,7 +37,11 @@ async function runValidate(
     const side: Side = opts.inputs !== undefined ? 'in' : 'out';
     const dir = (opts.inputs ?? opts.outputs)!;
     const definition = await loadMachine(file);
-    const findings = await checkTree(definition, side, dir);
+    const from = side === 'out' ? opts.fromInputs : undefined;
+    const dicom = dicomTreeCheck(
+      from === undefined ? {} : { inputs: { root: from, properties: definition.inputs } },
+    );
+    const findings = await checkTree(definition, side, dir, { dicom });
     const errors = findings.filter((f) => f.severity === 'error').length;
     if (json) {
       await writeOut(

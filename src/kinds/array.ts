@@ -42,4 +42,13 @@ export const arrayKind: KindDefinition = {
     return item ? { keywords, items: item } : { keywords };
   },
   label: () => 'array',
+  typescript(p, t) {
+    if (!p.items) return { read: 'unknown[]', write: 'unknown[]' };
+    const item = t.typeOf(p.items);
+    return {
+      read: t.arrayOf(item.read),
+      write: t.arrayOf(item.write),
+      ...(item.note === undefined ? {} : { note: item.note }),
+    };
+  },
 };

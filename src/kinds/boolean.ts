@@ -17,4 +17,7 @@ const booleanText: TextForm<boolean> = {
 };
 
 /** `type: boolean` — `True` or `False` in one file. */
-export const booleanKind = byType('boolean', [], () => ({}), { text: booleanText });
+export const booleanKind = byType('boolean', [], () => ({}), {
+  text: booleanText,
+  typescript: () => ({ read: 'boolean', write: 'boolean' }),
+});

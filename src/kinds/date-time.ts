@@ -25,6 +25,10 @@ export function parseDateTime(t: string): Outcome<IsoDateTime> {
   const m = ISO_DATE_TIME.exec(t);
   const expected = 'an ISO-8601 date and time such as 2017-05-27T03:40:40Z';
   if (!m) return bad('BERTH_E_VALUE_TEXT', `${quote(t)} is not an ISO-8601 date-time`, expected);
+  const offset = /^[+-]([0-9]{2}):?([0-9]{2})?$/.exec(m[8] ?? '');
+  if (offset && (Number(offset[1]) > 23 || Number(offset[2] ?? 0) > 59)) {
+    return bad('BERTH_E_VALUE_TEXT', `${quote(t)} has an impossible time zone offset`, expected);
+  }
   // Without an offset, read as UTC (never the machine's local zone, which differs between hosts).
   const normalised = t.replace(/^(.{10})[t ]/, '$1T').replace(/z$/, 'Z') + (m[8] ? '' : 'Z');
   const d = parseISO(normalised);
@@ -42,7 +46,17 @@ const dateTimeText: TextForm<IsoDateTime> = {
   parse: (text) => parseDateTime(stripOneNewline(text)),
   format(value) {
     if (value instanceof Date) {
-      return isValid(value) ? ok(formatDateTime(value)) : bad('BERTH_E_VALUE_TYPE', 'The Date is invalid');
+      if (!isValid(value)) return bad('BERTH_E_VALUE_TYPE', 'The Date is invalid');
+      const year = value.getUTCFullYear();
+      // Beyond 0000–9999 ISO-8601 needs expanded years, which Python's fromisoformat cannot read.
+      if (year < 0 || year > 9999) {
+        return bad(
+          'BERTH_E_VALUE_TYPE',
+          `The year ${year} is outside 0000–9999`,
+          'a date in the years 0000–9999',
+        );
+      }
+      return ok(formatDateTime(value));
     }
     if (typeof value === 'string') {
       const parsed = parseDateTime(value);
@@ -64,4 +78,8 @@ const dateTimeText: TextForm<IsoDateTime> = {
 };
 
 /** `type: date-time` — one ISO-8601 date-time in one file. */
-export const dateTimeKind = byType('date-time', [], () => ({}), { text: dateTimeText });
+export const dateTimeKind = byType('date-time', [], () => ({}), {
+  text: dateTimeText,
+  // Read: a Date that keeps its text; written from a Date or ISO-8601 text with a zone.
+  typescript: (_p, t) => ({ read: t.berth('IsoDateTime'), write: 'Date | string' }),
+});

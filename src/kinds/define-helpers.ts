@@ -6,7 +6,8 @@ export function byType(
   name: KindName,
   keywords: readonly string[],
   define: KindDefinition['define'],
-  extra: Partial<Pick<KindDefinition, 'shape' | 'label' | 'text' | 'leaf'>> = {},
+  extra: Partial<Pick<KindDefinition, 'shape' | 'label' | 'text' | 'leaf'>> &
+    Pick<KindDefinition, 'typescript'>,
 ): KindDefinition {
   return {
     name,
@@ -19,5 +20,6 @@ export function byType(
     label: extra.label ?? ((p: Property) => p.kind),
     ...(extra.text ? { text: extra.text } : {}),
     ...(extra.leaf ? { leaf: extra.leaf } : {}),
+    typescript: extra.typescript,
   };
 }

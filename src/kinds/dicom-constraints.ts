@@ -53,8 +53,15 @@ const ALLOWED: Record<DicomKindName, readonly string[]> = {
   ],
 };
 
-/** Builds a DICOM kind: recognised by its `dicom-type` value, with that kind's constraint table. */
-export function dicomKind(name: DicomKindName, shape: KindDefinition['shape']): KindDefinition {
+/**
+ * Builds a DICOM kind: recognised by its `dicom-type` value, with that kind's constraint table;
+ * `typescript` is how the kind is typed in generated code.
+ */
+export function dicomKind(
+  name: DicomKindName,
+  shape: KindDefinition['shape'],
+  typescript: KindDefinition['typescript'],
+): KindDefinition {
   return {
     name,
     recognisedBy: 'dicom-type',
@@ -63,6 +70,7 @@ export function dicomKind(name: DicomKindName, shape: KindDefinition['shape']): 
     keywords: ['dicom-type', ...ALLOWED[name]],
     define: (def, ctx) => ({ dicom: defineDicom(def, ctx) }),
     label: (p: Property) => p.kind,
+    typescript,
   };
 }
 

@@ -1,4 +1,11 @@
 import { dicomKind } from './dicom-constraints.js';
+import type { KindDefinition } from './property.js';
+
+/** How an image is typed in generated code: read as a `DicomImage` handle, written as one instance: bytes, a file path or {path}. */
+export const dicomImageTypes: KindDefinition['typescript'] = (_p, t) => ({
+  read: t.berth('DicomImage'),
+  write: t.berth('DicomSource'),
+});
 
 /** `dicom-type: dicom-image` — one DICOM Part 10 file, named as the property. */
-export const dicomImageKind = dicomKind('dicom-image', 'file');
+export const dicomImageKind = dicomKind('dicom-image', 'file', dicomImageTypes);

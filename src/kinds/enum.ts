@@ -55,16 +55,26 @@ export const enumKind: KindDefinition = {
     return { enumValues: values };
   },
   label: (p) => `enum(${(p.enumValues ?? []).join('|')})`,
+  typescript(p, t) {
+    const values = p.enumValues ?? [];
+    const union = values.length > 0 ? values.map((v) => t.literal(v)).join(' | ') : 'never';
+    return { read: union, write: union };
+  },
   text: {
     expected: 'one of the enum values',
     parse(text, p) {
+      const values = p.enumValues ?? [];
+      // An exact match first, so a value that itself ends in a newline still reads back.
+      if (values.includes(text)) return ok(text);
       const t = stripOneNewline(text);
-      return (p.enumValues ?? []).includes(t) ? ok(t) : notInEnum(t, p.enumValues ?? []);
+      return values.includes(t) ? ok(t) : notInEnum(t, values);
     },
-    format: (value, p) =>
-      typeof value === 'string' && (p.enumValues ?? []).includes(value)
-        ? ok(value)
-        : notInEnum(String(value), p.enumValues ?? []),
+    format(value, p) {
+      if (typeof value !== 'string') {
+        return bad('BERTH_E_VALUE_TYPE', `An enum property takes a string, not ${typeof value}`);
+      }
+      return (p.enumValues ?? []).includes(value) ? ok(value) : notInEnum(value, p.enumValues ?? []);
+    },
   } satisfies TextForm<string>,
 };
 

@@ -31,19 +31,29 @@ function canonical(mime: string): string {
  * a type berth can recognise by magic bytes must be recognised as that type; `text/*` must hold
  * no NUL byte; any other type is taken on trust.
  */
-export function mimeProblem(declared: string, detected: string | undefined, prefix: Uint8Array): ValueProblem | undefined {
+export function mimeProblem(
+  declared: string,
+  detected: string | undefined,
+  prefix: Uint8Array,
+): ValueProblem | undefined {
   const want = canonical(declared);
   if (want === 'application/octet-stream') return undefined;
   if ((supportedMimeTypes as ReadonlySet<string>).has(want)) {
     if (detected !== undefined && canonical(detected) === want) return undefined;
     return {
       code: 'BERTH_E_MIME_MISMATCH',
-      message: detected ? `The content is ${detected}, not ${declared}` : `The content is not recognisable as ${declared}`,
+      message: detected
+        ? `The content is ${detected}, not ${declared}`
+        : `The content is not recognisable as ${declared}`,
       expected: `a ${declared} file`,
     };
   }
   if (want.startsWith('text/') && prefix.includes(0)) {
-    return { code: 'BERTH_E_MIME_MISMATCH', message: `The content has NUL bytes, so it is not ${declared}`, expected: 'text' };
+    return {
+      code: 'BERTH_E_MIME_MISMATCH',
+      message: `The content has NUL bytes, so it is not ${declared}`,
+      expected: 'text',
+    };
   }
   return undefined;
 }
@@ -52,7 +62,12 @@ export function mimeProblem(declared: string, detected: string | undefined, pref
 export type FileSource = Uint8Array | { path: string } | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
 
 function isPathSource(v: unknown): v is { path: string } {
-  return typeof v === 'object' && v !== null && typeof (v as { path?: unknown }).path === 'string' && !(v instanceof Readable);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { path?: unknown }).path === 'string' &&
+    !(v instanceof Readable)
+  );
 }
 
 function isStreamSource(v: unknown): v is NodeJS.ReadableStream | AsyncIterable<Uint8Array> {
@@ -60,7 +75,9 @@ function isStreamSource(v: unknown): v is NodeJS.ReadableStream | AsyncIterable<
 }
 
 /** Takes the first bytes of a stream to check them, then hands on the whole stream. */
-async function peekStream(source: AsyncIterable<Uint8Array>): Promise<{ prefix: Buffer; all: AsyncIterable<Uint8Array> }> {
+async function peekStream(
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ prefix: Buffer; all: AsyncIterable<Uint8Array> }> {
   const it = source[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let length = 0;
@@ -100,7 +117,11 @@ const fileIO: LeafIO<FileHandle> = {
   accepts: 'a Buffer or Uint8Array, {path} of a file to copy, or a readable stream',
   async check(path, _size, p) {
     const prefix = await readPrefix(path, MAGIC_PREFIX_BYTES);
-    const problem = mimeProblem(p.mimeType ?? 'application/octet-stream', await detectMimeType(prefix), prefix);
+    const problem = mimeProblem(
+      p.mimeType ?? 'application/octet-stream',
+      await detectMimeType(prefix),
+      prefix,
+    );
     return problem ? [problem] : [];
   },
   async read(path, p) {
@@ -125,16 +146,20 @@ const fileIO: LeafIO<FileHandle> = {
       await check(value.subarray(0, MAGIC_PREFIX_BYTES));
       await writeFileAtomic(path, value);
     } else if (isPathSource(value)) {
-      await check(await readPrefix(value.path, MAGIC_PREFIX_BYTES).catch((e: unknown) => {
-        throw toBerthError(e, 'BERTH_E_IO', { path: value.path });
-      }));
+      await check(
+        await readPrefix(value.path, MAGIC_PREFIX_BYTES).catch((e: unknown) => {
+          throw toBerthError(e, 'BERTH_E_IO', { path: value.path });
+        }),
+      );
       await copyFileAtomic(value.path, path);
     } else if (isStreamSource(value)) {
       const { prefix, all } = await peekStream(value as AsyncIterable<Uint8Array>);
       await check(prefix);
       await writeFileAtomic(path, all);
     } else {
-      throw new BerthError('BERTH_E_VALUE_TYPE', `A file property takes ${fileIO.accepts}`, { property: p.path });
+      throw new BerthError('BERTH_E_VALUE_TYPE', `A file property takes ${fileIO.accepts}`, {
+        property: p.path,
+      });
     }
   },
 };
@@ -162,4 +187,5 @@ export const fileKind: KindDefinition = {
   },
   label: (p) => p.mimeType ?? 'file',
   leaf: fileIO,
+  typescript: (_p, t) => ({ read: t.berth('FileHandle'), write: t.berth('FileSource') }),
 };

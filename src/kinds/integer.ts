@@ -30,7 +30,8 @@ const integerText: TextForm<number> = {
     const t = stripOneNewline(text);
     if (!INTEGER_TEXT.test(t))
       return bad('BERTH_E_VALUE_TEXT', `${quote(t)} is not an integer`, 'a decimal integer such as 42');
-    const n = safe(Number(t), t);
+    // `-0` reads as 0: integers have no negative zero (and 0 is what format writes).
+    const n = safe(Number(t) || 0, t);
     return n.ok ? checked(n.value, checkNumberKeywords(n.value, p.keywords)) : n;
   },
   format(value, p) {
@@ -60,5 +61,6 @@ export const integerKind = byType(
   (def, ctx) => ({ keywords: numericKeywords(def, ctx) }),
   {
     text: integerText,
+    typescript: () => ({ read: 'number', write: 'number' }),
   },
 );

@@ -8,10 +8,18 @@ import { NDARRAY_DTYPES, type NdarrayDtypeName, type Property } from './property
 import type { ValueProblem } from './value.js';
 
 /** Why an array's dtype or shape contradicts its property, or undefined when it fits. */
-export function ndarrayProblem(dtype: string, shape: readonly number[], p: Property): ValueProblem | undefined {
+export function ndarrayProblem(
+  dtype: string,
+  shape: readonly number[],
+  p: Property,
+): ValueProblem | undefined {
   const spec = p.ndarray ?? {};
   if (spec.dtype !== undefined && dtype !== spec.dtype) {
-    return { code: 'BERTH_E_NDARRAY_MISMATCH', message: `The array is ${dtype}`, expected: `dtype ${spec.dtype}` };
+    return {
+      code: 'BERTH_E_NDARRAY_MISMATCH',
+      message: `The array is ${dtype}`,
+      expected: `dtype ${spec.dtype}`,
+    };
   }
   if (spec.shape !== undefined) {
     const want = spec.shape;
@@ -54,7 +62,9 @@ const ndarrayIO: LeafIO<NdArray> = {
       return problems;
     } catch (e) {
       if (!isBerthError(e)) throw e;
-      return [{ code: e.code, message: e.message, ...(e.expected === undefined ? {} : { expected: e.expected }) }];
+      return [
+        { code: e.code, message: e.message, ...(e.expected === undefined ? {} : { expected: e.expected }) },
+      ];
     }
   },
   async read(path, p) {
@@ -117,5 +127,10 @@ export const ndarrayKind = byType(
     label: (p: Property) =>
       `ndarray(${p.ndarray?.dtype ?? 'any'}${p.ndarray?.shape ? `, [${p.ndarray.shape.map((n) => n ?? '*').join(', ')}]` : ''})`,
     leaf: ndarrayIO as LeafIO,
+    typescript(p, t) {
+      const dtype = p.ndarray?.dtype;
+      const type = dtype === undefined ? t.berth('NdArray') : `${t.berth('NdArrayOf')}<${t.literal(dtype)}>`;
+      return { read: type, write: type };
+    },
   },
 );

@@ -44,5 +44,6 @@ export const numberKind = byType(
   (def, ctx) => ({ keywords: numericKeywords(def, ctx) }),
   {
     text: numberText,
+    typescript: () => ({ read: 'number', write: 'number' }),
   },
 );

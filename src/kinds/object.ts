@@ -29,4 +29,5 @@ export const objectKind: KindDefinition = {
     return { properties };
   },
   label: () => 'object',
+  typescript: (p, t) => t.objectType(p, p.properties ?? [], 'named'),
 };

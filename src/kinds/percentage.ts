@@ -1,19 +1,45 @@
 import { byType } from './define-helpers.js';
 import { describeValue } from './integer.js';
 import { NUMERIC_KEYWORDS, numericKeywords } from './keywords.js';
-import { parseDecimal } from './number.js';
+import { DECIMAL } from './number.js';
 import { bad, checkNumberKeywords, checked, quote, stripOneNewline, type TextForm } from './value.js';
 
 /**
- * The shortest percent text whose value, divided by 100, is exactly the fraction again:
- * 0.85 → `85` (never `85.00000000000001`).
+ * Moves the decimal point of decimal text `by` places (right when positive), in the text itself,
+ * so no binary rounding happens on the way: `shiftDecimal('0.123', 2)` is `12.3`.
+ */
+export function shiftDecimal(text: string, by: number): string {
+  let t = text;
+  let sign = '';
+  if (t.startsWith('-') || t.startsWith('+')) {
+    if (t.startsWith('-')) sign = '-';
+    t = t.slice(1);
+  }
+  const [mantissa = '', exponent = '0'] = t.toLowerCase().split('e');
+  const [intPart = '', fracPart = ''] = mantissa.split('.');
+  let digits = intPart + fracPart;
+  let point = intPart.length + Number(exponent) + by;
+  const lead = digits.length - digits.replace(/^0+/, '').length;
+  digits = digits.slice(lead);
+  point -= lead;
+  digits = digits.replace(/0+$/, '');
+  if (digits.length === 0) return sign + '0';
+  // Plain notation where String(number) would use it; exponent notation beyond.
+  if (point > 21 || point < -5) {
+    const e = point - 1;
+    return `${sign}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${e >= 0 ? '+' : ''}${e}`;
+  }
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/**
+ * The percent text of a fraction: its shortest decimal text with the point moved two places, so
+ * 0.85 → `85` (never `85.00000000000001`) and the text reads back to exactly the same fraction.
  */
 export function percentOf(fraction: number): string {
-  for (let digits = 1; digits <= 17; digits++) {
-    const text = String(Number((fraction * 100).toPrecision(digits)));
-    if (Number(text) / 100 === fraction) return text;
-  }
-  return String(fraction * 100);
+  return Object.is(fraction, -0) ? '-0' : shiftDecimal(String(fraction), 2);
 }
 
 /**
@@ -27,15 +53,24 @@ const percentageText: TextForm<number> = {
     if (!t.endsWith('%')) {
       return bad('BERTH_E_VALUE_TEXT', `${quote(t)} has no % sign`, 'a percentage such as 85% or 12.5%');
     }
-    const percent = parseDecimal(t.slice(0, -1));
-    if (typeof percent === 'string') {
+    const digits = t.slice(0, -1);
+    if (!DECIMAL.test(digits)) {
       return bad(
         'BERTH_E_VALUE_TEXT',
         `${quote(t)} is not a percentage`,
         'a percentage such as 85% or 12.5%',
       );
     }
-    return checked(percent / 100, checkNumberKeywords(percent, p.keywords, '%'));
+    // Divide by 100 in the text, not in binary: `12.3%` is exactly the double nearest 0.123.
+    const fraction = Number(shiftDecimal(digits, -2));
+    if (!Number.isFinite(fraction)) {
+      return bad(
+        'BERTH_E_VALUE_TEXT',
+        `${quote(t)} is out of the range of a 64-bit float`,
+        'a finite percentage',
+      );
+    }
+    return checked(fraction, checkNumberKeywords(Number(digits), p.keywords, '%'));
   },
   format(value, p) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -59,5 +94,6 @@ export const percentageKind = byType(
   (def, ctx) => ({ keywords: numericKeywords(def, ctx) }),
   {
     text: percentageText,
+    typescript: () => ({ read: 'number', write: 'number', note: 'a fraction: 0.85 is 85%' }),
   },
 );

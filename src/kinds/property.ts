@@ -140,6 +140,38 @@ export interface DefineContext {
 }
 
 /**
+ * How values of a property are typed in TypeScript (`berth types`): as machine code reads them
+ * (`Inputs`) and as writes accept them (`Outputs`). The strings are TypeScript type expressions;
+ * types from berth and named interfaces must come from the {@link TypeContext}, never be spelled
+ * out, so that the generated module imports and declares exactly what it uses.
+ */
+export interface TsType {
+  /** The type of a value as read, e.g. `IsoDateTime`. */
+  readonly read: string;
+  /** The type of the values a write accepts, e.g. `Date | string`. */
+  readonly write: string;
+  /** A remark put beside the member in the generated module (e.g. why its type is `unknown`). */
+  readonly note?: string;
+}
+
+/** What a kind's `typescript` step gets: recursion into nested properties, berth's own types. */
+export interface TypeContext {
+  /** The types of a nested property, e.g. an array's items (nullability is the caller's). */
+  typeOf(p: Property): TsType;
+  /**
+   * An object type with these members (nullable ones optional): `named` declares an exported
+   * interface named after the property's path, `inline` writes `{ a: …; b: … }` in place.
+   */
+  objectType(p: Property, members: readonly Property[], style: 'named' | 'inline'): TsType;
+  /** A type exported by berth (`FileHandle`, `NdArrayOf` …): imported when used; write it as returned. */
+  berth(name: string): string;
+  /** A string literal type for the text (quoted and escaped). */
+  literal(text: string): string;
+  /** An array type of `item`, parenthesised where needed (`('a' | 'b')[]`). */
+  arrayOf(item: string): string;
+}
+
+/**
  * One kind, in the same shape as every other: how the reference recognises it in a schema,
  * how it lives in a tree, and how its definition is checked and typed.
  * Reading, writing, checking and comparing values join this shape in later layers.
@@ -162,4 +194,6 @@ export interface KindDefinition {
   readonly text?: TextForm<unknown>;
   /** Kinds stored as one non-text file: how that file is checked, read and written. */
   readonly leaf?: LeafIO;
+  /** How the kind's values are typed in TypeScript, read and written (`berth types`). */
+  typescript(p: Property, t: TypeContext): TsType;
 }

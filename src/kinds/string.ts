@@ -20,5 +20,5 @@ export const stringKind = byType(
   'string',
   ['minLength', 'maxLength', 'pattern', 'format'],
   (def, ctx) => ({ keywords: textKeywords(def, ctx) }),
-  { text: stringText },
+  { text: stringText, typescript: () => ({ read: 'string', write: 'string' }) },
 );

@@ -28,4 +28,5 @@ export const survivalKind: KindDefinition = {
     return { properties: [event, time].filter((p): p is Property => p !== undefined) };
   },
   label: () => 'survival',
+  typescript: (p, t) => t.objectType(p, p.properties ?? [], 'inline'),
 };

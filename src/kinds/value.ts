@@ -49,6 +49,16 @@ export function quote(text: string): string {
   return JSON.stringify(text.length > 60 ? text.slice(0, 60) + '…' : text);
 }
 
+/**
+ * True when `n` is a multiple of `m`. Integers are checked exactly; decimal multiples (0.1, 0.01)
+ * are not exact in binary, so a quotient within a few ulps of an integer counts.
+ */
+export function isMultiple(n: number, m: number): boolean {
+  if (Number.isInteger(n) && Number.isInteger(m)) return n % m === 0;
+  const q = n / m;
+  return Math.abs(q - Math.round(q)) <= 8 * Number.EPSILON * Math.max(1, Math.abs(q));
+}
+
 /** Checks the numeric keywords; `unit` is appended to bounds in messages (`%` for percentages). */
 export function checkNumberKeywords(n: number, k: ValueKeywords, unit = ''): ValueProblem | undefined {
   const fail = (message: string, expected: string): ValueProblem => ({
@@ -66,10 +76,8 @@ export function checkNumberKeywords(n: number, k: ValueKeywords, unit = ''): Val
   if (k.exclusiveMaximum !== undefined && n >= k.exclusiveMaximum) {
     return fail(`${n}${unit} is not below the exclusive maximum`, `< ${k.exclusiveMaximum}${unit}`);
   }
-  if (k.multipleOf !== undefined) {
-    const q = n / k.multipleOf;
-    // Decimal multiples (0.1, 0.01) are not exact in binary: allow a relative error of 1e-9.
-    if (Math.abs(q - Math.round(q)) > 1e-9 * Math.max(1, Math.abs(q))) {
+  if (k.multipleOf !== undefined && !isMultiple(n, k.multipleOf)) {
+    {
       return fail(`${n}${unit} is not a multiple of ${k.multipleOf}`, `a multiple of ${k.multipleOf}${unit}`);
     }
   }

@@ -4,6 +4,7 @@ import type { KindName, Property } from '../kinds/property.js';
 import type { IsoDateTime } from '../kinds/date-time.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { safeJoin } from '../tree/safe-path.js';
+import type { DicomImage, DicomSeries, DicomStudy } from './dicom.js';
 import { readObject, readValue, type ReadScope } from './read-value.js';
 
 /**
@@ -95,5 +96,17 @@ export class Inputs<I extends object = Record<string, unknown>> {
   /** An `array` input, in index order. */
   array<T = unknown>(name: keyof I & string): Promise<T[]> {
     return this.typed(name, ['array']);
+  }
+  /** A `dicom-image` input: its header now, its pixels on demand. */
+  dicomImage(name: keyof I & string): Promise<DicomImage> {
+    return this.typed(name, ['dicom-image']);
+  }
+  /** A `dicom-series` input: its instances sorted geometrically. */
+  dicomSeries(name: keyof I & string): Promise<DicomSeries> {
+    return this.typed(name, ['dicom-series']);
+  }
+  /** A `dicom-study` input: its series keyed by SeriesInstanceUID. */
+  dicomStudy(name: keyof I & string): Promise<DicomStudy> {
+    return this.typed(name, ['dicom-study']);
   }
 }

@@ -2,7 +2,10 @@ import { access, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, isBerthError, type Finding } from '../errors.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
+import { dicomTreeCheck, inputUidSource } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
+import { readDicom } from './dicom.js';
+import { DicomOutputs } from './dicom-writer.js';
 import { Inputs } from './inputs.js';
 import { Outputs } from './outputs.js';
 import { Status } from './status.js';
@@ -114,15 +117,20 @@ export async function openMachine<
     });
   }
   await mkdir(outputRoot, { recursive: true });
-  const inputs = new Inputs<I>(realInput, manifest.inputs, { realRoot: realInput });
-  const outputs = new Outputs<O>(outputRoot, manifest.outputs, {});
+  const inputs = new Inputs<I>(realInput, manifest.inputs, { realRoot: realInput, dicom: readDicom });
+  // DICOM outputs are checked against the input UIDs (new SOP/series UIDs, the input's study), collected once.
+  const inputUids = inputUidSource(realInput, manifest.inputs);
+  const dicomOutputs = new DicomOutputs({ inputs: inputUids });
+  const outputs = new Outputs<O>(outputRoot, manifest.outputs, { dicom: dicomOutputs.write, dicomOutputs });
   return {
     inputs,
     outputs,
     status,
     manifest,
     async finish() {
-      const findings = await checkTree(manifest, 'out', outputRoot);
+      const findings = await checkTree(manifest, 'out', outputRoot, {
+        dicom: dicomTreeCheck({ inputs: inputUids }),
+      });
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length > 0) {
         const lines = errors.map(

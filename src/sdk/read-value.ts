@@ -1,9 +1,10 @@
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { BerthError, toBerthError } from '../errors.js';
+import { BerthError } from '../errors.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
-import { ARRAY_INDEX, classifyEntry } from '../tree/entry.js';
+import { ARRAY_INDEX, Limiter, classifyEntry, treeReadError, type EntryInfo } from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
 
 /** Reads DICOM kinds; supplied by the DICOM layer (src/dicom), absent until it is loaded. */
@@ -13,15 +14,28 @@ export type DicomReader = (p: Property, abs: string) => Promise<unknown>;
 export interface ReadScope {
   realRoot: string;
   dicom?: DicomReader;
+  /** Caps the value files read at once (default: one limiter of 64 shared by the process). */
+  limiter?: Limiter;
 }
+
+/** Value files read at once unless a scope says otherwise: enough to keep the disk busy, far below fd limits. */
+const SHARED_LIMITER = new Limiter(64);
 
 /**
  * Reads the value of one property from its entry: primitives decoded from their text form, files
  * and DICOM as handles, objects as nested objects, arrays in index order. A nullable property
  * that is absent reads as `undefined`; anything wrong is a BerthError with a code and the path.
+ * `dirent` is the entry from its directory's listing when the caller has it (it saves an lstat),
+ * `null` when the listing shows the entry is absent.
  */
-export async function readValue(p: Property, abs: string, scope: ReadScope): Promise<unknown> {
-  const info = await classifyEntry(abs, scope.realRoot);
+export async function readValue(
+  p: Property,
+  abs: string,
+  scope: ReadScope,
+  dirent?: Dirent | null,
+): Promise<unknown> {
+  const info: EntryInfo =
+    dirent === null ? { kind: 'missing' } : await classifyEntry(abs, scope.realRoot, dirent);
   const where = { path: abs, property: p.path };
   switch (info.kind) {
     case 'missing':
@@ -30,7 +44,7 @@ export async function readValue(p: Property, abs: string, scope: ReadScope): Pro
     case 'symlink-outside':
       throw new BerthError(
         'BERTH_E_TREE_SYMLINK',
-        'The entry is a symbolic link leading outside the tree',
+        `The entry is a symbolic link ${info.reason ?? 'leading outside the tree'}`,
         where,
       );
     case 'special':
@@ -45,26 +59,62 @@ export async function readValue(p: Property, abs: string, scope: ReadScope): Pro
   if (kind.shape !== 'file' && info.kind !== 'directory') {
     throw new BerthError('BERTH_E_TREE_NOT_DIRECTORY', undefined, where);
   }
+  const limiter = scope.limiter ?? SHARED_LIMITER;
   if (kind.text) {
-    const outcome = kind.text.parse(await readTextFile(real), p);
+    let text: string;
+    try {
+      text = await limiter.run(() => readTextFile(real));
+    } catch (e) {
+      throw treeReadError(e, where);
+    }
+    const outcome = kind.text.parse(text, p);
     if (outcome.ok) return outcome.value;
     const { code, message, expected } = outcome.problem;
     throw new BerthError(code, message, { ...where, ...(expected === undefined ? {} : { expected }) });
   }
-  if (kind.leaf) return kind.leaf.read(real, p);
-  if (kind.shape === 'object') return readObject(p.properties ?? [], real, scope);
-  if (kind.shape === 'array') return readArray(p, real, scope);
+  if (kind.leaf) {
+    const leaf = kind.leaf;
+    try {
+      return await limiter.run(() => leaf.read(real, p));
+    } catch (e) {
+      throw treeReadError(e, where);
+    }
+  }
+  if (kind.shape === 'object') return readMembers(p.properties ?? [], abs, real, scope, p);
+  if (kind.shape === 'array') return readArray(p, abs, real, scope);
   if (scope.dicom) return scope.dicom(p, real);
   throw new BerthError('BERTH_E_INTERNAL', `No reader for ${p.kind}`, where);
 }
 
 /** Reads an object's members into a plain object (absent nullable members are left out). */
-export async function readObject(
+export function readObject(
   props: readonly Property[],
   dir: string,
   scope: ReadScope,
 ): Promise<Record<string, unknown>> {
-  const values = await Promise.all(props.map((m) => readValue(m, path.join(dir, m.name), scope)));
+  return readMembers(props, dir, dir, scope, undefined);
+}
+
+async function list(dir: string, real: string, p: Property | undefined): Promise<Dirent[]> {
+  try {
+    return await readdir(real, { withFileTypes: true });
+  } catch (e) {
+    throw treeReadError(e, { path: dir, ...(p ? { property: p.path } : {}) });
+  }
+}
+
+// One listing of the directory tells every member's presence and type: no lstat per member.
+async function readMembers(
+  props: readonly Property[],
+  dir: string,
+  real: string,
+  scope: ReadScope,
+  owner: Property | undefined,
+): Promise<Record<string, unknown>> {
+  const byName = new Map((await list(dir, real, owner)).map((d) => [d.name, d]));
+  const values = await Promise.all(
+    props.map((m) => readValue(m, path.join(dir, m.name), scope, byName.get(m.name) ?? null)),
+  );
   const out: Record<string, unknown> = {};
   props.forEach((m, i) => {
     if (values[i] !== undefined) out[m.name] = values[i];
@@ -72,40 +122,52 @@ export async function readObject(
   return out;
 }
 
-/** The indices of an array directory, checked to be exactly 0..n-1. */
-export async function arrayIndices(p: Property, dir: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    throw toBerthError(e, 'BERTH_E_TREE_UNREADABLE', { path: dir, property: p.path });
+/** The entries of an array directory by index, checked to be exactly 0..n-1 (else a BerthError). */
+async function arrayEntries(p: Property, dir: string, real: string): Promise<Dirent[]> {
+  const entries = await list(dir, real, p);
+  const byIndex: Dirent[] = [];
+  for (const d of entries) {
+    if (!ARRAY_INDEX.test(d.name) || !Number.isSafeInteger(Number(d.name))) {
+      throw new BerthError('BERTH_E_TREE_ARRAY_INDEX', `${d.name} is not an array index`, {
+        path: path.join(dir, d.name),
+        property: p.path,
+        expected: 'entries named 0, 1, 2 …',
+      });
+    }
+    byIndex[Number(d.name)] = d;
   }
-  const indices = names.filter((n) => ARRAY_INDEX.test(n)).map(Number);
-  const stray = names.find((n) => !ARRAY_INDEX.test(n));
-  if (stray !== undefined) {
-    throw new BerthError('BERTH_E_TREE_ARRAY_INDEX', `${stray} is not an array index`, {
-      path: path.join(dir, stray),
-      property: p.path,
-      expected: 'entries named 0, 1, 2 …',
-    });
-  }
-  const max = indices.length ? Math.max(...indices) : -1;
-  if (max + 1 !== indices.length) {
+  // A sparse array's length is its highest index + 1: any hole is a gap.
+  if (byIndex.length !== entries.length) {
+    let missing = 0;
+    while (byIndex[missing] !== undefined) missing++;
     throw new BerthError(
       'BERTH_E_TREE_ARRAY_GAP',
-      `The array has ${indices.length} entries but its highest index is ${max}`,
-      {
-        path: dir,
-        property: p.path,
-      },
+      `The array has ${entries.length} entries but its highest index is ${byIndex.length - 1}; ${missing} is missing`,
+      { path: dir, property: p.path, expected: `entries 0 to ${entries.length - 1} without gaps` },
     );
   }
-  return indices.length;
+  return byIndex;
 }
 
-async function readArray(p: Property, dir: string, scope: ReadScope): Promise<unknown[]> {
-  const n = await arrayIndices(p, dir);
+/** The length of an array directory, after checking its entries are exactly 0..n-1. */
+export async function arrayIndices(p: Property, dir: string): Promise<number> {
+  return (await arrayEntries(p, dir, dir)).length;
+}
+
+async function readArray(p: Property, dir: string, real: string, scope: ReadScope): Promise<unknown[]> {
+  const entries = await arrayEntries(p, dir, real);
+  const { minItems, maxItems } = p.keywords;
+  if (
+    (minItems !== undefined && entries.length < minItems) ||
+    (maxItems !== undefined && entries.length > maxItems)
+  ) {
+    throw new BerthError('BERTH_E_VALUE_CONSTRAINT', `The array has ${entries.length} items`, {
+      path: dir,
+      property: p.path,
+      expected: `between ${minItems ?? 0} and ${maxItems ?? '∞'} items`,
+    });
+  }
   const item = p.items;
   if (!item) return [];
-  return Promise.all(Array.from({ length: n }, (_, i) => readValue(item, path.join(dir, String(i)), scope)));
+  return Promise.all(entries.map((d, i) => readValue(item, path.join(dir, String(i)), scope, d)));
 }

@@ -1,10 +1,12 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BerthError } from '../errors.js';
+import { BerthError, toBerthError } from '../errors.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
-import { writeFileAtomic } from '../tree/atomic.js';
+import { ATOMIC_TEMP_PREFIX, writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
+import type { DicomOutputs } from './dicom-writer.js';
 
 /** Writes DICOM kinds; supplied by the DICOM layer. */
 export type DicomWriter = (p: Property, abs: string, value: unknown) => Promise<void>;
@@ -12,14 +14,19 @@ export type DicomWriter = (p: Property, abs: string, value: unknown) => Promise<
 /** What writing needs besides the value. */
 export interface WriteScope {
   dicom?: DicomWriter;
+  /** The DICOM output layer behind `dicomImage`/`dicomSeries`/`dicomStudy` (see ./dicom-writer.ts). */
+  dicomOutputs?: DicomOutputs;
 }
 
 function refuse(p: Property, abs: string, message: string): BerthError {
   return new BerthError('BERTH_E_VALUE_TYPE', message, { path: abs, property: p.path });
 }
 
+/** A plain data object: `{...}` or `Object.create(null)` (not a Date, Map, array or class instance). */
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 /**
@@ -89,31 +96,100 @@ export function validateValue(p: Property, abs: string, value: unknown): void {
   // Leaf kinds (files, ndarrays, DICOM) validate inside their writers, before anything is renamed into place.
 }
 
-async function writeChecked(p: Property, abs: string, value: unknown, scope: WriteScope): Promise<void> {
-  if (value === undefined || value === null) return;
+/**
+ * Writes a validated value. `fresh` says `abs` lies inside a directory this write created and
+ * will rename into place as a whole, so its own files need no atomic rename of their own.
+ */
+async function writeChecked(
+  p: Property,
+  abs: string,
+  value: unknown,
+  scope: WriteScope,
+  fresh = false,
+): Promise<void> {
+  if (value === undefined || value === null) {
+    // Setting a nullable output to nothing removes an earlier value.
+    if (!fresh) await rm(abs, { recursive: true, force: true });
+    return;
+  }
   const kind = kindOf(p.kind);
   if (kind.text) {
     const outcome = kind.text.format(value, p);
-    if (outcome.ok) await writeFileAtomic(abs, outcome.value);
+    if (!outcome.ok) return;
+    if (fresh) await writeFile(abs, outcome.value);
+    else await writeFileAtomic(abs, outcome.value);
     return;
   }
   if (kind.leaf) return kind.leaf.write(abs, value, p);
   if (kind.shape === 'object') {
-    await mkdir(abs, { recursive: true });
     const obj = value as Record<string, unknown>;
-    for (const m of p.properties ?? []) await writeChecked(m, safeJoin(abs, m.name), obj[m.name], scope);
-    return;
+    const members = p.properties ?? [];
+    return replaceDirectory(abs, fresh, (dir) =>
+      inParallel(members.length, (i) =>
+        writeChecked(members[i]!, safeJoin(dir, members[i]!.name), obj[members[i]!.name], scope, true),
+      ),
+    );
   }
   if (kind.shape === 'array') {
-    // A new array replaces an old one entirely, so no stale entries survive past its end.
-    await rm(abs, { recursive: true, force: true });
-    await mkdir(abs, { recursive: true });
     const items = value as unknown[];
     const item = p.items;
-    if (item)
-      for (let i = 0; i < items.length; i++) await writeChecked(item, safeJoin(abs, i), items[i], scope);
-    return;
+    return replaceDirectory(abs, fresh, (dir) =>
+      item
+        ? inParallel(items.length, (i) => writeChecked(item, safeJoin(dir, i), items[i], scope, true))
+        : Promise.resolve(),
+    );
   }
   if (scope.dicom) return scope.dicom(p, abs, value);
   throw new BerthError('BERTH_E_INTERNAL', `No writer for ${p.kind} yet`, { path: abs, property: p.path });
+}
+
+/** Writes done at once when filling a directory. */
+const WRITE_CONCURRENCY = 16;
+
+async function inParallel(n: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, WRITE_CONCURRENCY) }, worker));
+}
+
+/**
+ * A new object or array replaces the old one entirely (no stale members or entries survive): it is
+ * filled in a temporary directory beside the target, then renamed into place, and the old one is
+ * removed. A crash leaves the old value or the new one, plus a `.berth-tmp-*` directory that tree
+ * checks report as BERTH_E_TREE_PARTIAL_WRITE (between the two renames, the value is missing).
+ */
+async function replaceDirectory(
+  abs: string,
+  fresh: boolean,
+  fill: (dir: string) => Promise<void>,
+): Promise<void> {
+  if (fresh) {
+    await mkdir(abs);
+    return fill(abs);
+  }
+  const temp = () =>
+    path.join(
+      path.dirname(abs),
+      `${ATOMIC_TEMP_PREFIX}${path.basename(abs).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}`,
+    );
+  const tmp = temp();
+  try {
+    await mkdir(tmp, { recursive: true });
+    await fill(tmp);
+    const old = temp();
+    let moved = false;
+    try {
+      await rename(abs, old);
+      moved = true;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    }
+    await rename(tmp, abs);
+    if (moved) await rm(old, { recursive: true, force: true });
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw toBerthError(e, 'BERTH_E_IO', { path: abs });
+  }
 }

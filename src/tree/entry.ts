@@ -1,5 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
+import { BerthError, isBerthError, type ErrorDetails } from '../errors.js';
 import { isInside } from './safe-path.js';
 
 /** What a path in a tree turned out to be, symlinks inside the root followed. */
@@ -57,24 +58,93 @@ export async function classifyEntry(abs: string, realRoot: string, dirent?: Dire
   }
 }
 
-/** A counting semaphore, so walks over huge trees never hold too many files open at once. */
+/**
+ * A counting semaphore, so walks over huge trees never hold too many files open at once.
+ * Waiting tasks are kept as thunks and started directly when a slot frees (no promise per wait),
+ * which matters when a walk queues tens of thousands of small reads.
+ */
 export class Limiter {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private head = 0;
   constructor(private readonly max: number) {}
 
   /** Runs `task` when a slot is free. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const start = (): void => {
+        this.active++;
+        let p: Promise<T>;
+        try {
+          p = task();
+        } catch (e) {
+          p = Promise.reject(e as Error);
+        }
+        p.then(resolve, reject).finally(() => this.release());
+      };
+      if (this.active < this.max) start();
+      else this.waiting.push(start);
+    });
+  }
+
+  private release(): void {
+    this.active--;
+    if (this.head < this.waiting.length) {
+      const next = this.waiting[this.head]!;
+      this.waiting[this.head++] = noop;
+      // Compact now and then, so a long queue does not keep its consumed slots.
+      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+        this.waiting.splice(0, this.head);
+        this.head = 0;
+      }
+      next();
     }
   }
 }
 
+function noop(): void {}
+
 /** A plain array index: `0`, `1`, … (no leading zeros, no sign). */
 export const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
+
+/** The operating-system error code (`EACCES`, `EIO` …) behind an error, raw or wrapped in a BerthError. */
+export function errnoOf(e: unknown): string | undefined {
+  for (let c = e, depth = 0; typeof c === 'object' && c !== null && depth < 4; depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * What a failed read of a tree entry means: an operating-system error (permissions, EIO, the entry
+ * vanishing midway), raw or wrapped as `BERTH_E_IO`/`BERTH_E_NOT_FOUND`, is `BERTH_E_TREE_UNREADABLE`;
+ * any other BerthError keeps its code. Anything else is a bug and is thrown on.
+ */
+export function treeReadError(e: unknown, details: ErrorDetails): BerthError {
+  const errno = errnoOf(e);
+  if (
+    errno !== undefined &&
+    (!isBerthError(e) || e.code === 'BERTH_E_IO' || e.code === 'BERTH_E_NOT_FOUND')
+  ) {
+    return new BerthError('BERTH_E_TREE_UNREADABLE', `The entry cannot be read (${errno})`, {
+      ...details,
+      cause: e,
+    });
+  }
+  if (isBerthError(e))
+    return details.property !== undefined && e.property === undefined ? withProperty(e, details) : e;
+  throw e;
+}
+
+// Readers below the SDK (text, .npy) know the file but not the property: add it, keeping the rest.
+function withProperty(e: BerthError, details: ErrorDetails): BerthError {
+  const err = new BerthError(e.code, `${e.message} (property ${details.property})`, { cause: e });
+  return Object.assign(err, {
+    path: e.path ?? details.path,
+    property: details.property,
+    expected: e.expected,
+    line: e.line,
+  });
+}

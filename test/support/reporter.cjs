@@ -13,7 +13,8 @@ class BerthReporter extends Mocha.reporters.Spec {
       const s = runner.stats || { passes: 0, failures: 0, pending: 0 };
       const line = `${s.passes} passed, ${s.failures} failed` + (s.pending ? `, ${s.pending} skipped` : '');
       const out = process.env.BERTH_TEST_RESULTS;
-      if (out) fs.writeFileSync(out, JSON.stringify({ passed: s.passes, failed: s.failures, skipped: s.pending }));
+      if (out)
+        fs.writeFileSync(out, JSON.stringify({ passed: s.passes, failed: s.failures, skipped: s.pending }));
       // Printed after the spec epilogue so it is the last line.
       process.nextTick(() => console.log(line));
     });

@@ -1,0 +1,617 @@
+/**
+ * DICOM properties in trees: the checks `checkTree` runs on dicom-image files and dicom-series /
+ * dicom-study folders, on inputs (the platform's layout) and on outputs (the reference's
+ * relaxations plus the output UID rules).
+ *
+ * Every finding's code says what kind of problem it is: a **not applicable** case (the data is
+ * fine DICOM but not what the property accepts: transfer syntax, SOP class, modality, instance
+ * counts) or a **broken** one (unreadable or non-DICOM files, wrong names, duplicates, mixed
+ * series). {@link isNotApplicable} tells them apart, so a harness can stop a run as
+ * `not-applicable` rather than `invalid-input`.
+ *
+ * Nothing here reads pixel data: headers come from the prefix scan, and a broken file is reported
+ * with its own code while the rest of its folder is still checked.
+ */
+import { readdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { finding, isBerthError, type BerthError, type Code, type Finding } from '../errors.js';
+import { indexFolder, type IndexOptions } from '../dicom/index.js';
+import { scanHeader, type DicomHeader } from '../dicom/scan.js';
+import { transferSyntax } from '../dicom/transfer-syntax.js';
+import type { Property, Side } from '../kinds/property.js';
+import { isAtomicTempName } from '../tree/atomic.js';
+import { ARRAY_INDEX, classifyEntry } from '../tree/entry.js';
+import type { DicomTreeCheck } from './tree.js';
+
+// ---------------------------------------------------------------------------------------------
+// Classification
+
+/**
+ * The codes that mean "not applicable": the DICOM is readable and well laid out, but is not what
+ * the property's constraining keywords accept. Every other code of a DICOM finding means broken.
+ */
+export const NOT_APPLICABLE_CODES: ReadonlySet<Code> = new Set<Code>([
+  'BERTH_E_DICOM_TRANSFER_SYNTAX',
+  'BERTH_E_DICOM_SOP_CLASS',
+  'BERTH_E_DICOM_MODALITY',
+  'BERTH_E_DICOM_SERIES_INSTANCES',
+  'BERTH_E_DICOM_STUDY_SERIES',
+  'BERTH_E_DICOM_STUDY_INSTANCES',
+]);
+
+/**
+ * True when a finding's code means the input is **not applicable** to the machine (a constraint
+ * it does not meet: wrong modality, SOP class, transfer syntax or instance count); false when it
+ * means the input is **broken** (corrupt, truncated or non-DICOM files, wrong names, duplicates,
+ * mixed series, and every non-DICOM tree code). On outputs every error finding makes the output
+ * invalid, whichever class its code is in.
+ */
+export function isNotApplicable(code: Code): boolean {
+  return NOT_APPLICABLE_CODES.has(code);
+}
+
+/** What a DICOM finding means for a run: see {@link isNotApplicable}. */
+export type DicomFindingClass = 'not-applicable' | 'broken';
+
+/** The class of a finding code: `not-applicable` or `broken` (see {@link isNotApplicable}). */
+export function dicomFindingClass(code: Code): DicomFindingClass {
+  return isNotApplicable(code) ? 'not-applicable' : 'broken';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-instance rules, shared with the SDK's writers
+
+/** One problem with one instance: a code, what was found, and what was expected. */
+export interface DicomProblem {
+  readonly code: Code;
+  readonly message: string;
+  readonly expected?: string;
+  /** The message when many instances have this problem and differ only in a UID (groups them). */
+  readonly summary?: string;
+}
+
+function names(uids: readonly string[]): string {
+  return uids.map((u) => (transferSyntax(u) ? `${u} (${transferSyntax(u)!.name})` : u)).join(', ');
+}
+
+/** The constraints of a property (`transfer-syntax-uid`, `sop-classes`, `modalities`) one instance breaks. */
+export function instanceProblems(h: DicomHeader, p: Property): DicomProblem[] {
+  const c = p.dicom?.constraints ?? {};
+  const out: DicomProblem[] = [];
+  if (c.transferSyntaxUids && !c.transferSyntaxUids.includes(h.TransferSyntaxUID)) {
+    out.push({
+      code: 'BERTH_E_DICOM_TRANSFER_SYNTAX',
+      message: `TransferSyntaxUID is ${names([h.TransferSyntaxUID])}`,
+      expected: `one of ${names(c.transferSyntaxUids)} (transfer-syntax-uid)`,
+    });
+  }
+  if (c.sopClasses && !c.sopClasses.includes(h.SOPClassUID)) {
+    out.push({
+      code: 'BERTH_E_DICOM_SOP_CLASS',
+      message: `SOPClassUID is ${h.SOPClassUID}`,
+      expected: `one of ${c.sopClasses.join(', ')} (sop-classes)`,
+    });
+  }
+  if (c.modalities && !(h.Modality !== undefined && c.modalities.includes(h.Modality))) {
+    out.push({
+      code: 'BERTH_E_DICOM_MODALITY',
+      message: h.Modality === undefined ? 'The instance has no Modality' : `Modality is ${h.Modality}`,
+      expected: `one of ${c.modalities.join(', ')} (modalities)`,
+    });
+  }
+  return out;
+}
+
+/** The UIDs of a machine's DICOM inputs, which its DICOM outputs must not reuse (except the study's). */
+export interface InputDicomUids {
+  readonly sop: ReadonlySet<string>;
+  readonly series: ReadonlySet<string>;
+  readonly study: ReadonlySet<string>;
+}
+
+/** Gives the input UIDs, computed once on first use. */
+export type InputUidSource = () => Promise<InputDicomUids>;
+
+/**
+ * The output UID rules for one instance: new SOPInstanceUID, new SeriesInstanceUID, and the
+ * StudyInstanceUID of an input study (only when the inputs hold any DICOM).
+ */
+export function outputUidProblems(h: DicomHeader, uids: InputDicomUids): DicomProblem[] {
+  const out: DicomProblem[] = [];
+  if (uids.sop.has(h.SOPInstanceUID)) {
+    out.push({
+      code: 'BERTH_E_DICOM_REUSED_SOP_UID',
+      message: `SOPInstanceUID ${h.SOPInstanceUID} is the UID of an input instance`,
+      summary: 'The SOPInstanceUID is the UID of an input instance',
+      expected: 'a new SOPInstanceUID for every output instance',
+    });
+  }
+  if (uids.series.has(h.SeriesInstanceUID)) {
+    out.push({
+      code: 'BERTH_E_DICOM_REUSED_SERIES_UID',
+      message: `SeriesInstanceUID ${h.SeriesInstanceUID} is the UID of an input series`,
+      expected: 'a new SeriesInstanceUID for output series',
+    });
+  }
+  if (uids.study.size > 0 && !uids.study.has(h.StudyInstanceUID)) {
+    out.push({
+      code: 'BERTH_E_DICOM_STUDY_NOT_KEPT',
+      message: `StudyInstanceUID ${h.StudyInstanceUID} is not the UID of an input study`,
+      expected: `the StudyInstanceUID of an input: ${[...uids.study].slice(0, 3).join(', ')}${uids.study.size > 3 ? ', …' : ''}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Collects the SOP, series and study UIDs of every DICOM input present in an input tree (inside
+ * objects and arrays too). Unreadable files are skipped: the input check reports them.
+ * Symlinks are followed only inside the tree.
+ */
+export async function collectInputUids(
+  root: string,
+  properties: readonly Property[],
+  options: Pick<IndexOptions, 'io' | 'concurrency' | 'maxFiles'> = {},
+): Promise<InputDicomUids> {
+  const sop = new Set<string>();
+  const series = new Set<string>();
+  const study = new Set<string>();
+  const add = (h: DicomHeader): void => {
+    sop.add(h.SOPInstanceUID);
+    series.add(h.SeriesInstanceUID);
+    study.add(h.StudyInstanceUID);
+  };
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch {
+    return { sop, series, study };
+  }
+  const visit = async (p: Property, abs: string): Promise<void> => {
+    const info = await classifyEntry(abs, realRoot);
+    const real = info.real ?? abs;
+    if (p.kind === 'dicom-image' && info.kind === 'file') {
+      try {
+        add(await scanHeader(real));
+      } catch {
+        // Reported by the input check.
+      }
+    } else if ((p.kind === 'dicom-series' || p.kind === 'dicom-study') && info.kind === 'directory') {
+      const index = await indexFolder(real, options);
+      for (const h of index.instances.values()) add(h);
+    } else if (p.properties && info.kind === 'directory') {
+      for (const m of p.properties) await visit(m, path.join(real, m.name));
+    } else if (p.items && info.kind === 'directory') {
+      let entries: string[] = [];
+      try {
+        entries = await readdir(real);
+      } catch {
+        // Reported by the input check.
+      }
+      for (const name of entries.filter((n) => ARRAY_INDEX.test(n)))
+        await visit(p.items, path.join(real, name));
+    }
+  };
+  for (const p of properties) await visit(p, path.join(realRoot, p.name));
+  return { sop, series, study };
+}
+
+/** An {@link InputUidSource} over an input tree, collecting once on first use. */
+export function inputUidSource(
+  root: string,
+  properties: readonly Property[],
+  options: Pick<IndexOptions, 'io' | 'concurrency' | 'maxFiles'> = {},
+): InputUidSource {
+  let pending: Promise<InputDicomUids> | undefined;
+  return () => (pending ??= collectInputUids(root, properties, options));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tree check
+
+/** Options of {@link dicomTreeCheck}. */
+export interface DicomCheckOptions {
+  /**
+   * The machine's inputs, for the output rules (new SOP and series UIDs, the input's study UID):
+   * the input tree's root and `schema-in` properties, or an {@link InputUidSource}. Without it
+   * outputs are checked without those rules.
+   */
+  inputs?: { root: string; properties: readonly Property[] } | InputUidSource;
+  /** How folders are indexed (see `indexFolder`). */
+  index?: Pick<IndexOptions, 'io' | 'concurrency' | 'maxFiles'>;
+}
+
+/**
+ * The DICOM check `checkTree` runs on DICOM properties (pass it as the `dicom` option):
+ *
+ * ```ts
+ * await checkTree(def, 'in', inputDir, { dicom: dicomTreeCheck() });
+ * await checkTree(def, 'out', outputDir, {
+ *   dicom: dicomTreeCheck({ inputs: { root: inputDir, properties: def.inputs } }),
+ * });
+ * ```
+ */
+export function dicomTreeCheck(options: DicomCheckOptions = {}): DicomTreeCheck {
+  const inputs = options.inputs;
+  const uids: InputUidSource | undefined =
+    inputs === undefined
+      ? undefined
+      : typeof inputs === 'function'
+        ? inputs
+        : inputUidSource(inputs.root, inputs.properties, options.index);
+  return async (p, abs, side, report) => {
+    const findings = await checkDicomProperty(p, abs, side, {
+      ...(uids && side === 'out' ? { inputUids: await uids() } : {}),
+      ...(options.index ? { index: options.index } : {}),
+    });
+    for (const f of findings) report(f);
+  };
+}
+
+/** What {@link checkDicomProperty} needs besides the property. */
+export interface DicomPropertyCheckOptions {
+  /** Outputs only: the inputs' UIDs, for the output UID rules. */
+  inputUids?: InputDicomUids;
+  index?: Pick<IndexOptions, 'io' | 'concurrency' | 'maxFiles'>;
+}
+
+/**
+ * Checks one DICOM property's entry — a dicom-image file, a dicom-series or dicom-study folder —
+ * and returns every finding. Never throws for bad content.
+ */
+export async function checkDicomProperty(
+  p: Property,
+  abs: string,
+  side: Side,
+  options: DicomPropertyCheckOptions = {},
+): Promise<Finding[]> {
+  const out = new Findings(p);
+  if (p.kind === 'dicom-image') await checkImage(p, abs, options, out);
+  else if (p.kind === 'dicom-series' || p.kind === 'dicom-study')
+    await checkFolder(p, abs, side, options, out);
+  return out.list;
+}
+
+/** Collects findings of one property; groups repeats of one problem across instances. */
+class Findings {
+  readonly list: Finding[] = [];
+  private readonly groups = new Map<string, { first: string; count: number; problem: DicomProblem }>();
+
+  constructor(private readonly p: Property) {}
+
+  add(code: Code, message: string, abs: string, expected?: string): void {
+    this.list.push(
+      finding(code, message, {
+        path: abs,
+        property: this.p.path,
+        ...(expected === undefined ? {} : { expected }),
+      }),
+    );
+  }
+
+  error(e: BerthError, abs: string): void {
+    this.add(e.code, detailOf(e), e.path ?? abs, e.expected);
+  }
+
+  /** One problem of one instance: the same problem in many instances becomes one finding. */
+  instance(problem: DicomProblem, file: string): void {
+    const key = `${problem.code}\u0000${problem.summary ?? problem.message}`;
+    const g = this.groups.get(key);
+    if (g) g.count++;
+    else this.groups.set(key, { first: file, count: 1, problem });
+  }
+
+  /** Turns the grouped instance problems into findings (`total` instances were looked at). */
+  flush(total: number): void {
+    for (const { first, count, problem } of this.groups.values()) {
+      const message =
+        count === 1 || total <= 1
+          ? problem.message
+          : `${problem.summary ?? problem.message} in ${count} of ${total} instances (the first: ${path.basename(first)})`;
+      this.add(problem.code, message, first, problem.expected);
+    }
+    this.groups.clear();
+  }
+}
+
+/** A BerthError's own detail, without the path and expectation its message repeats. */
+function detailOf(e: BerthError): string {
+  let m = e.message;
+  const expected = e.expected ? `; expected ${e.expected}` : '';
+  if (expected && m.endsWith(expected)) m = m.slice(0, -expected.length);
+  const where = [
+    e.path,
+    e.line === undefined ? undefined : `line ${e.line}`,
+    e.property && `property ${e.property}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  if (where && m.endsWith(` (${where})`)) m = m.slice(0, -(where.length + 3));
+  return m;
+}
+
+async function checkImage(
+  p: Property,
+  abs: string,
+  options: DicomPropertyCheckOptions,
+  out: Findings,
+): Promise<void> {
+  let h: DicomHeader;
+  try {
+    h = await scanHeader(abs);
+  } catch (e) {
+    if (!isBerthError(e)) throw e;
+    out.error(e, abs);
+    return;
+  }
+  for (const problem of instanceProblems(h, p)) out.instance(problem, abs);
+  if (options.inputUids)
+    for (const problem of outputUidProblems(h, options.inputUids)) out.instance(problem, abs);
+  out.flush(1);
+}
+
+/** Scan codes of a DICOM file that is there but cannot be used: it still counts as an instance. */
+const BROKEN_FILE_CODES: ReadonlySet<Code> = new Set<Code>([
+  'BERTH_E_NOT_PART10',
+  'BERTH_E_TRUNCATED',
+  'BERTH_E_NO_TRANSFER_SYNTAX',
+  'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
+  'BERTH_E_MISSING_ATTRIBUTE',
+  'BERTH_E_META_MISMATCH',
+  'BERTH_E_PIXEL_LENGTH',
+  'BERTH_E_DICOM_PARSE',
+]);
+
+/**
+ * Checks a dicom-series or dicom-study folder. Inputs follow the platform's layout exactly
+ * (`<SOPInstanceUID>.dcm`, in `<SeriesInstanceUID>/` for studies); outputs may name files freely,
+ * and a study output may nest folders freely.
+ */
+async function checkFolder(
+  p: Property,
+  abs: string,
+  side: Side,
+  options: DicomPropertyCheckOptions,
+  out: Findings,
+): Promise<void> {
+  const study = p.kind === 'dicom-study';
+  const input = side === 'in';
+  // A series holds files only; an input study one level of series folders; an output study anything.
+  const maxDepth = study ? (input ? 1 : 32) : 0;
+  const index = await indexFolder(abs, { ...options.index, maxDepth });
+
+  const partial = (file: string): boolean => isAtomicTempName(path.basename(file));
+  const reportPartial = (file: string): void =>
+    out.add(
+      'BERTH_E_TREE_PARTIAL_WRITE',
+      `${path.basename(file)} is left over from a write that never finished`,
+      file,
+    );
+
+  // Broken files: each with its own code; they still count as instances of their folder.
+  const brokenByDir = new Map<string, number>();
+  for (const { path: file, error } of index.errors) {
+    if (partial(file)) {
+      reportPartial(file);
+      continue;
+    }
+    out.error(error, file);
+    if (BROKEN_FILE_CODES.has(error.code) && file !== abs) {
+      brokenByDir.set(path.dirname(file), (brokenByDir.get(path.dirname(file)) ?? 0) + 1);
+    }
+  }
+  for (const { path: file, error } of index.strays) {
+    if (partial(file)) reportPartial(file);
+    else
+      out.add(
+        'BERTH_E_DICOM_STRAY_FILE',
+        `${path.basename(file)} is not a DICOM file (${detailOf(error)})`,
+        file,
+        'only DICOM Part 10 files, one SOP instance each',
+      );
+  }
+  for (const { path: entry, reason } of index.skipped) {
+    if (reason.startsWith('deeper than')) {
+      out.add(
+        'BERTH_E_DICOM_LAYOUT',
+        study
+          ? `${path.basename(entry)} is a folder inside a series folder`
+          : `${path.basename(entry)} is a folder inside a series`,
+        entry,
+        study ? 'series folders holding files only' : 'files only (one SOP instance each)',
+      );
+    } else {
+      out.add(
+        'BERTH_E_TREE_SYMLINK',
+        `${path.basename(entry)} is not followed: ${reason}`,
+        entry,
+        'a file inside the tree',
+      );
+    }
+  }
+
+  // Series by series, each in geometric order, so "the first" of a group is the first slice.
+  const instances = [...index.series.values()]
+    .flatMap((s) => s.instances)
+    .filter((h) => {
+      if (!partial(h.path)) return true;
+      reportPartial(h.path);
+      return false;
+    });
+  if (instances.length === 0 && brokenByDir.size === 0) {
+    out.add(
+      'BERTH_E_DICOM_EMPTY',
+      `${path.basename(abs)} holds no DICOM instances`,
+      abs,
+      'at least one instance',
+    );
+  }
+
+  // Names and places (inputs only: outputs may name files and folders freely).
+  if (input) {
+    const misplaced = new Map<string, { series: string; count: number; first: string }>();
+    for (const h of instances) {
+      const name = path.basename(h.path);
+      if (name !== `${h.SOPInstanceUID}.dcm`) {
+        out.add(
+          'BERTH_E_DICOM_FILE_NAME',
+          `${name} holds SOPInstanceUID ${h.SOPInstanceUID}`,
+          h.path,
+          `${h.SOPInstanceUID}.dcm`,
+        );
+      }
+      if (!study) continue;
+      const dir = path.dirname(h.path);
+      if (dir === abs) {
+        out.add(
+          'BERTH_E_DICOM_LAYOUT',
+          `${name} lies directly in the study folder`,
+          h.path,
+          `${h.SeriesInstanceUID}/${h.SOPInstanceUID}.dcm`,
+        );
+      } else if (path.basename(dir) !== h.SeriesInstanceUID) {
+        const key = `${dir}\u0000${h.SeriesInstanceUID}`;
+        const m = misplaced.get(key);
+        if (m) m.count++;
+        else misplaced.set(key, { series: h.SeriesInstanceUID, count: 1, first: h.path });
+      }
+    }
+    for (const [key, m] of misplaced) {
+      const dir = key.slice(0, key.indexOf('\u0000'));
+      out.add(
+        'BERTH_E_DICOM_SERIES_FOLDER',
+        `The folder ${path.basename(dir)} holds ${m.count} instance(s) of series ${m.series} (the first: ${path.basename(m.first)})`,
+        dir,
+        'each series in a folder named by its SeriesInstanceUID',
+      );
+    }
+  }
+
+  // One study per property; one series per dicom-series; one frame of reference per series.
+  const bySeries = new Map<string, DicomHeader[]>();
+  const studies = new Map<string, number>();
+  for (const h of instances) {
+    const list = bySeries.get(h.SeriesInstanceUID);
+    if (list) list.push(h);
+    else bySeries.set(h.SeriesInstanceUID, [h]);
+    studies.set(h.StudyInstanceUID, (studies.get(h.StudyInstanceUID) ?? 0) + 1);
+  }
+  const counts = (m: Map<string, number>): string =>
+    [...m].map(([uid, n]) => `${uid} (${n} instance${n === 1 ? '' : 's'})`).join(', ');
+  if (!study && bySeries.size > 1) {
+    out.add(
+      'BERTH_E_DICOM_MIXED_SERIES',
+      `The series folder holds ${bySeries.size} series: ${counts(new Map([...bySeries].map(([k, v]) => [k, v.length])))}`,
+      abs,
+      'instances of one SeriesInstanceUID',
+    );
+  }
+  if (studies.size > 1) {
+    out.add(
+      'BERTH_E_DICOM_MIXED_STUDY',
+      `The ${study ? 'study' : 'series'} holds instances of ${studies.size} studies: ${counts(studies)}`,
+      abs,
+      'instances of one StudyInstanceUID',
+    );
+  }
+  for (const [uid, list] of bySeries) {
+    const frames = new Map<string, number>();
+    for (const h of list) {
+      if (h.FrameOfReferenceUID !== undefined)
+        frames.set(h.FrameOfReferenceUID, (frames.get(h.FrameOfReferenceUID) ?? 0) + 1);
+    }
+    if (frames.size > 1) {
+      out.add(
+        'BERTH_E_DICOM_MIXED_FRAME_OF_REFERENCE',
+        `Series ${uid} holds instances of ${frames.size} frames of reference: ${counts(frames)}`,
+        study ? path.dirname(list[0]!.path) : abs,
+        'one FrameOfReferenceUID per series',
+      );
+    }
+  }
+
+  // Constraints and output rules of each instance, grouped.
+  for (const h of instances) {
+    for (const problem of instanceProblems(h, p)) out.instance(problem, h.path);
+    if (options.inputUids)
+      for (const problem of outputUidProblems(h, options.inputUids)) out.instance(problem, h.path);
+  }
+  out.flush(instances.length);
+
+  checkCounts(p, abs, instances, bySeries, brokenByDir, out);
+}
+
+/**
+ * The instance-count constraints. A broken file counts as an instance (it is reported with its
+ * own code, and should not also make a count wrong); duplicates and stray files do not.
+ * `study-related-series` is compared as a multiset: the series' counts, in any order, must be
+ * exactly the listed counts, because nothing orders the series of a study (their folders are named
+ * by random UIDs).
+ */
+function checkCounts(
+  p: Property,
+  abs: string,
+  instances: readonly DicomHeader[],
+  bySeries: ReadonlyMap<string, readonly DicomHeader[]>,
+  brokenByDir: ReadonlyMap<string, number>,
+  out: Findings,
+): void {
+  const c = p.dicom?.constraints ?? {};
+  let broken = 0;
+  for (const n of brokenByDir.values()) broken += n;
+  const total = instances.length + broken;
+  const plural = (n: number, word: string): string =>
+    `${n} ${word}${n === 1 || word === 'series' ? '' : 's'}`;
+  if (
+    p.kind === 'dicom-series' &&
+    c.seriesRelatedInstances !== undefined &&
+    total !== c.seriesRelatedInstances
+  ) {
+    out.add(
+      'BERTH_E_DICOM_SERIES_INSTANCES',
+      `The series holds ${plural(total, 'instance')}${broken ? ` (${broken} of them unreadable)` : ''}`,
+      abs,
+      `${c.seriesRelatedInstances} (series-related-instances)`,
+    );
+  }
+  if (p.kind !== 'dicom-study') return;
+  if (c.studyRelatedInstances !== undefined && total !== c.studyRelatedInstances) {
+    out.add(
+      'BERTH_E_DICOM_STUDY_INSTANCES',
+      `The study holds ${plural(total, 'instance')}${broken ? ` (${broken} of them unreadable)` : ''}`,
+      abs,
+      `${c.studyRelatedInstances} (study-related-instances)`,
+    );
+  }
+  if (!c.studyRelatedSeries) return;
+  // Each series with its count; a broken file counts for the series most of its folder belongs to.
+  const groups = new Map<string, number>([...bySeries].map(([uid, list]) => [uid, list.length]));
+  for (const [dir, n] of brokenByDir) {
+    const inDir = new Map<string, number>();
+    for (const h of instances)
+      if (path.dirname(h.path) === dir)
+        inDir.set(h.SeriesInstanceUID, (inDir.get(h.SeriesInstanceUID) ?? 0) + 1);
+    const owner = [...inDir].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const key = owner ?? `the folder ${path.relative(abs, dir) || '.'}`;
+    groups.set(key, (groups.get(key) ?? 0) + n);
+  }
+  const left = [...c.studyRelatedSeries];
+  const unmatched: [string, number][] = [];
+  for (const [uid, n] of [...groups].sort((a, b) => b[1] - a[1])) {
+    const i = left.indexOf(n);
+    if (i >= 0) left.splice(i, 1);
+    else unmatched.push([uid, n]);
+  }
+  if (unmatched.length === 0 && left.length === 0) return;
+  const have = [...groups.values()].sort((a, b) => a - b);
+  const parts = [
+    ...unmatched.map(([uid, n]) => `series ${uid} with ${plural(n, 'instance')} matches no listed count`),
+    ...(left.length ? [`no series holds ${left.join(', ')} instance(s)`] : []),
+  ];
+  out.add(
+    'BERTH_E_DICOM_STUDY_SERIES',
+    `The study has ${plural(groups.size, 'series')} holding [${have.join(', ')}] instances: ${parts.join('; ')}`,
+    abs,
+    `${plural(c.studyRelatedSeries.length, 'series')} holding [${[...c.studyRelatedSeries].sort((a, b) => a - b).join(', ')}] instances, in any order (study-related-series)`,
+  );
+}

@@ -1,0 +1,37 @@
+import { BerthError } from '../errors.js';
+
+/** Parses a duration: `90s`, `5m`, `1h`, `250ms`, or a bare number of minutes (like the manifest). */
+export function parseDuration(text: string): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);
+  if (!m) {
+    throw new BerthError('BERTH_E_USAGE', `${JSON.stringify(text)} is not a duration`, {
+      expected: 'e.g. 90s, 5m, 1h, or a number of minutes',
+    });
+  }
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'm';
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000;
+  const ms = n * factor;
+  if (!(ms > 0))
+    throw new BerthError('BERTH_E_USAGE', 'The timeout must be positive', {
+      expected: 'a positive duration',
+    });
+  return ms;
+}
+
+/** Parses a byte size: `10MB`, `512k`, `1GiB`, or bytes. */
+export function parseBytes(text: string): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]i?b?|b)?\s*$/i.exec(text);
+  if (!m)
+    throw new BerthError('BERTH_E_USAGE', `${JSON.stringify(text)} is not a size`, {
+      expected: 'e.g. 10MB, 512k',
+    });
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.round(Number(m[1]) * factor);
+}
+
+/** Collects a repeatable option into a list (commander helper). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

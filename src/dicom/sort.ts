@@ -1,0 +1,215 @@
+/**
+ * Sorting loose DICOM files (any names, any nesting) into the EnvoyAI reference layout by their UIDs:
+ *
+ * - as a **series**: `<out>/<SOPInstanceUID>.dcm`;
+ * - as a **study** (the default): `<out>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm`.
+ *
+ * Decisions (written once here and in the CLI help):
+ * - Several studies with `as: 'study'`: one subfolder per study,
+ *   `<out>/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm` (the report says
+ *   `layout: 'studies'`); each subfolder is then a valid dicom-study tree. Nothing is refused.
+ * - Several series with `as: 'series'`: the series with the most instances is kept (ties: the lower
+ *   SeriesInstanceUID); every instance of the others is skipped as `other-series`.
+ * - Files are copied, never moved, each atomically (temp file + rename); the source is not touched.
+ * - Skipped, with the reason: files that are not DICOM (`not-dicom`), broken DICOM (`broken`, with
+ *   the error code), a second file of an already seen SOPInstanceUID (`duplicate`), instances of
+ *   other series (`other-series`), UIDs that are not valid DICOM UIDs and so cannot be file names
+ *   (`invalid-uid`), symlinks leading out of the folder (`not-followed`).
+ * - Every UID used as a path segment goes through safeJoin: a hostile UID cannot escape `out`.
+ * - `out` must be empty or absent, and must not lie inside the folder being sorted.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import type { Code } from '../errors.js';
+import { BerthError } from '../errors.js';
+import { copyFileAtomic } from '../tree/atomic.js';
+import { isInside, safeJoin } from '../tree/safe-path.js';
+import { indexFolder, type IndexOptions } from './index.js';
+import type { DicomHeader } from './scan.js';
+import { isValidUid } from './uid.js';
+
+/** How the sorted files are laid out. */
+export type SortAs = 'series' | 'study';
+
+/** Why a file was not copied. */
+export type SortSkipReason =
+  'not-dicom' | 'broken' | 'duplicate' | 'other-series' | 'invalid-uid' | 'not-followed';
+
+/** One file not copied. */
+export interface SortSkip {
+  readonly path: string;
+  readonly reason: SortSkipReason;
+  /** The error code, for `broken`, `duplicate`, `not-dicom` and `invalid-uid`. */
+  readonly code?: Code;
+  readonly message: string;
+}
+
+/** One file copied. */
+export interface SortCopy {
+  readonly from: string;
+  readonly to: string;
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly sopInstanceUid: string;
+}
+
+/** What {@link sortDicom} did. */
+export interface SortReport {
+  readonly source: string;
+  readonly out: string;
+  readonly as: SortAs;
+  /** `studies`: several studies, one subfolder each. */
+  readonly layout: 'series' | 'study' | 'studies';
+  readonly studies: number;
+  readonly series: number;
+  readonly copied: SortCopy[];
+  readonly skipped: SortSkip[];
+}
+
+/** Options of {@link sortDicom}. */
+export interface SortOptions {
+  /** Default `study`. */
+  as?: SortAs;
+  /** Passed to the folder index (limits, I/O mode). */
+  index?: IndexOptions;
+}
+
+async function checkOut(source: string, out: string): Promise<void> {
+  if (isInside(source, out)) {
+    throw new BerthError('BERTH_E_USAGE', `The output ${out} lies inside the folder being sorted`, {
+      path: out,
+      expected: 'an output directory outside the source folder',
+    });
+  }
+  let entries: string[];
+  try {
+    if (!(await stat(out)).isDirectory()) {
+      throw new BerthError('BERTH_E_OUT_NOT_EMPTY', `${out} is a file`, {
+        path: out,
+        expected: 'a directory',
+      });
+    }
+    entries = await readdir(out);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return;
+    throw e;
+  }
+  if (entries.length > 0) {
+    throw new BerthError('BERTH_E_OUT_NOT_EMPTY', `${out} holds ${entries.length} entries`, {
+      path: out,
+      expected: 'an empty or absent output directory',
+    });
+  }
+}
+
+/**
+ * Sorts the DICOM files under `source` into `out` (see the module comment for every rule).
+ * @throws {@link BerthError} BERTH_E_NOT_FOUND (no source), BERTH_E_OUT_NOT_EMPTY, BERTH_E_USAGE
+ * (`out` inside `source`), BERTH_E_SORT_NOTHING (no usable instance).
+ */
+export async function sortDicom(source: string, out: string, options: SortOptions = {}): Promise<SortReport> {
+  const as = options.as ?? 'study';
+  try {
+    if (!(await stat(source)).isDirectory()) {
+      throw new BerthError('BERTH_E_USAGE', `${source} is not a directory`, { path: source });
+    }
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') {
+      throw new BerthError('BERTH_E_NOT_FOUND', `${source} does not exist`, { path: source });
+    }
+    throw e;
+  }
+  await checkOut(source, out);
+  const index = await indexFolder(source, options.index);
+  const skipped: SortSkip[] = [];
+  for (const s of index.strays) {
+    skipped.push({ path: s.path, reason: 'not-dicom', code: s.error.code, message: s.error.message });
+  }
+  for (const e of index.errors) {
+    const duplicate = e.error.code === 'BERTH_E_DUPLICATE_INSTANCE';
+    skipped.push({
+      path: e.path,
+      reason: duplicate ? 'duplicate' : 'broken',
+      code: e.error.code,
+      message: e.error.message,
+    });
+  }
+  for (const s of index.skipped) skipped.push({ path: s.path, reason: 'not-followed', message: s.reason });
+
+  // Instances whose UIDs cannot name files are skipped before anything is counted.
+  const usable: DicomHeader[] = [];
+  for (const h of index.instances.values()) {
+    const bad = (
+      [
+        ['SOPInstanceUID', h.SOPInstanceUID],
+        ['SeriesInstanceUID', h.SeriesInstanceUID],
+        ['StudyInstanceUID', h.StudyInstanceUID],
+      ] as const
+    ).find(([, uid]) => !isValidUid(uid));
+    if (bad) {
+      skipped.push({
+        path: h.path,
+        reason: 'invalid-uid',
+        code: 'BERTH_E_UID_FORMAT',
+        message: `${bad[0]} ${JSON.stringify(bad[1])} is not a valid DICOM UID, so it cannot name a file`,
+      });
+    } else usable.push(h);
+  }
+  if (usable.length === 0) {
+    throw new BerthError('BERTH_E_SORT_NOTHING', `${source} holds no usable DICOM instance`, {
+      path: source,
+      expected: 'at least one readable DICOM Part 10 file',
+    });
+  }
+
+  const bySeries = new Map<string, DicomHeader[]>();
+  for (const h of usable) {
+    const list = bySeries.get(h.SeriesInstanceUID) ?? [];
+    list.push(h);
+    bySeries.set(h.SeriesInstanceUID, list);
+  }
+  let chosen = usable;
+  if (as === 'series' && bySeries.size > 1) {
+    const [keep] = [...bySeries.entries()].sort(
+      (a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+    );
+    chosen = keep![1];
+    for (const h of usable) {
+      if (h.SeriesInstanceUID === keep![0]) continue;
+      skipped.push({
+        path: h.path,
+        reason: 'other-series',
+        message: `Series ${h.SeriesInstanceUID} is not the one kept (${keep![0]}, ${keep![1].length} instances)`,
+      });
+    }
+  }
+  const studies = new Set(chosen.map((h) => h.StudyInstanceUID));
+  const layout = as === 'series' ? 'series' : studies.size > 1 ? 'studies' : 'study';
+  const copied: SortCopy[] = [];
+  for (const h of chosen) {
+    const to =
+      layout === 'series'
+        ? safeJoin(out, `${h.SOPInstanceUID}.dcm`)
+        : layout === 'study'
+          ? safeJoin(out, h.SeriesInstanceUID, `${h.SOPInstanceUID}.dcm`)
+          : safeJoin(out, h.StudyInstanceUID, h.SeriesInstanceUID, `${h.SOPInstanceUID}.dcm`);
+    await copyFileAtomic(h.path, to);
+    copied.push({
+      from: h.path,
+      to,
+      studyInstanceUid: h.StudyInstanceUID,
+      seriesInstanceUid: h.SeriesInstanceUID,
+      sopInstanceUid: h.SOPInstanceUID,
+    });
+  }
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    source,
+    out,
+    as,
+    layout,
+    studies: studies.size,
+    series: new Set(chosen.map((h) => h.SeriesInstanceUID)).size,
+    copied,
+    skipped,
+  };
+}

@@ -1,0 +1,65 @@
+import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Captured } from './types.js';
+
+/** What a capture keeps by default: the first 8 MiB and the last 64 KiB of each stream. */
+export const DEFAULT_CAPTURE_BYTES = 8 * 1024 * 1024;
+const TAIL_BYTES = 64 * 1024;
+
+/**
+ * Copies a machine's output stream to a file, keeping at most `capBytes` of its head and the
+ * last 64 KiB, so a machine printing ten million lines fills neither the disk nor the memory.
+ * The stream is always read to its end (a full pipe would stall the machine); back-pressure from
+ * the file is honoured.
+ */
+export function capture(stream: Readable, file: string, capBytes = DEFAULT_CAPTURE_BYTES): Promise<Captured> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(file);
+    let total = 0;
+    let kept = 0;
+    let tail: Buffer[] = [];
+    let tailBytes = 0;
+    const keepTail = (chunk: Buffer) => {
+      tail.push(chunk);
+      tailBytes += chunk.length;
+      while (tail.length > 1 && tailBytes - tail[0]!.length >= TAIL_BYTES) tailBytes -= tail.shift()!.length;
+    };
+    stream.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      keepTail(chunk);
+      if (kept >= capBytes) return;
+      const part = kept + chunk.length > capBytes ? chunk.subarray(0, capBytes - kept) : chunk;
+      kept += part.length;
+      if (!out.write(part)) {
+        stream.pause();
+        out.once('drain', () => stream.resume());
+      }
+    });
+    stream.once('error', reject);
+    stream.once('end', () => {
+      const dropped = total - kept;
+      let tailBuf = Buffer.concat(tail);
+      if (tailBuf.length > TAIL_BYTES) tailBuf = tailBuf.subarray(tailBuf.length - TAIL_BYTES);
+      if (dropped > 0) {
+        // The kept head ends mid-stream; the tail shows how it ended. The marker says what is missing.
+        const fromTail = Math.min(tailBuf.length, dropped);
+        out.write(`\n[berth: ${dropped - fromTail} bytes dropped; the last ${fromTail} bytes follow]\n`);
+        out.write(tailBuf.subarray(tailBuf.length - fromTail));
+      }
+      out.end(() => {
+        tail = [];
+        const text = tailBuf.toString('utf8');
+        const lines = text.split('\n');
+        resolve({
+          file,
+          totalBytes: total,
+          droppedBytes: dropped,
+          tail: lines
+            .slice(Math.max(0, lines.length - 21))
+            .join('\n')
+            .slice(-4000),
+        });
+      });
+    });
+  });
+}

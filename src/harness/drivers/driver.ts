@@ -1,0 +1,51 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** Everything a driver needs to start a machine. */
+export interface LaunchSpec {
+  /** The machine's command (argv), already resolved. */
+  command: string[];
+  /** Working directory for the process driver (the machine's directory). */
+  cwd: string;
+  /** Host directories of the three trees; the input tree must not be written. */
+  input: string;
+  output: string;
+  status: string;
+  /** The manifest file, for machines and `berth exec` inside images. */
+  manifest: string;
+  /** Extra environment for the machine. */
+  env: Record<string, string>;
+  /** The manifest's `network: true` (drivers that can isolate grant network only then). */
+  network: boolean;
+  /** The manifest's `nvidia: true`. */
+  nvidia: boolean;
+  /** Container drivers: the image to run. */
+  image?: string;
+  /** Container drivers: `podman` or `docker`. */
+  engine?: string;
+}
+
+/** A started machine. */
+export interface Launched {
+  child: ChildProcess;
+  /** The process group to signal (the child leads its own group). */
+  pgid: number | undefined;
+  /** Settings the driver could not honour, in words. */
+  notices: string[];
+  /** Stops it: SIGTERM to the group, SIGKILL after `graceMs`. Resolves when signalled. */
+  stop(graceMs: number): Promise<void>;
+  /** Cleans up driver resources after exit (container removal …). */
+  cleanup(): Promise<void>;
+  /**
+   * Host pids of the machine's processes right now, for drivers whose machine leaves `pgid`
+   * (bwrap's `--new-session`, a container's own PID namespace). Absent: sample the group.
+   */
+  processes?(): Promise<number[]>;
+}
+
+/** A way to run a machine: as a process, in a bubblewrap sandbox, or in a container. */
+export interface Driver {
+  readonly name: 'process' | 'sandbox' | 'container';
+  /** Why this driver cannot run here (missing tool), or undefined when it can. */
+  unavailable(spec: Pick<LaunchSpec, 'engine'>): Promise<string | undefined>;
+  launch(spec: LaunchSpec): Promise<Launched>;
+}

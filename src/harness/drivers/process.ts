@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import type { Driver, LaunchSpec, Launched } from './driver.js';
+import { signalGroup, stopGroup } from './group.js';
+
+/** Environment variables berth sets for machines; inherited values are never passed through. */
+const BERTH_VARS = ['BERTH_INPUT', 'BERTH_OUTPUT', 'BERTH_STATUS', 'BERTH_MANIFEST'];
+
+/**
+ * The `process` driver: runs the machine's command directly, with BERTH_INPUT/OUTPUT/STATUS
+ * pointing at the run's fresh trees. Needs nothing installed, isolates nothing: the network is
+ * open and the input tree is writable (use `sandbox` or `container` to enforce those).
+ */
+export const processDriver: Driver = {
+  name: 'process',
+  unavailable: () => Promise.resolve(undefined),
+  launch(spec: LaunchSpec): Promise<Launched> {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of BERTH_VARS) delete env[k];
+    Object.assign(env, spec.env, {
+      BERTH_INPUT: spec.input,
+      BERTH_OUTPUT: spec.output,
+      BERTH_STATUS: spec.status,
+      BERTH_MANIFEST: spec.manifest,
+    });
+    const [file, ...args] = spec.command;
+    if (!file) return Promise.reject(new Error('empty command'));
+    // Its own process group, so a timeout can stop the machine and everything it started.
+    const child = spawn(file, args, {
+      cwd: spec.cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const notices: string[] = ['the process driver does not isolate the network or protect the input tree'];
+    if (spec.nvidia)
+      notices.push('nvidia: true is not enforced by the process driver (the host GPU, if any, is visible)');
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => {
+        const pgid = child.pid;
+        resolve({
+          child,
+          pgid,
+          notices,
+          stop: (graceMs) => stopGroup(child, pgid, graceMs),
+          cleanup: async () => {
+            // Whatever the machine left running in its group goes with it.
+            if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+          },
+        });
+      });
+    });
+  },
+};

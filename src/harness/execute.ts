@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { writeFileAtomic } from '../tree/atomic.js';
+import { BerthError } from '../errors.js';
+import { loadCase, type CaseSpec } from './case.js';
+import { writeJsonReport } from './report/json.js';
+import { renderHtmlReport } from './report/html.js';
+import { driverNamed } from './drivers/index.js';
+import type { MachineRef } from './machine.js';
+import { runCase, type RunEvent, type RunResult } from './run.js';
+import { materialiseDicom } from './dicom-case.js';
+import { compareOutputs } from './compare/index.js';
+
+/** A run as the CLI, `berth test` and the gateway ask for it. */
+export interface ExecuteOptions {
+  machine: MachineRef;
+  casePath: string;
+  driver?: string;
+  /** Overrides the manifest's `berth.command`. */
+  command?: string[];
+  image?: string;
+  engine?: string;
+  timeoutMs?: number;
+  captureBytes?: number;
+  keep?: boolean;
+  workDir?: string;
+  /** Report files to write: `.json` and/or `.html`. */
+  reports?: string[];
+  onEvent?: (e: RunEvent) => void;
+  env?: Record<string, string>;
+}
+
+/** The JSON and HTML report files requested, written while the run's trees still exist. */
+async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteOptions): Promise<void> {
+  const files = options.reports ?? [];
+  const json = files.find((f) => f.endsWith('.json'));
+  const htmlFile = files.find((f) => f.endsWith('.html') || f.endsWith('.htm'));
+  const reports = { ...(json ? { json } : {}), ...(htmlFile ? { html: htmlFile } : {}) };
+  let page: string | undefined;
+  for (const file of files) {
+    if (file.endsWith('.json')) await writeJsonReport(result.report, file);
+    else if (file.endsWith('.html') || file.endsWith('.htm')) {
+      const expected = spec.expectedOutputs ? path.join(result.workDir, 'expected') : spec.expectedDir;
+      page ??= await renderHtmlReport(result.report, {
+        input: path.join(result.workDir, 'input'),
+        output: path.join(result.workDir, 'output'),
+        ...(expected ? { expected } : {}),
+        definition: options.machine.definition,
+        assetsDir: path.join(result.workDir, 'assets'),
+        reports,
+      });
+      await writeFileAtomic(file, page);
+    } else {
+      throw new BerthError('BERTH_E_USAGE', `A report is a .json or .html file, not ${file}`, {
+        expected: 'run.json or run.html',
+      });
+    }
+  }
+}
+
+/** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
+export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
+  const driver = driverNamed(options.driver ?? 'process');
+  const command = options.command ?? options.machine.command ?? [];
+  if (command.length === 0 && driver.name !== 'container') {
+    throw new BerthError(
+      'BERTH_E_NO_COMMAND',
+      `berth does not know how to start ${options.machine.definition.settings.name}`,
+      {
+        path: options.machine.manifestPath,
+        expected: 'berth: {command: [...]} in the manifest, or --cmd "..."',
+      },
+    );
+  }
+  if (driver.name === 'container' && !options.image) {
+    throw new BerthError('BERTH_E_USAGE', 'The container driver needs --image', { expected: '--image NAME' });
+  }
+  const spec = await loadCase(options.casePath);
+  const result = await runCase({
+    definition: options.machine.definition,
+    machineDir: options.machine.machineDir,
+    case: spec,
+    driver,
+    command,
+    ...(options.image ? { image: options.image } : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.captureBytes === undefined ? {} : { captureBytes: options.captureBytes }),
+    ...(options.keep === undefined ? {} : { keep: options.keep }),
+    ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    dicom: materialiseDicom,
+    compare: compareOutputs,
+  });
+  await writeReports(result, spec, options);
+  return result;
+}

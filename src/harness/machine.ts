@@ -1,0 +1,118 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError } from '../errors.js';
+import { isJsonObject } from '../manifest/document.js';
+import { loadMachine, type MachineDefinition } from '../check/manifest.js';
+
+/** The manifest names looked for in a machine directory, in order. */
+export const MANIFEST_NAMES = ['machine.yaml', 'machine.yml', 'machine.json', 'Dockerfile'];
+
+/** A machine as the harness sees it: its manifest, its directory, and how to start it. */
+export interface MachineRef {
+  manifestPath: string;
+  machineDir: string;
+  definition: MachineDefinition;
+  /** The command from the manifest's `berth.command`, when it has one. */
+  command?: string[];
+}
+
+/** Finds and checks a machine given as a directory or as a manifest file. */
+export async function resolveMachine(arg: string): Promise<MachineRef> {
+  const abs = path.resolve(arg);
+  let manifestPath = abs;
+  let isDir = false;
+  try {
+    isDir = (await stat(abs)).isDirectory();
+  } catch {
+    throw new BerthError('BERTH_E_NOT_FOUND', `The machine ${arg} does not exist`, {
+      path: arg,
+      expected: 'a machine directory or its manifest',
+    });
+  }
+  if (isDir) {
+    let found: string | undefined;
+    for (const name of MANIFEST_NAMES) {
+      const candidate = path.join(abs, name);
+      if (
+        await stat(candidate).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      ) {
+        found = candidate;
+        break;
+      }
+    }
+    if (!found) {
+      throw new BerthError('BERTH_E_MANIFEST_NOT_FOUND', `No manifest in ${arg}`, {
+        path: arg,
+        expected: MANIFEST_NAMES.join(', '),
+      });
+    }
+    manifestPath = found;
+  }
+  const definition = await loadMachine(manifestPath);
+  const ext = definition.source.document['berth'];
+  const command = isJsonObject(ext) ? parseCommand(ext['command']) : undefined;
+  return {
+    manifestPath,
+    machineDir: path.dirname(manifestPath),
+    definition,
+    ...(command ? { command } : {}),
+  };
+}
+
+/** A command as a list of arguments, from a list or from a string split like a shell would. */
+export function parseCommand(value: unknown): string[] | undefined {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string') && value.length > 0)
+    return value as string[];
+  if (typeof value === 'string' && value.trim().length > 0) return splitCommand(value);
+  return undefined;
+}
+
+/**
+ * Splits a command line into arguments: whitespace separates, single quotes keep everything,
+ * double quotes keep everything but `\"` and `\\`, a backslash escapes the next character.
+ * No expansion of any kind happens (no variables, globs or pipes: there is no shell).
+ */
+export function splitCommand(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0)
+        throw new BerthError('BERTH_E_USAGE', 'Unclosed single quote in the command', {
+          expected: "a closing '",
+        });
+      cur += line.slice(i + 1, end);
+      i = end;
+      inWord = true;
+    } else if (c === '"') {
+      i++;
+      for (; i < line.length && line[i] !== '"'; i++) {
+        if (line[i] === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) i++;
+        cur += line[i];
+      }
+      if (i >= line.length)
+        throw new BerthError('BERTH_E_USAGE', 'Unclosed double quote in the command', {
+          expected: 'a closing "',
+        });
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}

@@ -1,0 +1,418 @@
+/**
+ * A tree (input, output or expected) as the HTML report shows it: every declared property with
+ * its kind and what is there — primitive values inline, file sizes and detected types, `.npy`
+ * dtypes and shapes, thumbnails of PNG/JPEG files, the middle slice of each DICOM series — and
+ * every entry the schema does not declare.
+ *
+ * Reading is bounded: text values by a prefix, thumbnails and slices by a budget shared across
+ * the page, array items by a count. It never follows a symlink out of the tree and never opens
+ * a special file. Nothing here throws for bad content: problems become notes on the node.
+ */
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { indexFolder } from '../../dicom/index.js';
+import { scanHeader, type DicomHeader } from '../../dicom/scan.js';
+import { errorText } from './errors-text.js';
+import { MAGIC_PREFIX_BYTES, detectMimeType, readPrefix } from '../../kinds/file-handle.js';
+import type { Property } from '../../kinds/property.js';
+import { kindOf } from '../../kinds/registry.js';
+import { readNpyHeader } from '../../ndarray/npy.js';
+import { ARRAY_INDEX, classifyEntry } from '../../tree/entry.js';
+import { dataUri, thumbnailOfFile } from './raster.js';
+import { pickMiddle, renderSlice } from './render-slice.js';
+
+/** A picture on the page. */
+export interface Picture {
+  /** A `data:` URI. */
+  uri: string;
+  width: number;
+  height: number;
+  /** What it shows, in words (`slice 4 of 8`, `512 × 512`). */
+  caption: string;
+}
+
+/** One entry of a tree as shown. */
+export interface ViewNode {
+  /** The entry name (a property name, an array index, a UID). */
+  name: string;
+  /** Path from the tree root, `/`-separated. */
+  rel: string;
+  /** The kind, or `undeclared` for entries the schema does not declare. */
+  kind: string;
+  /** The kind's short label (`integer`, `image/png`, `dicom-series`). */
+  label: string;
+  state: 'present' | 'missing' | 'absent' | 'undeclared' | 'unreadable';
+  /** True when the entry is (or, when missing, should be) a directory. */
+  directory?: boolean;
+  /** Primitive kinds: the text of the value (a prefix when long). */
+  value?: string;
+  /** True when {@link value} is a prefix of a longer text. */
+  truncated?: boolean;
+  /** Files: size in bytes. */
+  size?: number;
+  /** Files: the media type the content's magic bytes say. */
+  detected?: string;
+  /** More in words: `int16 [3, 64, 64]`, `8 instances · CT · 64 × 64`, why it is unreadable. */
+  note?: string;
+  /** A thumbnail of an image file, or the middle slice of DICOM. */
+  picture?: Picture;
+  /** Why no picture could be made. */
+  pictureError?: string;
+  children?: ViewNode[];
+}
+
+/** Limits of a tree view; one budget object may be shared by several trees of one page. */
+export interface ViewBudget {
+  /** Pictures (thumbnails and slices) still allowed. */
+  pictures: number;
+  /** Largest side of a picture in pixels. */
+  pictureSize: number;
+  /** Array items shown per array. */
+  arrayItems: number;
+  /** Characters of a primitive value shown. */
+  valueChars: number;
+}
+
+/** The default budget: 48 pictures of ≤ 256 px, 100 array items, 400 characters per value. */
+export function defaultBudget(): ViewBudget {
+  return { pictures: 48, pictureSize: 256, arrayItems: 100, valueChars: 400 };
+}
+
+/** Builds the view of a tree laid out by `props`. A missing root gives one unreadable node. */
+export async function viewTree(
+  root: string,
+  props: readonly Property[],
+  budget: ViewBudget = defaultBudget(),
+): Promise<ViewNode[]> {
+  const info = await classifyEntry(root, root);
+  if (info.kind !== 'directory') {
+    return [
+      {
+        name: path.basename(root),
+        rel: '',
+        kind: 'tree',
+        label: 'directory',
+        state: 'unreadable',
+        note: `not a readable directory (${info.kind})`,
+      },
+    ];
+  }
+  return viewMembers(root, root, '', props, budget);
+}
+
+async function listDir(dir: string): Promise<Dirent[] | string> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (e) {
+    return errorText(e);
+  }
+}
+
+async function viewMembers(
+  root: string,
+  dir: string,
+  rel: string,
+  props: readonly Property[],
+  budget: ViewBudget,
+): Promise<ViewNode[]> {
+  const entries = await listDir(dir);
+  if (typeof entries === 'string') return [unreadable('(directory)', rel, entries)];
+  const byName = new Map(entries.map((d) => [d.name, d]));
+  const out: ViewNode[] = [];
+  for (const p of props) {
+    const dirent = byName.get(p.name);
+    byName.delete(p.name);
+    const childRel = join(rel, p.name);
+    if (!dirent) {
+      out.push({
+        name: p.name,
+        rel: childRel,
+        kind: p.kind,
+        label: labelOf(p),
+        state: p.nullable ? 'absent' : 'missing',
+        directory: kindOf(p.kind).shape !== 'file',
+      });
+      continue;
+    }
+    out.push(await viewProperty(root, path.join(dir, p.name), childRel, p, budget, dirent));
+  }
+  for (const [name, dirent] of byName)
+    out.push(await viewUndeclared(root, path.join(dir, name), join(rel, name), dirent));
+  return out;
+}
+
+function join(rel: string, name: string): string {
+  return rel ? `${rel}/${name}` : name;
+}
+
+function labelOf(p: Property): string {
+  try {
+    return kindOf(p.kind).label(p);
+  } catch {
+    return p.kind;
+  }
+}
+
+function unreadable(name: string, rel: string, note: string): ViewNode {
+  return { name, rel, kind: 'undeclared', label: '', state: 'unreadable', note };
+}
+
+async function viewUndeclared(root: string, abs: string, rel: string, dirent: Dirent): Promise<ViewNode> {
+  const info = await classifyEntry(abs, root, dirent);
+  const node: ViewNode = {
+    name: path.basename(abs),
+    rel,
+    kind: 'undeclared',
+    label: info.kind,
+    state: 'undeclared',
+    directory: info.kind === 'directory',
+  };
+  if (info.kind === 'file') {
+    node.size = await sizeOf(info.real!);
+    node.detected = await detect(info.real!);
+  } else if (info.kind !== 'directory') node.note = info.reason ?? info.kind;
+  return node;
+}
+
+async function viewProperty(
+  root: string,
+  abs: string,
+  rel: string,
+  p: Property,
+  budget: ViewBudget,
+  dirent: Dirent,
+): Promise<ViewNode> {
+  const kind = kindOf(p.kind);
+  const wantsDir = kind.shape !== 'file';
+  const node: ViewNode = {
+    name: path.basename(abs),
+    rel,
+    kind: p.kind,
+    label: labelOf(p),
+    state: 'present',
+    directory: wantsDir,
+  };
+  const info = await classifyEntry(abs, root, dirent);
+  if (info.kind !== (wantsDir ? 'directory' : 'file')) {
+    node.state = 'unreadable';
+    node.note =
+      info.kind === 'file' || info.kind === 'directory'
+        ? `a ${info.kind}, where a ${wantsDir ? 'directory' : 'file'} belongs`
+        : info.kind === 'symlink-outside'
+          ? 'a symbolic link out of the tree (not followed)'
+          : (info.reason ?? info.kind);
+    return node;
+  }
+  const real = info.real!;
+  try {
+    switch (kind.shape) {
+      case 'file':
+        await describeFile(node, real, p, budget);
+        break;
+      case 'object':
+        node.children = p.properties
+          ? await viewMembers(root, real, rel, p.properties, budget)
+          : await viewMembers(root, real, rel, [], budget);
+        break;
+      case 'array':
+        node.children = await viewArray(root, real, rel, p, budget);
+        break;
+      case 'dicom-series':
+        await describeSeries(node, real, budget);
+        break;
+      case 'dicom-study':
+        await describeStudy(node, real, rel, budget);
+        break;
+    }
+  } catch (e) {
+    node.note = errorText(e);
+  }
+  return node;
+}
+
+async function viewArray(
+  root: string,
+  dir: string,
+  rel: string,
+  p: Property,
+  budget: ViewBudget,
+): Promise<ViewNode[]> {
+  const entries = await listDir(dir);
+  if (typeof entries === 'string') return [unreadable('(directory)', rel, entries)];
+  const items = entries
+    .filter((d) => ARRAY_INDEX.test(d.name))
+    .sort((a, b) => Number(a.name) - Number(b.name));
+  const others = entries.filter((d) => !ARRAY_INDEX.test(d.name));
+  const out: ViewNode[] = [];
+  for (const d of items.slice(0, budget.arrayItems)) {
+    const childRel = join(rel, d.name);
+    out.push(
+      p.items
+        ? await viewProperty(root, path.join(dir, d.name), childRel, p.items, budget, d)
+        : await viewUndeclared(root, path.join(dir, d.name), childRel, d),
+    );
+  }
+  if (items.length > budget.arrayItems) {
+    out.push({
+      name: '…',
+      rel: join(rel, '…'),
+      kind: 'array',
+      label: '',
+      state: 'present',
+      note: `${items.length - budget.arrayItems} more items not shown`,
+    });
+  }
+  for (const d of others) out.push(await viewUndeclared(root, path.join(dir, d.name), join(rel, d.name), d));
+  return out;
+}
+
+async function sizeOf(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+async function detect(file: string): Promise<string | undefined> {
+  try {
+    return await detectMimeType(await readPrefix(file, MAGIC_PREFIX_BYTES));
+  } catch {
+    return undefined;
+  }
+}
+
+async function describeFile(node: ViewNode, file: string, p: Property, budget: ViewBudget): Promise<void> {
+  node.size = await sizeOf(file);
+  const kind = kindOf(p.kind);
+  if (kind.text) {
+    // The prefix is read as bytes, so a long value costs no more than its first characters.
+    const prefix = await readPrefix(file, budget.valueChars * 4 + 4);
+    let text = prefix.toString('utf8').replace(/\r?\n$/, '');
+    const longer = (node.size ?? 0) > prefix.length || text.length > budget.valueChars;
+    if (text.length > budget.valueChars) text = text.slice(0, budget.valueChars);
+    node.value = text;
+    if (longer) node.truncated = true;
+    return;
+  }
+  node.detected = await detect(file);
+  if (p.kind === 'ndarray') {
+    const h = await readNpyHeader(file);
+    node.note = `${h.dtype} [${h.shape.join(', ')}]${h.fortranOrder ? ' (Fortran order)' : ''}`;
+    return;
+  }
+  if (p.kind === 'dicom-image') {
+    const header = await scanHeader(file);
+    node.note = describeHeader(header, 1);
+    await addSlice(
+      node,
+      budget,
+      () => renderSlice(header, Math.floor(header.frames / 2), { maxSize: budget.pictureSize }),
+      `middle frame of ${header.frames}`,
+    );
+    return;
+  }
+  if (node.detected === 'image/png' || node.detected === 'image/jpeg') {
+    if (budget.pictures <= 0) {
+      node.pictureError = 'picture budget of the page spent';
+      return;
+    }
+    budget.pictures--;
+    try {
+      const t = await thumbnailOfFile(file, budget.pictureSize);
+      node.picture = {
+        uri: t.uri,
+        width: t.width,
+        height: t.height,
+        caption: `${t.sourceWidth} × ${t.sourceHeight}`,
+      };
+    } catch (e) {
+      node.pictureError = errorText(e);
+    }
+  }
+}
+
+function describeHeader(h: DicomHeader, instances: number): string {
+  const parts: string[] = [];
+  if (instances !== 1) parts.push(`${instances} instances`);
+  if (h.Modality) parts.push(h.Modality);
+  if (h.Rows !== undefined && h.Columns !== undefined) parts.push(`${h.Columns} × ${h.Rows}`);
+  if (h.frames > 1) parts.push(`${h.frames} frames`);
+  if (h.SeriesDescription) parts.push(h.SeriesDescription);
+  return parts.join(' · ');
+}
+
+async function addSlice(
+  node: ViewNode,
+  budget: ViewBudget,
+  render: () => Promise<Buffer>,
+  caption: string,
+): Promise<void> {
+  if (budget.pictures <= 0) {
+    node.pictureError = 'picture budget of the page spent';
+    return;
+  }
+  budget.pictures--;
+  try {
+    const png = await render();
+    const { width, height } = pngSize(png);
+    node.picture = { uri: dataUri('image/png', png), width, height, caption };
+  } catch (e) {
+    node.pictureError = errorText(e);
+  }
+}
+
+/** Width and height from a PNG's IHDR. */
+function pngSize(png: Buffer): { width: number; height: number } {
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+async function describeSeries(node: ViewNode, dir: string, budget: ViewBudget): Promise<void> {
+  const index = await indexFolder(dir);
+  const series = [...index.series.values()];
+  const problems = index.errors.length + index.strays.length;
+  const notes: string[] = [];
+  if (series.length > 1) notes.push(`${series.length} series`);
+  const main = series.sort((a, b) => b.instances.length - a.instances.length)[0];
+  if (main) notes.push(describeHeader(main.instances[0]!, main.instances.length));
+  else notes.push('no readable instance');
+  if (problems) notes.push(`${problems} unreadable file${problems === 1 ? '' : 's'}`);
+  node.note = notes.join(' · ');
+  if (!main) return;
+  const m = pickMiddle(main.instances);
+  await addSlice(
+    node,
+    budget,
+    () => renderSlice(m.header, m.frame, { maxSize: budget.pictureSize }),
+    `slice ${m.position + 1} of ${m.count}`,
+  );
+}
+
+async function describeStudy(node: ViewNode, dir: string, rel: string, budget: ViewBudget): Promise<void> {
+  const index = await indexFolder(dir);
+  const problems = index.errors.length + index.strays.length;
+  node.note = `${index.series.size} series · ${index.instances.size} instances${problems ? ` · ${problems} unreadable` : ''}`;
+  node.children = [];
+  for (const s of index.series.values()) {
+    const first = s.instances[0]!;
+    const child: ViewNode = {
+      name: path.relative(dir, path.dirname(first.path)) || s.seriesInstanceUid,
+      rel: join(rel, path.relative(dir, path.dirname(first.path)) || s.seriesInstanceUid),
+      kind: 'dicom-series',
+      label: 'series',
+      directory: true,
+      state: 'present',
+      note: describeHeader(first, s.instances.length),
+    };
+    const m = pickMiddle(s.instances);
+    await addSlice(
+      child,
+      budget,
+      () => renderSlice(m.header, m.frame, { maxSize: budget.pictureSize }),
+      `slice ${m.position + 1} of ${m.count}`,
+    );
+    node.children.push(child);
+  }
+}

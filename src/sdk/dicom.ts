@@ -1,0 +1,219 @@
+/**
+ * DICOM inputs as handles: a dicom-image is one {@link DicomImage}, a dicom-series a
+ * {@link DicomSeries} of instances in geometric order, a dicom-study a {@link DicomStudy} of series
+ * keyed by SeriesInstanceUID. Reading one scans headers only (a prefix of each file); pixel data
+ * is read when `instance.pixels()` is called.
+ *
+ * The readers are strict where data would be wrong or lost — a broken DICOM file, two files of one
+ * SOP instance, two series in a dicom-series, two studies in a dicom-study all throw a
+ * {@link BerthError} — and lenient where nothing is ambiguous: files that are not DICOM at all
+ * (a README, `.DS_Store`) are left out, and names are not checked. `berth validate` and the harness
+ * report all of those; the constraining keywords (modalities, counts …) are the harness's to
+ * enforce, not the reader's.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError, toBerthError } from '../errors.js';
+import { indexFolder, type SeriesEntry } from '../dicom/index.js';
+import { readPixels, type EncapsulatedPixels, type NativePixels } from '../dicom/pixels.js';
+import { scanHeader, type DicomHeader } from '../dicom/scan.js';
+import type { DicomValue } from '../dicom/values.js';
+import type { Property } from '../kinds/property.js';
+import type { DicomReader } from './read-value.js';
+
+/** One DICOM instance (one Part 10 file): its header, and its pixels on demand. */
+export class DicomInstance {
+  constructor(
+    /** The scanned header: typed fields named by DICOM keyword, any other top-level attribute by `get`. */
+    readonly header: DicomHeader,
+  ) {}
+
+  /** The file. */
+  get path(): string {
+    return this.header.path;
+  }
+  get sopInstanceUid(): string {
+    return this.header.SOPInstanceUID;
+  }
+  get sopClassUid(): string {
+    return this.header.SOPClassUID;
+  }
+  get seriesInstanceUid(): string {
+    return this.header.SeriesInstanceUID;
+  }
+  get studyInstanceUid(): string {
+    return this.header.StudyInstanceUID;
+  }
+  get transferSyntaxUid(): string {
+    return this.header.TransferSyntaxUID;
+  }
+  get modality(): string | undefined {
+    return this.header.Modality;
+  }
+
+  /** A top-level attribute by keyword (`PatientName`) or tag (`(0018,0050)`); see `DicomHeader.get`. */
+  get(name: string): DicomValue | undefined {
+    return this.header.get(name);
+  }
+
+  /**
+   * The pixel data. Native transfer syntaxes (implicit/explicit VR little endian, explicit VR big
+   * endian, deflated) give `{kind: 'native', data}`: a typed array of the stored values in the
+   * image's signedness (PixelRepresentation) and width (BitsAllocated 8/16/32), in the host's byte
+   * order, frame-major then rows, columns, samples; no rescale or LUT applied. Encapsulated syntaxes
+   * give `{kind: 'encapsulated', frames}`: each frame's bytes **still compressed** — decoding JPEG,
+   * JPEG-LS, JPEG 2000, RLE or video is out of scope for berth; hand the frames to a codec.
+   * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE (no pixel data), BERTH_E_PIXEL_LENGTH,
+   * BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE.
+   */
+  pixels(): Promise<NativePixels | EncapsulatedPixels> {
+    return readPixels(this.path, this.header);
+  }
+
+  /** The whole file's bytes (e.g. to derive an output instance from). */
+  async bytes(): Promise<Buffer> {
+    try {
+      return await readFile(this.path);
+    } catch (e) {
+      throw toBerthError(e, 'BERTH_E_IO', { path: this.path });
+    }
+  }
+}
+
+/** A `dicom-image` input: one instance. */
+export class DicomImage extends DicomInstance {}
+
+/** A series: its instances sorted geometrically (position along the slice normal, then InstanceNumber). */
+export class DicomSeries implements Iterable<DicomInstance> {
+  constructor(
+    /** The folder holding the series. */
+    readonly dir: string,
+    /** In geometric order (see `sortSeries`). Never empty. */
+    readonly instances: readonly DicomInstance[],
+  ) {}
+
+  get seriesInstanceUid(): string {
+    return this.instances[0]!.seriesInstanceUid;
+  }
+  get studyInstanceUid(): string {
+    return this.instances[0]!.studyInstanceUid;
+  }
+  /** The Modality of the first instance. */
+  get modality(): string | undefined {
+    return this.instances[0]!.modality;
+  }
+  /** The FrameOfReferenceUID of the first instance that has one. */
+  get frameOfReferenceUid(): string | undefined {
+    return this.instances.find((i) => i.header.FrameOfReferenceUID)?.header.FrameOfReferenceUID;
+  }
+  /** Number of instances. */
+  get size(): number {
+    return this.instances.length;
+  }
+  [Symbol.iterator](): Iterator<DicomInstance> {
+    return this.instances[Symbol.iterator]();
+  }
+}
+
+/** A study: its series keyed by SeriesInstanceUID (in folder-name order). */
+export class DicomStudy {
+  constructor(
+    /** The folder holding the study. */
+    readonly dir: string,
+    readonly studyInstanceUid: string,
+    readonly series: ReadonlyMap<string, DicomSeries>,
+  ) {}
+
+  /** Every instance of the study, series after series. */
+  instances(): DicomInstance[] {
+    return [...this.series.values()].flatMap((s) => [...s.instances]);
+  }
+}
+
+/** Reads a dicom-image file (its header; pixels on demand). */
+export async function readDicomImage(abs: string): Promise<DicomImage> {
+  try {
+    return new DicomImage(await scanHeader(abs));
+  } catch (e) {
+    throw toBerthError(e, 'BERTH_E_DICOM_PARSE', { path: abs });
+  }
+}
+
+/** Indexes a series or study folder and throws for anything the handles would get wrong. */
+async function indexStrict(abs: string, p: Property | undefined, maxDepth: number) {
+  const index = await indexFolder(abs, { maxDepth });
+  const where = { path: abs, ...(p ? { property: p.path } : {}) };
+  if (index.errors.length > 0) {
+    const first = index.errors[0]!;
+    throw new BerthError(
+      first.error.code,
+      `${index.errors.length} file(s) of ${path.basename(abs)} cannot be used; the first: ${first.error.message}`,
+      { ...where, path: first.path, expected: 'readable DICOM Part 10 files, one per SOP instance' },
+    );
+  }
+  if (index.instances.size === 0) {
+    throw new BerthError('BERTH_E_DICOM_EMPTY', `${path.basename(abs)} holds no DICOM instances`, where);
+  }
+  if (index.studies.size > 1) {
+    throw new BerthError(
+      'BERTH_E_DICOM_MIXED_STUDY',
+      `${path.basename(abs)} holds instances of ${index.studies.size} studies: ${[...index.studies.keys()].join(', ')}`,
+      { ...where, expected: 'one StudyInstanceUID' },
+    );
+  }
+  return index;
+}
+
+/** Reads a dicom-series folder (its files, not sub-folders). */
+export async function readDicomSeries(abs: string, p?: Property): Promise<DicomSeries> {
+  const index = await indexStrict(abs, p, 0);
+  if (index.series.size > 1) {
+    throw new BerthError(
+      'BERTH_E_DICOM_MIXED_SERIES',
+      `${path.basename(abs)} holds ${index.series.size} series: ${[...index.series.keys()].join(', ')}`,
+      { path: abs, ...(p ? { property: p.path } : {}), expected: 'one SeriesInstanceUID' },
+    );
+  }
+  const [series] = index.series.values();
+  return new DicomSeries(
+    abs,
+    series!.instances.map((h) => new DicomInstance(h)),
+  );
+}
+
+/**
+ * Reads a dicom-study folder: instances grouped by their SeriesInstanceUID (whatever folder they
+ * are in), each series sorted geometrically.
+ */
+export async function readDicomStudy(abs: string, p?: Property): Promise<DicomStudy> {
+  const index = await indexStrict(abs, p, 1);
+  const [study] = index.studies.values();
+  const series = new Map<string, DicomSeries>();
+  const folderOf = (s: SeriesEntry): string => path.dirname(s.instances[0]!.path);
+  for (const s of [...study!.series].sort((a, b) =>
+    folderOf(a) < folderOf(b) ? -1 : folderOf(a) > folderOf(b) ? 1 : 0,
+  )) {
+    series.set(
+      s.seriesInstanceUid,
+      new DicomSeries(
+        folderOf(s),
+        s.instances.map((h) => new DicomInstance(h)),
+      ),
+    );
+  }
+  return new DicomStudy(abs, study!.studyInstanceUid, series);
+}
+
+/** The reader `Inputs` uses for DICOM kinds (the `DicomReader` hook). */
+export const readDicom: DicomReader = async (p, abs) => {
+  switch (p.kind) {
+    case 'dicom-image':
+      return readDicomImage(abs);
+    case 'dicom-series':
+      return readDicomSeries(abs, p);
+    case 'dicom-study':
+      return readDicomStudy(abs, p);
+    default:
+      throw new BerthError('BERTH_E_INTERNAL', `${p.kind} is not a DICOM kind`, { property: p.path });
+  }
+};
