@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerCheck } from './check.js';
-import { registerDemo } from './demo.js';
 import { registerLabels } from './labels.js';
 import { registerLayout } from './layout.js';
 import { registerTypes } from './types.js';
@@ -27,7 +26,6 @@ registerLabels(program);
 registerValidate(program);
 registerRun(program);
 registerTest(program);
-registerDemo(program);
 registerSynth(program);
 registerSort(program);
 

@@ -14,6 +14,7 @@ interface RunFlags {
   cmd?: string;
   timeout?: string;
   report?: string[];
+  update?: boolean;
   keep?: boolean;
   captureBytes?: string;
   json?: boolean;
@@ -33,6 +34,7 @@ export function registerRun(program: Command): void {
     .option('--timeout <duration>', "overrides the manifest's timeout: 90s, 5m, or minutes")
     .option('--report <file>', 'write a report: run.json and/or run.html (repeatable)', collect)
     .option('--keep', 'keep the run folder (input, output, status, logs) and print its path')
+    .option('--update', 'write the actual outputs as the expected ones (expected/ beside the case)')
     .option('--capture-bytes <size>', 'stdout/stderr kept per stream (default 8MiB; the last 64 KiB always)')
     .option('--json', 'print the report as JSON instead of the summary')
     .action(async (machine: string, flags: RunFlags) => {
@@ -55,6 +57,7 @@ async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
       ...(flags.captureBytes ? { captureBytes: parseBytes(flags.captureBytes) } : {}),
       ...(flags.keep ? { keep: true } : {}),
       reports: flags.report ?? [],
+      ...(flags.update ? { update: true } : {}),
       ...(live ? { onEvent: live.onEvent } : {}),
     });
     live?.done();

@@ -15,6 +15,7 @@ interface TestFlags {
   timeout?: string;
   cases?: string;
   report?: string[];
+  update?: boolean;
 }
 
 /** `berth test <machine-dir>`: every case under `cases/`, ending with `N passed, N failed`. */
@@ -32,6 +33,7 @@ export function registerTest(program: Command): void {
     .option('--cmd <command>', "the machine's command")
     .option('--timeout <duration>', "overrides the manifest's timeout")
     .option('--report <dir>', 'write <dir>/<case>.json and .html reports', collect)
+    .option('--update', 'write the actual outputs as the expected ones (expected/ beside the case)')
     .action(async (machine: string, flags: TestFlags) => {
       process.exitCode = await runTests(machine, flags);
     });
@@ -62,6 +64,7 @@ async function runTests(machineArg: string, flags: TestFlags): Promise<number> {
         ...(flags.engine ? { engine: flags.engine } : {}),
         ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
         reports,
+        ...(flags.update ? { update: true } : {}),
       });
       const ok = result.report.outcome === spec.expectedOutcome;
       if (ok) passed++;

@@ -9,6 +9,7 @@ import type { MachineRef } from './machine.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { materialiseDicom } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
+import { updateExpected } from './compare/update.js';
 
 /** A run as the CLI, `berth test` and the gateway ask for it. */
 export interface ExecuteOptions {
@@ -23,6 +24,11 @@ export interface ExecuteOptions {
   captureBytes?: number;
   keep?: boolean;
   workDir?: string;
+  /**
+   * Write the actual outputs as the case's expected tree (`expected/` beside the case, or the
+   * case's `outputs-dir`) when the outputs are valid.
+   */
+  update?: boolean;
   /** Report files to write: `.json` and/or `.html`. */
   reports?: string[];
   onEvent?: (e: RunEvent) => void;
@@ -93,5 +99,15 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     compare: compareOutputs,
   });
   await writeReports(result, spec, options);
+  if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
+    const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
+    await updateExpected(path.join(result.workDir, 'output'), target);
+    result.report.notices.push(
+      `expected outputs updated in ${target}` +
+        (spec.expectedOutputs
+          ? ' (the case file also lists expected.outputs, which still take precedence)'
+          : ''),
+    );
+  }
   return result;
 }
