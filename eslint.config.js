@@ -3,7 +3,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'sample-machine/dist/**', 'node_modules/**', 'coverage/**', '**/*.cjs', 'test/fixtures/generated/**', 'scratch*', 'berth-demo/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'sample-machine/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '**/*.cjs',
+      'test/fixtures/generated/**',
+      'scratch*',
+      'berth-demo/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
