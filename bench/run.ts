@@ -8,6 +8,7 @@ import { benchHarness } from './harness.js';
 import { benchNdarray } from './ndarray.js';
 import { benchTree } from './tree.js';
 import { benchEir } from './eir.js';
+import { benchGateway } from './gateway.js';
 
 type Bench = (report: (line: string) => void) => Promise<void>;
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, Bench> = {
   ndarray: benchNdarray,
   dicom: benchDicom,
   harness: benchHarness,
+  gateway: benchGateway,
   eir: async (report) => {
     const r = await benchEir();
     report(

@@ -94,6 +94,10 @@ export const CATALOGUE = {
   BERTH_E_DRIVER_UNAVAILABLE: 'The chosen driver cannot run on this machine',
   BERTH_E_LAUNCH: 'The machine could not be started',
 
+  // --- images: berth build (issue 6) --------------------------------------------------------
+  BERTH_E_NO_BUILDER: 'No image builder (buildah, podman or docker) can build here',
+  BERTH_E_BUILD_FAILED: 'The image build failed',
+
   // --- DICOM files (issue 4) ---------------------------------------------------------------
   BERTH_E_NOT_PART10: 'The file is not DICOM Part 10 (no 128-byte preamble followed by DICM)',
   BERTH_E_TRUNCATED: 'The DICOM file ends before its data does',
@@ -139,8 +143,35 @@ export const CATALOGUE = {
   BERTH_E_WIRE_FORMAT: 'The document is not a valid berth wire document',
   BERTH_E_WIRE_NDARRAY: 'An ndarray on the wire is malformed',
   BERTH_E_WIRE_UNSAFE: 'The document holds an object or structured array, which berth never unpickles',
+  BERTH_E_WIRE_MISSING: 'A required property is missing from the wire document',
+  BERTH_E_WIRE_BASE64: 'Bytes on the wire are not canonical base64 (standard, padded, no whitespace)',
   BERTH_E_EIR_PROTOCOL: 'A message on the EIR stream does not follow the EIR streaming protocol 1.0',
   BERTH_E_EIR_SOURCE: 'The EIR sample source gave dataset info, sample ids or a sample that EIR cannot use',
+  BERTH_E_EIR_UNSUPPORTED: 'A property maps to no modality EIR can stream',
+  BERTH_E_EIR_DATASET: 'The EIR dataset folder cannot be used (missing, not a directory, or no cases)',
+  BERTH_E_EIR_CASE:
+    'A case of the EIR dataset lacks input/ or expected/ (or output/), or has both expected/ and output/',
+  BERTH_E_EIR_SHAPE: 'Cases of the EIR dataset disagree on the shape of an array or image, or none has one',
+  BERTH_E_EIR_VALUE: 'A case value cannot be encoded the way EIR decodes it',
+  BERTH_E_EIR_CONVERTED: 'An ndarray that is not float32 is sent to EIR as float32 (precision may be lost)',
+
+  // --- HTTP gateway -------------------------------------------------------------------------
+  BERTH_E_HTTP_UNAUTHORIZED: 'The request has no bearer token, or a wrong one',
+  BERTH_E_HTTP_MEDIA_TYPE: 'The body is neither application/json nor application/octet-stream (msgpack)',
+  BERTH_E_HTTP_TOO_LARGE: 'The request body is larger than the gateway accepts',
+  BERTH_E_HTTP_BUSY: 'Every run slot and queue place of the gateway is taken',
+  BERTH_E_HTTP_RUN_ID: 'The run id is not 1–128 letters, digits, dots, underscores, colons or dashes',
+  BERTH_E_HTTP_RUN_ID_IN_USE: 'The run id belongs to a run that was already posted',
+  BERTH_E_HTTP_SHUTTING_DOWN: 'The gateway is shutting down',
+  BERTH_E_HTTP_NOT_FOUND: 'There is no such endpoint',
+  BERTH_E_HTTP_BAD_REQUEST: 'The HTTP request is malformed',
+  BERTH_E_HTTP_CLIENT_GONE: 'The client went away before its run started',
+  BERTH_E_HTTP_INVALID_INPUT: 'The inputs are invalid (outcome invalid-input)',
+  BERTH_E_HTTP_NOT_APPLICABLE: "The inputs do not meet the machine's constraints (outcome not-applicable)",
+  BERTH_E_HTTP_MACHINE_ERROR: 'The machine failed (outcome machine-error)',
+  BERTH_E_HTTP_INVALID_OUTPUT: 'The machine wrote invalid outputs (outcome invalid-output)',
+  BERTH_E_HTTP_TIMEOUT: 'The machine ran past its timeout (outcome timeout)',
+  BERTH_E_HTTP_KILLED: 'The machine was killed by a signal (outcome killed)',
 } as const;
 
 /** A stable code from {@link CATALOGUE}. */

@@ -10,6 +10,8 @@ import {
   ARRAY_INDEX,
   Limiter,
   classifyEntry,
+  direntInfo,
+  mapLimited,
   errnoOf,
   treeReadError,
   type EntryInfo,
@@ -46,6 +48,8 @@ interface Walk {
   realRoot: string;
   side: Side;
   limiter: Limiter;
+  /** Entries of one array checked at once (the limiter bounds the files open across the walk). */
+  fanout: number;
   findings: Finding[];
   dicom: DicomTreeCheck | undefined;
 }
@@ -80,10 +84,13 @@ export async function checkTree(
       },
     );
   }
+  // A concurrency below 1 would never start a read (and NaN would never finish): at least 1.
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 64) || 1);
   const walk: Walk = {
     realRoot,
     side,
-    limiter: new Limiter(options.concurrency ?? 64),
+    limiter: new Limiter(concurrency),
+    fanout: concurrency,
     findings: [],
     dicom: options.dicom,
   };
@@ -185,7 +192,9 @@ function describeShape(p: Property): string {
 /** Checks one entry of any kind. */
 async function checkEntry(walk: Walk, p: Property, at: Place, dirent?: Dirent): Promise<void> {
   const abs = at.shown;
-  const info = await classifyEntry(at.real, walk.realRoot, dirent);
+  // Most entries are told by their Dirent alone: no promise, no system call.
+  const info =
+    (dirent && direntInfo(dirent, at.real)) ?? (await classifyEntry(at.real, walk.realRoot, dirent));
   if (!usable(walk, p, abs, info)) return;
   const kind = kindOf(p.kind);
   const wantFile = kind.shape === 'file';
@@ -302,7 +311,7 @@ async function checkArray(walk: Walk, p: Property, dir: Place): Promise<void> {
   const entries = await list(walk, dir, p);
   if (!entries || !p.items) return;
   const indices: number[] = [];
-  const jobs: Promise<void>[] = [];
+  const items: Dirent[] = [];
   for (const d of entries) {
     const abs = path.join(dir.shown, d.name);
     if (!ARRAY_INDEX.test(d.name) || !Number.isSafeInteger(Number(d.name))) {
@@ -311,7 +320,7 @@ async function checkArray(walk: Walk, p: Property, dir: Place): Promise<void> {
       continue;
     }
     indices.push(Number(d.name));
-    jobs.push(checkEntry(walk, p.items, { shown: abs, real: path.join(dir.real, d.name) }, d));
+    items.push(d);
   }
   indices.sort((a, b) => a - b);
   const count = indices.length;
@@ -350,7 +359,12 @@ async function checkArray(walk: Walk, p: Property, dir: Place): Promise<void> {
       `at most ${maxItems}`,
     );
   }
-  await Promise.all(jobs);
+  const item = p.items;
+  const same = dir.shown === dir.real;
+  await mapLimited(items, walk.fanout, (d) => {
+    const shown = path.join(dir.shown, d.name);
+    return checkEntry(walk, item, { shown, real: same ? shown : path.join(dir.real, d.name) }, d);
+  });
 }
 
 /** Why an array entry's name is not an index. */

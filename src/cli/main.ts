@@ -1,16 +1,32 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { registerCheck } from './check.js';
-import { registerLabels } from './labels.js';
-import { registerLayout } from './layout.js';
-import { registerTypes } from './types.js';
-import { registerValidate } from './validate.js';
-import { registerSort } from './sort.js';
-import { registerSynth } from './synth.js';
-import { registerRun } from './run.js';
-import { registerTest } from './test.js';
 import { EXIT, reportError } from './output.js';
 import { VERSION } from '../version.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Every subcommand, loaded on demand: a command imports only its own modules, so `berth check`
+ * does not pay for the HTTP gateway, the DICOM transcoder or the HTML report at start-up.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  check: async () => (await import('./check.js')).registerCheck,
+  layout: async () => (await import('./layout.js')).registerLayout,
+  types: async () => (await import('./types.js')).registerTypes,
+  labels: async () => (await import('./labels.js')).registerLabels,
+  validate: async () => (await import('./validate.js')).registerValidate,
+  run: async () => (await import('./run.js')).registerRun,
+  test: async () => (await import('./test.js')).registerTest,
+  synth: async () => (await import('./synth.js')).registerSynth,
+  sort: async () => (await import('./sort.js')).registerSort,
+  init: async () => (await import('./init.js')).registerInit,
+  stream: async () => (await import('./stream.js')).registerStream,
+  exec: async () => (await import('./exec.js')).registerExec,
+  build: async () => (await import('./build.js')).registerBuild,
+  serve: async () => (await import('./serve.js')).registerServe,
+  pack: async () => (await import('./pack.js')).registerPack,
+  unpack: async () => (await import('./unpack.js')).registerUnpack,
+};
 
 const program = new Command('berth')
   .description('Run, check and package file-based AI machines (EnvoyAI Machine API v2).')
@@ -19,17 +35,10 @@ const program = new Command('berth')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .showHelpAfterError('(run berth --help for usage)');
 
-registerCheck(program);
-registerLayout(program);
-registerTypes(program);
-registerLabels(program);
-registerValidate(program);
-registerRun(program);
-registerTest(program);
-registerSynth(program);
-registerSort(program);
-
 try {
+  const asked = process.argv[2];
+  const names = asked !== undefined && asked in COMMANDS ? [asked] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]!())(program);
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

@@ -66,7 +66,10 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
 /** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
 export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const driver = driverNamed(options.driver ?? 'process');
-  const command = options.command ?? options.machine.command ?? [];
+  // The manifest's berth.command says how to start the machine outside an image; an image is
+  // started as the platform starts it (its own ENTRYPOINT/CMD) unless --cmd says otherwise.
+  const command =
+    options.command ?? (driver.name === 'container' ? undefined : options.machine.command) ?? [];
   if (command.length === 0 && driver.name !== 'container') {
     throw new BerthError(
       'BERTH_E_NO_COMMAND',

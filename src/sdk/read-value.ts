@@ -4,7 +4,15 @@ import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
-import { ARRAY_INDEX, Limiter, classifyEntry, treeReadError, type EntryInfo } from '../tree/entry.js';
+import {
+  ARRAY_INDEX,
+  Limiter,
+  classifyEntry,
+  direntInfo,
+  mapLimited,
+  treeReadError,
+  type EntryInfo,
+} from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
 
 /** Reads DICOM kinds; supplied by the DICOM layer (src/dicom), absent until it is loaded. */
@@ -21,6 +29,9 @@ export interface ReadScope {
 /** Value files read at once unless a scope says otherwise: enough to keep the disk busy, far below fd limits. */
 const SHARED_LIMITER = new Limiter(64);
 
+/** Items of one array read at once (bounds pending promises; the limiter bounds open files). */
+const READ_FANOUT = 64;
+
 /**
  * Reads the value of one property from its entry: primitives decoded from their text form, files
  * and DICOM as handles, objects as nested objects, arrays in index order. A nullable property
@@ -35,7 +46,9 @@ export async function readValue(
   dirent?: Dirent | null,
 ): Promise<unknown> {
   const info: EntryInfo =
-    dirent === null ? { kind: 'missing' } : await classifyEntry(abs, scope.realRoot, dirent);
+    dirent === null
+      ? { kind: 'missing' }
+      : ((dirent && direntInfo(dirent, abs)) ?? (await classifyEntry(abs, scope.realRoot, dirent)));
   const where = { path: abs, property: p.path };
   switch (info.kind) {
     case 'missing':
@@ -169,5 +182,5 @@ async function readArray(p: Property, dir: string, real: string, scope: ReadScop
   }
   const item = p.items;
   if (!item) return [];
-  return Promise.all(entries.map((d, i) => readValue(item, path.join(dir, String(i)), scope, d)));
+  return mapLimited(entries, READ_FANOUT, (d, i) => readValue(item, path.join(dir, String(i)), scope, d));
 }

@@ -186,7 +186,12 @@ async function replaceDirectory(
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') throw e;
     }
-    await rename(tmp, abs);
+    try {
+      await rename(tmp, abs);
+    } catch (e) {
+      if (moved) await rename(old, abs).catch(() => undefined); // put the old value back
+      throw e;
+    }
     if (moved) await rm(old, { recursive: true, force: true });
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);

@@ -16,6 +16,21 @@ export interface EntryInfo {
 }
 
 /**
+ * Classifies a directory entry from its Dirent alone, synchronously, when that suffices: regular
+ * files, directories and special files. Undefined for a symlink (which needs resolving) and for
+ * a Dirent whose type the file system did not report.
+ */
+export function direntInfo(dirent: Dirent, abs: string): EntryInfo | undefined {
+  if (dirent.isFile()) return { kind: 'file', real: abs };
+  if (dirent.isDirectory()) return { kind: 'directory', real: abs };
+  if (dirent.isSymbolicLink()) return undefined;
+  if (dirent.isFIFO() || dirent.isSocket() || dirent.isCharacterDevice() || dirent.isBlockDevice()) {
+    return { kind: 'special' };
+  }
+  return undefined;
+}
+
+/**
  * Classifies a path without ever opening it: a symlink is followed only when its target lies
  * inside `realRoot`; FIFOs, sockets and devices are reported, never opened (a FIFO would block).
  * Pass the Dirent from a directory listing to save an lstat.
@@ -67,7 +82,11 @@ export class Limiter {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private head = 0;
-  constructor(private readonly max: number) {}
+  private readonly max: number;
+  constructor(max: number) {
+    // At least one slot, or nothing would ever run.
+    this.max = Math.max(1, Math.floor(max) || 1);
+  }
 
   /** Runs `task` when a slot is free. */
   run<T>(task: () => Promise<T>): Promise<T> {
@@ -80,7 +99,16 @@ export class Limiter {
         } catch (e) {
           p = Promise.reject(e as Error);
         }
-        p.then(resolve, reject).finally(() => this.release());
+        p.then(
+          (v) => {
+            this.release();
+            resolve(v);
+          },
+          (e: unknown) => {
+            this.release();
+            reject(e as Error);
+          },
+        );
       };
       if (this.active < this.max) start();
       else this.waiting.push(start);
@@ -103,6 +131,30 @@ export class Limiter {
 }
 
 function noop(): void {}
+
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight, results in input order. Walks
+ * use it for the entries of big directories, so 10,000 array items are 64 pending promises, not
+ * 10,000.
+ */
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  const workers: Promise<void>[] = [];
+  for (let k = 0; k < Math.min(limit, items.length); k++) workers.push(worker());
+  await Promise.all(workers);
+  return out;
+}
 
 /** A plain array index: `0`, `1`, … (no leading zeros, no sign). */
 export const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;

@@ -10,6 +10,7 @@
 import { BerthError } from '../errors.js';
 import type { ErrorDetails } from '../errors.js';
 import { DTYPES, parseDtype } from '../ndarray/dtype.js';
+import { base64ByteLength, decodeBase64Into } from './base64.js';
 import {
   allocBytes,
   asBuffer,
@@ -75,15 +76,6 @@ export function encodeNdarrayJson(arr: NdArray): NdarrayJson {
   return { data_b64, shape: [...arr.shape], dtype: arr.dtype };
 }
 
-/** Bytes a padded standard base64 text decodes to, or -1 when its length cannot be base64. */
-function base64Length(s: string): number {
-  if (s.length % 4 !== 0) return -1;
-  let pad = 0;
-  if (s.endsWith('==')) pad = 2;
-  else if (s.endsWith('=')) pad = 1;
-  return (s.length / 4) * 3 - pad;
-}
-
 /**
  * Decodes the JSON form into an array. The dtype may be a name (`float64`, `bool`) or a str
  * form of either byte order (`<f8`, `>i4`); the shape is never trusted: the data must hold
@@ -108,7 +100,7 @@ export function decodeNdarrayJson(value: unknown, where: WireWhere = {}): NdArra
   });
   const dims = normaliseShape(shape, { code: 'BERTH_E_WIRE_NDARRAY', ...where });
   const want = shapeSize(dims) * DTYPES[parsed.dtype].itemSize;
-  const have = base64Length(data_b64);
+  const have = base64ByteLength(data_b64);
   if (have < 0) {
     throw wireError(
       `The ndarray data_b64 is not padded base64 (length ${data_b64.length})`,
@@ -124,20 +116,11 @@ export function decodeNdarrayJson(value: unknown, where: WireWhere = {}): NdArra
       `${want} bytes`,
     );
   }
-  // Node's decoder accepts the URL-safe alphabet and skips stray characters; a skipped one
-  // shows up as fewer bytes written than the length promised.
-  if (data_b64.includes('-') || data_b64.includes('_')) {
-    throw wireError('The ndarray data_b64 uses URL-safe base64 letters', where, 'standard base64');
-  }
+  // The same strictness as every base64 value on the wire (./base64.ts): no URL-safe letters,
+  // no skipped characters, no bits after the last byte.
   const bytes = allocBytes(want, where);
-  const written = want === 0 ? 0 : bytes.write(data_b64, 0, 'base64');
-  if (written !== want) {
-    throw wireError(
-      'The ndarray data_b64 has characters outside the base64 alphabet',
-      where,
-      'standard base64',
-    );
-  }
+  const problem = decodeBase64Into(data_b64, bytes);
+  if (problem) throw wireError(`The ndarray data_b64 ${problem}`, where, 'standard base64');
   return fromBytes(parsed.dtype, dims, bytes, {
     byteOrder: parsed.byteOrder,
     owned: true,

@@ -8,6 +8,7 @@ import { checkTree } from '../../src/check/tree.js';
 import type { Finding } from '../../src/errors.js';
 import { ndarray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
+import { Limiter, mapLimited } from '../../src/tree/entry.js';
 import { CLI } from '../support/cli.js';
 import {
   JPEG_BYTES,
@@ -349,6 +350,18 @@ const CASES: BrokenTree[] = [
     expect: [['BERTH_E_VALUE_TEXT', 'count']],
   },
   {
+    name: 'problems behind a symlinked directory are reported under the link, too',
+    mutate: async (r) => {
+      await put(r, 'lesions/0/slice', 'four');
+      await del(r, 'lesions/1');
+      await symlink('0', path.join(r, 'lesions/1'));
+    },
+    expect: [
+      ['BERTH_E_VALUE_TEXT', 'lesions/0/slice'],
+      ['BERTH_E_VALUE_TEXT', 'lesions/1/slice'],
+    ],
+  },
+  {
     name: 'a dangling symlink',
     mutate: async (r) => {
       await del(r, 'count');
@@ -642,11 +655,60 @@ describe('check/tree: broken trees', function () {
         return root;
       }),
     );
+    // A concurrency of 0 or NaN still makes progress (at least one read at a time).
+    expect(await checkTree(definition, 'in', roots[0]!, { concurrency: 0 })).to.have.length(1);
+    expect(await checkTree(definition, 'in', roots[0]!, { concurrency: NaN })).to.have.length(1);
     const all = await Promise.all(
       roots.map((r, i) => checkTree(definition, 'in', r, { concurrency: 1 + (i % 2) })),
     );
     all.forEach((findings, i) =>
       expect(summarise(findings, roots[i]!)).to.deep.equal([['BERTH_E_VALUE_TEXT', 'count']]),
     );
+  });
+});
+
+describe('tree/entry: Limiter and mapLimited', () => {
+  it('Limiter runs at most max tasks at once, in order, and passes results and errors through', async () => {
+    const limiter = new Limiter(3);
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        limiter.run(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          order.push(i);
+          await new Promise((r) => setTimeout(r, 1));
+          active--;
+          if (i === 7) throw new Error('seven');
+          return i * 2;
+        }),
+      ),
+    );
+    expect(peak).to.equal(3);
+    expect(order).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
+    expect(results[7]?.status).to.equal('rejected');
+    expect((results[8] as PromiseFulfilledResult<number>).value).to.equal(16);
+    expect(await limiter.run(() => Promise.resolve('after'))).to.equal('after');
+  });
+
+  it('mapLimited keeps input order with at most limit calls in flight', async () => {
+    let active = 0;
+    let peak = 0;
+    const out = await mapLimited(
+      Array.from({ length: 50 }, (_, i) => i),
+      4,
+      async (x) => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, x % 3));
+        active--;
+        return x * x;
+      },
+    );
+    expect(peak).to.equal(4);
+    expect(out).to.deep.equal(Array.from({ length: 50 }, (_, i) => i * i));
+    expect(await mapLimited([], 4, () => Promise.resolve(1))).to.deep.equal([]);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { IsoDateTime } from '../../src/kinds/date-time.js';
 import { FileHandle } from '../../src/kinds/file-handle.js';
@@ -17,8 +18,11 @@ import {
   codeOf,
   machineFixture,
   removeDir,
+  tempDir,
+  writeManifest,
   type MachineFixture,
 } from './helpers.js';
+import { ROOT } from '../support/paths.js';
 
 const run = promisify(execFile);
 
@@ -274,5 +278,47 @@ describe('sdk/inputs', () => {
     expect(
       await codeOf(openMachine({ ...fx, input: path.join(fx.dir, 'nope'), captureErrors: false })),
     ).to.equal('BERTH_E_NOT_FOUND');
+  });
+});
+
+describe('sdk/inputs: a big array under a low open-file limit', function () {
+  this.timeout(60000);
+  let dir: string;
+  before(async () => {
+    dir = await tempDir('fdlimit');
+  });
+  after(() => removeDir(dir));
+
+  it('reads and checks 3,000 entries under `ulimit -n 200`', async () => {
+    const manifest = await writeManifest(dir, { values: { type: 'array', items: { type: 'integer' } } }, {});
+    const input = path.join(dir, 'input');
+    await mkdir(path.join(input, 'values'), { recursive: true });
+    for (let i = 0; i < 3000; i++) await writeFile(path.join(input, 'values', String(i)), String(i));
+    const script = path.join(dir, 'child.mjs');
+    await writeFile(
+      script,
+      `const [sdk, manifest, input, output] = process.argv.slice(2);
+const { openMachine, checkTree, loadMachine } = await import(sdk);
+const m = await openMachine({ manifest, input, output, status: output + '-status', captureErrors: false });
+const values = await m.inputs.get('values');
+const findings = await checkTree(await loadMachine(manifest), 'in', input);
+process.stdout.write(JSON.stringify({ n: values.length, last: values[2999], findings: findings.length }));`,
+    );
+    const sdk = pathToFileURL(path.join(ROOT, 'src', 'index.ts')).href;
+    const { stdout } = await run(
+      'bash',
+      [
+        '-c',
+        'ulimit -n 200 && exec "$0" --import tsx "$@"',
+        process.execPath,
+        script,
+        sdk,
+        manifest,
+        input,
+        path.join(dir, 'out'),
+      ],
+      { cwd: ROOT, timeout: 50000 },
+    );
+    expect(JSON.parse(stdout)).to.deep.equal({ n: 3000, last: 2999, findings: 0 });
   });
 });

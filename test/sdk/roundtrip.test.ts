@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileHandle } from '../../src/kinds/file-handle.js';
 import { ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
 import { openMachine, type Machine } from '../../src/sdk/machine.js';
-import { machineFixture, removeDir, type MachineFixture } from './helpers.js';
+import { codeOf, machineFixture, removeDir, type MachineFixture } from './helpers.js';
 
 const RUNS = 150;
 
@@ -171,5 +172,34 @@ describe('sdk: write → read round trips (fast-check)', function () {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('sdk: text value files around the 4 KiB first read', () => {
+  let fx: MachineFixture;
+  let m: Machine;
+  before(async () => {
+    fx = await machineFixture('textsize');
+    await mkdir(fx.output, { recursive: true });
+    m = await openMachine({ ...fx, input: fx.output, captureErrors: false });
+  });
+  after(() => removeDir(fx.dir));
+
+  for (const size of [0, 1, 4095, 4096, 4097, 8192, 100_000]) {
+    it(`reads a ${size}-byte string exactly`, async () => {
+      const text = 'é'.repeat(Math.floor(size / 2)) + (size % 2 ? 'x' : '');
+      expect(Buffer.byteLength(text)).to.equal(size);
+      await writeFile(path.join(fx.output, 'note'), text);
+      expect(await m.inputs.get('note')).to.equal(text);
+    });
+  }
+
+  it('refuses UTF-8 broken across the 4 KiB boundary, and a 16 MiB + 1 value before reading it', async () => {
+    const bytes = Buffer.concat([Buffer.alloc(4095, 0x61), Buffer.from([0xc3]), Buffer.alloc(10, 0x61)]);
+    await writeFile(path.join(fx.output, 'note'), bytes);
+    expect(await codeOf(m.inputs.get('note'))).to.equal('BERTH_E_NOT_UTF8');
+    await writeFile(path.join(fx.output, 'note'), '');
+    await truncate(path.join(fx.output, 'note'), 16 * 1024 * 1024 + 1);
+    expect(await codeOf(m.inputs.get('note'))).to.equal('BERTH_E_VALUE_TOO_LARGE');
   });
 });

@@ -7,3 +7,13 @@ export { EirStream } from './state.js';
 export type { EirClaim, EirStatus, EirStreamOptions } from './state.js';
 export { startEirServer } from './server.js';
 export type { EirServer, EirServerOptions } from './server.js';
+export {
+  caseDataset,
+  inspectCaseDataset,
+  EirDatasetError,
+  CASE_OUTPUT_DIRS,
+  DEFAULT_SURVIVAL_COLUMNS,
+} from './dataset.js';
+export type { CaseDataset, CaseDatasetOptions, CaseEntry, SurvivalColumns } from './dataset.js';
+export { planEirFields, EIR_IMAGE_MIME_TYPES } from './mapping.js';
+export type { EirField, EirPlan, EirPlanOptions, EirImageMime } from './mapping.js';

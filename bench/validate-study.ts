@@ -1,0 +1,116 @@
+/**
+ * A 2,000-instance study validated end to end by `berth validate` (a real process: start-up,
+ * manifest, tree walk, header scans, constraint checks), against the floor: a raw read of the
+ * first 64 KB of each of the 2,000 files plus the start of a bare Node process. Target: under
+ * 3× the floor's read time plus process start.
+ *
+ * Run: `node --import tsx bench/validate-study.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { synthSeriesUid, writeSeries, type SeriesSpec } from '../src/dicom/synth.js';
+
+const SERIES = 8;
+const PER_SERIES = 250;
+const RUNS = 5;
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Generates the study, then times the floor and berth validate side by side. */
+export async function benchValidateStudy(report: (line: string) => void): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-bench-study-'));
+  try {
+    const input = path.join(dir, 'input');
+    const study = path.join(input, 'study');
+    let studyInstanceUid: string | undefined;
+    const t0 = performance.now();
+    for (let i = 0; i < SERIES; i++) {
+      const spec: SeriesSpec = {
+        seed: 'bench-study',
+        seriesIndex: i,
+        instances: PER_SERIES,
+        rows: 64,
+        columns: 64,
+        ...(studyInstanceUid ? { studyInstanceUid } : {}),
+      };
+      const written = await writeSeries(path.join(study, synthSeriesUid(spec)), spec);
+      studyInstanceUid ??= written.studyInstanceUid;
+    }
+    const manifest = path.join(dir, 'machine.yaml');
+    await writeFile(
+      manifest,
+      [
+        'metadata-version: 2',
+        'info: {name: study-bench}',
+        'schema-in:',
+        '  study:',
+        '    dicom-type: dicom-study',
+        '    modalities: [CT]',
+        `    study-related-series: [${Array(SERIES).fill(PER_SERIES).join(', ')}]`,
+        `    study-related-instances: ${SERIES * PER_SERIES}`,
+        'schema-out:',
+        '  result: {type: string}',
+      ].join('\n'),
+    );
+    const files: string[] = [];
+    for (const s of fs.readdirSync(study))
+      for (const f of fs.readdirSync(path.join(study, s))) files.push(path.join(study, s, f));
+    report(
+      `berth validate: a ${files.length}-instance study (${SERIES} series of ${PER_SERIES}, 64×64 CT) generated in ` +
+        `${((performance.now() - t0) / 1000).toFixed(1)} s; warm cache, median of ${RUNS}`,
+    );
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    const rawReads = () => {
+      for (const f of files) {
+        const fd = fs.openSync(f, 'r');
+        fs.readSync(fd, buf, 0, buf.length, 0);
+        fs.closeSync(fd);
+      }
+    };
+    const time = (fn: () => void) => {
+      const t = performance.now();
+      fn();
+      return performance.now() - t;
+    };
+    const reads: number[] = [];
+    const starts: number[] = [];
+    const validates: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      reads.push(time(rawReads));
+      starts.push(time(() => spawnSync(process.execPath, ['-e', '0'])));
+      validates.push(
+        time(() => {
+          const r = spawnSync(process.execPath, [CLI, 'validate', manifest, '--inputs', input], {
+            encoding: 'utf8',
+          });
+          if (r.status !== 0) throw new Error(`validate failed: ${r.stdout}${r.stderr}`);
+        }),
+      );
+    }
+    const read = median(reads);
+    const start = median(starts);
+    const validate = median(validates);
+    const budget = 3 * read + start;
+    report(`  raw read of the first 64 KB of each file (floor)      ${read.toFixed(1).padStart(8)} ms`);
+    report(`  bare Node process start                                ${start.toFixed(1).padStart(8)} ms`);
+    report(
+      `  berth validate --inputs (whole process)                ${validate.toFixed(1).padStart(8)} ms   ` +
+        `budget 3×floor + start = ${budget.toFixed(0)} ms ${validate <= budget ? 'ok' : 'ABOVE TARGET'}; ` +
+        `(validate − start) / floor = ${((validate - start) / read).toFixed(2)}×`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchValidateStudy((line) => console.log(line));
+}

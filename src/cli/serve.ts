@@ -1,0 +1,117 @@
+import { rmSync } from 'node:fs';
+import type { Command } from 'commander';
+import { BerthError } from '../errors.js';
+import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { startGateway, type Gateway } from '../serve/http/gateway.js';
+import { reportError } from './output.js';
+import { parseBytes, parseDuration } from './run-options.js';
+
+interface ServeFlags {
+  driver: string;
+  image?: string;
+  engine?: string;
+  cmd?: string;
+  port: string;
+  host: string;
+  concurrency?: string;
+  queue?: string;
+  maxBody?: string;
+  token?: string;
+  timeout?: string;
+  workRoot?: string;
+  quiet?: boolean;
+}
+
+/** `berth serve <machine>`: the machine behind HTTP (docs/gateway.md). */
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve a machine over HTTP: POST /invocations with JSON or msgpack inputs, get its outputs')
+    .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
+    .option('--driver <driver>', 'process, sandbox or container', 'process')
+    .option('--image <image>', 'the image to run (container driver)')
+    .option('--engine <engine>', 'podman or docker (container driver; default: whichever is installed)')
+    .option('--cmd <command>', "the machine's command (overrides berth.command in the manifest)")
+    .option('--port <port>', 'the port to listen on (0: any free one)', '8080')
+    .option('--host <host>', 'the address to listen on (0.0.0.0 to be reachable from elsewhere)', '127.0.0.1')
+    .option('--concurrency <n>', 'runs at once (default: one per core)')
+    .option('--queue <n>', 'requests waiting for a run beyond those running (default: 4 × concurrency)')
+    .option('--max-body <size>', 'the largest request body (default 256MiB)')
+    .option('--token <token>', 'require Authorization: Bearer <token> (or set BERTH_TOKEN)')
+    .option('--timeout <duration>', "overrides the manifest's timeout: 90s, 5m, or minutes")
+    .option('--work-root <dir>', 'where request trees are made (default: a fresh temp folder)')
+    .option('--quiet', 'no access log on stderr')
+    .action(async (machine: string, flags: ServeFlags) => {
+      process.exitCode = await serve(machine, flags);
+    });
+}
+
+function integer(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\s*[0-9]+\s*$/.test(text)) {
+    throw new BerthError('BERTH_E_USAGE', `${what} must be a whole number, not ${JSON.stringify(text)}`, {
+      expected: 'e.g. 4',
+    });
+  }
+  return Number(text);
+}
+
+async function serve(machineArg: string, flags: ServeFlags): Promise<number> {
+  let gateway: Gateway;
+  try {
+    const machine = await resolveMachine(machineArg);
+    const token = flags.token ?? process.env['BERTH_TOKEN'];
+    const concurrency = integer(flags.concurrency, '--concurrency');
+    const queue = integer(flags.queue, '--queue');
+    gateway = await startGateway({
+      machine,
+      driver: flags.driver,
+      host: flags.host,
+      port: integer(flags.port, '--port')!,
+      ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
+      ...(flags.image ? { image: flags.image } : {}),
+      ...(flags.engine ? { engine: flags.engine } : {}),
+      ...(concurrency === undefined ? {} : { concurrency }),
+      ...(queue === undefined ? {} : { queue }),
+      ...(flags.maxBody ? { maxBodyBytes: parseBytes(flags.maxBody) } : {}),
+      ...(token ? { token } : {}),
+      ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
+      ...(flags.workRoot ? { workRoot: flags.workRoot } : {}),
+      ...(flags.quiet
+        ? {}
+        : {
+            onRequestDone: (e) =>
+              process.stderr.write(
+                `${new Date().toISOString()} ${e.method} ${e.url} ${e.status} ${Math.round(e.ms)} ms` +
+                  `${e.runId ? ` run ${e.runId}` : ''}${e.outcome ? ` ${e.outcome}` : ''}\n`,
+              ),
+          }),
+    });
+    process.stderr.write(
+      `berth serve: ${machine.definition.settings.name} on ${gateway.url}` +
+        ` (POST /invocations, GET /openapi.json${token ? '; bearer token required' : ''})\n`,
+    );
+  } catch (e) {
+    return reportError(e, false);
+  }
+  // First signal: stop gracefully (running runs finish). Second: leave now.
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`berth serve: ${signal} again, exiting without waiting\n`);
+        // Runs still going are abandoned; their trees at least do not outlive the gateway.
+        if (!flags.workRoot) rmSync(gateway.workRoot, { recursive: true, force: true });
+        process.exit(130);
+      }
+      stopping = true;
+      process.stderr.write(`berth serve: ${signal}, finishing running runs (again to exit at once)\n`);
+      gateway.close().then(
+        () => resolve(0),
+        (e: unknown) => resolve(reportError(e, false)),
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

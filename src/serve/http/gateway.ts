@@ -1,0 +1,306 @@
+/**
+ * `berth serve`: a machine behind HTTP. `POST /invocations` (and `/predict`) takes an inputs
+ * document as JSON or msgpack, runs the machine on it through the harness, and answers with the
+ * outputs document in the same format; `GET /runs/:id/events` streams a run's progress;
+ * `GET /openapi.json` describes it all from the manifest; `GET /ping` says it is up.
+ *
+ * Requests are admitted before their bodies are read: auth (401), media type (415), run id
+ * (400/409), then a place among `concurrency + queue` (429 with Retry-After) — so a refused
+ * request costs nothing. Bodies are limited by fastify's bodyLimit (413).
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Outcome } from '../../harness/outcome.js';
+import { Admission, type Ticket } from './admission.js';
+import { BearerAuth } from './auth.js';
+import { HttpError, fromFastifyError } from './http-error.js';
+import { checkGatewayOptions, type Gateway, type GatewayOptions } from './options.js';
+import { errorAnswer, invoke, type InvokeContext } from './invoke.js';
+import { ACCEPTED_MEDIA_TYPES, wireFormatOf, type WireFormat } from './media-type.js';
+import { openApiDocument } from './openapi.js';
+import { RUN_ID_HEADER, isRunId, newRunId } from './run-id.js';
+import { RunLog } from './run-log.js';
+import { streamRunEvents } from './sse.js';
+import { wireCodec } from './wire-codec.js';
+
+export type { Gateway, GatewayOptions, RequestLogEntry } from './options.js';
+
+/** What each invocation request carries from its hooks to its handler. */
+interface RequestState {
+  runId: string;
+  format: WireFormat;
+  ticket: Ticket;
+  controller: AbortController;
+  inHandler: boolean;
+  outcome?: Outcome;
+}
+
+/** Starts a gateway and resolves once it listens. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { machine, driver, command, concurrency, queue, maxBody } = await checkGatewayOptions(options);
+  const ownWorkRoot = options.workRoot === undefined;
+  const workRoot = ownWorkRoot
+    ? await mkdtemp(path.join(os.tmpdir(), 'berth-gateway-'))
+    : path.resolve(options.workRoot!);
+  if (!ownWorkRoot) await mkdir(workRoot, { recursive: true });
+
+  const auth = options.token === undefined ? undefined : new BearerAuth(options.token);
+  const admission = new Admission(concurrency, queue);
+  const runs = new RunLog({
+    ...(options.eventRetentionMs === undefined ? {} : { retentionMs: options.eventRetentionMs }),
+    ...(options.maxFinishedRuns === undefined ? {} : { maxFinished: options.maxFinishedRuns }),
+  });
+  const ctx: InvokeContext = {
+    machine,
+    driver,
+    command,
+    workRoot,
+    codec: options.codec ?? wireCodec,
+    runs,
+    ...(options.image ? { image: options.image } : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.env ? { env: options.env } : {}),
+  };
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const closeGraceMs = options.closeGraceMs ?? 5_000;
+  const shutdown = new AbortController();
+  const inflight = new Set<Promise<unknown>>();
+  const states = new WeakMap<IncomingMessage, RequestState>();
+  // Recent run durations, for an honest Retry-After: about when a slot frees up.
+  let meanRunMs = 1000;
+
+  const app = fastify({
+    logger: false,
+    bodyLimit: maxBody,
+    requestTimeout: options.requestTimeoutMs ?? 5 * 60_000,
+    // Closing is handled here, to answer in the gateway's own error format.
+    return503OnClosing: false,
+  });
+  app.removeAllContentTypeParsers();
+  // Bodies stay bytes: the codec parses them, so that every format error is its typed error.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const refuse = (err: HttpError, reply: FastifyReply) =>
+    reply
+      .code(err.status)
+      .headers(err.headers)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(err.body()));
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const err = fromFastifyError(error, maxBody);
+    const state = states.get(request.raw);
+    // A post refused before its run (body too large, say) leaves its run id free for a retry.
+    if (state && !state.inHandler)
+      runs.reject(state.runId, { runId: state.runId, status: err.status, error: err.body().error });
+    if (state) reply.header(RUN_ID_HEADER, state.runId);
+    return refuse(err, reply);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    refuse(
+      new HttpError(
+        404,
+        'BERTH_E_HTTP_NOT_FOUND',
+        `There is no ${request.method} ${request.url.split('?')[0]}`,
+      ),
+      reply,
+    ),
+  );
+  app.addHook('onSend', async (_request, reply) => {
+    if (shutdown.signal.aborted) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const state = states.get(request.raw);
+    options.onRequestDone?.({
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+      ...(state ? { runId: state.runId } : {}),
+      ...(state?.outcome ? { outcome: state.outcome } : {}),
+    });
+  });
+
+  const checkOpen = async () => {
+    if (shutdown.signal.aborted)
+      throw new HttpError(503, 'BERTH_E_HTTP_SHUTTING_DOWN', undefined, undefined, { connection: 'close' });
+  };
+  const checkAuth = async (request: FastifyRequest) => {
+    if (auth && !auth.accepts(request.headers.authorization)) {
+      throw new HttpError(401, 'BERTH_E_HTTP_UNAUTHORIZED', undefined, undefined, {
+        'www-authenticate': 'Bearer realm="berth"',
+      });
+    }
+  };
+
+  /** Everything an invocation is checked for before its body is read. */
+  const admit = async (request: FastifyRequest, reply: FastifyReply) => {
+    await checkOpen();
+    await checkAuth(request);
+    const format = wireFormatOf(request.headers['content-type']);
+    if (!format) {
+      const given = request.headers['content-type'];
+      throw new HttpError(
+        415,
+        'BERTH_E_HTTP_MEDIA_TYPE',
+        `${given ? `Content-Type ${JSON.stringify(given)}` : 'No Content-Type'}: the body must be ${ACCEPTED_MEDIA_TYPES}`,
+      );
+    }
+    const given = request.headers[RUN_ID_HEADER.toLowerCase()];
+    const runId = typeof given === 'string' ? given.trim() : newRunId();
+    if (!isRunId(runId)) {
+      throw new HttpError(
+        400,
+        'BERTH_E_HTTP_RUN_ID',
+        `The run id ${JSON.stringify(String(given))} is not usable`,
+        undefined,
+        {},
+      );
+    }
+    reply.header(RUN_ID_HEADER, runId);
+    if (!runs.begin(runId)) {
+      throw new HttpError(409, 'BERTH_E_HTTP_RUN_ID_IN_USE', `The run id ${runId} was already posted`);
+    }
+    const ticket = admission.admit();
+    if (!ticket) {
+      const retryAfter = Math.max(1, Math.ceil(meanRunMs / concurrency / 1000));
+      const err = new HttpError(
+        429,
+        'BERTH_E_HTTP_BUSY',
+        `All ${concurrency} run slot(s) and ${queue} queue place(s) are taken; retry in ${retryAfter} s`,
+        undefined,
+        { 'retry-after': String(retryAfter) },
+      );
+      runs.reject(runId, { runId, status: 429, error: err.body().error });
+      throw err;
+    }
+    const controller = new AbortController();
+    const state: RequestState = { runId, format, ticket, controller, inHandler: false };
+    states.set(request.raw, state);
+    const onShutdown = () => controller.abort('shutdown');
+    shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    reply.raw.once('close', () => {
+      shutdown.signal.removeEventListener('abort', onShutdown);
+      if (!reply.raw.writableFinished) controller.abort('client');
+      // A request that never reached its handler gives its place back here; one that did, there.
+      if (state.inHandler) return;
+      ticket.release();
+      // Gone while uploading: the id is free again (no-op when the error handler said so already).
+      const gone = new HttpError(499, 'BERTH_E_HTTP_CLIENT_GONE');
+      runs.reject(runId, { runId, status: gone.status, error: gone.body().error });
+    });
+  };
+
+  const invocation = async (request: FastifyRequest, reply: FastifyReply) => {
+    const state = states.get(request.raw)!;
+    state.inHandler = true;
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    // The invocation holds the body only until it is decoded (a queued one holds it meanwhile).
+    request.body = undefined;
+    const run = invoke(ctx, {
+      runId: state.runId,
+      format: state.format,
+      body,
+      ticket: state.ticket,
+      signal: state.controller.signal,
+      abortError: () =>
+        state.controller.signal.reason === 'shutdown' || shutdown.signal.aborted
+          ? new HttpError(503, 'BERTH_E_HTTP_SHUTTING_DOWN', 'The gateway shut down before the run started')
+          : new HttpError(499, 'BERTH_E_HTTP_CLIENT_GONE'),
+    });
+    inflight.add(run);
+    try {
+      const answer = await run;
+      if (answer.runMs !== undefined) meanRunMs = 0.8 * meanRunMs + 0.2 * answer.runMs;
+      if (answer.outcome) state.outcome = answer.outcome;
+      return reply.code(answer.status).type(answer.contentType).send(answer.body);
+    } catch (e) {
+      // invoke() answers every failure itself; this is a last guard against a bug.
+      const err = new HttpError(
+        500,
+        'BERTH_E_INTERNAL',
+        `berth failed unexpectedly: ${(e as Error).message}`,
+      );
+      return reply
+        .code(500)
+        .type('application/json; charset=utf-8')
+        .send(errorAnswer(err, { runId: state.runId }).body);
+    } finally {
+      state.ticket.release();
+      inflight.delete(run);
+    }
+  };
+
+  for (const url of ['/invocations', '/predict']) {
+    app.post(url, { onRequest: admit }, invocation);
+  }
+  app.get('/ping', async (_request, reply) => {
+    await checkOpen();
+    return reply.type('application/json; charset=utf-8').send('{"ok":true}');
+  });
+  let openapi: string | undefined;
+  app.get('/openapi.json', { onRequest: [checkOpen, checkAuth] }, async (_request, reply) => {
+    openapi ??= JSON.stringify(
+      openApiDocument(machine.definition, {
+        auth: auth !== undefined,
+        // An unspecified address (0.0.0.0, ::) is no URL a client could use.
+        ...(/^http:\/\/(0\.0\.0\.0|\[::\]):/.test(url) ? {} : { url }),
+      }),
+      null,
+      2,
+    );
+    return reply.type('application/json; charset=utf-8').send(openapi);
+  });
+  app.get<{ Params: { id: string } }>(
+    '/runs/:id/events',
+    { onRequest: [checkOpen, checkAuth] },
+    async (request, reply) => {
+      const runId = request.params.id;
+      if (!isRunId(runId))
+        throw new HttpError(400, 'BERTH_E_HTTP_RUN_ID', `The run id ${JSON.stringify(runId)} is not usable`);
+      if (!runs.accepts(runId)) {
+        throw new HttpError(
+          429,
+          'BERTH_E_HTTP_BUSY',
+          'Too many run ids are waiting to be posted',
+          undefined,
+          { 'retry-after': '5' },
+        );
+      }
+      const last = Number(request.headers['last-event-id'] ?? 0);
+      reply.hijack();
+      streamRunEvents(runs, reply.raw, {
+        runId,
+        lastEventId: Number.isSafeInteger(last) && last > 0 ? last : 0,
+        heartbeatMs,
+      });
+    },
+  );
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      shutdown.abort();
+      // No new connections; idle keep-alive ones are closed by Node, busy ones after their answer.
+      app.server.close();
+      await Promise.allSettled([...inflight]);
+      runs.close();
+      // Answers are all written by now; a connection still open past the grace is abandoned.
+      const force = setTimeout(() => app.server.closeAllConnections(), closeGraceMs).unref();
+      await app.close();
+      clearTimeout(force);
+      if (ownWorkRoot) await rm(workRoot, { recursive: true, force: true, maxRetries: 3 });
+    })());
+
+  return { url, port: address.port, workRoot, admitted: () => admission.size, close };
+}

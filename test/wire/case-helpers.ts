@@ -1,0 +1,75 @@
+/** Shared pieces of the whole-document wire tests: manifests, tree listing and comparison. */
+import { expect } from 'chai';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { checkManifest, loadMachine, type MachineDefinition } from '../../src/check/manifest.js';
+import { isBerthError, type BerthError } from '../../src/errors.js';
+import { loadManifestText } from '../../src/manifest/load.js';
+import { WireDecodeError } from '../../src/wire/case.js';
+import { ROOT, fixture } from '../support/paths.js';
+
+/** The fixture with every kind on both sides. */
+export const EVERY_KIND = fixture('manifests', 'types-every-kind.yaml');
+/** The sample machine's manifest. */
+export const SAMPLE = path.join(ROOT, 'sample-machine', 'machine.yaml');
+
+/** Loads a manifest file. */
+export function machine(file: string): Promise<MachineDefinition> {
+  return loadMachine(file);
+}
+
+/** A definition from inline YAML, which must be free of errors. */
+export function definitionOf(yaml: string): MachineDefinition {
+  const result = checkManifest(loadManifestText(yaml, 'inline.yaml'));
+  expect(result.findings.filter((f) => f.severity === 'error')).to.deep.equal([]);
+  return result.definition;
+}
+
+/** Every file under `root`, relative, sorted. */
+export async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await readdir(path.join(root, rel), { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const d of entries) {
+    const r = rel ? `${rel}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await listFiles(root, r)));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+/** Asserts two trees hold the same files with the same bytes. */
+export async function expectSameTree(a: string, b: string): Promise<void> {
+  const fa = await listFiles(a);
+  expect(await listFiles(b)).to.deep.equal(fa);
+  for (const f of fa) {
+    const [x, y] = await Promise.all([readFile(path.join(a, f)), readFile(path.join(b, f))]);
+    expect(x.equals(y), `${f} differs`).to.equal(true);
+  }
+}
+
+/** The problems of a rejected decode as `[code, path]` pairs (fails when it did not throw one). */
+export async function problemsOf(run: () => Promise<unknown>): Promise<[string, string | undefined][]> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof WireDecodeError) return e.problems.map((p: BerthError) => [p.code, p.path]);
+    if (isBerthError(e)) return [[e.code, e.path]];
+    throw e;
+  }
+  throw new Error('expected the decode to fail');
+}
+
+/** The code of what `run` throws (undefined when it does not). */
+export async function codeOf(run: () => Promise<unknown> | unknown): Promise<string | undefined> {
+  try {
+    await run();
+  } catch (e) {
+    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
+  }
+  return undefined;
+}
