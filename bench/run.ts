@@ -9,6 +9,7 @@ import { benchNdarray } from './ndarray.js';
 import { benchTree } from './tree.js';
 import { benchEir } from './eir.js';
 import { benchGateway } from './gateway.js';
+import { benchValidateStudy } from './validate-study.js';
 
 type Bench = (report: (line: string) => void) => Promise<void>;
 
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   ndarray: benchNdarray,
   dicom: benchDicom,
   harness: benchHarness,
+  validate: benchValidateStudy,
   gateway: benchGateway,
   eir: async (report) => {
     const r = await benchEir();

@@ -83,9 +83,11 @@ export async function benchValidateStudy(report: (line: string) => void): Promis
     const reads: number[] = [];
     const starts: number[] = [];
     const validates: number[] = [];
+    const checks: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       reads.push(time(rawReads));
       starts.push(time(() => spawnSync(process.execPath, ['-e', '0'])));
+      checks.push(time(() => spawnSync(process.execPath, [CLI, 'check', manifest])));
       validates.push(
         time(() => {
           const r = spawnSync(process.execPath, [CLI, 'validate', manifest, '--inputs', input], {
@@ -98,13 +100,20 @@ export async function benchValidateStudy(report: (line: string) => void): Promis
     const read = median(reads);
     const start = median(starts);
     const validate = median(validates);
+    const check = median(checks);
     const budget = 3 * read + start;
     report(`  raw read of the first 64 KB of each file (floor)      ${read.toFixed(1).padStart(8)} ms`);
     report(`  bare Node process start                                ${start.toFixed(1).padStart(8)} ms`);
+    report(`  berth check of the manifest (berth's own start-up)     ${check.toFixed(1).padStart(8)} ms`);
     report(
       `  berth validate --inputs (whole process)                ${validate.toFixed(1).padStart(8)} ms   ` +
         `budget 3×floor + start = ${budget.toFixed(0)} ms ${validate <= budget ? 'ok' : 'ABOVE TARGET'}; ` +
         `(validate − start) / floor = ${((validate - start) / read).toFixed(2)}×`,
+    );
+    const work = validate - check;
+    report(
+      `  validate's own work beyond berth's start-up            ${work.toFixed(1).padStart(8)} ms   ` +
+        `${(work / read).toFixed(2)}× the floor (target ≤ 3×) ${work <= 3 * read ? 'ok' : 'ABOVE TARGET'}`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { loadCase, type CaseSpec } from './case.js';
 import { writeJsonReport } from './report/json.js';
 import { renderHtmlReport } from './report/html.js';
 import { driverNamed } from './drivers/index.js';
-import type { MachineRef } from './machine.js';
+import { launchCommand, type MachineRef } from './machine.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { materialiseDicom } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
@@ -66,23 +66,7 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
 /** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
 export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const driver = driverNamed(options.driver ?? 'process');
-  // The manifest's berth.command says how to start the machine outside an image; an image is
-  // started as the platform starts it (its own ENTRYPOINT/CMD) unless --cmd says otherwise.
-  const command =
-    options.command ?? (driver.name === 'container' ? undefined : options.machine.command) ?? [];
-  if (command.length === 0 && driver.name !== 'container') {
-    throw new BerthError(
-      'BERTH_E_NO_COMMAND',
-      `berth does not know how to start ${options.machine.definition.settings.name}`,
-      {
-        path: options.machine.manifestPath,
-        expected: 'berth: {command: [...]} in the manifest, or --cmd "..."',
-      },
-    );
-  }
-  if (driver.name === 'container' && !options.image) {
-    throw new BerthError('BERTH_E_USAGE', 'The container driver needs --image', { expected: '--image NAME' });
-  }
+  const command = launchCommand(options.machine, driver, options.command, options.image);
   const spec = await loadCase(options.casePath);
   const result = await runCase({
     definition: options.machine.definition,

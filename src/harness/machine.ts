@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
+import type { Driver } from './drivers/driver.js';
 import { isJsonObject } from '../manifest/document.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 
@@ -115,4 +116,32 @@ export function splitCommand(line: string): string[] {
   }
   if (inWord) out.push(cur);
   return out;
+}
+
+/**
+ * The command a driver starts the machine with, checked: `--cmd` when given; else, outside an
+ * image, the manifest's `berth.command`. An image is started as the platform starts it — its own
+ * ENTRYPOINT/CMD — so the container driver may have no command, but needs an image.
+ */
+export function launchCommand(
+  machine: MachineRef,
+  driver: Driver,
+  override?: string[],
+  image?: string,
+): string[] {
+  const command = override ?? (driver.name === 'container' ? undefined : machine.command) ?? [];
+  if (command.length === 0 && driver.name !== 'container') {
+    throw new BerthError(
+      'BERTH_E_NO_COMMAND',
+      `berth does not know how to start ${machine.definition.settings.name}`,
+      {
+        path: machine.manifestPath,
+        expected: 'berth: {command: [...]} in the manifest, or --cmd "..."',
+      },
+    );
+  }
+  if (driver.name === 'container' && !image) {
+    throw new BerthError('BERTH_E_USAGE', 'The container driver needs --image', { expected: '--image NAME' });
+  }
+  return command;
 }

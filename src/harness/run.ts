@@ -249,20 +249,29 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       `The machine was killed by ${end.signal}${end.signal === 'SIGKILL' ? ' (out of memory?)' : ''}`,
     );
   }
-  if (end.code !== 0) {
+  // In an image built FROM berth's base, the entrypoint (berth exec) checks the outputs itself and
+  // exits 11 when they are invalid; berth's own check below then gives the outcome. Any other
+  // non-zero exit, or an error status, is the machine's error.
+  const entrypointSaysInvalidOutput =
+    options.driver.name === 'container' && end.code === exitCodeOf('invalid-output');
+  if (end.code !== 0 && !entrypointSaysInvalidOutput) {
     return finish(
       'machine-error',
       `The machine exited with code ${end.code}${report.status.error ? `: ${firstLine(report.status.error)}` : ''}`,
     );
   }
-  if (report.status.error)
+  if (report.status.error && !entrypointSaysInvalidOutput) {
     return finish('machine-error', `The machine reported an error: ${firstLine(report.status.error)}`);
+  }
 
   // 4. Outputs, then comparison.
   report.outputFindings = await checkTree(definition, 'out', dirs.output, {
     dicom: dicomTreeCheck({ inputs: { root: dirs.input, properties: definition.inputs } }),
   });
   const outputErrors = report.outputFindings.filter((f) => f.severity === 'error');
+  if (entrypointSaysInvalidOutput && outputErrors.length === 0) {
+    return finish('machine-error', `The machine exited with code ${end.code}, yet its outputs are valid`);
+  }
   if (outputErrors.length > 0) {
     return finish(
       'invalid-output',

@@ -1,4 +1,6 @@
-import { isValid, parseISO } from 'date-fns';
+// Per-function entry points: the package index would load all of date-fns (about 300 modules) at start-up.
+import { isValid } from 'date-fns/isValid';
+import { parseISO } from 'date-fns/parseISO';
 import { byType } from './define-helpers.js';
 import { describeValue } from './integer.js';
 import { bad, ok, quote, stripOneNewline, type Outcome, type TextForm } from './value.js';

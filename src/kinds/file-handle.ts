@@ -1,7 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { fileTypeFromBuffer } from 'file-type';
 import { toBerthError } from '../errors.js';
+import type * as FileType from 'file-type';
 
 /** Enough bytes for every magic number berth recognises (file-type's own sample size). */
 export const MAGIC_PREFIX_BYTES = 4100;
@@ -18,9 +18,21 @@ export async function readPrefix(path: string, length: number): Promise<Buffer> 
   }
 }
 
+let fileType: Promise<typeof FileType> | undefined;
+
+/** The file-type package, loaded on first use: ~40 ms of module loading most commands never need. */
+function fileTypeModule(): Promise<typeof FileType> {
+  return (fileType ??= import('file-type'));
+}
+
+/** The media types berth recognises by magic bytes (file-type's set). */
+export async function recognisedMimeTypes(): Promise<ReadonlySet<string>> {
+  return (await fileTypeModule()).supportedMimeTypes as ReadonlySet<string>;
+}
+
 /** The media type the content's magic bytes say, or undefined when they say nothing known. */
 export async function detectMimeType(prefix: Uint8Array): Promise<string | undefined> {
-  const t = await fileTypeFromBuffer(prefix);
+  const t = await (await fileTypeModule()).fileTypeFromBuffer(prefix);
   return t?.mime;
 }
 

@@ -1,9 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { supportedMimeTypes } from 'file-type';
 import { BerthError, toBerthError } from '../errors.js';
 import { copyFileAtomic, writeFileAtomic } from '../tree/atomic.js';
-import { FileHandle, MAGIC_PREFIX_BYTES, detectMimeType, readPrefix } from './file-handle.js';
+import {
+  FileHandle,
+  MAGIC_PREFIX_BYTES,
+  detectMimeType,
+  readPrefix,
+  recognisedMimeTypes,
+} from './file-handle.js';
 import type { LeafIO } from './leaf.js';
 import type { KindDefinition, Property } from './property.js';
 import { reportKeyword, stringKeyword } from './keywords.js';
@@ -35,10 +40,11 @@ export function mimeProblem(
   declared: string,
   detected: string | undefined,
   prefix: Uint8Array,
+  recognised: ReadonlySet<string>,
 ): ValueProblem | undefined {
   const want = canonical(declared);
   if (want === 'application/octet-stream') return undefined;
-  if ((supportedMimeTypes as ReadonlySet<string>).has(want)) {
+  if (recognised.has(want)) {
     if (detected !== undefined && canonical(detected) === want) return undefined;
     return {
       code: 'BERTH_E_MIME_MISMATCH',
@@ -56,6 +62,15 @@ export function mimeProblem(
     };
   }
   return undefined;
+}
+
+/** Detects the type of a file's first bytes and checks it against the declared type. */
+export async function contentProblem(
+  declared: string,
+  prefix: Uint8Array,
+): Promise<{ detected: string | undefined; problem: ValueProblem | undefined }> {
+  const detected = await detectMimeType(prefix);
+  return { detected, problem: mimeProblem(declared, detected, prefix, await recognisedMimeTypes()) };
 }
 
 /** What a file output may be written from. */
@@ -117,19 +132,14 @@ const fileIO: LeafIO<FileHandle> = {
   accepts: 'a Buffer or Uint8Array, {path} of a file to copy, or a readable stream',
   async check(path, _size, p) {
     const prefix = await readPrefix(path, MAGIC_PREFIX_BYTES);
-    const problem = mimeProblem(
-      p.mimeType ?? 'application/octet-stream',
-      await detectMimeType(prefix),
-      prefix,
-    );
+    const { problem } = await contentProblem(p.mimeType ?? 'application/octet-stream', prefix);
     return problem ? [problem] : [];
   },
   async read(path, p) {
     const declared = p.mimeType ?? 'application/octet-stream';
     try {
       const [{ size }, prefix] = await Promise.all([stat(path), readPrefix(path, MAGIC_PREFIX_BYTES)]);
-      const detected = await detectMimeType(prefix);
-      const problem = mimeProblem(declared, detected, prefix);
+      const { detected, problem } = await contentProblem(declared, prefix);
       if (problem) throw refuse(problem, p, path);
       return new FileHandle(path, size, detected, declared);
     } catch (e) {
@@ -139,7 +149,7 @@ const fileIO: LeafIO<FileHandle> = {
   async write(path, value, p) {
     const declared = p.mimeType ?? 'application/octet-stream';
     const check = async (prefix: Uint8Array) => {
-      const problem = mimeProblem(declared, await detectMimeType(prefix), prefix);
+      const { problem } = await contentProblem(declared, prefix);
       if (problem) throw refuse(problem, p, path);
     };
     if (value instanceof Uint8Array) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { finding, type Finding } from '../errors.js';
 import { LABEL_KEYS, isJsonObject, type ManifestSource } from './document.js';
 
@@ -10,7 +11,15 @@ let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
+    try {
+      // The validator compiled at build time (scripts/build-schema-validator.mjs), when present.
+      compiled = createRequire(import.meta.url)('./machine-validator.cjs') as ValidateFunction;
+      return compiled;
+    } catch {
+      // Running from src/: compile the schema now.
+    }
     const schema = JSON.parse(readFileSync(MACHINE_SCHEMA_URL, 'utf8')) as object;
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
     compiled = ajv.compile(schema);
   }

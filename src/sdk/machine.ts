@@ -52,9 +52,20 @@ export function manifestCandidates(env: NodeJS.ProcessEnv = process.env): string
 }
 
 async function findManifest(explicit: string | undefined): Promise<string> {
-  if (explicit) return explicit;
-  const env = process.env['BERTH_MANIFEST'];
-  if (env) return env;
+  const named = explicit ?? process.env['BERTH_MANIFEST'];
+  if (named) {
+    try {
+      await access(named);
+      return named;
+    } catch {
+      throw new BerthError('BERTH_E_MANIFEST_NOT_FOUND', `No manifest at ${named}`, {
+        path: named,
+        expected: explicit
+          ? 'the manifest file given to openMachine'
+          : 'the manifest file BERTH_MANIFEST names',
+      });
+    }
+  }
   const candidates = manifestCandidates();
   for (const c of candidates) {
     try {

@@ -22,8 +22,8 @@ import path from 'node:path';
 import { checkDicomProperty, instanceProblems } from '../check/dicom.js';
 import { scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
 import { BerthError, isBerthError, toBerthError, type Code, type Finding } from '../errors.js';
-import { detectMimeType, MAGIC_PREFIX_BYTES } from '../kinds/file-handle.js';
-import { mimeProblem } from '../kinds/file.js';
+import { MAGIC_PREFIX_BYTES } from '../kinds/file-handle.js';
+import { contentProblem } from '../kinds/file.js';
 import { ndarrayProblem } from '../kinds/ndarray.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
@@ -429,7 +429,7 @@ async function decodeFile(walk: Walk, p: Property, v: unknown, pointer: string):
   const bytes = bytesOf(walk, p, v, pointer, `The file ${p.name}`);
   if (!bytes) return undefined;
   const prefix = bytes.subarray(0, MAGIC_PREFIX_BYTES);
-  const problem = mimeProblem(p.mimeType ?? 'application/octet-stream', await detectMimeType(prefix), prefix);
+  const { problem } = await contentProblem(p.mimeType ?? 'application/octet-stream', prefix);
   if (problem) return report(walk, problem.code, problem.message, pointer, p, problem.expected);
   return bytes;
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { BerthError } from '../../errors.js';
 import type { Driver } from '../../harness/drivers/driver.js';
 import { driverNamed } from '../../harness/drivers/index.js';
-import { resolveMachine, type MachineRef } from '../../harness/machine.js';
+import { launchCommand, resolveMachine, type MachineRef } from '../../harness/machine.js';
 import type { Outcome } from '../../harness/outcome.js';
 import type { CaseCodec } from './codec.js';
 
@@ -108,20 +108,7 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
   const machine =
     typeof options.machine === 'string' ? await resolveMachine(options.machine) : options.machine;
   const driver = driverNamed(options.driver ?? 'process');
-  const command = options.command ?? machine.command ?? [];
-  if (command.length === 0 && driver.name !== 'container') {
-    throw new BerthError(
-      'BERTH_E_NO_COMMAND',
-      `berth does not know how to start ${machine.definition.settings.name}`,
-      {
-        path: machine.manifestPath,
-        expected: 'berth: {command: [...]} in the manifest, or --cmd "..."',
-      },
-    );
-  }
-  if (driver.name === 'container' && !options.image) {
-    throw new BerthError('BERTH_E_USAGE', 'The container driver needs --image', { expected: '--image NAME' });
-  }
+  const command = launchCommand(machine, driver, options.command, options.image);
   const unavailable = await driver.unavailable(
     options.engine === undefined ? {} : { engine: options.engine },
   );
