@@ -54,7 +54,7 @@ import { readPart10Header } from './read-part10.js';
 import { transferSyntax, TS, type TransferSyntax } from './transfer-syntax.js';
 import { BERTH_IMPLEMENTATION_CLASS_UID, BERTH_IMPLEMENTATION_VERSION } from './uid.js';
 import { vrForImplicit, type VrContext } from './vr-lookup.js';
-import { encodeDataSet, type WriteElement } from './write.js';
+import { elementHeader, encodeDataSet, itemHeader, type WriteElement } from './write.js';
 
 /** The syntaxes berth transcodes among. */
 export const TRANSCODABLE_SYNTAXES: readonly string[] = [
@@ -268,51 +268,12 @@ function rewriteMeta(
   const parts: Buffer[] = [];
   for (const tag of [...values.keys()].sort((a, b) => a - b)) {
     const { vr, value } = values.get(tag)!;
-    parts.push(header(tag, vr, value.length, le), value);
+    parts.push(elementHeader(tag, vr, value.length, le), value);
   }
   const body = Buffer.concat(parts);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(body.length, 0);
-  return Buffer.concat([header(0x00020000, 'UL', 4, le), length, body]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing element headers
-
-function tagBytes(tag: number, s: Syntax): Buffer {
-  const b = Buffer.alloc(4);
-  if (s.little) {
-    b.writeUInt16LE(tag >>> 16, 0);
-    b.writeUInt16LE(tag & 0xffff, 2);
-  } else {
-    b.writeUInt16BE(tag >>> 16, 0);
-    b.writeUInt16BE(tag & 0xffff, 2);
-  }
-  return b;
-}
-
-function u32(n: number, s: Syntax): Buffer {
-  const b = Buffer.alloc(4);
-  if (s.little) b.writeUInt32LE(n, 0);
-  else b.writeUInt32BE(n, 0);
-  return b;
-}
-
-/** An element header in syntax `s`; the caller has checked that a short-length VR's length fits. */
-function header(tag: number, vr: string, length: number, s: Syntax): Buffer {
-  if (!s.explicit) return Buffer.concat([tagBytes(tag, s), u32(length, s)]);
-  if (hasLongLength(vr)) {
-    return Buffer.concat([tagBytes(tag, s), Buffer.from(vr, 'latin1'), Buffer.alloc(2), u32(length, s)]);
-  }
-  const len = Buffer.alloc(2);
-  if (s.little) len.writeUInt16LE(length, 0);
-  else len.writeUInt16BE(length, 0);
-  return Buffer.concat([tagBytes(tag, s), Buffer.from(vr, 'latin1'), len]);
-}
-
-/** An item or delimiter: tag and 4-byte length, no VR in any syntax. */
-function itemHeader(tag: number, length: number, s: Syntax): Buffer {
-  return Buffer.concat([tagBytes(tag, s), u32(length, s)]);
+  return Buffer.concat([elementHeader(0x00020000, 'UL', 4, le), length, body]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +421,7 @@ function rewriteElements(
         });
       }
       const after = skipUndefinedLength(w, h, src.little, src.explicit);
-      out.push(header(tag, vr, UNDEFINED_LENGTH, dst), w.buf.subarray(h.valueOffset, after));
+      out.push(elementHeader(tag, vr, UNDEFINED_LENGTH, dst), w.buf.subarray(h.valueOffset, after));
       pos = after;
       continue;
     }
@@ -502,7 +463,7 @@ function rewriteElements(
     if (depth === 0) noteImageAttribute(job.vr, tag, w, h.valueOffset, h.length, src.little);
     const value = convertValue(w, h.valueOffset, h.length, swapUnit(tag, vr, depth, job.vr), swap, tag);
     if (dst.explicit && !hasLongLength(vr) && value.length > 0xffff) vr = 'UN';
-    out.push(header(tag, vr, value.length, dst), value);
+    out.push(elementHeader(tag, vr, value.length, dst), value);
     pos = valueEnd;
   }
   top?.finish(out);
@@ -571,10 +532,14 @@ function rewriteSequence(
     }
   }
   if (length === undefined) {
-    out.push(header(tag, 'SQ', UNDEFINED_LENGTH, dst), ...body, itemHeader(SEQUENCE_DELIMITATION, 0, dst));
+    out.push(
+      elementHeader(tag, 'SQ', UNDEFINED_LENGTH, dst),
+      ...body,
+      itemHeader(SEQUENCE_DELIMITATION, 0, dst),
+    );
   } else {
     const bytes = Buffer.concat(body);
-    out.push(header(tag, 'SQ', bytes.length, dst), bytes);
+    out.push(elementHeader(tag, 'SQ', bytes.length, dst), bytes);
   }
   return pos;
 }

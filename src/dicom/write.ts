@@ -172,7 +172,13 @@ interface Syntax {
   undefinedSq: boolean;
 }
 
-function writeTag(tag: number, s: Syntax): Buffer {
+/** Byte order and VR form of element headers. */
+export interface HeaderSyntax {
+  readonly little: boolean;
+  readonly explicit: boolean;
+}
+
+function writeTag(tag: number, s: HeaderSyntax): Buffer {
   const b = Buffer.alloc(4);
   if (s.little) {
     b.writeUInt16LE(tag >>> 16, 0);
@@ -191,8 +197,11 @@ function u32(n: number, little: boolean): Buffer {
   return b;
 }
 
-/** The element header: tag, then VR and length (explicit) or a 4-byte length (implicit). */
-function elementHeader(tag: number, vr: Vr, length: number, s: Syntax): Buffer {
+/**
+ * The element header: tag, then VR and length (explicit) or a 4-byte length (implicit).
+ * Shared by the writer and the transcoder.
+ */
+export function elementHeader(tag: number, vr: Vr | string, length: number, s: HeaderSyntax): Buffer {
   if (!s.explicit) return Buffer.concat([writeTag(tag, s), u32(length, s.little)]);
   if (hasLongLength(vr)) {
     return Buffer.concat([
@@ -209,6 +218,11 @@ function elementHeader(tag: number, vr: Vr, length: number, s: Syntax): Buffer {
   if (s.little) len.writeUInt16LE(length, 0);
   else len.writeUInt16BE(length, 0);
   return Buffer.concat([writeTag(tag, s), Buffer.from(vr, 'latin1'), len]);
+}
+
+/** An item or delimiter header: tag and 4-byte length, no VR in any syntax. */
+export function itemHeader(tag: number, length: number, s: HeaderSyntax): Buffer {
+  return Buffer.concat([writeTag(tag, s), u32(length, s.little)]);
 }
 
 const UNDEFINED = 0xffffffff;
