@@ -18,7 +18,7 @@ interface PackOptions {
 
 /**
  * `berth pack <tree> --manifest M --side in|out --format json|msgpack [--out FILE] [--no-check]`:
- * one side's tree as a wire document (docs/wire.md), on stdout or in FILE. The tree is validated
+ * one side's tree as a wire document (the README, "Wire formats"), on stdout or in FILE. The tree is validated
  * first (`berth validate`'s checks): its findings go to stderr and nothing is written. Exit 0 when
  * packed, 1 when the tree has findings, 2 when it could not be packed.
  */

@@ -22,7 +22,7 @@ interface ServeFlags {
   quiet?: boolean;
 }
 
-/** `berth serve <machine>`: the machine behind HTTP (docs/gateway.md). */
+/** `berth serve <machine>`: the machine behind HTTP (the README, "HTTP gateway"). */
 export function registerServe(program: Command): void {
   program
     .command('serve')

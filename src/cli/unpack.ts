@@ -24,7 +24,7 @@ interface UnpackOptions {
 
 /**
  * `berth unpack <doc> --manifest M --side in|out --out DIR [--format json|msgpack] [--json]`: a
- * wire document (docs/wire.md; `-` reads stdin) as a tree in DIR (absent or empty). The format
+ * wire document (the README, "Wire formats"; `-` reads stdin) as a tree in DIR (absent or empty). The format
  * comes from `--format`, else the file extension, else the first byte. Every value is checked
  * against the schema before anything is written. Exit 0 when written, 1 when the document does not
  * fit the schema (each problem listed with its JSON pointer; nothing written), 2 when it could not

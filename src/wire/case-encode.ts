@@ -208,7 +208,7 @@ export function encodeTreeValue(
 }
 
 /**
- * Encodes one side's tree as a JSON document (a value to `JSON.stringify`): see docs/wire.md.
+ * Encodes one side's tree as a JSON document (a value to `JSON.stringify`): see the README, "Wire formats".
  * Throws as {@link encodeTreeValue}. For the document's bytes use {@link encodeTreeJsonBytes},
  * which is several times faster for large files.
  */
@@ -237,7 +237,7 @@ export async function encodeTreeJsonBytes(
 
 /**
  * Encodes one side's tree as msgpack bytes Python's `msgpack.unpackb(b, object_hook=
- * msgpack_numpy.decode)` reads: see docs/wire.md. Throws as {@link encodeTreeValue}, and
+ * msgpack_numpy.decode)` reads: see the README, "Wire formats". Throws as {@link encodeTreeValue}, and
  * `BERTH_E_TOO_LARGE` when the bytes exceed `maxBytes`.
  */
 export async function encodeTreeMsgpack(

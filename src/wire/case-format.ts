@@ -1,6 +1,6 @@
 /**
  * The two wire formats of whole cases and output trees, their limits, and how to tell them apart.
- * The document formats themselves are described in docs/wire.md.
+ * The document formats themselves are described in the README, "Wire formats".
  */
 import path from 'node:path';
 

@@ -1,7 +1,7 @@
 /**
  * Whole cases and output trees on the wire: one entry point for callers (the HTTP gateway,
  * `berth pack` / `berth unpack`). A tree becomes a document and a document a tree, always through
- * one side's schema; the formats are described in docs/wire.md.
+ * one side's schema; the formats are described in the README, "Wire formats".
  *
  * ```ts
  * const body = await encodeTree('msgpack', definition.outputs, outputDir); // response body

@@ -3,7 +3,7 @@
  * (berth's case layout) or `<case>/output/`, one sample per case, the sample id being the case
  * directory's name. The dataset info comes from the manifest (./mapping.ts), shapes the manifest
  * leaves open from the cases themselves; every case is checked against the manifest at start,
- * so a bad case stops `berth stream` before EIR sees anything. See docs/eir.md.
+ * so a bad case stops `berth stream` before EIR sees anything. See the README, "EIR stream".
  */
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';

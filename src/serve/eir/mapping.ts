@@ -1,6 +1,6 @@
 /**
  * Which EIR modality each property of a machine's manifest becomes (issue 7 item 3), decided from
- * the manifest alone, before any case is read. See docs/eir.md for the table.
+ * the manifest alone, before any case is read. See the README, "EIR stream" for the table.
  *
  * Inputs: `string` → sequence; a flat `object` (or `survival`) of primitives → tabular; any other
  * top-level primitive → tabular with one column named after it; `ndarray` → array (bool 2-D →

@@ -1,7 +1,7 @@
 /**
  * Errors as the gateway answers them: always JSON (also to msgpack requests, unlike what binary
  * clients might hope — Truss PR #316 showed that a msgpack error body only moves the confusion),
- * `{error: {code, message, path?}}` with the status the table in docs/gateway.md gives.
+ * `{error: {code, message, path?}}` with the status the table in the README, "HTTP gateway" gives.
  */
 import { isNotApplicable } from '../../check/dicom.js';
 import type { FastifyError } from 'fastify';

@@ -1,4 +1,4 @@
-/** The HTTP gateway (`berth serve`): see docs/gateway.md. */
+/** The HTTP gateway (`berth serve`): see the README, "HTTP gateway". */
 export { startGateway } from './gateway.js';
 export type { Gateway, GatewayOptions, RequestLogEntry } from './gateway.js';
 export type { CaseCodec, EncodedDocument } from './codec.js';

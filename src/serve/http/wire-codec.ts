@@ -1,5 +1,5 @@
 /**
- * The gateway's codec over berth's wire encodings (src/wire, docs/wire.md): JSON with files as
+ * The gateway's codec over berth's wire encodings (src/wire, the README, "Wire formats"): JSON with files as
  * base64 and ndarrays as `NumpyArrayField`, msgpack with files as bin and ndarrays as
  * msgpack-numpy maps — Chains' two modes.
  */
