@@ -81,6 +81,16 @@ export interface RunResult {
  */
 export async function runCase(options: RunOptions): Promise<RunResult> {
   const { definition, onEvent } = options;
+  // Before anything is written: a driver that cannot run here stops the run with no trees left.
+  const unavailable = await options.driver.unavailable(
+    options.engine === undefined ? {} : { engine: options.engine },
+  );
+  if (unavailable) {
+    throw new BerthError(
+      'BERTH_E_DRIVER_UNAVAILABLE',
+      `The ${options.driver.name} driver cannot run here: ${unavailable}`,
+    );
+  }
   const started = new Date();
   const workDir = options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-run-')));
   const dirs = {
@@ -159,15 +169,6 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
 
   // 2. Launch, watch, wait.
   onEvent?.({ type: 'stage', stage: 'launch' });
-  const unavailable = await options.driver.unavailable(
-    options.engine === undefined ? {} : { engine: options.engine },
-  );
-  if (unavailable) {
-    throw new BerthError(
-      'BERTH_E_DRIVER_UNAVAILABLE',
-      `The ${options.driver.name} driver cannot run here: ${unavailable}`,
-    );
-  }
   // The trees are shared with a machine that may run as another user (sandbox, container).
   await Promise.all([chmod(dirs.output, 0o777), chmod(dirs.status, 0o777)]);
   let launched: Launched;
