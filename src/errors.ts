@@ -217,6 +217,8 @@ export interface ErrorDetails {
  */
 export class BerthError extends Error {
   readonly code: Code;
+  /** The message without the path, line, property and expectation composed into `message`. */
+  readonly detail: string;
   readonly path?: string;
   readonly property?: string;
   readonly expected?: string;
@@ -229,6 +231,7 @@ export class BerthError extends Error {
     );
     this.name = 'BerthError';
     this.code = code;
+    this.detail = detail ?? CATALOGUE[code];
     this.path = details.path;
     this.property = details.property;
     this.expected = details.expected;

@@ -290,7 +290,7 @@ class Findings {
   }
 
   error(e: BerthError, abs: string): void {
-    this.add(e.code, detailOf(e), e.path ?? abs, e.expected);
+    this.add(e.code, e.detail, e.path ?? abs, e.expected);
   }
 
   /** One problem of one instance: the same problem in many instances becomes one finding. */
@@ -312,22 +312,6 @@ class Findings {
     }
     this.groups.clear();
   }
-}
-
-/** A BerthError's own detail, without the path and expectation its message repeats. */
-function detailOf(e: BerthError): string {
-  let m = e.message;
-  const expected = e.expected ? `; expected ${e.expected}` : '';
-  if (expected && m.endsWith(expected)) m = m.slice(0, -expected.length);
-  const where = [
-    e.path,
-    e.line === undefined ? undefined : `line ${e.line}`,
-    e.property && `property ${e.property}`,
-  ]
-    .filter(Boolean)
-    .join(', ');
-  if (where && m.endsWith(` (${where})`)) m = m.slice(0, -(where.length + 3));
-  return m;
 }
 
 async function checkImage(
@@ -405,7 +389,7 @@ async function checkFolder(
     else
       out.add(
         'BERTH_E_DICOM_STRAY_FILE',
-        `${path.basename(file)} is not a DICOM file (${detailOf(error)})`,
+        `${path.basename(file)} is not a DICOM file (${error.detail})`,
         file,
         'only DICOM Part 10 files, one SOP instance each',
       );

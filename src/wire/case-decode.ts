@@ -69,7 +69,7 @@ export class WireDecodeError extends BerthError {
 
   /** The problems as findings: `path` is the JSON pointer, `message` the problem without it. */
   toFindings(): Finding[] {
-    return this.problems.map((p) => ({ ...p.toFinding(), message: detailOf(p) }));
+    return this.problems.map((p) => ({ ...p.toFinding(), message: p.detail }));
   }
 }
 
@@ -124,24 +124,8 @@ function report(
 function reportError(walk: Walk, e: unknown, pointer: string, p: Property): undefined {
   if (e instanceof EnoughProblems) throw e;
   const err = toBerthError(e, 'BERTH_E_WIRE_FORMAT');
-  const detail = detailOf(err);
+  const detail = err.detail;
   return report(walk, err.code, detail, pointer, p, err.expected);
-}
-
-/** A BerthError's own detail, without the "(path, property); expected …" its message appends. */
-function detailOf(e: BerthError): string {
-  let m = e.message;
-  if (e.expected && m.endsWith(`; expected ${e.expected}`))
-    m = m.slice(0, -`; expected ${e.expected}`.length);
-  const where = [
-    e.path,
-    e.line === undefined ? undefined : `line ${e.line}`,
-    e.property && `property ${e.property}`,
-  ]
-    .filter(Boolean)
-    .join(', ');
-  if (where && m.endsWith(` (${where})`)) m = m.slice(0, -(where.length + 3));
-  return m;
 }
 
 function describe(v: unknown): string {
