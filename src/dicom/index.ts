@@ -80,7 +80,7 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
   const scanOne = async (i: number): Promise<void> => {
     const path = files[i]!;
     try {
-      headers[i] = options.io === 'async' ? await scanHeader(path, options) : scanHeaderSync(path, options);
+      headers[i] = await scanHeader(path, options);
     } catch (e) {
       failed[i] = isBerthError(e) ? e : toBerthError(e, 'BERTH_E_INTERNAL', { path });
     }
@@ -93,7 +93,11 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
   } else {
     for (let i = 0; i < files.length; i++) {
-      await scanOne(i);
+      try {
+        headers[i] = scanHeaderSync(files[i]!, options);
+      } catch (e) {
+        failed[i] = isBerthError(e) ? e : toBerthError(e, 'BERTH_E_INTERNAL', { path: files[i]! });
+      }
       if (i % 32 === 31) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -170,14 +174,36 @@ function inside(realRoot: string, real: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+/** The file system calls of the walk: as promises on the thread pool, or synchronous. */
+interface WalkFs {
+  readdir(dir: string): Promise<fs.Dirent[]>;
+  realpath(path: string): Promise<string>;
+  stat(path: string): Promise<fs.Stats>;
+}
+
+const ASYNC_FS: WalkFs = {
+  readdir: (dir) => fs.promises.readdir(dir, { withFileTypes: true }),
+  realpath: (path) => fs.promises.realpath(path),
+  stat: (path) => fs.promises.stat(path),
+};
+
+// With `io: 'sync'` the listing is synchronous too: a handful of directories, each a thread-pool
+// round trip that the process would otherwise sit idle for (~10 ms of a 2,000-file study).
+const SYNC_FS: WalkFs = {
+  readdir: async (dir) => fs.readdirSync(dir, { withFileTypes: true }),
+  realpath: async (path) => fs.realpathSync.native(path),
+  stat: async (path) => fs.statSync(path),
+};
+
 /** Lists the regular files under root, breadth first, within the limits; records problems. */
 async function walk(root: string, options: IndexOptions, index: InstanceIndex): Promise<string[]> {
   const maxFiles = options.maxFiles ?? 100_000;
   const maxDepth = options.maxDepth ?? 32;
   const files: string[] = [];
+  const fsOps = options.io === 'async' ? ASYNC_FS : SYNC_FS;
   let realRoot: string;
   try {
-    realRoot = await fs.promises.realpath(root);
+    realRoot = await fsOps.realpath(root);
   } catch (e) {
     index.errors.push({ path: root, error: toBerthError(e, 'BERTH_E_IO', { path: root }) });
     return files;
@@ -189,7 +215,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
     for (const dir of level) {
       let entries: fs.Dirent[];
       try {
-        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+        entries = await fsOps.readdir(dir);
       } catch (e) {
         index.errors.push({ path: dir, error: toBerthError(e, 'BERTH_E_IO', { path: dir }) });
         continue;
@@ -202,7 +228,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
         if (entry.isSymbolicLink()) {
           let real: string;
           try {
-            real = await fs.promises.realpath(path);
+            real = await fsOps.realpath(path);
           } catch {
             index.skipped.push({ path, reason: 'broken symlink' });
             continue;
@@ -212,7 +238,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
             continue;
           }
           try {
-            const st = await fs.promises.stat(real);
+            const st = await fsOps.stat(real);
             isFile = st.isFile();
             isDir = st.isDirectory();
           } catch {
@@ -222,7 +248,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
         }
         if (isDir) {
           // Each real directory once: symlinks into the tree never make a cycle or a second copy.
-          const real = await fs.promises.realpath(path).catch(() => path);
+          const real = await fsOps.realpath(path).catch(() => path);
           if (visited.has(real)) continue;
           visited.add(real);
         }

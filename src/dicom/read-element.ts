@@ -64,9 +64,13 @@ export const VR_UN = vrCode('UN');
 export const VR_OB = vrCode('OB');
 export const VR_OW = vrCode('OW');
 
-// 0 = not a VR, 1 = 2-byte length, 2 = reserved bytes + 4-byte length. A flat table so the hot loop
-// checks a VR with one array load.
-const VR_KIND = new Uint8Array(65536);
+export const VR_US = vrCode('US');
+
+/**
+ * Per {@link vrCode}: 0 = not a VR, 1 = 2-byte length, 2 = reserved bytes + 4-byte length. A flat
+ * table so the hot loop checks a VR with one array load.
+ */
+export const VR_KIND = new Uint8Array(65536);
 for (const vr of ['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL']) {
   VR_KIND[vrCode(vr)] = 1;
 }

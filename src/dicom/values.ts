@@ -54,6 +54,99 @@ export function parseDecimalStrings(text: string): number[] {
   });
 }
 
+// Exact powers of ten: a double holds 10^0 … 10^22 without rounding.
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * Parses a backslash-separated IS or DS value straight from its bytes, without making a string:
+ * the header scan decodes ImagePositionPatient, ImageOrientationPatient and InstanceNumber of
+ * every file, and building, splitting and trimming text for them cost more than the rest of the
+ * scan. A component `[+-]digits[.digits][(e|E)[+-]digits]` with at most 15 significant digits
+ * whose scale is within 10^±22 is computed as one exact integer times or divided by one exact
+ * power of ten, which IEEE 754 rounds once, correctly — the same double `Number(text)` gives
+ * (Clinger's fast path). Anything else falls back to `Number` on the component's text; an empty
+ * component is NaN, as in {@link parseDecimalStrings}.
+ */
+export function parseDecimalBytes(b: Uint8Array, start: number, end: number): number[] {
+  // Trailing padding (space or NUL) ends the value; leading spaces of each component are skipped.
+  while (end > start && (b[end - 1] === 0x20 || b[end - 1] === 0)) end--;
+  if (end === start) return [];
+  // An array of the exact length: headers keep these, and push() would leave spare capacity.
+  let count = 1;
+  for (let q = start; q < end; q++) if (b[q] === 0x5c) count++;
+  const out = new Array<number>(count);
+  let k = 0;
+  let p = start;
+  for (;;) {
+    const componentStart = p;
+    while (p < end && b[p] === 0x20) p++;
+    let negative = false;
+    if (p < end && (b[p] === 0x2d || b[p] === 0x2b)) negative = b[p++] === 0x2d;
+    let mantissa = 0;
+    let digits = 0;
+    let scale = 0;
+    let sawDigit = false;
+    let c = b[p];
+    while (p < end && c! >= 0x30 && c! <= 0x39) {
+      if (digits > 0 || c !== 0x30) digits++;
+      mantissa = mantissa * 10 + (c! - 0x30);
+      sawDigit = true;
+      c = b[++p];
+    }
+    if (p < end && c === 0x2e) {
+      c = b[++p];
+      while (p < end && c! >= 0x30 && c! <= 0x39) {
+        if (digits > 0 || c !== 0x30) digits++;
+        mantissa = mantissa * 10 + (c! - 0x30);
+        scale--;
+        sawDigit = true;
+        c = b[++p];
+      }
+    }
+    let fast = sawDigit && digits <= 15;
+    if (fast && p < end && (c === 0x65 || c === 0x45)) {
+      c = b[++p];
+      let expNegative = false;
+      if (p < end && (c === 0x2d || c === 0x2b)) {
+        expNegative = c === 0x2d;
+        c = b[++p];
+      }
+      let exponent = 0;
+      let expDigits = 0;
+      while (p < end && c! >= 0x30 && c! <= 0x39 && expDigits < 4) {
+        exponent = exponent * 10 + (c! - 0x30);
+        expDigits++;
+        c = b[++p];
+      }
+      if (expDigits === 0) fast = false;
+      scale += expNegative ? -exponent : exponent;
+    }
+    while (p < end && b[p] === 0x20) p++;
+    let componentEnd = p;
+    if (p < end && b[p] !== 0x5c) {
+      fast = false;
+      while (p < end && b[p] !== 0x5c) p++;
+      componentEnd = p;
+    }
+    if (fast && scale >= -22 && scale <= 22) {
+      const magnitude = scale < 0 ? mantissa / POW10[-scale]! : mantissa * POW10[scale]!;
+      out[k++] = negative ? -magnitude : magnitude;
+    } else if (!sawDigit && componentEnd === componentStart) {
+      out[k++] = NaN;
+    } else {
+      const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString(
+        'latin1',
+        componentStart,
+        componentEnd,
+      );
+      const t = text.trim();
+      out[k++] = t === '' ? NaN : Number(t);
+    }
+    if (p >= end) return out;
+    p++; // the backslash
+  }
+}
+
 /** Decodes the numbers of a binary numeric VR (US, SS, UL, SL, FL, FD, SV, UV) or of IS/DS. */
 export function decodeNumbers(
   b: Buffer,
@@ -96,7 +189,7 @@ export function decodeNumbers(
       return out;
     case 'IS':
     case 'DS':
-      return parseDecimalStrings(decodeString(b, start, length, vr, false));
+      return parseDecimalBytes(b, start, start + length);
     default:
       return out;
   }
