@@ -19,12 +19,15 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 COPY schemas ./schemas
+COPY scripts/build-schema-validator.mjs scripts/bundle-cli.mjs ./scripts/
 # `npm prune --omit=dev` leaves exactly what `npm ci --omit=dev` installs from the lockfile, without
 # downloading it all a second time; npm's cache stays behind in this stage. Source maps, type
 # declarations and Markdown are never read at run time (a fifth of node_modules).
 RUN npx tsc -p tsconfig.build.json \
+  && node scripts/build-schema-validator.mjs \
+  && node scripts/bundle-cli.mjs \
   && find dist -name '*.map' -delete \
-  && chmod 0755 dist/cli/main.js \
+  && chmod 0755 dist/cli/berth.js \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
   && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -iname '*.md' \) -delete
 
@@ -39,7 +42,7 @@ COPY --from=build /build/dist ./dist
 # `berth` on PATH; `import ... from 'berth'` from machine code anywhere: Node's ESM resolver walks
 # up to /node_modules (NODE_PATH is ignored by ESM). User 10001 is the user the platform and
 # berth's container driver run machines as; it owns only what a machine writes.
-RUN ln -s /usr/local/lib/node_modules/berth/dist/cli/main.js /usr/local/bin/berth \
+RUN ln -s /usr/local/lib/node_modules/berth/dist/cli/berth.js /usr/local/bin/berth \
   && mkdir /node_modules \
   && ln -s /usr/local/lib/node_modules/berth /node_modules/berth \
   && groupadd --gid 10001 machine \

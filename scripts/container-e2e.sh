@@ -50,7 +50,7 @@ check() {
   shift
   if "$@"; then ok "$what"; else fail "$what"; fi
 }
-berth() { node "$ROOT/dist/cli/main.js" "$@"; }
+berth() { node "$ROOT/dist/cli/berth.js" "$@"; }
 # json FILE EXPRESSION: a value from a JSON file (`j` is the document).
 json() { node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const v=(0,eval)("(j)=>"+process.argv[2])(j);console.log(typeof v==="string"?v:JSON.stringify(v))' "$1" "$2"; }
 
@@ -111,7 +111,7 @@ for tool in buildah podman runc debootstrap; do command -v "$tool" >/dev/null ||
 echo "buildah $(buildah --version | awk '{print $3}'), podman $(podman --version | awk '{print $3}'), $(runc --version | head -1)"
 
 step 'berth itself (built by npm ci)'
-if [ ! -f dist/cli/main.js ] || [ ! -f sample-machine/dist/main.js ]; then npm run build; fi
+if [ ! -f dist/cli/berth.js ] || [ ! -f sample-machine/dist/main.js ]; then npm run build; fi
 echo "berth $(berth --version)"
 
 WORK=$(mktemp -d /tmp/berth-e2e.XXXXXX)

@@ -45,7 +45,7 @@ async function installOffline(dir: string): Promise<void> {
   const berthBin = path.join(modules, '.bin', 'berth');
   await writeFile(
     berthBin,
-    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'main.js'))} "$@"\n`,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'berth.js'))} "$@"\n`,
   );
   await chmod(berthBin, 0o755);
 }

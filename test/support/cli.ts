@@ -11,8 +11,8 @@ export interface CliResult {
   ms: number;
 }
 
-/** The built CLI (npm test builds before mocha runs). */
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** The built CLI, bundled as users run it (npm test builds before mocha runs). */
+export const CLI = path.join(ROOT, 'dist', 'cli', 'berth.js');
 
 /**
  * Runs `berth ARGS` as a real process, with a hard time limit after which it is killed — so a
