@@ -17,7 +17,7 @@ import { synthSeriesUid, writeSeries, type SeriesSpec } from '../src/dicom/synth
 const SERIES = 8;
 const PER_SERIES = 250;
 const RUNS = 5;
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/cli/berth.js', import.meta.url));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -80,13 +80,24 @@ export async function benchValidateStudy(report: (line: string) => void): Promis
       fn();
       return performance.now() - t;
     };
+    // The same raw reads in a process of their own: start-up, cold fs code and all, like berth's.
+    const listFile = path.join(dir, 'files.json');
+    await writeFile(listFile, JSON.stringify(files));
+    const readScript = [
+      '-e',
+      `const fs = require('node:fs'); const b = Buffer.allocUnsafe(65536);` +
+        `for (const f of JSON.parse(fs.readFileSync(${JSON.stringify(listFile)}, 'utf8'))) {` +
+        `const fd = fs.openSync(f, 'r'); fs.readSync(fd, b, 0, b.length, 0); fs.closeSync(fd); }`,
+    ];
     const reads: number[] = [];
     const starts: number[] = [];
+    const readProcesses: number[] = [];
     const validates: number[] = [];
     const checks: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       reads.push(time(rawReads));
       starts.push(time(() => spawnSync(process.execPath, ['-e', '0'])));
+      readProcesses.push(time(() => spawnSync(process.execPath, readScript)));
       checks.push(time(() => spawnSync(process.execPath, [CLI, 'check', manifest])));
       validates.push(
         time(() => {
@@ -99,16 +110,24 @@ export async function benchValidateStudy(report: (line: string) => void): Promis
     }
     const read = median(reads);
     const start = median(starts);
+    const readProcessMs = median(readProcesses);
     const validate = median(validates);
     const check = median(checks);
     const budget = 3 * read + start;
     report(`  raw read of the first 64 KB of each file (floor)      ${read.toFixed(1).padStart(8)} ms`);
     report(`  bare Node process start                                ${start.toFixed(1).padStart(8)} ms`);
+    report(
+      `  a Node process doing those raw reads                   ${readProcessMs.toFixed(1).padStart(8)} ms   ` +
+        `(reads in a fresh process: ${(readProcessMs - start).toFixed(1)} ms)`,
+    );
     report(`  berth check of the manifest (berth's own start-up)     ${check.toFixed(1).padStart(8)} ms`);
     report(
       `  berth validate --inputs (whole process)                ${validate.toFixed(1).padStart(8)} ms   ` +
         `budget 3×floor + start = ${budget.toFixed(0)} ms ${validate <= budget ? 'ok' : 'ABOVE TARGET'}; ` +
         `(validate − start) / floor = ${((validate - start) / read).toFixed(2)}×`,
+    );
+    report(
+      `  berth validate vs the raw-read process                 ${(validate / readProcessMs).toFixed(2).padStart(8)}×`,
     );
     const work = validate - check;
     report(
