@@ -4,8 +4,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkManifest, loadMachine, type MachineDefinition } from '../../src/check/manifest.js';
 import { isBerthError, type BerthError } from '../../src/errors.js';
+import { synthTree } from '../../src/harness/synth-tree.js';
+import type { Property, Side } from '../../src/kinds/property.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { WireDecodeError } from '../../src/wire/case.js';
+import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { ROOT, fixture } from '../support/paths.js';
 
 /** The fixture with every kind on both sides. */
@@ -72,4 +75,61 @@ export async function codeOf(run: () => Promise<unknown> | unknown): Promise<str
     return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
   }
   return undefined;
+}
+
+/** Bytes as hex, for comparisons whose failures can be read. */
+export const hex = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/**
+ * A temp folder made before the enclosing suite and removed after it; returns a function giving a
+ * new path inside it on every call.
+ */
+export function freshPaths(prefix: string): () => string {
+  let tmp = '';
+  let n = 0;
+  before(async () => {
+    tmp = await makeTemp(prefix);
+  });
+  after(() => removeTemp(tmp));
+  return () => path.join(tmp, `t${n++}`);
+}
+
+/** What a format's round trip gets: a synthesised tree at `src` and an empty `dst` to decode into. */
+export interface RoundTrip {
+  def: MachineDefinition;
+  side: Side;
+  props: readonly Property[];
+  src: string;
+  dst: string;
+  fresh: () => string;
+}
+
+/**
+ * The round trips both formats must pass: every kind and the sample machine, each side, with and
+ * without nullable properties, from a tree synthesised with `seed`. `run` encodes `src`, decodes
+ * into `dst` and checks what is particular to its format.
+ */
+export function itRoundTripsEveryTree(
+  seed: number,
+  fresh: () => string,
+  run: (t: RoundTrip) => Promise<void>,
+): void {
+  for (const [label, file] of [
+    ['every kind', EVERY_KIND],
+    ['the sample machine', SAMPLE],
+  ] as const) {
+    for (const side of ['in', 'out'] as const) {
+      for (const omitNullable of [false, true]) {
+        it(`${label}, schema-${side}${omitNullable ? ', nullable left out' : ''}`, async function () {
+          this.timeout(60_000);
+          const def = await machine(file);
+          const props = side === 'in' ? def.inputs : def.outputs;
+          const src = fresh();
+          expect((await synthTree(def, side, src, { seed, omitNullable })).findings).to.deep.equal([]);
+          await run({ def, side, props, src, dst: fresh(), fresh });
+        });
+      }
+    }
+  }
 }

@@ -30,22 +30,21 @@ import {
 } from '../../src/wire/case.js';
 import { parseJsonLazily } from '../../src/wire/json-slices.js';
 import { encodeNdarrayJson } from '../../src/wire/ndarray-json.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { allSamples } from '../support/ndarray-samples.js';
 import { requirePeer } from '../support/peers.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
 import {
-  EVERY_KIND,
-  SAMPLE,
   codeOf,
   definitionOf,
+  EVERY_KIND,
   expectSameTree,
+  freshPaths,
+  hex,
+  itRoundTripsEveryTree,
   listFiles,
   machine,
   problemsOf,
 } from './case-helpers.js';
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** A 1×1 PNG. */
 const PNG_BYTES = PNG.sync.write(new PNG({ width: 1, height: 1 }));
@@ -97,47 +96,25 @@ function goodDoc(): Record<string, unknown> {
 }
 
 describe('wire/case: trees as JSON documents', () => {
-  let tmp: string;
-  let n = 0;
-  const fresh = (): string => path.join(tmp, `t${n++}`);
-  before(async () => {
-    tmp = await makeTemp('berth-wire-json-');
-  });
-  after(() => removeTemp(tmp));
+  const fresh = freshPaths('berth-wire-json-');
 
   describe('round trips tree → document → tree', () => {
-    for (const [label, file] of [
-      ['every kind', EVERY_KIND],
-      ['the sample machine', SAMPLE],
-    ] as const) {
-      for (const side of ['in', 'out'] as const) {
-        for (const omitNullable of [false, true]) {
-          it(`${label}, schema-${side}${omitNullable ? ', nullable left out' : ''}`, async function () {
-            this.timeout(60_000);
-            const def = await machine(file);
-            const props = side === 'in' ? def.inputs : def.outputs;
-            const src = fresh();
-            const synth = await synthTree(def, side, src, { seed: 11, omitNullable });
-            expect(synth.findings).to.deep.equal([]);
-            const doc = await encodeTreeJson(props, src);
-            // Through text, as it travels.
-            const text = JSON.stringify(doc);
-            const dst = fresh();
-            await decodeTreeJson(props, JSON.parse(text), dst);
-            await expectSameTree(src, dst);
-            expect(await checkTree(def, side, dst, { dicom: dicomTreeCheck() })).to.deep.equal([]);
-            // And the document of the copy is the same document.
-            expect(JSON.stringify(await encodeTreeJson(props, dst))).to.equal(text);
-            // The byte paths (the serializer and the sliced parser) agree with the value paths.
-            const bytes = await encodeTree('json', props, src);
-            expect(bytes.toString('utf8')).to.equal(text);
-            const viaBytes = fresh();
-            await decodeTree('json', props, bytes, viaBytes);
-            await expectSameTree(src, viaBytes);
-          });
-        }
-      }
-    }
+    itRoundTripsEveryTree(11, fresh, async ({ def, side, props, src, dst }) => {
+      const doc = await encodeTreeJson(props, src);
+      // Through text, as it travels.
+      const text = JSON.stringify(doc);
+      await decodeTreeJson(props, JSON.parse(text), dst);
+      await expectSameTree(src, dst);
+      expect(await checkTree(def, side, dst, { dicom: dicomTreeCheck() })).to.deep.equal([]);
+      // And the document of the copy is the same document.
+      expect(JSON.stringify(await encodeTreeJson(props, dst))).to.equal(text);
+      // The byte paths (the serializer and the sliced parser) agree with the value paths.
+      const bytes = await encodeTree('json', props, src);
+      expect(bytes.toString('utf8')).to.equal(text);
+      const viaBytes = fresh();
+      await decodeTree('json', props, bytes, viaBytes);
+      await expectSameTree(src, viaBytes);
+    });
 
     it('round trips a document → tree → the same document, byte for byte', async () => {
       const dir = fresh();

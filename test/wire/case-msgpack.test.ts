@@ -30,22 +30,21 @@ import {
   pythonPackr,
   pythonUnpackr,
 } from '../../src/wire/ndarray-msgpack.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { allSamples } from '../support/ndarray-samples.js';
 import { requirePeer } from '../support/peers.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
 import {
-  EVERY_KIND,
-  SAMPLE,
   codeOf,
   definitionOf,
+  EVERY_KIND,
   expectSameTree,
+  freshPaths,
+  hex,
+  itRoundTripsEveryTree,
   listFiles,
   machine,
   problemsOf,
 } from './case-helpers.js';
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 const DEF = definitionOf(`
 metadata-version: 2
@@ -84,37 +83,16 @@ function goodDoc(): Map<string, unknown> {
 const pack = (doc: unknown): Buffer => packForPython(doc);
 
 describe('wire/case: trees as msgpack documents', () => {
-  let tmp: string;
-  let n = 0;
-  const fresh = (): string => path.join(tmp, `t${n++}`);
-  before(async () => {
-    tmp = await makeTemp('berth-wire-msgpack-');
-  });
-  after(() => removeTemp(tmp));
+  const fresh = freshPaths('berth-wire-msgpack-');
 
   describe('round trips tree → document → tree', () => {
-    for (const [label, file] of [
-      ['every kind', EVERY_KIND],
-      ['the sample machine', SAMPLE],
-    ] as const) {
-      for (const side of ['in', 'out'] as const) {
-        for (const omitNullable of [false, true]) {
-          it(`${label}, schema-${side}${omitNullable ? ', nullable left out' : ''}`, async function () {
-            this.timeout(60_000);
-            const def = await machine(file);
-            const props = side === 'in' ? def.inputs : def.outputs;
-            const src = fresh();
-            expect((await synthTree(def, side, src, { seed: 12, omitNullable })).findings).to.deep.equal([]);
-            const bytes = await encodeTreeMsgpack(props, src);
-            const dst = fresh();
-            await decodeTreeMsgpack(props, bytes, dst);
-            await expectSameTree(src, dst);
-            expect(await checkTree(def, side, dst, { dicom: dicomTreeCheck() })).to.deep.equal([]);
-            expect(hex(await encodeTreeMsgpack(props, dst))).to.equal(hex(bytes));
-          });
-        }
-      }
-    }
+    itRoundTripsEveryTree(12, fresh, async ({ def, side, props, src, dst }) => {
+      const bytes = await encodeTreeMsgpack(props, src);
+      await decodeTreeMsgpack(props, bytes, dst);
+      await expectSameTree(src, dst);
+      expect(await checkTree(def, side, dst, { dicom: dicomTreeCheck() })).to.deep.equal([]);
+      expect(hex(await encodeTreeMsgpack(props, dst))).to.equal(hex(bytes));
+    });
   });
 
   describe('the document', () => {
