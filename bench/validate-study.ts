@@ -89,15 +89,18 @@ export async function benchValidateStudy(report: (line: string) => void): Promis
         `for (const f of JSON.parse(fs.readFileSync(${JSON.stringify(listFile)}, 'utf8'))) {` +
         `const fd = fs.openSync(f, 'r'); fs.readSync(fd, b, 0, b.length, 0); fs.closeSync(fd); }`,
     ];
+    const minimalScan = [fileURLToPath(new URL('./minimal-uid-scan.cjs', import.meta.url)), listFile];
     const reads: number[] = [];
     const starts: number[] = [];
     const readProcesses: number[] = [];
+    const minimalScans: number[] = [];
     const validates: number[] = [];
     const checks: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       reads.push(time(rawReads));
       starts.push(time(() => spawnSync(process.execPath, ['-e', '0'])));
       readProcesses.push(time(() => spawnSync(process.execPath, readScript)));
+      minimalScans.push(time(() => spawnSync(process.execPath, minimalScan)));
       checks.push(time(() => spawnSync(process.execPath, [CLI, 'check', manifest])));
       validates.push(
         time(() => {
@@ -119,6 +122,11 @@ export async function benchValidateStudy(report: (line: string) => void): Promis
     report(
       `  a Node process doing those raw reads                   ${readProcessMs.toFixed(1).padStart(8)} ms   ` +
         `(reads in a fresh process: ${(readProcessMs - start).toFixed(1)} ms)`,
+    );
+    const minimal = median(minimalScans);
+    report(
+      `  a Node process taking 4 UIDs + modality from each file   ${minimal.toFixed(1).padStart(8)} ms   ` +
+        `(bench/minimal-uid-scan.cjs: no checks, no manifest; ${minimal <= budget ? 'within' : 'above'} the budget below)`,
     );
     report(`  berth check of the manifest (berth's own start-up)     ${check.toFixed(1).padStart(8)} ms`);
     report(
