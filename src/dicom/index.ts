@@ -19,10 +19,11 @@ export interface IndexOptions extends ScanOptions {
   /** Deepest folder level walked (the folder itself is 0). Default 32. */
   maxDepth?: number;
   /**
-   * How files are read. `sync` (default): one after another with synchronous reads, yielding to
-   * the event loop every 32 files — fastest on local disks and warm caches (≈ 2× less time than
-   * async here). `async`: `concurrency` files at once on the thread pool — better when each read
-   * waits on a slow or cold disk or a network file system.
+   * How files are read. `sync` (default): folders listed and files read one after another with
+   * synchronous calls, yielding to the event loop every 32 files — fastest on local disks and warm
+   * caches (≈ 4× less time than async here). `async`: folders listed on the thread pool and
+   * `concurrency` files read at once — better when each read waits on a slow or cold disk or a
+   * network file system.
    */
   io?: 'sync' | 'async';
   /** Files scanned at once with `io: 'async'`. Default 8. */
