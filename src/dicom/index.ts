@@ -78,12 +78,14 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
   const files = await walk(root, options, index);
   const headers: (DicomHeader | undefined)[] = new Array(files.length);
   const failed: (BerthError | undefined)[] = new Array(files.length);
+  const fail = (i: number, e: unknown): void => {
+    failed[i] = isBerthError(e) ? e : toBerthError(e, 'BERTH_E_INTERNAL', { path: files[i]! });
+  };
   const scanOne = async (i: number): Promise<void> => {
-    const path = files[i]!;
     try {
-      headers[i] = await scanHeader(path, options);
+      headers[i] = await scanHeader(files[i]!, options);
     } catch (e) {
-      failed[i] = isBerthError(e) ? e : toBerthError(e, 'BERTH_E_INTERNAL', { path });
+      fail(i, e);
     }
   };
   if (options.io === 'async') {
@@ -97,7 +99,7 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
       try {
         headers[i] = scanHeaderSync(files[i]!, options);
       } catch (e) {
-        failed[i] = isBerthError(e) ? e : toBerthError(e, 'BERTH_E_INTERNAL', { path: files[i]! });
+        fail(i, e);
       }
       if (i % 32 === 31) await new Promise<void>((resolve) => setImmediate(resolve));
     }

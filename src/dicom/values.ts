@@ -45,13 +45,10 @@ export function decodeString(b: Buffer, start: number, length: number, vr: strin
   return b.toString(utf8 && UTF8_VRS.has(vr) ? 'utf8' : 'latin1', s, end);
 }
 
-/** Parses a backslash-separated IS or DS value; a component that is not a number becomes NaN. */
-export function parseDecimalStrings(text: string): number[] {
-  if (text === '') return [];
-  return text.split('\\').map((part) => {
-    const t = part.trim();
-    return t === '' ? NaN : Number(t);
-  });
+/** One IS or DS component as text: trimmed, then `Number`; empty is NaN (`Number('')` is 0). */
+function decimalOfText(text: string): number {
+  const t = text.trim();
+  return t === '' ? NaN : Number(t);
 }
 
 // Exact powers of ten: a double holds 10^0 … 10^22 without rounding.
@@ -64,8 +61,8 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
  * scan. A component `[+-]digits[.digits][(e|E)[+-]digits]` with at most 15 significant digits
  * whose scale is within 10^±22 is computed as one exact integer times or divided by one exact
  * power of ten, which IEEE 754 rounds once, correctly — the same double `Number(text)` gives
- * (Clinger's fast path). Anything else falls back to `Number` on the component's text; an empty
- * component is NaN, as in {@link parseDecimalStrings}.
+ * (Clinger's fast path). Anything else falls back to {@link decimalOfText} on the component's
+ * text. A component that is not a number becomes NaN.
  */
 export function parseDecimalBytes(b: Uint8Array, start: number, end: number): number[] {
   // Trailing padding (space or NUL) ends the value; leading spaces of each component are skipped.
@@ -131,16 +128,9 @@ export function parseDecimalBytes(b: Uint8Array, start: number, end: number): nu
     if (fast && scale >= -22 && scale <= 22) {
       const magnitude = scale < 0 ? mantissa / POW10[-scale]! : mantissa * POW10[scale]!;
       out[k++] = negative ? -magnitude : magnitude;
-    } else if (!sawDigit && componentEnd === componentStart) {
-      out[k++] = NaN;
     } else {
-      const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString(
-        'latin1',
-        componentStart,
-        componentEnd,
-      );
-      const t = text.trim();
-      out[k++] = t === '' ? NaN : Number(t);
+      const bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      out[k++] = decimalOfText(bytes.toString('latin1', componentStart, componentEnd));
     }
     if (p >= end) return out;
     p++; // the backslash

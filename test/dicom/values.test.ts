@@ -1,11 +1,16 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeString, parseDecimalBytes, parseDecimalStrings } from '../../src/dicom/values.js';
+import { decodeString, parseDecimalBytes } from '../../src/dicom/values.js';
 
-/** The decoding the byte parser replaced: text first, then split, trim and Number(). */
+/** The decoding the byte parser replaced: text first, then split, trim and Number() (empty: NaN). */
 function viaText(text: string): number[] {
   const b = Buffer.from(text, 'latin1');
-  return parseDecimalStrings(decodeString(b, 0, b.length, 'DS', false));
+  const value = decodeString(b, 0, b.length, 'DS', false);
+  if (value === '') return [];
+  return value.split('\\').map((part) => {
+    const t = part.trim();
+    return t === '' ? NaN : Number(t);
+  });
 }
 
 function viaBytes(text: string): number[] {
