@@ -28,6 +28,7 @@ import {
   removeTemp,
   run,
   runPython,
+  jpegLikePart10,
 } from './helpers.js';
 
 const LATIN1_NAME = Buffer.from('Müller^Jürgen ', 'latin1'); // 14 bytes: even, as DICOM wants
@@ -211,22 +212,7 @@ describe('dicom/derive: a new series from an input series', () => {
   });
 
   it('derives native pixels from a compressed source without decoding it', async () => {
-    const [inst] = synthSeries({ seed: 'jpeg', modality: 'OT', instances: 1, rows: 8, columns: 8 });
-    const jpegLike = encodePart10(
-      inst!.elements.map((e) =>
-        e.tag === 0x7fe00010
-          ? {
-              ...e,
-              value: {
-                encapsulated: true as const,
-                fragments: [new Uint8Array([0xff, 0xd8, 0xff, 0xd9])],
-                offsetTable: [],
-              },
-            }
-          : e,
-      ),
-      { transferSyntaxUid: TS.JPEGBaseline8Bit },
-    );
+    const jpegLike = jpegLikePart10();
     const data = Uint8Array.from({ length: 64 }, (_, k) => k);
     const out = deriveInstance(
       jpegLike,

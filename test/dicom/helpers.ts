@@ -8,6 +8,9 @@ import { access } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { synthSeries } from '../../src/dicom/synth.js';
+import { TS } from '../../src/dicom/transfer-syntax.js';
+import { encodePart10 } from '../../src/dicom/write.js';
 import type { Peer } from '../support/peers.js';
 import { SYSTEM_PYTHON, runPython } from '../support/python.js';
 
@@ -90,3 +93,26 @@ for path in sys.argv[1:]:
 `;
 
 export { SYSTEM_PYTHON, runPython };
+
+/**
+ * A one-instance 8×8 OT file in JPEG Baseline whose pixel data is one fragment holding just the
+ * JPEG start and end markers: encapsulated, so berth must pass it through or refuse, never decode.
+ */
+export function jpegLikePart10(): Buffer {
+  const [inst] = synthSeries({ seed: 'jpeg', modality: 'OT', instances: 1, rows: 8, columns: 8 });
+  return encodePart10(
+    inst!.elements.map((e) =>
+      e.tag === 0x7fe00010
+        ? {
+            ...e,
+            value: {
+              encapsulated: true as const,
+              fragments: [new Uint8Array([0xff, 0xd8, 0xff, 0xd9])],
+              offsetTable: [],
+            },
+          }
+        : e,
+    ),
+    { transferSyntaxUid: TS.JPEGBaseline8Bit },
+  );
+}

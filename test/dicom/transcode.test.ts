@@ -27,6 +27,7 @@ import {
   removeTemp,
   run,
   runPython,
+  jpegLikePart10,
 } from './helpers.js';
 
 const SYNTAXES = TRANSCODABLE_SYNTAXES;
@@ -199,22 +200,7 @@ describe('dicom/transcode: among the four native syntaxes', () => {
   });
 
   it('passes compressed files through unchanged when the target is their own syntax, and refuses the rest', async () => {
-    const [inst] = synthSeries({ seed: 'jpeg', modality: 'OT', instances: 1, rows: 8, columns: 8 });
-    const jpegLike = encodePart10(
-      inst!.elements.map((e) =>
-        e.tag === 0x7fe00010
-          ? {
-              ...e,
-              value: {
-                encapsulated: true as const,
-                fragments: [new Uint8Array([0xff, 0xd8, 0xff, 0xd9])],
-                offsetTable: [],
-              },
-            }
-          : e,
-      ),
-      { transferSyntaxUid: TS.JPEGBaseline8Bit },
-    );
+    const jpegLike = jpegLikePart10();
     const same = transcodeBytes(jpegLike, TS.JPEGBaseline8Bit);
     expect(same.unchanged).to.equal(true);
     expect(same.bytes.equals(jpegLike)).to.equal(true);

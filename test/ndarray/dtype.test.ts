@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { isBerthError } from '../../src/errors.js';
 import {
   DTYPES,
   DTYPE_NAMES,
@@ -11,15 +10,7 @@ import {
 } from '../../src/ndarray/dtype.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
-}
+import { codeOf } from '../support/codes.js';
 
 describe('ndarray/dtype', () => {
   it('has numpy str, kind, item size and storage for every dtype', () => {

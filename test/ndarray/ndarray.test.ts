@@ -10,15 +10,7 @@ import {
   sameNdArray,
   shapeSize,
 } from '../../src/ndarray/ndarray.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
-}
+import { codeOf } from '../support/codes.js';
 
 describe('ndarray/ndarray', () => {
   it('computes sizes from shapes and refuses bad shapes', () => {

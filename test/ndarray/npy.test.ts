@@ -19,6 +19,7 @@ import {
 import { allSamples, arbNdArray, sampleArray } from '../support/ndarray-samples.js';
 import { requirePeer } from '../support/peers.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
+import { codeOf, codeOfAsync } from '../support/codes.js';
 
 /** A .npy file with a hand-written header (padded to `align`), for tolerance and refusal tests. */
 function makeNpy(
@@ -39,24 +40,6 @@ function makeNpy(
   out[total - 1] = 0x0a;
   out.set(data, total);
   return out;
-}
-
-async function codeOfAsync(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 describe('ndarray/npy', () => {

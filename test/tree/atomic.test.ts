@@ -10,18 +10,10 @@ import {
   isAtomicTempName,
   writeFileAtomic,
 } from '../../src/tree/atomic.js';
+import { codeOfAsync } from '../support/codes.js';
 
 async function leftovers(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter(isAtomicTempName);
-}
-
-async function codeOfAsync(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
 }
 
 describe('tree/atomic', () => {

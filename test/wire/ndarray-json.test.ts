@@ -1,20 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { isBerthError } from '../../src/errors.js';
 import { asBytes, fromBytes, ndarray, sameNdArray } from '../../src/ndarray/ndarray.js';
 import { decodeNdarrayJson, encodeNdarrayJson, isNdarrayJson } from '../../src/wire/ndarray-json.js';
 import { allSamples, arbNdArray } from '../support/ndarray-samples.js';
 import { requirePeer } from '../support/peers.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
-}
+import { codeOf } from '../support/codes.js';
 
 describe('wire/ndarray-json', () => {
   it("writes Chains' form: data_b64, shape, dtype as str(dtype)", () => {

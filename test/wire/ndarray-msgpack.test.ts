@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { isBerthError } from '../../src/errors.js';
 import { asBytes, fromBytes, ndarray, sameNdArray } from '../../src/ndarray/ndarray.js';
 import {
   decodeNdarrayMsgpack,
@@ -16,18 +15,10 @@ import {
 import { allSamples, arbNdArray } from '../support/ndarray-samples.js';
 import { requirePeer } from '../support/peers.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
+import { codeOf } from '../support/codes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const unhex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 const EXAMPLE_49 =
   '85c4026e64c3c40474797065a33c6934c4046b696e64c400c40573686170659102c40464617461c4080100000002000000';
