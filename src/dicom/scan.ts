@@ -581,10 +581,15 @@ function slotUid(b: Buffer, slots: Float64Array, slot: number): string | undefin
   return off < 0 ? undefined : readUid(b, off, slots[slot * 3 + 1]!) || undefined;
 }
 
+/** The VR code of a core slot: as written, or (implicit VR) the dictionary's. */
+function slotVr(slots: Float64Array, slot: number): number {
+  return slots[slot * 3 + 2] || CORE_VR[slot]!;
+}
+
 function slotNumbers(b: Buffer, slots: Float64Array, slot: number, little: boolean): number[] | undefined {
   const off = slots[slot * 3]!;
   if (off < 0) return undefined;
-  const code = slots[slot * 3 + 2] || CORE_VR[slot]!;
+  const code = slotVr(slots, slot);
   const values =
     code === VR_DS || code === VR_IS
       ? parseDecimalBytes(b, off, off + slots[slot * 3 + 1]!)
@@ -596,7 +601,7 @@ function slotNumbers(b: Buffer, slots: Float64Array, slot: number, little: boole
 function slotInt(b: Buffer, slots: Float64Array, slot: number, little: boolean): number | undefined {
   // US, the VR of every core integer but InstanceNumber: one read, no array.
   const off = slots[slot * 3]!;
-  if (off >= 0 && (slots[slot * 3 + 2] || CORE_VR[slot]) === VR_US && slots[slot * 3 + 1]! >= 2) {
+  if (off >= 0 && slotVr(slots, slot) === VR_US && slots[slot * 3 + 1]! >= 2) {
     return readUint16(b, off, little);
   }
   const v = slotNumbers(b, slots, slot, little)?.[0];
@@ -606,7 +611,7 @@ function slotInt(b: Buffer, slots: Float64Array, slot: number, little: boolean):
 function str(b: Buffer, slots: Float64Array, slot: number, utf8: boolean): string | undefined {
   const off = slots[slot * 3]!;
   if (off < 0) return undefined;
-  const vr = vrText(slots[slot * 3 + 2] || CORE_VR[slot]!);
+  const vr = vrText(slotVr(slots, slot));
   return decodeString(b, off, slots[slot * 3 + 1]!, vr, utf8) || undefined;
 }
 
