@@ -1,4 +1,4 @@
-import { BerthError, type Finding } from '../errors.js';
+import { BerthError, finding, type Finding } from '../errors.js';
 import type { ManifestSource } from '../manifest/document.js';
 import { loadManifestFile } from '../manifest/load.js';
 import { settingsOf, type ManifestSettings } from '../manifest/manifest.js';
@@ -6,6 +6,7 @@ import { validateDocument } from '../manifest/validate.js';
 import type { Property } from '../kinds/property.js';
 import { resolveSide } from '../kinds/resolve.js';
 import { checkReferences } from './manifest-refs.js';
+import { entryByKeyword } from '../dicom/dictionary.js';
 
 export { findProperty } from './manifest-refs.js';
 
@@ -37,6 +38,7 @@ export function checkManifest(source: ManifestSource): ManifestCheck {
   const outSide = resolveSide(doc['schema-out'], 'out', source.lineOf);
   findings.push(...inSide.findings, ...outSide.findings);
   findings.push(...checkReferences(source, { in: inSide.properties, out: outSide.properties }));
+  findings.push(...joinedTagWarnings(source));
   for (const f of findings) f.path ??= source.path;
   findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   const definition: MachineDefinition = {
@@ -62,4 +64,55 @@ export async function loadMachine(file: string): Promise<MachineDefinition> {
     );
   }
   return result.definition;
+}
+
+/**
+ * Warns of a dicom-tags entry that is two or more dictionary keywords run together: what Docker
+ * makes of lines ending in a bare `\` (no `\n`), as REF.md's own dicom-tags example does.
+ */
+function joinedTagWarnings(source: ManifestSource): Finding[] {
+  const tags = source.document['dicom-tags'];
+  if (!Array.isArray(tags)) return [];
+  const out: Finding[] = [];
+  tags.forEach((tag, i) => {
+    if (typeof tag !== 'string' || entryByKeyword(tag) !== undefined) return;
+    const parts = splitKeywords(tag);
+    if (parts === undefined) return;
+    const line = source.lineOf(['dicom-tags', i]);
+    out.push(
+      finding(
+        'BERTH_E_DICOM_TAG',
+        `dicom-tags entry ${JSON.stringify(tag)} reads as ${parts.join(' and ')} run together: ` +
+          'Docker joins a LABEL line that ends in a bare \\ with the next one',
+        {
+          severity: 'warning',
+          property: `dicom-tags/${i}`,
+          ...(line === undefined ? {} : { line }),
+          expected: 'one keyword per line, each line ending in \\n\\',
+        },
+      ),
+    );
+  });
+  return out;
+}
+
+/** DICOM keywords are at most 64 characters (PS3.6); longer run-together entries are not looked into. */
+const MAX_KEYWORD_LENGTH = 64;
+const MAX_JOINED_LENGTH = 256;
+
+/** The dictionary keywords (two or more) that `text` is made of, if it is made of any. */
+function splitKeywords(text: string): string[] | undefined {
+  if (text.length > MAX_JOINED_LENGTH || !/^[A-Za-z0-9]+$/.test(text)) return undefined;
+  // splits[k]: the keywords text[0..k) is made of. Bounded: ≤ 256 × 64 dictionary lookups.
+  const splits: (string[] | undefined)[] = [[]];
+  for (let end = 1; end <= text.length; end++) {
+    const first = Math.max(0, end - MAX_KEYWORD_LENGTH);
+    for (let start = end - 1; start >= first && splits[end] === undefined; start--) {
+      const head = splits[start];
+      const word = text.slice(start, end);
+      if (head !== undefined && entryByKeyword(word) !== undefined) splits[end] = [...head, word];
+    }
+  }
+  const parts = splits[text.length];
+  return parts !== undefined && parts.length >= 2 ? parts : undefined;
 }
