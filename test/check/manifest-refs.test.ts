@@ -30,7 +30,7 @@ describe('manifest references: display, report, selector', () => {
     expect(f).to.include({
       code: 'BERTH_E_MANIFEST_SCHEMA',
       property: 'display/results-display-group',
-      line: 7,
+      line: 8,
     });
     expect(f!.message).to.include('neither a mapping with display-elements nor a list of display elements');
     expect(f!.expected).to.include('{display-elements: [{title: TEXT, id: ID, content:');
