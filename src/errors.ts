@@ -28,6 +28,9 @@ export const CATALOGUE = {
   BERTH_E_TIMEOUT_VALUE: 'timeout must be a positive number of minutes',
   BERTH_E_INFO_NAME: 'info.name is required',
   BERTH_E_POINTER_TARGET: 'A display or report pointer names a property that does not exist on its side',
+  BERTH_E_POINTER_SIDE:
+    'A pointer names a property of the other side (source: input for an output, or the reverse)',
+  BERTH_E_SUB_PROPERTY: "A report pointer's sub-properties name no member of the pointed array's items",
   BERTH_E_SELECTOR_OPTION: 'A selector option names a display element that does not exist',
   BERTH_E_DICOM_TAG: 'A dicom-tags entry is not a DICOM keyword or tag',
 

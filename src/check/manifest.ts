@@ -1,10 +1,14 @@
 import { BerthError, finding, type Finding } from '../errors.js';
-import { isJsonObject, type JsonValue, type ManifestSource } from '../manifest/document.js';
+import type { ManifestSource } from '../manifest/document.js';
 import { loadManifestFile } from '../manifest/load.js';
 import { settingsOf, type ManifestSettings } from '../manifest/manifest.js';
 import { validateDocument } from '../manifest/validate.js';
-import type { Property, Side } from '../kinds/property.js';
+import type { Property } from '../kinds/property.js';
 import { resolveSide } from '../kinds/resolve.js';
+import { checkReferences } from './manifest-refs.js';
+import { entryByKeyword } from '../dicom/dictionary.js';
+
+export { findProperty } from './manifest-refs.js';
 
 /** A machine's manifest with both schemas resolved into typed properties. */
 export interface MachineDefinition {
@@ -33,7 +37,8 @@ export function checkManifest(source: ManifestSource): ManifestCheck {
   const inSide = resolveSide(doc['schema-in'], 'in', source.lineOf);
   const outSide = resolveSide(doc['schema-out'], 'out', source.lineOf);
   findings.push(...inSide.findings, ...outSide.findings);
-  findings.push(...checkPointers(source, { in: inSide.properties, out: outSide.properties }));
+  findings.push(...checkReferences(source, { in: inSide.properties, out: outSide.properties }));
+  findings.push(...joinedTagWarnings(source));
   for (const f of findings) f.path ??= source.path;
   findings.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
   const definition: MachineDefinition = {
@@ -61,86 +66,53 @@ export async function loadMachine(file: string): Promise<MachineDefinition> {
   return result.definition;
 }
 
-/** Finds a property by a `/`-separated path of names (array items as `[]`). */
-export function findProperty(props: readonly Property[], propertyPath: string): Property | undefined {
-  let level: readonly Property[] = props;
-  let found: Property | undefined;
-  for (const name of propertyPath.split('/')) {
-    found = level.find((p) => p.name === name);
-    if (!found) return undefined;
-    level = found.properties ?? (found.items ? [found.items] : []);
-  }
-  return found;
+/**
+ * Warns of a dicom-tags entry that is two or more dictionary keywords run together: what Docker
+ * makes of lines ending in a bare `\` (no `\n`), as REF.md's own dicom-tags example does.
+ */
+function joinedTagWarnings(source: ManifestSource): Finding[] {
+  const tags = source.document['dicom-tags'];
+  if (!Array.isArray(tags)) return [];
+  const out: Finding[] = [];
+  tags.forEach((tag, i) => {
+    if (typeof tag !== 'string' || entryByKeyword(tag) !== undefined) return;
+    const parts = splitKeywords(tag);
+    if (parts === undefined) return;
+    const line = source.lineOf(['dicom-tags', i]);
+    out.push(
+      finding(
+        'BERTH_E_DICOM_TAG',
+        `dicom-tags entry ${JSON.stringify(tag)} reads as ${parts.join(' and ')} run together: ` +
+          'Docker joins a LABEL line that ends in a bare \\ with the next one',
+        {
+          severity: 'warning',
+          property: `dicom-tags/${i}`,
+          ...(line === undefined ? {} : { line }),
+          expected: 'one keyword per line, each line ending in \\n\\',
+        },
+      ),
+    );
+  });
+  return out;
 }
 
-function checkPointers(source: ManifestSource, sides: Record<Side, Property[]>): Finding[] {
-  const out: Finding[] = [];
-  const doc = source.document;
-  const check = (value: JsonValue | undefined, pointer: (string | number)[]) => {
-    if (!isJsonObject(value) || !isJsonObject(value['pointer'])) return;
-    const { source: side, property } = value['pointer'];
-    if ((side !== 'input' && side !== 'output') || typeof property !== 'string') return;
-    const props = side === 'input' ? sides.in : sides.out;
-    if (!findProperty(props, property)) {
-      const line = source.lineOf([...pointer, 'pointer', 'property']);
-      out.push(
-        finding(
-          'BERTH_E_POINTER_TARGET',
-          `The pointer names ${side} property ${JSON.stringify(property)}, which does not exist`,
-          {
-            property: pointer.join('/'),
-            ...(line === undefined ? {} : { line }),
-            expected: `one of the ${side} properties: ${props.map((p) => p.name).join(', ') || '(none)'}`,
-          },
-        ),
-      );
-    }
-  };
-  const ids = new Set<string>();
-  const display = doc['display'];
-  if (isJsonObject(display)) {
-    for (const group of ['source-display-group', 'results-display-group']) {
-      const elements = display[group];
-      if (!Array.isArray(elements)) continue;
-      elements.forEach((el, i) => {
-        if (!isJsonObject(el)) return;
-        if (typeof el['id'] === 'string') ids.add(el['id']);
-        check(el['content'], ['display', group, i, 'content']);
-      });
+/** DICOM keywords are at most 64 characters (PS3.6); longer run-together entries are not looked into. */
+const MAX_KEYWORD_LENGTH = 64;
+const MAX_JOINED_LENGTH = 256;
+
+/** The dictionary keywords (two or more) that `text` is made of, if it is made of any. */
+function splitKeywords(text: string): string[] | undefined {
+  if (text.length > MAX_JOINED_LENGTH || !/^[A-Za-z0-9]+$/.test(text)) return undefined;
+  // splits[k]: the keywords text[0..k) is made of. Bounded: ≤ 256 × 64 dictionary lookups.
+  const splits: (string[] | undefined)[] = [[]];
+  for (let end = 1; end <= text.length; end++) {
+    const first = Math.max(0, end - MAX_KEYWORD_LENGTH);
+    for (let start = end - 1; start >= first && splits[end] === undefined; start--) {
+      const head = splits[start];
+      const word = text.slice(start, end);
+      if (head !== undefined && entryByKeyword(word) !== undefined) splits[end] = [...head, word];
     }
   }
-  const report = doc['report'];
-  if (isJsonObject(report) && Array.isArray(report['findings'])) {
-    report['findings'].forEach((f, i) => {
-      if (isJsonObject(f)) check(f['value'], ['report', 'findings', i, 'value']);
-    });
-  }
-  const selector = doc['selector'];
-  if (isJsonObject(selector) && isJsonObject(selector['selector-config'])) {
-    const config = selector['selector-config'];
-    const named: [JsonValue | undefined, (string | number)[]][] = [];
-    if (Array.isArray(config['choose-options'])) {
-      config['choose-options'].forEach((o, i) =>
-        named.push([o, ['selector', 'selector-config', 'choose-options', i]]),
-      );
-    }
-    named.push([config['default-option'], ['selector', 'selector-config', 'default-option']]);
-    for (const [option, pointer] of named) {
-      if (typeof option === 'string' && !ids.has(option)) {
-        const line = source.lineOf(pointer);
-        out.push(
-          finding(
-            'BERTH_E_SELECTOR_OPTION',
-            `Selector option ${JSON.stringify(option)} is not a display element id`,
-            {
-              property: pointer.join('/'),
-              ...(line === undefined ? {} : { line }),
-              expected: `one of: ${[...ids].join(', ') || '(no display element has an id)'}`,
-            },
-          ),
-        );
-      }
-    }
-  }
-  return out;
+  const parts = splits[text.length];
+  return parts !== undefined && parts.length >= 2 ? parts : undefined;
 }

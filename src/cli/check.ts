@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkManifest } from '../check/manifest.js';
 import { loadManifestFile } from '../manifest/load.js';
+import { locateManifest } from '../manifest/locate.js';
 import { EXIT, formatFinding, reportError, writeOut } from './output.js';
 
 /** `berth check <manifest|Dockerfile|inspect.json>`: every finding of a manifest. */
@@ -8,7 +9,10 @@ export function registerCheck(program: Command): void {
   program
     .command('check')
     .description('check a manifest (machine.yaml/.json, a Dockerfile with LABELs, or docker inspect JSON)')
-    .argument('<manifest>', 'machine.yaml, machine.json, a Dockerfile, or the JSON of docker/podman inspect')
+    .argument(
+      '<machine>',
+      'a machine directory, or its manifest: machine.yaml, machine.json, a Dockerfile, or the JSON of docker/podman inspect',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
       process.exitCode = await runCheck(file, opts.json === true);
@@ -17,7 +21,8 @@ export function registerCheck(program: Command): void {
 
 async function runCheck(file: string, json: boolean): Promise<number> {
   try {
-    const result = checkManifest(await loadManifestFile(file));
+    const manifest = await locateManifest(file);
+    const result = checkManifest(await loadManifestFile(manifest));
     const errors = result.findings.filter((f) => f.severity === 'error').length;
     const warnings = result.findings.length - errors;
     const { definition: d } = result;
@@ -26,7 +31,7 @@ async function runCheck(file: string, json: boolean): Promise<number> {
         JSON.stringify(
           {
             ok: result.ok,
-            path: file,
+            path: manifest,
             format: d.source.format,
             name: d.settings.name,
             inputs: d.inputs.length,
@@ -42,9 +47,9 @@ async function runCheck(file: string, json: boolean): Promise<number> {
     } else {
       const lines = result.findings.map(formatFinding);
       const summary = result.ok
-        ? `${file}: ok — ${d.settings.name || '(no name)'}, ${d.inputs.length} input(s), ${d.outputs.length} output(s)` +
+        ? `${manifest}: ok — ${d.settings.name || '(no name)'}, ${d.inputs.length} input(s), ${d.outputs.length} output(s)` +
           (warnings ? `, ${warnings} warning(s)` : '')
-        : `${file}: ${errors} error(s), ${warnings} warning(s)`;
+        : `${manifest}: ${errors} error(s), ${warnings} warning(s)`;
       await writeOut([...lines, summary].join('\n') + '\n');
     }
     return result.ok ? EXIT.ok : EXIT.findings;

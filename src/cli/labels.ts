@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkManifest } from '../check/manifest.js';
 import { emitLabels } from '../manifest/labels-emit.js';
 import { loadManifestFile } from '../manifest/load.js';
+import { locateManifest } from '../manifest/locate.js';
 import { EXIT, formatFinding, reportError, writeOut } from './output.js';
 
 /** `berth labels <manifest>`: the Dockerfile LABEL lines of a manifest. */
@@ -9,7 +10,10 @@ export function registerLabels(program: Command): void {
   program
     .command('labels')
     .description('print the Dockerfile LABEL lines for a manifest (they load back to the same manifest)')
-    .argument('<manifest>', 'machine.yaml, machine.json, a Dockerfile, or docker inspect JSON')
+    .argument(
+      '<machine>',
+      'a machine directory, or its manifest: machine.yaml, machine.json, a Dockerfile, or docker inspect JSON',
+    )
     .action(async (file: string) => {
       process.exitCode = await runLabels(file);
     });
@@ -17,7 +21,7 @@ export function registerLabels(program: Command): void {
 
 async function runLabels(file: string): Promise<number> {
   try {
-    const result = checkManifest(await loadManifestFile(file));
+    const result = checkManifest(await loadManifestFile(await locateManifest(file)));
     if (!result.ok) {
       process.stderr.write(result.findings.map(formatFinding).join('\n') + '\n');
       return EXIT.findings;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkManifest } from '../check/manifest.js';
 import { toLayoutNode } from '../kinds/resolve.js';
 import { loadManifestFile } from '../manifest/load.js';
+import { locateManifest } from '../manifest/locate.js';
 import { layoutEntries, renderLayout } from '../tree/layout.js';
 import { EXIT, formatFinding, reportError, writeOut } from './output.js';
 
@@ -12,7 +13,10 @@ export function registerLayout(program: Command): void {
   program
     .command('layout')
     .description('print the input and output trees a manifest describes')
-    .argument('<manifest>', 'machine.yaml, machine.json, a Dockerfile, or docker inspect JSON')
+    .argument(
+      '<machine>',
+      'a machine directory, or its manifest: machine.yaml, machine.json, a Dockerfile, or docker inspect JSON',
+    )
     .option('--side <side>', 'in, out or both', 'both')
     .option('--json', 'print the entries as JSON')
     .action(async (file: string, opts: { side: string; json?: boolean }) => {
@@ -28,7 +32,7 @@ async function runLayout(file: string, side: string, json: boolean): Promise<num
       );
       return EXIT.unusable;
     }
-    const result = checkManifest(await loadManifestFile(file));
+    const result = checkManifest(await loadManifestFile(await locateManifest(file)));
     if (!result.ok) {
       process.stderr.write(result.findings.map(formatFinding).join('\n') + '\n');
       return EXIT.findings;

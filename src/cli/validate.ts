@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadMachine } from '../check/manifest.js';
+import { locateManifest } from '../manifest/locate.js';
 import { dicomTreeCheck } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
 import type { Side } from '../kinds/property.js';
@@ -10,7 +11,10 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('validate an input or output tree against a manifest')
-    .argument('<manifest>', 'machine.yaml, machine.json, a Dockerfile, or docker inspect JSON')
+    .argument(
+      '<machine>',
+      'a machine directory, or its manifest: machine.yaml, machine.json, a Dockerfile, or docker inspect JSON',
+    )
     .option('--inputs <dir>', 'an input tree (laid out by schema-in)')
     .option('--outputs <dir>', 'an output tree (laid out by schema-out)')
     .option('--from-inputs <dir>', 'with --outputs: the input tree they were made from (DICOM UID rules)')
@@ -36,7 +40,7 @@ async function runValidate(file: string, opts: ValidateOptions): Promise<number>
     }
     const side: Side = opts.inputs !== undefined ? 'in' : 'out';
     const dir = (opts.inputs ?? opts.outputs)!;
-    const definition = await loadMachine(file);
+    const definition = await loadMachine(await locateManifest(file));
     const from = side === 'out' ? opts.fromInputs : undefined;
     const dicom = dicomTreeCheck(
       from === undefined ? {} : { inputs: { root: from, properties: definition.inputs } },

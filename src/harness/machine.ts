@@ -1,12 +1,11 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import type { Driver } from './drivers/driver.js';
 import { isJsonObject } from '../manifest/document.js';
+import { locateManifest } from '../manifest/locate.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 
-/** The manifest names looked for in a machine directory, in order. */
-export const MANIFEST_NAMES = ['machine.yaml', 'machine.yml', 'machine.json', 'Dockerfile'];
+export { MANIFEST_NAMES } from '../manifest/locate.js';
 
 /** A machine as the harness sees it: its manifest, its directory, and how to start it. */
 export interface MachineRef {
@@ -19,39 +18,7 @@ export interface MachineRef {
 
 /** Finds and checks a machine given as a directory or as a manifest file. */
 export async function resolveMachine(arg: string): Promise<MachineRef> {
-  const abs = path.resolve(arg);
-  let manifestPath = abs;
-  let isDir = false;
-  try {
-    isDir = (await stat(abs)).isDirectory();
-  } catch {
-    throw new BerthError('BERTH_E_NOT_FOUND', `The machine ${arg} does not exist`, {
-      path: arg,
-      expected: 'a machine directory or its manifest',
-    });
-  }
-  if (isDir) {
-    let found: string | undefined;
-    for (const name of MANIFEST_NAMES) {
-      const candidate = path.join(abs, name);
-      if (
-        await stat(candidate).then(
-          (s) => s.isFile(),
-          () => false,
-        )
-      ) {
-        found = candidate;
-        break;
-      }
-    }
-    if (!found) {
-      throw new BerthError('BERTH_E_MANIFEST_NOT_FOUND', `No manifest in ${arg}`, {
-        path: arg,
-        expected: MANIFEST_NAMES.join(', '),
-      });
-    }
-    manifestPath = found;
-  }
+  const manifestPath = path.resolve(await locateManifest(arg));
   const definition = await loadMachine(manifestPath);
   const ext = definition.source.document['berth'];
   const command = isJsonObject(ext) ? parseCommand(ext['command']) : undefined;

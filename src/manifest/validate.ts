@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { finding, type Finding } from '../errors.js';
+import { DISPLAY_GROUPS, expectedShapeAt } from './display.js';
 import { LABEL_KEYS, isJsonObject, type ManifestSource } from './document.js';
 
 /** Where the published manifest schema lives, relative to this module (src/ or dist/). */
@@ -138,6 +139,7 @@ function mapAjvError(
       expected: 'info: {name: my-machine}',
     });
   }
+  if (top === 'display' || top === 'report') return shapeFinding(e, pointer, where);
   return finding(
     'BERTH_E_MANIFEST_SCHEMA',
     `${pointer.join('/') || 'manifest'} ${e.message ?? 'is invalid'}`,
@@ -148,4 +150,33 @@ function mapAjvError(
         : {}),
     },
   );
+}
+
+/**
+ * A schema error inside `display` or `report`, naming the expected shape. A display group of the
+ * wrong type gets one message whichever of its two accepted forms it was closer to.
+ */
+function shapeFinding(
+  e: ErrorObject,
+  pointer: string[],
+  where: { path: string; property: string | undefined; line?: number },
+): Finding {
+  const at = pointer.join('/');
+  const wholeGroup =
+    pointer.length === 2 &&
+    (DISPLAY_GROUPS as readonly string[]).includes(pointer[1] ?? '') &&
+    e.keyword === 'type';
+  const message = wholeGroup
+    ? `${at} is neither a mapping with display-elements nor a list of display elements`
+    : pointer.length === 1 && e.keyword === 'type'
+      ? `${at} must be a mapping`
+      : `${at} ${e.message ?? 'is invalid'}`;
+  const expected =
+    e.keyword === 'enum'
+      ? `one of ${(e.params['allowedValues'] as unknown[]).join(', ')}`
+      : expectedShapeAt(pointer);
+  return finding('BERTH_E_MANIFEST_SCHEMA', message, {
+    ...where,
+    ...(expected === undefined ? {} : { expected }),
+  });
 }

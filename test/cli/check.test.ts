@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -22,6 +22,24 @@ describe('berth check', () => {
     const r = await runCli(['check', path.join(ROOT, 'sample-machine', 'machine.yaml')]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/ok — berth-sample-nodule-screen, 4 input\(s\), 8 output\(s\)/);
+  });
+
+  it('accepts a machine directory like run does, naming the manifest it found', async () => {
+    const r = await runCli(['check', path.join(ROOT, 'sample-machine')]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.include(
+      `${path.join(ROOT, 'sample-machine', 'machine.yaml')}: ok — berth-sample-nodule-screen`,
+    );
+  });
+
+  it('exits 2 for a directory without a manifest, naming the files it looked for', async () => {
+    const empty = path.join(dir, 'no-manifest');
+    mkdirSync(empty);
+    const r = await runCli(['check', empty]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include('BERTH_E_MANIFEST_NOT_FOUND');
+    expect(r.stderr).to.include('machine.yaml, machine.yml, machine.json, Dockerfile');
+    expect(hasStackTrace(r.stderr)).to.equal(false);
   });
 
   it('prints findings with file, line, code and property, exit 1', async () => {

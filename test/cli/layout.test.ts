@@ -17,6 +17,13 @@ describe('berth layout', () => {
     expect(r.stdout).to.match(/<i>\/\s+object/);
   });
 
+  it('accepts a machine directory like run does: the same trees as its machine.yaml', async () => {
+    const fromDir = await runCli(['layout', path.join(ROOT, 'sample-machine')]);
+    const fromFile = await runCli(['layout', sample]);
+    expect(fromDir.code, fromDir.stderr).to.equal(0);
+    expect(fromDir.stdout).to.equal(fromFile.stdout);
+  });
+
   it('--json lists entries with array indices and DICOM patterns', async () => {
     const r = await runCli(['layout', '--json', '--side', 'out', sample]);
     expect(r.code, r.stderr).to.equal(0);

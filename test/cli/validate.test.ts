@@ -38,6 +38,12 @@ describe('cli: berth validate', function () {
     expect(r.stderr).to.equal('');
   });
 
+  it('accepts a machine directory like run does (its machine.json here)', async () => {
+    const r = await runCli(['validate', dir, '--inputs', tree]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal(`${tree}: ok\n`);
+  });
+
   it('exits 1 and prints one line per finding, then a summary', async () => {
     const broken = path.join(dir, 'broken');
     await writeGoodTree(broken);
