@@ -1,0 +1,205 @@
+/**
+ * The hostile-machine suite: machines that link their status files and outputs to a host file
+ * (holding a canary), leave FIFOs where berth reads, write huge and sparse outputs or a megabyte
+ * of digits as progress. Under every driver available here (process; sandbox when bubblewrap can
+ * run; container with BERTH_CONTAINER_E2E=1, see test/e2e/container.test.ts), each run must end
+ * within its bound and the canary must appear in no report: terminal, JSON, HTML.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { sandboxDriver } from '../../src/harness/drivers/sandbox.js';
+import { runCli } from '../support/cli.js';
+import { requirePeer, type Peer } from '../support/peers.js';
+
+const CANARY = 'CANARY-hostile-7d3e9b';
+
+const BWRAP_PEER: Peer = {
+  name: 'bubblewrap able to create user, PID and network namespaces',
+  packages: ['bubblewrap'],
+  probe: async () => (await sandboxDriver.unavailable({})) === undefined,
+};
+
+/** The hostile machine: what it does is chosen by its `mode` input. */
+const MACHINE = `import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+const IN = process.env.BERTH_INPUT, OUT = process.env.BERTH_OUTPUT, STATUS = process.env.BERTH_STATUS;
+const read = (name) => fs.readFileSync(path.join(IN, name), 'utf8');
+const mode = read('mode');
+const target = read('target');
+const fifo = (p) => execFileSync('mkfifo', [p]);
+const sparse = (p, bytes) => { const fd = fs.openSync(p, 'w'); fs.ftruncateSync(fd, bytes); fs.closeSync(fd); };
+const plain = () => { fs.writeFileSync(path.join(OUT, 'echo'), 'fine'); fs.writeFileSync(path.join(OUT, 'length'), '4'); };
+if (mode === 'symlink-status') {
+  for (const n of ['progress', 'warn', 'error']) fs.symlinkSync(target, path.join(STATUS, n));
+  plain();
+} else if (mode === 'symlink-output') {
+  fs.symlinkSync(target, path.join(OUT, 'echo'));
+  fs.symlinkSync(target, path.join(OUT, 'data'));
+  fs.writeFileSync(path.join(OUT, 'length'), '4');
+} else if (mode === 'fifo-status') {
+  for (const n of ['progress', 'warn', 'error']) fifo(path.join(STATUS, n));
+  plain();
+} else if (mode === 'fifo-output') {
+  fifo(path.join(OUT, 'echo'));
+  fifo(path.join(OUT, 'data'));
+  fs.writeFileSync(path.join(OUT, 'length'), '4');
+} else if (mode === 'huge-output') {
+  sparse(path.join(OUT, 'echo'), 4 * 1024 ** 3);
+  sparse(path.join(OUT, 'data'), 4 * 1024 ** 3);
+  fs.writeFileSync(path.join(OUT, 'length'), '4');
+} else if (mode === 'digits') {
+  const fd = fs.openSync(path.join(STATUS, 'progress'), 'a');
+  for (let i = 0; i < 16; i++) fs.writeSync(fd, '9'.repeat(64 * 1024));
+  fs.closeSync(fd);
+  await new Promise((r) => setTimeout(r, 500));
+  plain();
+}
+`;
+
+const MANIFEST = [
+  'metadata-version: 2',
+  'info: {name: hostile, title: Hostile machine}',
+  'schema-in:',
+  '  mode: {type: string}',
+  '  target: {type: string}',
+  'schema-out:',
+  '  echo: {type: string}',
+  '  length: {type: integer}',
+  '  data: {mime-type: application/octet-stream, nullable: true}',
+  'timeout: 1',
+  'berth:',
+  `  command: [${JSON.stringify(process.execPath)}, machine.mjs]`,
+].join('\n');
+
+/** What a run left: the terminal text, the JSON and HTML reports. */
+interface Ran {
+  code: number | null;
+  terminal: string;
+  json: string;
+  html: string;
+  ms: number;
+}
+
+describe('harness: hostile machines', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let machine: string;
+  let secret: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'berth-hostile-'));
+    machine = path.join(dir, 'machine');
+    mkdirSync(machine);
+    writeFileSync(path.join(machine, 'machine.yaml'), MANIFEST + '\n');
+    writeFileSync(path.join(machine, 'machine.mjs'), MACHINE);
+    // A host file behind a 0700 folder: a sandboxed machine can neither see nor read it.
+    mkdirSync(path.join(dir, 'host'), { mode: 0o700 });
+    secret = path.join(dir, 'host', 'secret');
+    writeFileSync(secret, `${CANARY}\n`);
+    chmodSync(machine, 0o755);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function run(driver: string, mode: string): Promise<Ran> {
+    const caseDir = path.join(dir, `case-${driver}-${mode}`);
+    mkdirSync(caseDir, { recursive: true });
+    writeFileSync(
+      path.join(caseDir, 'case.yaml'),
+      `inputs:\n  mode: ${JSON.stringify(mode)}\n  target: ${JSON.stringify(secret)}\n`,
+    );
+    const json = path.join(caseDir, 'run.json');
+    const html = path.join(caseDir, 'run.html');
+    const r = await runCli(
+      ['run', machine, '--case', caseDir, '--driver', driver, '--report', json, '--report', html],
+      { timeoutMs: 60_000 },
+    );
+    const text = (f: string) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    return { code: r.code, terminal: r.stdout + r.stderr, json: text(json), html: text(html), ms: r.ms };
+  }
+
+  function expectNoLeak(r: Ran): void {
+    expect(r.code, r.terminal).to.be.a('number'); // ended by itself, not killed at the bound
+    expect(r.json, 'a JSON report was written').to.match(/"outcome"/);
+    expect(r.html, 'an HTML report was written').to.match(/^<!DOCTYPE html>/i);
+    for (const [where, text] of Object.entries({ terminal: r.terminal, json: r.json, html: r.html }))
+      expect(text, `${where} report`).not.to.contain(CANARY);
+  }
+
+  const findingCodes = (r: Ran, side: 'status' | 'output'): string[] => {
+    const report = JSON.parse(r.json) as {
+      status: { findings?: { code: string }[] };
+      outputFindings: { code: string }[];
+    };
+    return (side === 'status' ? (report.status.findings ?? []) : report.outputFindings).map((f) => f.code);
+  };
+
+  for (const driver of ['process', 'sandbox']) {
+    describe(`under the ${driver} driver`, () => {
+      before(async function () {
+        if (driver === 'sandbox') await requirePeer(this, BWRAP_PEER);
+      });
+
+      it('status files linked to a host file are refused (BERTH_E_TREE_SYMLINK); the file is in no report', async () => {
+        const r = await run(driver, 'symlink-status');
+        expectNoLeak(r);
+        expect(findingCodes(r, 'status')).to.deep.equal([
+          'BERTH_E_TREE_SYMLINK',
+          'BERTH_E_TREE_SYMLINK',
+          'BERTH_E_TREE_SYMLINK',
+        ]);
+        expect(JSON.parse(r.json)).to.deep.include({ outcome: 'passed' });
+      });
+
+      it('outputs linked to a host file are refused (BERTH_E_TREE_SYMLINK); the file is in no report', async () => {
+        const r = await run(driver, 'symlink-output');
+        expectNoLeak(r);
+        expect(JSON.parse(r.json)).to.deep.include({ outcome: 'invalid-output' });
+        expect(findingCodes(r, 'output')).to.include('BERTH_E_TREE_SYMLINK');
+      });
+
+      it('FIFO status files do not block the run: they are BERTH_E_TREE_SPECIAL findings', async () => {
+        const r = await run(driver, 'fifo-status');
+        expectNoLeak(r);
+        expect(findingCodes(r, 'status')).to.deep.equal([
+          'BERTH_E_TREE_SPECIAL',
+          'BERTH_E_TREE_SPECIAL',
+          'BERTH_E_TREE_SPECIAL',
+        ]);
+      });
+
+      it('FIFO outputs do not block the run: they are BERTH_E_TREE_SPECIAL findings', async () => {
+        const r = await run(driver, 'fifo-output');
+        expectNoLeak(r);
+        expect(JSON.parse(r.json)).to.deep.include({ outcome: 'invalid-output' });
+        expect(findingCodes(r, 'output')).to.include('BERTH_E_TREE_SPECIAL');
+      });
+
+      it('sparse 4 GiB outputs are refused or checked by their size and first bytes, never read whole', async () => {
+        const r = await run(driver, 'huge-output');
+        expectNoLeak(r);
+        expect(JSON.parse(r.json)).to.deep.include({ outcome: 'invalid-output' });
+        expect(findingCodes(r, 'output')).to.include('BERTH_E_VALUE_TOO_LARGE');
+      });
+
+      it('a megabyte of digits as progress is no progress, and the run ends as the machine does', async () => {
+        const r = await run(driver, 'digits');
+        expectNoLeak(r);
+        expect(JSON.parse(r.json)).to.deep.include({ outcome: 'passed' });
+        expect((JSON.parse(r.json) as { status: { progress: unknown } }).status.progress).to.equal(null);
+      });
+    });
+  }
+
+  it('the canary is really there, so its absence above means something', () => {
+    expect(execFileSync('cat', [secret], { encoding: 'utf8' })).to.contain(CANARY);
+  });
+});
