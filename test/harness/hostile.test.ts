@@ -11,8 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { sandboxDriver } from '../../src/harness/drivers/sandbox.js';
+import { startGateway, type Gateway } from '../../src/serve/http/gateway.js';
 import { runCli } from '../support/cli.js';
 import { requirePeer, type Peer } from '../support/peers.js';
+import { postJson, request, subscribe } from '../serve/http/support.js';
 
 const CANARY = 'CANARY-hostile-7d3e9b';
 
@@ -52,10 +54,13 @@ if (mode === 'symlink-status') {
   sparse(path.join(OUT, 'data'), 4 * 1024 ** 3);
   fs.writeFileSync(path.join(OUT, 'length'), '4');
 } else if (mode === 'digits') {
+  // 1 MiB of digits, 64 KiB every 100 ms, so the watcher polls while the file grows.
   const fd = fs.openSync(path.join(STATUS, 'progress'), 'a');
-  for (let i = 0; i < 16; i++) fs.writeSync(fd, '9'.repeat(64 * 1024));
+  for (let i = 0; i < 16; i++) {
+    fs.writeSync(fd, '9'.repeat(64 * 1024));
+    await new Promise((r) => setTimeout(r, 100));
+  }
   fs.closeSync(fd);
-  await new Promise((r) => setTimeout(r, 500));
   plain();
 }
 `;
@@ -195,6 +200,55 @@ describe('harness: hostile machines', function () {
         expectNoLeak(r);
         expect(JSON.parse(r.json)).to.deep.include({ outcome: 'passed' });
         expect((JSON.parse(r.json) as { status: { progress: unknown } }).status.progress).to.equal(null);
+      });
+    });
+  }
+
+  for (const driver of ['process', 'sandbox']) {
+    describe(`the gateway, under the ${driver} driver`, () => {
+      let gw: Gateway | undefined;
+      before(async function () {
+        if (driver === 'sandbox') await requirePeer(this, BWRAP_PEER);
+        gw = await startGateway({ machine, driver, port: 0, concurrency: 2, queue: 2, closeGraceMs: 200 });
+      });
+      after(async () => {
+        await gw?.close();
+      });
+
+      for (const mode of ['symlink-status', 'fifo-status', 'symlink-output', 'fifo-output']) {
+        it(`answers a ${mode} run, and neither the answer nor its events hold the host file`, async () => {
+          const id = `hostile-${driver}-${mode}`;
+          const sub = subscribe(`${gw!.url}/runs/${id}/events`);
+          expect(await sub.ready).to.equal(200);
+          const answer = await postJson(
+            `${gw!.url}/invocations`,
+            { mode, target: secret },
+            { 'x-berth-run-id': id },
+          );
+          expect(answer.json, answer.bytes.toString()).to.have.property('outcome');
+          expect(answer.bytes.toString('utf8')).not.to.contain(CANARY);
+          const events = await sub.events;
+          expect(events[events.length - 1]!.event).to.equal('outcome');
+          expect(JSON.stringify(events)).not.to.contain(CANARY);
+        });
+      }
+
+      it('answers /ping within 1 s while a machine writes 1 MiB of digits into status/progress', async () => {
+        const posted = postJson(`${gw!.url}/invocations`, { mode: 'digits', target: secret });
+        let done = false;
+        void posted.finally(() => (done = true));
+        const pings: number[] = [];
+        while (!done && pings.length < 100) {
+          const t0 = performance.now();
+          const pong = await request(`${gw!.url}/ping`, { timeoutMs: 5_000 });
+          pings.push(performance.now() - t0);
+          expect(pong.status).to.equal(200);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const answer = await posted;
+        expect(answer.json).to.deep.include({ outcome: 'passed' });
+        expect(pings.length).to.be.at.least(5);
+        expect(Math.max(...pings)).to.be.below(1000);
       });
     });
   }
