@@ -162,6 +162,8 @@ describe('harness: hostile machines', function () {
           'BERTH_E_TREE_SYMLINK',
         ]);
         expect(JSON.parse(r.json)).to.deep.include({ outcome: 'passed' });
+        expect(r.terminal).to.contain('BERTH_E_TREE_SYMLINK');
+        expect(r.html).to.contain('BERTH_E_TREE_SYMLINK');
       });
 
       it('outputs linked to a host file are refused (BERTH_E_TREE_SYMLINK); the file is in no report', async () => {
