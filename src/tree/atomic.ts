@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { toBerthError } from '../errors.js';
 
 /**
@@ -40,13 +40,15 @@ export function isAtomicTempName(name: string): boolean {
   return name.startsWith(ATOMIC_TEMP_PREFIX);
 }
 
-// Long target names are cut so the temporary name stays within the 255-byte name limit.
-function tempPath(target: string): string {
-  const base = basename(target).slice(0, 100);
-  return join(
-    dirname(target),
-    `${ATOMIC_TEMP_PREFIX}${base}.${process.pid}.${randomBytes(6).toString('hex')}`,
-  );
+/**
+ * A fresh sibling name for `target` starting with `prefix` (default {@link ATOMIC_TEMP_PREFIX}):
+ * the prefix, the process id and 12 random hex digits — a fixed, short length whatever the
+ * target's name. (It once kept the first 100 characters of that name: 100 three-byte characters
+ * made it longer than the 255-byte limit, and a name of 75–85 such characters could never be
+ * written, ENAMETOOLONG.)
+ */
+export function siblingTempPath(target: string, prefix: string = ATOMIC_TEMP_PREFIX): string {
+  return join(dirname(target), `${prefix}${process.pid}.${randomBytes(6).toString('hex')}`);
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
@@ -90,7 +92,7 @@ async function commit(target: string, durable: boolean, fill: (tmp: string) => P
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path: dir });
   }
-  const tmp = tempPath(target);
+  const tmp = siblingTempPath(target);
   try {
     await fill(tmp);
     await rename(tmp, target);

@@ -11,7 +11,7 @@ const SCHEMA = JSON.parse(
   '{"obj": {"type": "object", "properties": {"__proto__": {"type": "string"}, "constructor": {"type": "integer"}}}}',
 ) as object;
 
-describe('sdk: a property named __proto__', () => {
+describe('sdk: property names that are special', () => {
   let dir: string;
   afterEach(() => removeDir(dir));
 
@@ -40,5 +40,25 @@ describe('sdk: a property named __proto__', () => {
     await m.outputs.set('obj', obj);
     const definition = await loadMachine(manifest);
     expect(await checkTree(definition, 'out', path.join(dir, 'output'))).to.deep.equal([]);
+  });
+
+  it('writes and reads back an object member named by 85 three-byte characters (255 bytes)', async () => {
+    dir = await tempDir('long-name');
+    const name = 'あ'.repeat(85);
+    const schema = { obj: { type: 'object', properties: { [name]: { type: 'string' } } } };
+    const manifest = await writeManifest(dir, schema);
+    const output = path.join(dir, 'output');
+    await mkdir(path.join(dir, 'input'));
+    const m = await openMachine({
+      manifest,
+      input: path.join(dir, 'input'),
+      output,
+      status: path.join(dir, 'status'),
+      captureErrors: false,
+    });
+    await m.outputs.set('obj', { [name]: 'long' });
+    await m.outputs.set('obj', { [name]: 'again' }); // replacing the folder uses a temporary name too
+    const definition = await loadMachine(manifest);
+    expect(await checkTree(definition, 'out', output)).to.deep.equal([]);
   });
 });
