@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { BerthError, isBerthError, toBerthError } from '../errors.js';
+import { openRegularHandle } from '../tree/open-regular.js';
 import { scanHeader, scanHeaderSync, type DicomHeader, type ScanOptions } from './scan.js';
 
 /** Options of {@link indexFolder}. */
@@ -156,7 +157,7 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
 /** A file without preamble that starts like a data set (group 0002 or 0008): broken DICOM, not a stray. */
 async function looksLikeBareDataSet(path: string): Promise<boolean> {
   try {
-    const fh = await fs.promises.open(path, 'r');
+    const fh = await openRegularHandle(path);
     try {
       const b = Buffer.alloc(6);
       const { bytesRead } = await fh.read(b, 0, 6, 0);

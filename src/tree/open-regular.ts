@@ -12,7 +12,19 @@
  * Symlinks inside a tree that point inside it are resolved by the tree walks
  * ({@link classifyEntry}) and the real path is then opened here, so the final open never follows.
  */
-import { close, constants, createReadStream, fstat, open, read, type ReadStream, type Stats } from 'node:fs';
+import {
+  close,
+  closeSync,
+  constants,
+  createReadStream,
+  fstat,
+  fstatSync,
+  open,
+  openSync,
+  read,
+  type ReadStream,
+  type Stats,
+} from 'node:fs';
 import { open as openHandle, type FileHandle } from 'node:fs/promises';
 import { BerthError, toBerthError } from '../errors.js';
 
@@ -89,6 +101,28 @@ export function openRegularCallback(
       done(null, fd, stats);
     });
   });
+}
+
+/** {@link openRegularCallback}, synchronously (for synchronous scans of many warm files). */
+export function openRegularSync(path: string): { fd: number; stats: Stats } {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_NOFOLLOW);
+  } catch (e) {
+    throw openError(path, e);
+  }
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    throw toBerthError(e, 'BERTH_E_IO', { path });
+  }
+  if (!stats.isFile()) {
+    closeSync(fd);
+    throw notRegularError(path, stats);
+  }
+  return { fd, stats };
 }
 
 /** {@link openRegularCallback} as a promise. The caller closes `fd`. */

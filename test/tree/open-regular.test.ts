@@ -4,11 +4,12 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scanHeader, scanHeaderSync } from '../../src/dicom/scan.js';
 import { FileHandle, readPrefix } from '../../src/kinds/file-handle.js';
 import { encodeNpy, readNpy, readNpyHeader } from '../../src/ndarray/npy.js';
 import { createRegularReadStream, openRegular, readRegularFile } from '../../src/tree/open-regular.js';
 import { readTextFile } from '../../src/tree/read-text.js';
-import { codeOfAsync } from '../support/codes.js';
+import { codeOf, codeOfAsync } from '../support/codes.js';
 
 /** Drains a stream, answering the BerthError code it failed with (or 'ok'). */
 async function streamCode(path: string): Promise<string> {
@@ -69,7 +70,7 @@ describe('tree/open-regular', function () {
     expect(await streamCode(join(dir, 'plain.txt'))).to.equal('ok');
   });
 
-  it('every reader of tree entries (text, prefix, file handle, .npy) refuses an entry swapped to a symlink or FIFO', async () => {
+  it('every reader of tree entries (text, prefix, file handle, .npy, DICOM scans) refuses an entry swapped to a symlink or FIFO', async () => {
     for (const [name, code] of [
       ['link', 'BERTH_E_TREE_SYMLINK'],
       ['fifo', 'BERTH_E_TREE_SPECIAL'],
@@ -82,6 +83,11 @@ describe('tree/open-regular', function () {
       expect(await codeOfAsync(handle.text()), `FileHandle.text ${name}`).to.equal(code);
       expect(await codeOfAsync(readNpy(p)), `readNpy ${name}`).to.equal(code);
       expect(await codeOfAsync(readNpyHeader(p)), `readNpyHeader ${name}`).to.equal(code);
+      expect(await codeOfAsync(scanHeader(p)), `scanHeader ${name}`).to.equal(code);
+      expect(
+        codeOf(() => scanHeaderSync(p)),
+        `scanHeaderSync ${name}`,
+      ).to.equal(code);
     }
   });
 
