@@ -6,11 +6,11 @@
  * failure the temporary file is removed and the old target is left as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { toBerthError } from '../errors.js';
+import { closeQuietly, copyRegularFile, openRegular } from './open-regular.js';
 
 /**
  * The name prefix of berth's temporary files. A file with this prefix left in a tree is the
@@ -131,13 +131,11 @@ export async function writeFileAtomic(
  */
 export async function copyFileAtomic(src: string, dest: string): Promise<void> {
   const from = resolve(src);
-  try {
-    await stat(from);
-  } catch (e) {
-    throw toBerthError(e, 'BERTH_E_IO', { path: from });
-  }
+  // Refused before any folder or temporary file is made when it is missing or not a regular file
+  // (a symlink, FIFO or device); the copy below opens it again the same way.
+  await openRegular(from).then(({ fd }) => closeQuietly(fd));
   await commit(resolve(dest), true, async (tmp) => {
-    await copyFile(from, tmp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+    await copyRegularFile(from, tmp);
     const fh = await open(tmp, 'r+');
     try {
       await fh.sync();

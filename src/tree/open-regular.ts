@@ -17,6 +17,8 @@ import {
   closeSync,
   constants,
   createReadStream,
+  createWriteStream,
+  existsSync,
   fstat,
   fstatSync,
   open,
@@ -25,7 +27,8 @@ import {
   type ReadStream,
   type Stats,
 } from 'node:fs';
-import { open as openHandle, type FileHandle } from 'node:fs/promises';
+import { copyFile, open as openHandle, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { BerthError, toBerthError } from '../errors.js';
 
 /** O_RDONLY | O_NOFOLLOW | O_NONBLOCK: the flags of every read of a machine-written entry. */
@@ -224,4 +227,30 @@ export function createRegularReadStream(path: string, options: StreamOptions = {
     close,
   };
   return createReadStream(path, { ...options, fs: fsOverride } as Parameters<typeof createReadStream>[1]);
+}
+
+const PROC_FD = existsSync('/proc/self/fd');
+
+/**
+ * Copies the regular file `src` to `dest` (created, never overwritten: `dest` must not exist),
+ * opening `src` as {@link openRegular} does. The copy is made from the opened descriptor — through
+ * `/proc/self/fd/N` where there is one, so the kernel's copy (or a copy-on-write clone) still
+ * applies — never from the path again, so a swap after the open changes nothing.
+ */
+export async function copyRegularFile(src: string, dest: string): Promise<void> {
+  const { fd } = await openRegular(src);
+  try {
+    if (PROC_FD) {
+      await copyFile(`/proc/self/fd/${fd}`, dest, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    } else {
+      await pipeline(
+        createReadStream('', { fd, autoClose: false, start: 0 }),
+        createWriteStream(dest, { flags: 'wx' }),
+      );
+    }
+  } catch (e) {
+    throw toBerthError(e, 'BERTH_E_IO', { path: src });
+  } finally {
+    await closeQuietly(fd);
+  }
 }

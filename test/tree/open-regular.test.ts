@@ -1,13 +1,19 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanHeader, scanHeaderSync } from '../../src/dicom/scan.js';
 import { FileHandle, readPrefix } from '../../src/kinds/file-handle.js';
 import { encodeNpy, readNpy, readNpyHeader } from '../../src/ndarray/npy.js';
-import { createRegularReadStream, openRegular, readRegularFile } from '../../src/tree/open-regular.js';
+import { copyFileAtomic } from '../../src/tree/atomic.js';
+import {
+  copyRegularFile,
+  createRegularReadStream,
+  openRegular,
+  readRegularFile,
+} from '../../src/tree/open-regular.js';
 import { readTextFile } from '../../src/tree/read-text.js';
 import { codeOf, codeOfAsync } from '../support/codes.js';
 
@@ -97,5 +103,21 @@ describe('tree/open-regular', function () {
     await symlink(npy, join(dir, 'swapped.npy'));
     expect(await codeOfAsync(readNpy(join(dir, 'swapped.npy')))).to.equal('BERTH_E_TREE_SYMLINK');
     expect(Array.from((await readNpy(npy)).data as Uint8Array)).to.deep.equal([7, 8]);
+  });
+
+  it('copies a regular file from its opened descriptor, and refuses to copy a symlink or FIFO', async () => {
+    await copyRegularFile(join(dir, 'plain.txt'), join(dir, 'copy.txt'));
+    expect(await readFile(join(dir, 'copy.txt'), 'utf8')).to.equal('42');
+    expect(await codeOfAsync(copyRegularFile(join(dir, 'plain.txt'), join(dir, 'copy.txt')))).to.equal(
+      'BERTH_E_IO',
+    );
+    for (const [name, code] of [
+      ['link', 'BERTH_E_TREE_SYMLINK'],
+      ['fifo', 'BERTH_E_TREE_SPECIAL'],
+    ] as const) {
+      expect(await codeOfAsync(copyRegularFile(join(dir, name), join(dir, `c-${name}`)))).to.equal(code);
+      expect(await codeOfAsync(copyFileAtomic(join(dir, name), join(dir, 'out', name)))).to.equal(code);
+    }
+    expect(await readdir(dir)).not.to.include('out');
   });
 });

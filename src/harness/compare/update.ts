@@ -6,11 +6,12 @@
  * copying leaves expected/ untouched and removes the copy; a crash between the two renames leaves
  * the complete old tree beside it (`.berth-old-…`), never a half-written expected/.
  */
-import { copyFile, mkdir, readdir, realpath, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../../errors.js';
 import { isAtomicTempName, siblingTempPath } from '../../tree/atomic.js';
 import { classifyEntry } from '../../tree/entry.js';
+import { copyRegularFile } from '../../tree/open-regular.js';
 
 /** The name prefix of an expected tree set aside during an update. */
 export const OLD_TREE_PREFIX = '.berth-old-';
@@ -26,7 +27,7 @@ async function copyTree(from: string, to: string, realRoot: string): Promise<voi
     if (isAtomicTempName(entry.name)) continue;
     const src = path.join(from, entry.name);
     const info = await classifyEntry(src, realRoot, entry);
-    if (info.kind === 'file') await copyFile(info.real ?? src, path.join(to, entry.name));
+    if (info.kind === 'file') await copyRegularFile(info.real ?? src, path.join(to, entry.name));
     else if (info.kind === 'directory') await copyTree(info.real ?? src, path.join(to, entry.name), realRoot);
     else {
       throw new BerthError(
