@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { toBerthError } from '../errors.js';
 import { closeQuietly, copyRegularFile, openRegular } from './open-regular.js';
 
@@ -40,15 +40,31 @@ export function isAtomicTempName(name: string): boolean {
   return name.startsWith(ATOMIC_TEMP_PREFIX);
 }
 
+/** The most bytes of the target's name a temporary name keeps (for telling leftovers apart). */
+const TEMP_NAME_HINT_BYTES = 64;
+
+/** The longest start of `text` that is at most `max` UTF-8 bytes, never splitting a character. */
+function utf8Start(text: string, max: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    bytes += Buffer.byteLength(ch, 'utf8');
+    if (bytes > max) break;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
 /**
  * A fresh sibling name for `target` starting with `prefix` (default {@link ATOMIC_TEMP_PREFIX}):
- * the prefix, the process id and 12 random hex digits — a fixed, short length whatever the
- * target's name. (It once kept the first 100 characters of that name: 100 three-byte characters
- * made it longer than the 255-byte limit, and a name of 75–85 such characters could never be
- * written, ENAMETOOLONG.)
+ * the prefix, the first 64 bytes at most of the target's name (so a leftover tells which output
+ * it was), the process id and 12 random hex digits — at most about 100 bytes, whatever the
+ * target's name. (It once kept the first 100 *characters*: 100 three-byte characters made it
+ * longer than the 255-byte limit, and names of 75–85 such characters could never be written.)
  */
 export function siblingTempPath(target: string, prefix: string = ATOMIC_TEMP_PREFIX): string {
-  return join(dirname(target), `${prefix}${process.pid}.${randomBytes(6).toString('hex')}`);
+  const hint = utf8Start(basename(target), TEMP_NAME_HINT_BYTES);
+  return join(dirname(target), `${prefix}${hint}.${process.pid}.${randomBytes(6).toString('hex')}`);
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
