@@ -53,6 +53,14 @@ if (mode === 'symlink-status') {
   sparse(path.join(OUT, 'echo'), 4 * 1024 ** 3);
   sparse(path.join(OUT, 'data'), 4 * 1024 ** 3);
   fs.writeFileSync(path.join(OUT, 'length'), '4');
+  // A valid .npy header for 2^30 float32 values, then 4 GiB of holes: right by its header.
+  const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1073741824,), }";
+  const header = Buffer.alloc(128, 0x20);
+  header.write('\\x93NUMPY', 0, 'latin1');
+  header[6] = 1; header[7] = 0; header.writeUInt16LE(118, 8); header.write(dict, 10, 'latin1'); header[127] = 0x0a;
+  const npy = path.join(OUT, 'arr.npy');
+  fs.writeFileSync(npy, header);
+  fs.truncateSync(npy, 128 + 4 * 1024 ** 3);
 } else if (mode === 'digits') {
   // 1 MiB of digits, 64 KiB every 100 ms, so the watcher polls while the file grows.
   const fd = fs.openSync(path.join(STATUS, 'progress'), 'a');
@@ -75,6 +83,7 @@ const MANIFEST = [
   '  echo: {type: string}',
   '  length: {type: integer}',
   '  data: {mime-type: application/octet-stream, nullable: true}',
+  '  arr.npy: {type: ndarray, dtype: float32, nullable: true}',
   'timeout: 1',
   'berth:',
   `  command: [${JSON.stringify(process.execPath)}, machine.mjs]`,
@@ -190,11 +199,12 @@ describe('harness: hostile machines', function () {
         expect(findingCodes(r, 'output')).to.include('BERTH_E_TREE_SPECIAL');
       });
 
-      it('sparse 4 GiB outputs are refused or checked by their size and first bytes, never read whole', async () => {
+      it('sparse 4 GiB outputs (text, file, .npy) are refused or checked by their size and first bytes, never read whole', async () => {
         const r = await run(driver, 'huge-output');
         expectNoLeak(r);
         expect(JSON.parse(r.json)).to.deep.include({ outcome: 'invalid-output' });
-        expect(findingCodes(r, 'output')).to.include('BERTH_E_VALUE_TOO_LARGE');
+        // Only the 4 GiB string is wrong; the file and the .npy are right by their first bytes.
+        expect(findingCodes(r, 'output')).to.deep.equal(['BERTH_E_VALUE_TOO_LARGE']);
       });
 
       it('a megabyte of digits as progress is no progress, and the run ends as the machine does', async () => {
