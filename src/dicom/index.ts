@@ -229,6 +229,9 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
         const path = join(dir, entry.name);
         let isFile = entry.isFile();
         let isDir = entry.isDirectory();
+        // A file linked inside the folder is scanned (and later read) at its real path: files are
+        // opened no-follow, so a link itself is never opened (src/tree/open-regular.ts).
+        let file = path;
         if (entry.isSymbolicLink()) {
           let real: string;
           try {
@@ -245,6 +248,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
             const st = await fsOps.stat(real);
             isFile = st.isFile();
             isDir = st.isDirectory();
+            file = real;
           } catch {
             index.skipped.push({ path, reason: 'symlink target vanished' });
             continue;
@@ -271,7 +275,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
             });
             return files;
           }
-          files.push(path);
+          files.push(file);
         }
       }
     }
