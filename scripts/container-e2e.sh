@@ -9,7 +9,8 @@
 #      settings inside the sample image (read-only input, no network, not root), runs the image
 #      directly on the not-applicable case and reads the reason `berth exec` left in
 #      /envoyai/status/error, runs a plain image (no berth) through the container driver, and
-#      checks that the LABELs read back from `podman image inspect` are the manifest.
+#      checks that the LABELs read back from `podman image inspect` are the manifest; runs hostile
+#      machines (status files and outputs linked to a host file, or FIFOs): no hang, no leak.
 # Everything lives in a private podman storage under one temporary folder, removed on exit
 # (failures included). The last line is "N passed, N failed" of the checks below.
 #
@@ -31,6 +32,7 @@ STANDIN=docker.io/library/node:20-bookworm-slim
 BASE_IMAGE=localhost/berth:latest
 SAMPLE_IMAGE=localhost/berth-sample:e2e
 PLAIN_IMAGE=localhost/berth-plain:e2e
+HOSTILE_IMAGE=localhost/berth-hostile:e2e
 
 step() {
   CURRENT_STEP=$*
@@ -366,6 +368,48 @@ buildah bud --isolation chroot --pull=never --tag "$PLAIN_IMAGE" "$plain" >"$WOR
   { tail -20 "$WORK/plain-build.log"; exit 1; }
 check 'plain image: berth test passes with the image'"'"'s own CMD' \
   berth test "$plain" --driver container --engine podman --image "$PLAIN_IMAGE"
+
+# ------------------------------------------------------------------------------------------------
+step "hostile machines ($HOSTILE_IMAGE) through the container driver: status files and outputs linked to a host file, or FIFOs"
+# test/harness/hostile.test.ts runs the same kind of machines under the process and sandbox drivers.
+hostile="$WORK/hostile-machine"
+secret_dir="$WORK/host-secret"
+canary="CANARY-container-$RANDOM$RANDOM"
+mkdir -p "$hostile" "$secret_dir"
+chmod 700 "$secret_dir"
+printf '%s\n' "$canary" >"$secret_dir/secret"
+printf '%s\n' 'metadata-version: 2' 'info:' '  name: hostile' 'schema-in:' '  mode: {type: string}' \
+  'schema-out:' '  echo: {type: string}' 'timeout: 2' >"$hostile/machine.yaml"
+{
+  echo '#!/bin/sh'
+  echo 'mode=$(cat /envoyai/input/mode)'
+  echo 'for n in progress warn error; do'
+  echo "  if [ \"\$mode\" = symlink ]; then ln -s '$secret_dir/secret' \"/envoyai/status/\$n\"; else mkfifo \"/envoyai/status/\$n\"; fi"
+  echo 'done'
+  echo "if [ \"\$mode\" = symlink ]; then ln -s '$secret_dir/secret' /envoyai/output/echo; else mkfifo /envoyai/output/echo; fi"
+} >"$hostile/main.sh"
+printf '%s\n' "FROM $STANDIN" 'COPY main.sh /main.sh' 'CMD ["sh", "/main.sh"]' >"$hostile/Dockerfile"
+buildah bud --isolation chroot --pull=never --tag "$HOSTILE_IMAGE" "$hostile" >"$WORK/hostile-build.log" 2>&1 ||
+  { tail -20 "$WORK/hostile-build.log"; exit 1; }
+for mode in symlink fifo; do
+  mkdir -p "$hostile/cases/$mode"
+  printf 'inputs:\n  mode: %s\n' "$mode" >"$hostile/cases/$mode/case.yaml"
+  set +e
+  timeout 180 node "$ROOT/dist/cli/berth.js" run "$hostile" --case "$hostile/cases/$mode" --driver container \
+    --engine podman --image "$HOSTILE_IMAGE" --report "$WORK/hostile-$mode.json" --report "$WORK/hostile-$mode.html" \
+    >"$WORK/hostile-$mode.out" 2>&1
+  code=$?
+  set -e
+  sed 's/^/  | /' "$WORK/hostile-$mode.out"
+  check "hostile $mode: the run ends by itself (berth run exit $code, not killed by the 180 s bound)" test "$code" -ne 124
+  check "hostile $mode: the host file is in no report (terminal, JSON, HTML)" \
+    sh -c '! grep -q "$1" "$2.out" "$2.json" "$2.html"' _ "$canary" "$WORK/hostile-$mode"
+  if [ "$mode" = symlink ]; then want=BERTH_E_TREE_SYMLINK; else want=BERTH_E_TREE_SPECIAL; fi
+  check "hostile $mode: the three status files are $want findings" \
+    test "$(json "$WORK/hostile-$mode.json" 'j.status.findings.map((f) => f.code).join(",")')" = "$want,$want,$want"
+  check "hostile $mode: the output is refused with $want" \
+    test "$(json "$WORK/hostile-$mode.json" "j.outputFindings.some((f) => f.code === '$want')")" = true
+done
 
 # ------------------------------------------------------------------------------------------------
 step 'image sizes'

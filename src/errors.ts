@@ -81,7 +81,7 @@ export const CATALOGUE = {
   BERTH_E_TREE_NOT_DIRECTORY: 'The property should be a directory',
   BERTH_E_TREE_ARRAY_GAP: 'An array directory skips an index',
   BERTH_E_TREE_ARRAY_INDEX: 'An array entry is not named by a plain index (0, 1, 2 …)',
-  BERTH_E_TREE_SYMLINK: 'A symbolic link points outside the tree',
+  BERTH_E_TREE_SYMLINK: 'A symbolic link points outside the tree, or stands where berth follows none',
   BERTH_E_TREE_SPECIAL: 'The tree holds a FIFO, socket or device',
   BERTH_E_TREE_UNREADABLE: 'A tree entry cannot be read',
   BERTH_E_TREE_PARTIAL_WRITE: 'The tree holds the temporary file of an unfinished write',

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { join, relative, isAbsolute, sep } from 'node:path';
 import { BerthError, isBerthError, toBerthError } from '../errors.js';
+import { openRegularHandle } from '../tree/open-regular.js';
 import { scanHeader, scanHeaderSync, type DicomHeader, type ScanOptions } from './scan.js';
 
 /** Options of {@link indexFolder}. */
@@ -156,7 +157,7 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
 /** A file without preamble that starts like a data set (group 0002 or 0008): broken DICOM, not a stray. */
 async function looksLikeBareDataSet(path: string): Promise<boolean> {
   try {
-    const fh = await fs.promises.open(path, 'r');
+    const fh = await openRegularHandle(path);
     try {
       const b = Buffer.alloc(6);
       const { bytesRead } = await fh.read(b, 0, 6, 0);
@@ -228,6 +229,9 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
         const path = join(dir, entry.name);
         let isFile = entry.isFile();
         let isDir = entry.isDirectory();
+        // A file linked inside the folder is scanned (and later read) at its real path: files are
+        // opened no-follow, so a link itself is never opened (src/tree/open-regular.ts).
+        let file = path;
         if (entry.isSymbolicLink()) {
           let real: string;
           try {
@@ -244,6 +248,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
             const st = await fsOps.stat(real);
             isFile = st.isFile();
             isDir = st.isDirectory();
+            file = real;
           } catch {
             index.skipped.push({ path, reason: 'symlink target vanished' });
             continue;
@@ -270,7 +275,7 @@ async function walk(root: string, options: IndexOptions, index: InstanceIndex): 
             });
             return files;
           }
-          files.push(path);
+          files.push(file);
         }
       }
     }

@@ -7,8 +7,8 @@
  * no LUT is applied. Encapsulated syntaxes give each frame's compressed bytes: **decoding JPEG,
  * JPEG-LS, JPEG 2000, RLE or video is out of scope** — hand the bytes to a codec.
  */
-import fs from 'node:fs';
 import { createInflateRaw } from 'node:zlib';
+import { createRegularReadStream, openRegularHandle } from '../tree/open-regular.js';
 import { dicomError } from './errors.js';
 import { readTag, readUint32, ITEM, SEQUENCE_DELIMITATION } from './read-element.js';
 import { expectedPixelBytes, type DicomHeader } from './scan.js';
@@ -109,7 +109,7 @@ export async function readPixels(
 }
 
 async function readRange(path: string, offset: number, into: Uint8Array): Promise<void> {
-  const fh = await fs.promises.open(path, 'r');
+  const fh = await openRegularHandle(path);
   try {
     let n = 0;
     while (n < into.length) {
@@ -133,7 +133,7 @@ async function readRange(path: string, offset: number, into: Uint8Array): Promis
 async function inflateRange(path: string, metaEnd: number, offset: number, into: Uint8Array): Promise<void> {
   const end = offset + into.length;
   let pos = 0;
-  const source = fs.createReadStream(path, { start: metaEnd });
+  const source = createRegularReadStream(path, { start: metaEnd });
   const inflater = createInflateRaw();
   source.pipe(inflater);
   try {
@@ -174,7 +174,7 @@ async function inflateRange(path: string, metaEnd: number, offset: number, into:
  */
 async function readEncapsulated(path: string, header: DicomHeader): Promise<EncapsulatedPixels> {
   const pixel = header.pixelData!;
-  const fh = await fs.promises.open(path, 'r');
+  const fh = await openRegularHandle(path);
   let buf: Buffer;
   try {
     const size = (await fh.stat()).size;

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { BerthError, isBerthError } from '../errors.js';
+import { openRegular, openRegularSync } from '../tree/open-regular.js';
 import { entryByTag, formatTag, resolveTag } from './dictionary.js';
 import { dicomError } from './errors.js';
 import {
@@ -382,7 +383,7 @@ export function scanHeaderSync(path: string, options: ScanOptions = {}): DicomHe
   const max = options.maxHeaderBytes ?? 64 * 1024 * 1024;
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = openRegularSync(path).fd;
   } catch (e) {
     throw ioError(e, path);
   }
@@ -465,7 +466,7 @@ export async function scanHeader(path: string, options: ScanOptions = {}): Promi
 // The callback API: about twice as fast per file as fs.promises' FileHandle, which matters when
 // the whole job is a few small reads per file.
 function openAsync(path: string): Promise<number> {
-  return new Promise((resolve, reject) => fs.open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
+  return openRegular(path).then((o) => o.fd);
 }
 function fstatAsync(fd: number): Promise<number> {
   return new Promise((resolve, reject) => fs.fstat(fd, (e, st) => (e ? reject(e) : resolve(st.size))));
@@ -504,6 +505,7 @@ export function scanHeaderBytes(
 }
 
 function ioError(e: unknown, path: string): BerthError {
+  if (isBerthError(e)) return e; // a symlink, FIFO or device refused by the opener
   const code = (e as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') return new BerthError('BERTH_E_NOT_FOUND', `No such file`, { path, cause: e });
   return new BerthError('BERTH_E_IO', `Cannot read the file: ${(e as Error).message}`, { path, cause: e });

@@ -8,12 +8,13 @@
  * child inherits both streams, so its output reaches the platform byte for byte and unbuffered).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isBerthError, type Finding } from '../errors.js';
 import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
+import { readRegularFile } from '../tree/open-regular.js';
 import { INSIDE } from './drivers/inside.js';
 import { exitCodeOf, type Outcome } from './outcome.js';
 
@@ -319,10 +320,13 @@ function runChild(
   });
 }
 
-/** The status error file's text, or undefined when there is none. */
+/**
+ * The status error file's text (its first MiB), or undefined when there is none, or when it is
+ * not a regular file (a symlink, FIFO …: never followed or waited on).
+ */
 async function readStatusError(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return (await readRegularFile(file, { firstBytes: 1024 * 1024 })).toString('utf8');
   } catch {
     return undefined;
   }

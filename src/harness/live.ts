@@ -1,3 +1,4 @@
+import { visibleControls } from './report/format.js';
 import type { RunEvent } from './run.js';
 
 /**
@@ -20,11 +21,12 @@ export function liveDisplay(
     const filled = progress === null ? 0 : Math.round((progress / 100) * width);
     const bar = progress === null ? '·'.repeat(width) : '█'.repeat(filled) + '░'.repeat(width - filled);
     const pct = progress === null ? '   ' : `${String(Math.round(progress)).padStart(3)}%`;
-    stream.write(`\r\x1b[2K${label}  ${bar} ${pct}  ${stage}  ${seconds} s`);
+    stream.write(`\r\x1b[2K${visibleControls(label)}  ${bar} ${pct}  ${stage}  ${seconds} s`);
   };
   const line = (text: string) => {
     if (tty) stream.write('\r\x1b[2K');
-    stream.write(text + '\n');
+    // A machine's text (its warnings) never reaches the terminal raw: escapes would act on it.
+    stream.write(visibleControls(text) + '\n');
     if (tty) draw();
   };
   if (tty) timer = setInterval(draw, 250);

@@ -65,6 +65,11 @@ export interface StatusSeen {
   progress: number | null;
   warnings: string[];
   error: string | null;
+  /**
+   * Status files berth refused to read (a symlink, FIFO, socket, device or directory: never
+   * followed or waited on), as warning findings. Absent when there are none.
+   */
+  findings?: Finding[];
 }
 
 /** A captured output stream. */

@@ -1,74 +1,145 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Finding } from '../errors.js';
+import { TailFollower, type TailState } from '../tree/tail.js';
+import { DEADLINE_PASSED, withDeadline } from './deadline.js';
 import type { StatusSeen } from './types.js';
 
-/** Reads the last `N%` written to a progress file, or null. */
+/** The bytes of `progress` berth reads: only its last lines matter. */
+export const PROGRESS_TAIL_BYTES = 4096;
+/** The bytes of `warn` and `error` berth keeps (their ends). */
+export const STATUS_TAIL_BYTES = 1024 * 1024;
+/** How long the last read of the status folder, after the machine ended, may take. */
+export const STATUS_READ_DEADLINE_MS = 5000;
+
+/** A number before a `%` is at most this long (`-100.000…`): longer runs of digits are not progress. */
+const MAX_NUMBER_CHARS = 64;
+const NUMBER = /^-?[0-9]+(?:\.[0-9]+)?$/;
+
+/**
+ * The last `N%` written to a progress file, or null. Only the last {@link PROGRESS_TAIL_BYTES}
+ * of `text` are looked at, scanning back from the last `%` (linear: a regex searching the whole
+ * text took a minute on 300 KB of digits).
+ */
 export function lastProgress(text: string): number | null {
-  const all = [...text.matchAll(/(-?[0-9]+(?:\.[0-9]+)?)\s*%/g)];
-  const last = all[all.length - 1];
-  if (!last) return null;
-  const n = Number(last[1]);
-  return Number.isFinite(n) ? Math.min(100, Math.max(0, n)) : null;
+  const tail = text.length > PROGRESS_TAIL_BYTES ? text.slice(-PROGRESS_TAIL_BYTES) : text;
+  for (let pct = tail.lastIndexOf('%'); pct > 0; pct = tail.lastIndexOf('%', pct - 1)) {
+    let end = pct;
+    while (end > 0 && /\s/.test(tail[end - 1]!)) end--;
+    let start = end;
+    while (start > 0 && end - start <= MAX_NUMBER_CHARS && /[0-9.]/.test(tail[start - 1]!)) start--;
+    if (start > 0 && tail[start - 1] === '-') start--;
+    const candidate = tail.slice(start, end);
+    if (end - start > MAX_NUMBER_CHARS) continue;
+    // "1.2.50%" reads as 2.50, as the number that ends at the '%'.
+    const match = /-?[0-9]+(?:\.[0-9]+)?$/.exec(candidate);
+    if (!match || !NUMBER.test(match[0])) continue;
+    const n = Number(match[0]);
+    if (Number.isFinite(n)) return Math.min(100, Math.max(0, n));
+  }
+  return null;
 }
 
-/** Reads the status channel once. Files are small; a missing file is simply nothing said. */
+/** The three status files, each followed from its end. */
+class StatusFiles {
+  readonly progress: TailFollower;
+  readonly warn: TailFollower;
+  readonly error: TailFollower;
+
+  constructor(dir: string) {
+    this.progress = new TailFollower(path.join(dir, 'progress'), PROGRESS_TAIL_BYTES);
+    this.warn = new TailFollower(path.join(dir, 'warn'), STATUS_TAIL_BYTES);
+    this.error = new TailFollower(path.join(dir, 'error'), STATUS_TAIL_BYTES);
+  }
+
+  /** Reads what changed; undefined when nothing did. `fresh` re-reads every tail. */
+  async read(fresh: boolean): Promise<StatusSeen | undefined> {
+    const all = [this.progress, this.warn, this.error];
+    if (fresh) for (const f of all) f.reset();
+    const [progress, warn, error] = await Promise.all(all.map((f) => f.poll()));
+    if (!fresh && [progress, warn, error].every((s) => s!.kind === 'text' && !s!.changed)) return undefined;
+    const findings: Finding[] = [];
+    const text = (s: TailState): string | undefined => {
+      if (s.kind === 'refused') findings.push({ ...s.error.toFinding(), severity: 'warning' });
+      return s.kind === 'text' ? s.bytes.toString('utf8') : undefined;
+    };
+    const p = text(progress!);
+    const w = text(warn!);
+    const e = text(error!);
+    return {
+      progress: p === undefined ? null : lastProgress(p),
+      warnings: w === undefined ? [] : w.split(/\r?\n/).filter((l) => l.trim().length > 0),
+      error: e === undefined || e.trim().length === 0 ? null : e.trim(),
+      ...(findings.length > 0 ? { findings } : {}),
+    };
+  }
+}
+
+/**
+ * Reads the status channel once. A missing file is simply nothing said; a status file that is a
+ * symlink, FIFO, socket, device or directory is never followed or waited on, and becomes a
+ * warning finding in `findings` (BERTH_E_TREE_SYMLINK, BERTH_E_TREE_SPECIAL, BERTH_E_TREE_NOT_FILE).
+ */
 export async function readStatus(dir: string): Promise<StatusSeen> {
-  const read = (name: string) =>
-    readFile(path.join(dir, name), 'utf8').then(
-      (t) => t.slice(-1024 * 1024),
-      () => undefined,
-    );
-  const [progress, warn, error] = await Promise.all([read('progress'), read('warn'), read('error')]);
-  return {
-    progress: progress === undefined ? null : lastProgress(progress),
-    warnings: warn === undefined ? [] : warn.split(/\r?\n/).filter((l) => l.trim().length > 0),
-    error: error === undefined || error.trim().length === 0 ? null : error.trim(),
-  };
+  return (await new StatusFiles(dir).read(true))!;
 }
 
 /**
  * Polls the status channel while the machine runs and calls `onChange` when something new
  * appears. Polling, not fs.watch: the status directory may be a bind mount or inside a container,
- * where inotify events do not arrive.
+ * where inotify events do not arrive. Each poll reads only what was appended to each file.
  */
 export class StatusWatcher {
   private timer: NodeJS.Timeout | undefined;
   private last = '';
-  private busy = false;
+  private busy: Promise<StatusSeen> | undefined;
+  private readonly files: StatusFiles;
   current: StatusSeen = { progress: null, warnings: [], error: null };
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly onChange: (s: StatusSeen) => void,
     private readonly intervalMs = 200,
-  ) {}
+  ) {
+    this.files = new StatusFiles(dir);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref();
   }
 
-  async poll(): Promise<StatusSeen> {
-    if (this.busy) return this.current;
-    this.busy = true;
-    try {
-      const s = await readStatus(this.dir);
-      const key = JSON.stringify(s);
-      if (key !== this.last) {
-        this.last = key;
-        this.current = s;
-        this.onChange(s);
-      }
-      return s;
-    } finally {
-      this.busy = false;
-    }
+  /** Reads what changed since the last poll (one poll at a time). */
+  poll(fresh = false): Promise<StatusSeen> {
+    this.busy ??= this.read(fresh).finally(() => (this.busy = undefined));
+    return this.busy;
   }
 
-  /** Stops polling and reads one last time. */
-  async stop(): Promise<StatusSeen> {
+  private async read(fresh: boolean): Promise<StatusSeen> {
+    const s = await this.files.read(fresh);
+    if (s === undefined) return this.current;
+    const key = JSON.stringify(s);
+    if (key !== this.last) {
+      this.last = key;
+      this.current = s;
+      this.onChange(s);
+    }
+    return this.current;
+  }
+
+  /**
+   * Stops polling and reads every file once more, afresh, within {@link STATUS_READ_DEADLINE_MS}:
+   * past it, the last status seen is kept with a finding that says so.
+   */
+  async stop(deadlineMs = STATUS_READ_DEADLINE_MS): Promise<StatusSeen> {
     if (this.timer) clearInterval(this.timer);
-    this.busy = false;
-    return this.poll();
+    const work = (this.busy ?? Promise.resolve(this.current)).then(() => this.poll(true));
+    const s = await withDeadline(work, deadlineMs);
+    if (s !== DEADLINE_PASSED) return s;
+    const late: Finding = {
+      code: 'BERTH_E_TREE_UNREADABLE',
+      severity: 'warning',
+      message: `The status folder could not be read within ${deadlineMs} ms after the machine ended`,
+    };
+    return { ...this.current, findings: [...(this.current.findings ?? []), late] };
   }
 }

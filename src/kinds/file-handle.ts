@@ -1,20 +1,30 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
 import { toBerthError } from '../errors.js';
+import {
+  closeQuietly,
+  createRegularReadStream,
+  openRegular,
+  readAt,
+  readRegularFile,
+} from '../tree/open-regular.js';
 import type * as FileType from 'file-type';
 
 /** Enough bytes for every magic number berth recognises (file-type's own sample size). */
 export const MAGIC_PREFIX_BYTES = 4100;
 
-/** Reads up to `length` bytes from the start of a file. */
+/**
+ * Reads up to `length` bytes from the start of a regular file (opened no-follow, non-blocking,
+ * classified by fstat: a symlink, FIFO or device is a BerthError, never read or waited on).
+ */
 export async function readPrefix(path: string, length: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
+  const { fd } = await openRegular(path);
   try {
     const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, 0);
-    return buf.subarray(0, bytesRead);
+    return buf.subarray(0, await readAt(fd, buf, 0, length, 0));
+  } catch (e) {
+    throw toBerthError(e, 'BERTH_E_IO', { path });
   } finally {
-    await fh.close();
+    await closeQuietly(fd);
   }
 }
 
@@ -52,18 +62,14 @@ export class FileHandle {
     readonly declaredType: string,
   ) {}
 
-  /** Reads the whole file. */
+  /** Reads the whole file (a regular file only: see {@link readRegularFile}). */
   async read(): Promise<Buffer> {
-    try {
-      return await readFile(this.path);
-    } catch (e) {
-      throw toBerthError(e, 'BERTH_E_IO', { path: this.path });
-    }
+    return readRegularFile(this.path);
   }
 
-  /** Streams the file (for large files). */
+  /** Streams the file (for large files; a regular file only, as {@link read}). */
   stream(options?: { start?: number; end?: number; highWaterMark?: number }): ReadStream {
-    return createReadStream(this.path, options);
+    return createRegularReadStream(this.path, options);
   }
 
   /** Reads the file as UTF-8 text. */

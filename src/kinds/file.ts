@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { BerthError, toBerthError } from '../errors.js';
 import { copyFileAtomic, writeFileAtomic } from '../tree/atomic.js';
@@ -156,12 +156,16 @@ const fileIO: LeafIO<FileHandle> = {
       await check(value.subarray(0, MAGIC_PREFIX_BYTES));
       await writeFileAtomic(path, value);
     } else if (isPathSource(value)) {
+      // The machine names its own file: a symlink it names is resolved (readers open no-follow).
+      const source = await realpath(value.path).catch((e: unknown) => {
+        throw toBerthError(e, 'BERTH_E_IO', { path: value.path });
+      });
       await check(
-        await readPrefix(value.path, MAGIC_PREFIX_BYTES).catch((e: unknown) => {
+        await readPrefix(source, MAGIC_PREFIX_BYTES).catch((e: unknown) => {
           throw toBerthError(e, 'BERTH_E_IO', { path: value.path });
         }),
       );
-      await copyFileAtomic(value.path, path);
+      await copyFileAtomic(source, path);
     } else if (isStreamSource(value)) {
       const { prefix, all } = await peekStream(value as AsyncIterable<Uint8Array>);
       await check(prefix);

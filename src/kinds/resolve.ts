@@ -232,6 +232,15 @@ function checkName(name: string, where: { property: string; line?: number }, fin
   }
 }
 
+/**
+ * A name as case-insensitive file systems may compare it: NFC, then lower case then upper case,
+ * so that letters with several lower forms fold together (σ, ς and Σ all become Σ; lower case
+ * alone left final sigma apart), then NFC again for what the case mappings decomposed.
+ */
+export function caseFold(name: string): string {
+  return name.normalize('NFC').toLowerCase().toUpperCase().normalize('NFC');
+}
+
 function checkSiblingNames(
   names: string[],
   pointer: readonly (string | number)[],
@@ -241,7 +250,7 @@ function checkSiblingNames(
 ): void {
   const seen = new Map<string, string>();
   for (const name of names) {
-    const folded = name.normalize('NFC').toLowerCase();
+    const folded = caseFold(name);
     const first = seen.get(folded);
     if (first !== undefined) {
       const line = lineOf([...pointer, name]);

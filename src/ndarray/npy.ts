@@ -11,7 +11,7 @@
  * (first index fastest) is reordered into a second buffer in C order, because berth's arrays
  * are always C order; the header's `fortran_order` is not kept.
  */
-import { open, readFile } from 'node:fs/promises';
+import { openRegularHandle } from '../tree/open-regular.js';
 import type { FileHandle } from 'node:fs/promises';
 import { BerthError, toBerthError } from '../errors.js';
 import type { Code } from '../errors.js';
@@ -389,10 +389,10 @@ async function readPrefix(fh: FileHandle, path: string, size: number): Promise<U
 export async function readNpyHeader(path: string): Promise<NpyHeader> {
   let fh: FileHandle | undefined;
   try {
-    fh = await open(path, 'r');
+    fh = await openRegularHandle(path);
     const st = await fh.stat();
     const header = parseNpyHeader(await readPrefix(fh, path, st.size), path);
-    if (st.isFile()) checkDataLength(header, st.size - header.dataOffset, path);
+    checkDataLength(header, st.size - header.dataOffset, path);
     return header;
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path });
@@ -409,14 +409,8 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
 export async function readNpy(path: string): Promise<NdArray> {
   let fh: FileHandle | undefined;
   try {
-    fh = await open(path, 'r');
+    fh = await openRegularHandle(path);
     const st = await fh.stat();
-    if (!st.isFile()) {
-      // Pipes and devices have no size to trust: read them to the end instead.
-      await fh.close();
-      fh = undefined;
-      return decodeNpy(await readFile(path), { path, owned: true });
-    }
     const header = parseNpyHeader(await readPrefix(fh, path, st.size), path);
     checkDataLength(header, st.size - header.dataOffset, path);
     const data = allocBytes(header.dataLength, { path });

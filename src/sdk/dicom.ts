@@ -11,7 +11,6 @@
  * report all of those; the constraining keywords (modalities, counts …) are the harness's to
  * enforce, not the reader's.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
 import { indexFolder, type SeriesEntry } from '../dicom/index.js';
@@ -20,6 +19,7 @@ import { scanHeader, type DicomHeader } from '../dicom/scan.js';
 import type { DicomValue } from '../dicom/values.js';
 import type { Property } from '../kinds/property.js';
 import type { DicomReader } from './read-value.js';
+import { readRegularFile } from '../tree/open-regular.js';
 
 /** One DICOM instance (one Part 10 file): its header, and its pixels on demand. */
 export class DicomInstance {
@@ -72,11 +72,7 @@ export class DicomInstance {
 
   /** The whole file's bytes (e.g. to derive an output instance from). */
   async bytes(): Promise<Buffer> {
-    try {
-      return await readFile(this.path);
-    } catch (e) {
-      throw toBerthError(e, 'BERTH_E_IO', { path: this.path });
-    }
+    return readRegularFile(this.path);
   }
 }
 

@@ -128,9 +128,17 @@ async function readMembers(
   const values = await Promise.all(
     props.map((m) => readValue(m, path.join(dir, m.name), scope, byName.get(m.name) ?? null)),
   );
+  // Own keys, also for `__proto__` (an assignment would set the prototype and the value would
+  // read as {}): a property name is data from the manifest, never special.
   const out: Record<string, unknown> = {};
   props.forEach((m, i) => {
-    if (values[i] !== undefined) out[m.name] = values[i];
+    if (values[i] !== undefined)
+      Object.defineProperty(out, m.name, {
+        value: values[i],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   });
   return out;
 }

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
-import { ATOMIC_TEMP_PREFIX, writeFileAtomic } from '../tree/atomic.js';
+import { siblingTempPath, writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
 import type { DicomOutputs } from './dicom-writer.js';
 
@@ -169,11 +168,7 @@ async function replaceDirectory(
     await mkdir(abs);
     return fill(abs);
   }
-  const temp = () =>
-    path.join(
-      path.dirname(abs),
-      `${ATOMIC_TEMP_PREFIX}${path.basename(abs).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}`,
-    );
+  const temp = () => siblingTempPath(abs);
   const tmp = temp();
   try {
     await mkdir(tmp, { recursive: true });

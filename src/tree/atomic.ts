@@ -6,11 +6,11 @@
  * failure the temporary file is removed and the old target is left as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { toBerthError } from '../errors.js';
+import { closeQuietly, copyRegularFile, openRegular } from './open-regular.js';
 
 /**
  * The name prefix of berth's temporary files. A file with this prefix left in a tree is the
@@ -40,13 +40,31 @@ export function isAtomicTempName(name: string): boolean {
   return name.startsWith(ATOMIC_TEMP_PREFIX);
 }
 
-// Long target names are cut so the temporary name stays within the 255-byte name limit.
-function tempPath(target: string): string {
-  const base = basename(target).slice(0, 100);
-  return join(
-    dirname(target),
-    `${ATOMIC_TEMP_PREFIX}${base}.${process.pid}.${randomBytes(6).toString('hex')}`,
-  );
+/** The most bytes of the target's name a temporary name keeps (for telling leftovers apart). */
+const TEMP_NAME_HINT_BYTES = 64;
+
+/** The longest start of `text` that is at most `max` UTF-8 bytes, never splitting a character. */
+function utf8Start(text: string, max: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    bytes += Buffer.byteLength(ch, 'utf8');
+    if (bytes > max) break;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * A fresh sibling name for `target` starting with `prefix` (default {@link ATOMIC_TEMP_PREFIX}):
+ * the prefix, the first 64 bytes at most of the target's name (so a leftover tells which output
+ * it was), the process id and 12 random hex digits — at most about 100 bytes, whatever the
+ * target's name. (It once kept the first 100 *characters*: 100 three-byte characters made it
+ * longer than the 255-byte limit, and names of 75–85 such characters could never be written.)
+ */
+export function siblingTempPath(target: string, prefix: string = ATOMIC_TEMP_PREFIX): string {
+  const hint = utf8Start(basename(target), TEMP_NAME_HINT_BYTES);
+  return join(dirname(target), `${prefix}${hint}.${process.pid}.${randomBytes(6).toString('hex')}`);
 }
 
 async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
@@ -90,7 +108,7 @@ async function commit(target: string, durable: boolean, fill: (tmp: string) => P
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path: dir });
   }
-  const tmp = tempPath(target);
+  const tmp = siblingTempPath(target);
   try {
     await fill(tmp);
     await rename(tmp, target);
@@ -129,13 +147,11 @@ export async function writeFileAtomic(
  */
 export async function copyFileAtomic(src: string, dest: string): Promise<void> {
   const from = resolve(src);
-  try {
-    await stat(from);
-  } catch (e) {
-    throw toBerthError(e, 'BERTH_E_IO', { path: from });
-  }
+  // Refused before any folder or temporary file is made when it is missing or not a regular file
+  // (a symlink, FIFO or device); the copy below opens it again the same way.
+  await openRegular(from).then(({ fd }) => closeQuietly(fd));
   await commit(resolve(dest), true, async (tmp) => {
-    await copyFile(from, tmp, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+    await copyRegularFile(from, tmp);
     const fh = await open(tmp, 'r+');
     try {
       await fh.sync();

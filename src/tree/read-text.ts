@@ -1,5 +1,6 @@
-import { close, fstat, open, read } from 'node:fs';
+import { close, read } from 'node:fs';
 import { BerthError, toBerthError } from '../errors.js';
+import { openRegularCallback, readAt } from './open-regular.js';
 
 /** Text value files larger than this are refused (a string output of 16 MiB is already odd). */
 export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
@@ -44,17 +45,22 @@ function decode(path: string, bytes: Uint8Array): string {
  * Reads a whole text value file, refusing files over `maxBytes` (by size, before reading them)
  * and invalid UTF-8. Errors are BerthErrors with the path.
  *
- * A file smaller than 4 KiB — nearly every value file — costs three system calls (open, one
- * read, close: a short read of a regular file is its end) and one promise, written with the
- * callback API because FileHandle promises cost a good part of the time of such a small read.
- * Only a larger file costs an fstat for its size and further reads. Callers must not pass a FIFO
- * or device (tree walks classify entries first): a read of those would block or never end.
+ * The file is opened with {@link openRegularCallback}: no-follow and non-blocking, classified by
+ * fstat on the opened descriptor, so an entry swapped for a symlink, FIFO or device after a walk
+ * classified it is refused (BERTH_E_TREE_SYMLINK / BERTH_E_TREE_SPECIAL), never read or waited on.
+ * A file smaller than 4 KiB — nearly every value file — costs four system calls (open, fstat,
+ * one read, close) and one promise, written with the callback API because FileHandle promises
+ * cost a good part of the time of such a small read.
  */
 export function readTextFile(path: string, maxBytes = MAX_TEXT_BYTES): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const fail = (e: unknown): void => reject(toBerthError(e, 'BERTH_E_IO', { path }));
-    open(path, 'r', (openError, fd) => {
-      if (openError) return fail(openError);
+    openRegularCallback(path, (openFailure, fd, stats) => {
+      if (openFailure) return fail(openFailure);
+      if (stats!.size > maxBytes) {
+        close(fd, () => fail(tooLarge(path, stats!.size, maxBytes)));
+        return;
+      }
       const first = maxBytes + 1 >= FIRST_READ ? takeBuffer() : Buffer.allocUnsafe(maxBytes + 1);
       read(fd, first, 0, first.length, 0, (readError, n) => {
         if (readError || n < first.length) {
@@ -72,7 +78,7 @@ export function readTextFile(path: string, maxBytes = MAX_TEXT_BYTES): Promise<s
           close(fd, () => (error === null || error === undefined ? resolve(text!) : fail(error)));
           return;
         }
-        readRest(fd, path, first, maxBytes).then(
+        readRest(fd, path, first, stats!.size, maxBytes).then(
           (text) => close(fd, () => resolve(text)),
           (e: unknown) => close(fd, () => fail(e)),
         );
@@ -81,27 +87,19 @@ export function readTextFile(path: string, maxBytes = MAX_TEXT_BYTES): Promise<s
   });
 }
 
-/** The slow path: the first read filled its buffer, so size the file and read the rest. */
-async function readRest(fd: number, path: string, first: Buffer, maxBytes: number): Promise<string> {
-  const size = await new Promise<number>((resolve, reject) =>
-    fstat(fd, (e, s) => (e ? reject(e) : resolve(s.size))),
-  );
+/** The slow path: the first read filled its buffer, so read the rest (the file may have grown). */
+async function readRest(
+  fd: number,
+  path: string,
+  first: Buffer,
+  size: number,
+  maxBytes: number,
+): Promise<string> {
   const filled0 = first.length;
-  if (size > maxBytes) {
-    if (first.length === FIRST_READ) giveBuffer(first);
-    throw tooLarge(path, size, maxBytes);
-  }
-  const buf = Buffer.allocUnsafe(Math.max(size, filled0));
+  const buf = Buffer.allocUnsafe(Math.min(Math.max(size, filled0), maxBytes + 1));
   first.copy(buf, 0, 0, filled0);
   if (first.length === FIRST_READ) giveBuffer(first);
-  let filled = filled0;
-  while (filled < buf.length) {
-    const n = await new Promise<number>((resolve, reject) =>
-      read(fd, buf, filled, buf.length - filled, filled, (e, k) => (e ? reject(e) : resolve(k))),
-    );
-    if (n === 0) break;
-    filled += n;
-  }
+  const filled = filled0 + (await readAt(fd, buf, filled0, buf.length - filled0, filled0));
   if (filled > maxBytes) throw tooLarge(path, filled, maxBytes);
   return decode(path, buf.subarray(0, filled));
 }

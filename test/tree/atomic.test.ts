@@ -111,4 +111,14 @@ describe('tree/atomic', () => {
     expect(await readFile(dest, 'utf8')).to.equal('v2');
     expect(await leftovers(join(dir, 'out'))).to.deep.equal([]);
   });
+
+  it('writes files whose names are 75 to 85 three-byte characters (up to the 255-byte limit)', async () => {
+    for (const n of [75, 80, 85]) {
+      const name = 'あ'.repeat(n);
+      await writeFileAtomic(join(dir, name), 'x');
+      expect(await readFile(join(dir, name), 'utf8')).to.equal('x');
+      await copyFileAtomic(join(dir, name), join(dir, 'c', name));
+    }
+    expect(await leftovers(dir)).to.deep.equal([]);
+  });
 });

@@ -1,7 +1,7 @@
 /** `hash`: two files are the same when their SHA-256 content hashes are. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { toBerthError } from '../../errors.js';
+import { createRegularReadStream } from '../../tree/open-regular.js';
 import type { Comparison } from '../types.js';
 import { baseOf, failed, reason, type LeafPair } from './context.js';
 
@@ -10,7 +10,7 @@ export async function sha256File(path: string): Promise<{ sha256: string; bytes:
   const hash = createHash('sha256');
   let bytes = 0;
   try {
-    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for await (const chunk of createRegularReadStream(path) as AsyncIterable<Buffer>) {
       hash.update(chunk);
       bytes += chunk.length;
     }

@@ -2,10 +2,10 @@
  * Rasters: PNG and JPEG files decoded to RGBA samples, PNG encoding for report images, and the
  * diff overlay (differing pixels in red over a dimmed grey copy).
  */
-import { readFile, stat } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { BerthError, toBerthError } from '../../errors.js';
+import { readRegularFile } from '../../tree/open-regular.js';
 
 /** Decoded pixels: RGBA, row-major, `width × height × 4` samples of 8 or 16 bits. */
 export interface Raster {
@@ -44,11 +44,7 @@ export async function decodeImageFile(path: string): Promise<DecodedImage> {
   let bytes: Buffer;
   try {
     // A compressed image cannot be larger than its raw pixels: cap the read accordingly.
-    const { size } = await stat(path);
-    if (size > MAX_IMAGE_PIXELS * 8) {
-      throw new BerthError('BERTH_E_TOO_LARGE', `The image file is ${size} bytes`, { path });
-    }
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, { maxBytes: MAX_IMAGE_PIXELS * 8 });
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path });
   }

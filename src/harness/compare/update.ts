@@ -6,22 +6,15 @@
  * copying leaves expected/ untouched and removes the copy; a crash between the two renames leaves
  * the complete old tree beside it (`.berth-old-…`), never a half-written expected/.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, realpath, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../../errors.js';
-import { ATOMIC_TEMP_PREFIX, isAtomicTempName } from '../../tree/atomic.js';
+import { isAtomicTempName, siblingTempPath } from '../../tree/atomic.js';
 import { classifyEntry } from '../../tree/entry.js';
+import { copyRegularFile } from '../../tree/open-regular.js';
 
 /** The name prefix of an expected tree set aside during an update. */
 export const OLD_TREE_PREFIX = '.berth-old-';
-
-function sibling(target: string, prefix: string): string {
-  return path.join(
-    path.dirname(target),
-    `${prefix}${path.basename(target).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}`,
-  );
-}
 
 /**
  * Copies a tree: regular files and directories; symlinks whose target stays inside the tree are
@@ -34,7 +27,7 @@ async function copyTree(from: string, to: string, realRoot: string): Promise<voi
     if (isAtomicTempName(entry.name)) continue;
     const src = path.join(from, entry.name);
     const info = await classifyEntry(src, realRoot, entry);
-    if (info.kind === 'file') await copyFile(info.real ?? src, path.join(to, entry.name));
+    if (info.kind === 'file') await copyRegularFile(info.real ?? src, path.join(to, entry.name));
     else if (info.kind === 'directory') await copyTree(info.real ?? src, path.join(to, entry.name), realRoot);
     else {
       throw new BerthError(
@@ -64,7 +57,7 @@ export async function updateExpected(actualDir: string, expectedDir: string): Pr
     throw toBerthError(e, 'BERTH_E_IO', { path: actualDir });
   }
   const target = path.resolve(expectedDir);
-  const temp = sibling(target, ATOMIC_TEMP_PREFIX);
+  const temp = siblingTempPath(target);
   try {
     await mkdir(path.dirname(target), { recursive: true });
     await copyTree(realRoot, temp, realRoot);
@@ -72,7 +65,7 @@ export async function updateExpected(actualDir: string, expectedDir: string): Pr
     await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     throw toBerthError(e, 'BERTH_E_IO', { path: expectedDir });
   }
-  const old = sibling(target, OLD_TREE_PREFIX);
+  const old = siblingTempPath(target, OLD_TREE_PREFIX);
   let setAside = false;
   try {
     try {

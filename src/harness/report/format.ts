@@ -86,3 +86,17 @@ export function clip(text: string, max: number): string {
   if (max <= 1) return text.slice(0, Math.max(0, max));
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }
+
+// Control characters are exactly what this pattern is for.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * The one rule for text from a machine (warnings, errors, output) or a value shown on a terminal:
+ * control characters — C0 but tab and newline, DEL, and the C1 range, where ESC-less escapes such
+ * as CSI (0x9b) and OSC (0x9d) live — would act on the reader's terminal (move the cursor, set the
+ * title, clear the screen), so each is shown as a visible `\xNN` instead.
+ */
+export function visibleControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

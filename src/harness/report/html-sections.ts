@@ -87,7 +87,15 @@ export function renderStats(report: RunReport): Html {
 export function renderStatus(report: RunReport): Html | '' {
   const st = report.status;
   const p = report.process;
-  if (!st.warnings.length && st.error === null && !report.notices.length && !p?.signal && !p?.timedOut)
+  const refused = st.findings ?? [];
+  if (
+    !st.warnings.length &&
+    !refused.length &&
+    st.error === null &&
+    !report.notices.length &&
+    !p?.signal &&
+    !p?.timedOut
+  )
     return '';
   return html`<section>
     <h2>Status</h2>
@@ -102,9 +110,13 @@ export function renderStatus(report: RunReport): Html | '' {
         : ''
     }
     ${
-      st.warnings.length || report.notices.length
+      st.warnings.length || refused.length || report.notices.length
         ? html`<ul class="notes">
             ${st.warnings.map((w) => html`<li class="warn"><span class="chip warn">warning</span> ${w}</li>`)}
+            ${refused.map(
+              (f) =>
+                html`<li class="warn"><span class="chip warn">refused</span> ${f.code} ${f.message}</li>`,
+            )}
             ${report.notices.map((n) => html`<li><span class="chip info">notice</span> ${n}</li>`)}
           </ul>`
         : ''

@@ -2,10 +2,10 @@
  * Small raster helpers for reports: decode PNG/JPEG, shrink to a thumbnail by area averaging,
  * encode PNG, and turn bytes into `data:` URIs. pngjs and jpeg-js do the codecs.
  */
-import { readFile, stat } from 'node:fs/promises';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { BerthError } from '../../errors.js';
+import { BerthError, isBerthError } from '../../errors.js';
+import { readRegularFile } from '../../tree/open-regular.js';
 
 /** An 8-bit RGBA image. */
 export interface Rgba {
@@ -128,14 +128,14 @@ export interface Thumbnail {
  * @throws {@link BerthError} when the file is too large, unreadable or not PNG/JPEG.
  */
 export async function thumbnailOfFile(file: string, maxSize: number): Promise<Thumbnail> {
-  const size = (await stat(file)).size;
-  if (size > MAX_IMAGE_FILE_BYTES) {
-    throw new BerthError('BERTH_E_TOO_LARGE', `The image file is ${size} bytes`, {
+  const bytes = await readRegularFile(file, { maxBytes: MAX_IMAGE_FILE_BYTES }).catch((e: unknown) => {
+    if (!isBerthError(e) || e.code !== 'BERTH_E_TOO_LARGE') throw e;
+    throw new BerthError('BERTH_E_TOO_LARGE', e.detail.replace('file', 'image file'), {
       path: file,
       expected: `at most ${MAX_IMAGE_FILE_BYTES} bytes for a thumbnail`,
     });
-  }
-  return thumbnailOf(await readFile(file), maxSize);
+  });
+  return thumbnailOf(bytes, maxSize);
 }
 
 /** A PNG thumbnail of PNG or JPEG bytes, at most `maxSize` pixels a side. */

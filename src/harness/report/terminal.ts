@@ -15,6 +15,7 @@ import {
   formatTolerance,
   lastLines,
   metricPairs,
+  visibleControls,
 } from './format.js';
 import { OUTCOME_LOOK, type Tone } from './tone.js';
 
@@ -55,20 +56,9 @@ const SGR = {
 
 type Paint = (code: string, text: string) => string;
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b]/g;
-
-/**
- * Control characters (ANSI escapes included) from a machine's output or a value would act on the
- * reader's terminal; they are shown as visible escapes instead. Tabs and newlines are kept.
- */
-function plain(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 /** One line, control characters made visible and newlines flattened, cut to `max` columns. */
 function line(text: string, max: number): string {
-  return clip(plain(text.replace(/\r?\n/g, ' ⏎ ')), max);
+  return clip(visibleControls(text.replace(/\r?\n/g, ' ⏎ ')), max);
 }
 
 /**
@@ -114,6 +104,8 @@ export function renderTerminalSummary(report: RunReport, options: TerminalOption
   if (st.error !== null)
     out.push(`    ${paint(SGR.red, '✗')} ${paint(SGR.red, line(`error: ${st.error}`, width - 6))}`);
   for (const w of st.warnings) out.push(`    ${paint(SGR.yellow, '!')} ${line(w, width - 6)}`);
+  for (const f of st.findings ?? [])
+    out.push(`    ${paint(SGR.yellow, '!')} ${line(`${f.code} ${f.message}`, width - 6)}`);
   for (const n of report.notices) out.push(`    ${paint(SGR.cyan, 'i')} ${line(n, width - 6)}`);
 
   // --- findings ----------------------------------------------------------------------------
@@ -150,7 +142,7 @@ export function renderTerminalSummary(report: RunReport, options: TerminalOption
   }
   if (paths.length) {
     out.push(paint(SGR.bold, 'Reports'));
-    for (const [label, p] of paths) out.push(`  ${paint(SGR.dim, label.padEnd(8))} ${plain(p)}`);
+    for (const [label, p] of paths) out.push(`  ${paint(SGR.dim, label.padEnd(8))} ${visibleControls(p)}`);
   }
   return out.join('\n') + '\n';
 }
@@ -202,7 +194,7 @@ function comparisonsBlock(comparisons: readonly Comparison[], paint: Paint, widt
       out.push(`      ${line([...metrics, ...(tol ? [`tolerance ${tol}`] : [])].join(' · '), width - 6)}`);
     }
     if (c.message) out.push(`      ${line(c.message, width - 6)}`);
-    if (c.images?.diff) out.push(`      ${paint(SGR.dim, `diff image ${plain(c.images.diff)}`)}`);
+    if (c.images?.diff) out.push(`      ${paint(SGR.dim, `diff image ${visibleControls(c.images.diff)}`)}`);
   }
   return out;
 }

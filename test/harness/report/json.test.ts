@@ -89,6 +89,27 @@ describe('harness/report/json', () => {
     }
   });
 
+  it('validates a report whose status lists refused status files (status.findings)', () => {
+    const report = {
+      ...fixture.report,
+      status: {
+        progress: null,
+        warnings: [],
+        error: null,
+        findings: [
+          {
+            code: 'BERTH_E_TREE_SYMLINK',
+            severity: 'warning',
+            message: 'The entry is a symbolic link, which berth does not follow here',
+            path: '/run/status/warn',
+          },
+        ],
+      },
+    };
+    const ok = validate(JSON.parse(JSON.stringify(report)));
+    expect(ok, JSON.stringify(validate.errors, null, 2)).to.equal(true);
+  });
+
   it('lists exactly the outcomes of src/harness/outcome.ts and accepts every catalogue code', () => {
     expect(schema.definitions['outcome']!.enum).to.have.members(Object.keys(OUTCOMES));
     const pattern = new RegExp(schema.definitions['finding']!.properties!['code']!.pattern!);

@@ -74,6 +74,33 @@ describe('harness/report/terminal', () => {
     expect(passed).to.match(/^\[PASSED\]/);
   });
 
+  it('shows machine warnings and errors with escapes, OSC and C1 controls made visible, and refused status files', () => {
+    const text = renderTerminalSummary(
+      {
+        ...report,
+        status: {
+          progress: null,
+          warnings: ['\x1b]0;owned\x07title', '\x9b2Jclear \x9d8;;x\x9c'],
+          error: 'boom \x1b[2J',
+          findings: [
+            {
+              code: 'BERTH_E_TREE_SYMLINK',
+              severity: 'warning',
+              message: 'The entry is a symbolic link, which berth does not follow here',
+            },
+          ],
+        },
+      },
+      { color: false, env: {} },
+    );
+    expect(text).to.include('\\x1b]0;owned\\x07title');
+    expect(text).to.include('\\x9b2Jclear \\x9d8;;x\\x9c');
+    expect(text).to.include('error: boom \\x1b[2J');
+    expect(text).to.include('BERTH_E_TREE_SYMLINK The entry is a symbolic link');
+    // eslint-disable-next-line no-control-regex
+    expect(text).to.not.match(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  });
+
   it('fits long reasons, messages and values into the width', () => {
     const long = 'x'.repeat(500);
     const text = renderTerminalSummary(
