@@ -1,6 +1,10 @@
 import { BerthError } from '../errors.js';
+import { MAX_TIMEOUT_MINUTES } from '../manifest/manifest.js';
 
-/** Parses a duration: `90s`, `5m`, `1h`, `250ms`, or a bare number of minutes (like the manifest). */
+/**
+ * Parses a duration: `90s`, `5m`, `1h`, `250ms`, or a bare number of minutes (like the manifest),
+ * positive and at most {@link MAX_TIMEOUT_MINUTES} minutes (30 days, e.g. `720h`).
+ */
 export function parseDuration(text: string): number {
   const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);
   if (!m) {
@@ -15,6 +19,10 @@ export function parseDuration(text: string): number {
   if (!(ms > 0))
     throw new BerthError('BERTH_E_USAGE', 'The timeout must be positive', {
       expected: 'a positive duration',
+    });
+  if (!(ms <= MAX_TIMEOUT_MINUTES * 60_000))
+    throw new BerthError('BERTH_E_USAGE', `The timeout ${text.trim()} is longer than 30 days`, {
+      expected: `a duration up to ${MAX_TIMEOUT_MINUTES} minutes (720h)`,
     });
   return ms;
 }

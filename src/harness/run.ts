@@ -12,6 +12,7 @@ import type { Driver, Launched } from './drivers/driver.js';
 import { copyTree, materialiseValues, type DicomMaterialiser } from './materialise.js';
 import { exitCodeOf, type Outcome } from './outcome.js';
 import type { Captured, Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
+import { setLongTimeout } from './long-timer.js';
 import { UsageSampler } from './usage.js';
 import { StatusWatcher } from './watch.js';
 
@@ -209,7 +210,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   if (child.stderr)
     captures.push(capture(child.stderr, path.join(dirs.logs, 'stderr.txt'), options.captureBytes));
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timer = setLongTimeout(() => {
     timedOut = true;
     void launched.stop(STOP_GRACE_MS);
   }, timeoutMs);
@@ -218,7 +219,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  clearTimeout(timer);
+  timer.clear();
   const wallMs = performance.now() - startedMs;
   onEvent?.({ type: 'stage', stage: 'collect' });
   const measured = await sampler?.stop();
