@@ -6,12 +6,13 @@ import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
 import type { MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { VERSION } from '../version.js';
-import { capture } from './capture.js';
+import { capture, CAPTURE_GRACE_MS, settleCaptures } from './capture.js';
 import type { CaseSpec } from './case.js';
 import type { Driver, Launched } from './drivers/driver.js';
+import { hasExited } from './drivers/exit.js';
 import { copyTree, materialiseValues, type DicomMaterialiser } from './materialise.js';
 import { exitCodeOf, type Outcome } from './outcome.js';
-import type { Captured, Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
+import type { Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
 import { setLongTimeout } from './long-timer.js';
 import { UsageSampler } from './usage.js';
 import { StatusWatcher } from './watch.js';
@@ -203,15 +204,16 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       ? undefined
       : new UsageSampler(() => [leader]);
   sampler?.start();
-  const captures: Promise<Captured>[] = [];
   const child = launched.child;
-  if (child.stdout)
-    captures.push(capture(child.stdout, path.join(dirs.logs, 'stdout.txt'), options.captureBytes));
-  if (child.stderr)
-    captures.push(capture(child.stderr, path.join(dirs.logs, 'stderr.txt'), options.captureBytes));
+  const streams = (['stdout', 'stderr'] as const).map((name) => {
+    const stream = child[name];
+    const file = path.join(dirs.logs, `${name}.txt`);
+    return { name, stream, capture: stream ? capture(stream, file, options.captureBytes) : undefined };
+  });
   let timedOut = false;
+  // In force until the captures end, not only until the machine exits (see settleCaptures below).
   const timer = setLongTimeout(() => {
-    timedOut = true;
+    if (!hasExited(child)) timedOut = true;
     void launched.stop(STOP_GRACE_MS);
   }, timeoutMs);
   const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -219,12 +221,16 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  timer.clear();
   const wallMs = performance.now() - startedMs;
   onEvent?.({ type: 'stage', stage: 'collect' });
   const measured = await sampler?.stop();
-  await launched.cleanup();
-  const [stdout, stderr] = await Promise.all(captures);
+  report.notices.push(...((await launched.cleanup()) ?? []));
+  // What outlived the machine may hold its pipes: read them a short while more, never past the timeout.
+  const left = timeoutMs - (performance.now() - startedMs);
+  const settled = await settleCaptures(streams, Math.min(CAPTURE_GRACE_MS, Math.max(0, left)));
+  timer.clear();
+  report.notices.push(...settled.notices);
+  const [stdout, stderr] = settled.captured;
   report.stdout = stdout ?? null;
   report.stderr = stderr ?? null;
   report.status = await watcher.stop();

@@ -33,8 +33,11 @@ export interface Launched {
   notices: string[];
   /** Stops it: SIGTERM to the group, SIGKILL after `graceMs`. Resolves when signalled. */
   stop(graceMs: number): Promise<void>;
-  /** Cleans up driver resources after exit (container removal …). */
-  cleanup(): Promise<void>;
+  /**
+   * Cleans up after exit (container removal, processes the machine left behind …); may return
+   * notices for the report (what it stopped, what it could not).
+   */
+  cleanup(): Promise<string[] | void>;
   /**
    * Host pids of the machine's processes right now, for drivers whose machine leaves `pgid`
    * (bwrap's `--new-session`, a container's own PID namespace). Absent: sample the group.
