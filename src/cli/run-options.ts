@@ -1,3 +1,5 @@
+import path from 'node:path';
+import type { Command } from 'commander';
 import { BerthError } from '../errors.js';
 import { MAX_TIMEOUT_MINUTES } from '../manifest/manifest.js';
 
@@ -42,4 +44,34 @@ export function parseBytes(text: string): number {
 /** Collects a repeatable option into a list (commander helper). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** The driver options shared by `run`, `test` and `serve`. */
+export interface DriverFlags {
+  writableInput?: boolean;
+  bind?: string[];
+  roBind?: string[];
+}
+
+/** Adds `--writable-input`, `--bind` and `--ro-bind` to a command. */
+export function addDriverOptions(command: Command): Command {
+  return command
+    .option('--writable-input', 'give the machine a private writable copy of its input tree')
+    .option('--bind <path>', 'sandbox: bind a host path read-write at its own place (repeatable)', collect)
+    .option('--ro-bind <path>', 'sandbox: bind a host path read-only at its own place (repeatable)', collect);
+}
+
+/** The execute options of {@link addDriverOptions}' flags; bound paths are made absolute. */
+export function driverSettings(flags: DriverFlags): {
+  writableInput?: boolean;
+  binds?: { path: string; writable: boolean }[];
+} {
+  const binds = [
+    ...(flags.bind ?? []).map((p) => ({ path: path.resolve(p), writable: true })),
+    ...(flags.roBind ?? []).map((p) => ({ path: path.resolve(p), writable: false })),
+  ];
+  return {
+    ...(flags.writableInput ? { writableInput: true } : {}),
+    ...(binds.length > 0 ? { binds } : {}),
+  };
 }

@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { capture, CAPTURE_GRACE_MS, settleCaptures } from './capture.js';
 import type { CaseSpec } from './case.js';
 import type { Driver, Launched } from './drivers/driver.js';
+import { launchInput, type LaunchExtras } from './drivers/extras.js';
 import { hasExited } from './drivers/exit.js';
 import { copyTree, materialiseValues, type DicomMaterialiser } from './materialise.js';
 import { exitCodeOf, type Outcome } from './outcome.js';
@@ -63,6 +64,10 @@ export interface RunOptions {
   /** Where comparison images go (for HTML reports). */
   assetsDir?: string;
   onEvent?: (e: RunEvent) => void;
+  /** Driver settings beyond the trees (issue 12 §2: Dockerfile layout, writable input, binds). */
+  launch?: LaunchExtras;
+  /** Notices to report from before the launch (e.g. the command chosen from the Dockerfile). */
+  notices?: string[];
 }
 
 /** A finished run: its report and where its trees are (until cleaned up). */
@@ -174,12 +179,14 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   // The trees are shared with a machine that may run as another user (sandbox, container).
   await Promise.all([chmod(dirs.output, 0o777), chmod(dirs.status, 0o777)]);
   let launched: Launched;
+  report.notices.push(...(options.notices ?? []));
   const startedMs = performance.now();
   try {
     launched = await options.driver.launch({
+      ...options.launch,
       command: options.command,
       cwd: options.machineDir,
-      input: dirs.input,
+      input: await launchInput(dirs.input, workDir, options.launch),
       output: dirs.output,
       status: dirs.status,
       manifest: path.resolve(definition.source.path),

@@ -22,6 +22,17 @@ export interface LaunchSpec {
   image?: string;
   /** Container drivers: `podman` or `docker`. */
   engine?: string;
+  /** Sandbox: where the machine folder (`cwd`) appears inside (a Dockerfile's `ADD . /prog`). */
+  contextAt?: string;
+  /** Sandbox: the working directory inside (a Dockerfile's WORKDIR); default `cwd`. */
+  workdir?: string;
+  /**
+   * The input tree is the machine's own writable copy (`--writable-input`): bound read-write by
+   * the sandbox and container drivers.
+   */
+  writableInput?: boolean;
+  /** Sandbox: host paths bound read-write (`--bind`) and read-only (`--ro-bind`) at their place. */
+  binds?: { path: string; writable: boolean }[];
 }
 
 /** A started machine. */
