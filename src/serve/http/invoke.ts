@@ -4,6 +4,7 @@
  * outputs in the request's format — and remove the request's trees whatever happened, before
  * the answer leaves (so a client that has its answer never sees them).
  */
+import type { LaunchExtras } from '../../harness/drivers/extras.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +37,8 @@ export interface InvokeContext {
   machine: MachineRef;
   driver: Driver;
   command: string[];
+  /** Driver settings for every run (see CheckedOptions). */
+  launch?: LaunchExtras;
   image?: string;
   engine?: string;
   timeoutMs?: number;
@@ -171,6 +174,7 @@ async function decodeRunEncode(
     case: spec,
     driver: ctx.driver,
     command: ctx.command,
+    ...(ctx.launch ? { launch: ctx.launch } : {}),
     workDir: runDir,
     ...(ctx.image ? { image: ctx.image } : {}),
     ...(ctx.engine ? { engine: ctx.engine } : {}),
