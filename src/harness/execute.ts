@@ -7,7 +7,7 @@ import { renderHtmlReport } from './report/html.js';
 import { driverNamed } from './drivers/index.js';
 import { launchPlan, type MachineRef } from './machine.js';
 import { sandboxNeeds } from './drivers/needs.js';
-import { failureHints } from './hints.js';
+import { failureHints, readOnlyInputFinding } from './hints.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { materialiseDicom } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
@@ -99,7 +99,8 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     dicom: materialiseDicom,
     compare: compareOutputs,
   });
-  result.report.notices.push(...failureHints(result.report, options));
+  result.report.notices.push(...failureHints(result.report));
+  result.report.inputFindings.push(...readOnlyInputFinding(result.report, options));
   await writeReports(result, spec, options);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
     const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');

@@ -138,7 +138,9 @@ describe('harness: starting a machine from its Dockerfile (no --cmd)', function 
     const ro = await executeCase({ machine, casePath, driver: 'sandbox', command: writer });
     await ro.cleanup();
     expect(ro.report.outcome).to.equal('machine-error');
-    expect(ro.report.notices.join('\n')).to.include('--writable-input');
+    const warning = ro.report.inputFindings.find((f) => f.code === 'BERTH_E_INPUT_READ_ONLY');
+    expect(warning?.severity).to.equal('warning');
+    expect(warning?.message).to.include('--writable-input');
     const rw = await executeCase({
       machine,
       casePath,
