@@ -104,6 +104,7 @@ export async function sandboxNeeds(
   driver: Driver,
   machineDir: string,
   plan: { command: string[] },
+  hostPath = process.env.PATH ?? '',
 ): Promise<Needs> {
   const needs: Needs = { binds: [], notices: [] };
   if (driver.name !== 'sandbox') return needs;
@@ -111,7 +112,6 @@ export async function sandboxNeeds(
   for (const p of await packagePaths(machineDir))
     if (hiddenInSandbox(p) && !isWithin(p, machineDir)) wanted.add(p);
   const exe = plan.command[0];
-  const hostPath = process.env.PATH ?? '';
   if (exe && !exe.includes('/')) {
     const host = await onPath(exe, hostPath, () => true);
     const real = host ? await realpath(host).catch(() => host) : undefined;

@@ -48,6 +48,14 @@ describe('harness/drivers/container', function () {
       }
     });
 
+    it('mounts a writable input copy read-write (--writable-input), the input read-only otherwise', () => {
+      const ro = containerArgs(SPEC, { engine: 'podman', name: 'n', gpu: false });
+      const rw = containerArgs({ ...SPEC, writableInput: true }, { engine: 'podman', name: 'n', gpu: false });
+      const inputVolume = (args: string[]) => args.find((a) => a.includes(':/envoyai/input'));
+      expect(inputVolume(ro.args)).to.match(/:ro/);
+      expect(inputVolume(rw.args)).to.not.match(/:ro/);
+    });
+
     it('passes a command as the image arguments', () => {
       const plan = containerArgs(
         { ...SPEC, command: ['python3', '/app/main.py'] },
