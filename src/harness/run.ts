@@ -232,9 +232,9 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   onEvent?.({ type: 'stage', stage: 'collect' });
   const measured = await sampler?.stop();
   report.notices.push(...((await launched.cleanup()) ?? []));
-  // What outlived the machine may hold its pipes: read them a short while more, never past the timeout.
-  const left = timeoutMs - (performance.now() - startedMs);
-  const settled = await settleCaptures(streams, Math.min(CAPTURE_GRACE_MS, Math.max(0, left)));
+  // What outlived the machine may hold its pipes: read them a short while more (the whole grace
+  // even past the timeout: a stopped machine's last lines are often still in the pipe).
+  const settled = await settleCaptures(streams, CAPTURE_GRACE_MS);
   timer.clear();
   report.notices.push(...settled.notices);
   const [stdout, stderr] = settled.captured;
