@@ -17,6 +17,7 @@ import type { Driver, LaunchSpec, Launched } from './driver.js';
 import { exitOrDelay, hasExited } from './exit.js';
 import { signalGroup } from './group.js';
 import { chownTree, INSIDE, insideVariables, isWithin, MACHINE_GID, MACHINE_UID } from './inside.js';
+import { placeLayout } from './layout.js';
 import { pidsInNamespace, signalPid } from './namespace.js';
 
 /** Top-level host entries never bound as they are: replaced (proc, dev, tmp, sys, envoyai) or masked. */
@@ -165,6 +166,8 @@ export function sandboxArgs(spec: LaunchSpec, host: HostView, options: SandboxOp
   // The machine folder, at its own place and where its Dockerfile's `ADD . <dir>` puts it.
   args.push('--ro-bind', spec.cwd, spec.cwd);
   if (spec.contextAt && spec.contextAt !== spec.cwd) args.push('--ro-bind', spec.cwd, spec.contextAt);
+  if (spec.workdir && !(spec.contextAt && isWithin(spec.workdir, spec.contextAt)))
+    args.push('--dir', spec.workdir);
   args.push('--remount-ro', '/', '--chdir', spec.workdir ?? spec.cwd);
   // bwrap reports the machine's host pid and namespaces on fd 3: how stop() reaches the machine.
   args.push('--info-fd', '3', '--', ...spec.command);
@@ -306,7 +309,10 @@ export function createSandboxDriver(options: SandboxOptions = {}): Driver {
         }
         await chownTree(dir, uid, gid);
       }
-      const plan = sandboxArgs(spec, await readHostView(), options);
+      const host = await readHostView();
+      const placed = await placeLayout(spec, host);
+      const plan = sandboxArgs(placed.spec, host, options);
+      plan.notices.unshift(...placed.notices);
       // Its own process group; the machine itself is in bwrap's new session (see stop()).
       const child = spawn(bwrap, plan.args, {
         cwd: '/',
