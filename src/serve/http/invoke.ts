@@ -4,6 +4,7 @@
  * outputs in the request's format — and remove the request's trees whatever happened, before
  * the answer leaves (so a client that has its answer never sees them).
  */
+import { failureHints, readOnlyInputFinding } from '../../harness/hints.js';
 import type { LaunchExtras } from '../../harness/drivers/extras.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -186,6 +187,8 @@ async function decodeRunEncode(
     },
   });
   timing.runMs = performance.now() - t;
+  result.report.notices.push(...failureHints(result.report));
+  result.report.inputFindings.push(...readOnlyInputFinding(result.report, ctx.launch ?? {}));
   // The machine is done: its slot can go to the next request while this one encodes.
   inv.ticket.releaseSlotOnly();
   const report = result.report;
