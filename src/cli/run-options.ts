@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BerthError } from '../errors.js';
@@ -70,6 +71,18 @@ export function driverSettings(flags: DriverFlags): {
     ...(flags.bind ?? []).map((p) => ({ path: path.resolve(p), writable: true })),
     ...(flags.roBind ?? []).map((p) => ({ path: path.resolve(p), writable: false })),
   ];
+  for (const b of binds) {
+    if (!existsSync(b.path)) {
+      throw new BerthError(
+        'BERTH_E_USAGE',
+        `${b.writable ? '--bind' : '--ro-bind'} ${b.path} does not exist`,
+        {
+          path: b.path,
+          expected: 'an existing host file or directory',
+        },
+      );
+    }
+  }
   return {
     ...(flags.writableInput ? { writableInput: true } : {}),
     ...(binds.length > 0 ? { binds } : {}),

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseDuration } from '../../src/cli/run-options.js';
+import { driverSettings, parseDuration } from '../../src/cli/run-options.js';
 import { MAX_TIMEOUT_MINUTES } from '../../src/manifest/manifest.js';
 import { codeOf } from '../support/codes.js';
 
@@ -21,5 +21,13 @@ describe('cli: run options', () => {
         codeOf(() => parseDuration(t)),
         t,
       ).to.equal('BERTH_E_USAGE');
+  });
+
+  it('makes --bind and --ro-bind paths absolute and refuses a path that does not exist', () => {
+    expect(driverSettings({ roBind: ['.'], writableInput: true })).to.deep.equal({
+      writableInput: true,
+      binds: [{ path: process.cwd(), writable: false }],
+    });
+    expect(codeOf(() => driverSettings({ bind: ['/no/such/berth/path'] }))).to.equal('BERTH_E_USAGE');
   });
 });
