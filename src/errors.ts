@@ -25,7 +25,7 @@ export const CATALOGUE = {
   BERTH_E_MANIFEST_UNKNOWN_KEY: 'The manifest has a key that is not an EnvoyAI label',
   BERTH_E_MANIFEST_MISSING_KEY: 'A required manifest key is missing',
   BERTH_E_METADATA_VERSION: 'metadata-version must be 2',
-  BERTH_E_TIMEOUT_VALUE: 'timeout must be a positive number of minutes',
+  BERTH_E_TIMEOUT_VALUE: 'timeout must be a positive number of minutes, at most 43200 (30 days)',
   BERTH_E_INFO_NAME: 'info.name is required',
   BERTH_E_POINTER_TARGET: 'A display or report pointer names a property that does not exist on its side',
   BERTH_E_POINTER_SIDE:
@@ -96,6 +96,8 @@ export const CATALOGUE = {
   BERTH_E_NO_COMMAND: 'berth does not know how to start the machine',
   BERTH_E_DRIVER_UNAVAILABLE: 'The chosen driver cannot run on this machine',
   BERTH_E_LAUNCH: 'The machine could not be started',
+  BERTH_E_INPUT_READ_ONLY:
+    'The machine failed writing into its input tree, which is read-only as on the platform (--writable-input gives it a writable copy)',
 
   // --- images: berth build (issue 6) --------------------------------------------------------
   BERTH_E_NO_BUILDER: 'No image builder (buildah, podman or docker) can build here',

@@ -4,9 +4,16 @@ import { liveDisplay } from '../harness/live.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { renderTerminalSummary, wantsColor } from '../harness/report/terminal.js';
 import { reportError, writeOut } from './output.js';
-import { collect, parseBytes, parseDuration } from './run-options.js';
+import {
+  addDriverOptions,
+  collect,
+  driverSettings,
+  parseBytes,
+  parseDuration,
+  type DriverFlags,
+} from './run-options.js';
 
-interface RunFlags {
+interface RunFlags extends DriverFlags {
   case: string;
   driver: string;
   image?: string;
@@ -22,8 +29,7 @@ interface RunFlags {
 
 /** `berth run <machine-dir|manifest> --case CASE`: one run, exactly as the platform would do it. */
 export function registerRun(program: Command): void {
-  program
-    .command('run')
+  addDriverOptions(program.command('run'))
     .description('run a machine on a case as the platform would, then validate, compare and report')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .requiredOption('--case <case>', 'a case directory or case file (case.yaml/.json)')
@@ -58,6 +64,7 @@ async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
       ...(flags.keep ? { keep: true } : {}),
       reports: flags.report ?? [],
       ...(flags.update ? { update: true } : {}),
+      ...driverSettings(flags),
       ...(live ? { onEvent: live.onEvent } : {}),
     });
     live?.done();

@@ -4,9 +4,15 @@ import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { startGateway, type Gateway } from '../serve/http/gateway.js';
 import { reportError } from './output.js';
-import { parseBytes, parseDuration } from './run-options.js';
+import {
+  addDriverOptions,
+  driverSettings,
+  parseBytes,
+  parseDuration,
+  type DriverFlags,
+} from './run-options.js';
 
-interface ServeFlags {
+interface ServeFlags extends DriverFlags {
   driver: string;
   image?: string;
   engine?: string;
@@ -24,8 +30,7 @@ interface ServeFlags {
 
 /** `berth serve <machine>`: the machine behind HTTP (the README, "HTTP gateway"). */
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
+  addDriverOptions(program.command('serve'))
     .description('serve a machine over HTTP: POST /invocations with JSON or msgpack inputs, get its outputs')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
@@ -77,6 +82,7 @@ async function serve(machineArg: string, flags: ServeFlags): Promise<number> {
       ...(token ? { token } : {}),
       ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
       ...(flags.workRoot ? { workRoot: flags.workRoot } : {}),
+      ...driverSettings(flags),
       ...(flags.quiet
         ? {}
         : {

@@ -5,9 +5,9 @@ import { loadCase } from '../harness/case.js';
 import { executeCase } from '../harness/execute.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { EXIT, reportError, writeOut } from './output.js';
-import { collect, parseDuration } from './run-options.js';
+import { addDriverOptions, collect, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
 
-interface TestFlags {
+interface TestFlags extends DriverFlags {
   driver: string;
   image?: string;
   engine?: string;
@@ -20,8 +20,7 @@ interface TestFlags {
 
 /** `berth test <machine-dir>`: every case under `cases/`, ending with `N passed, N failed`. */
 export function registerTest(program: Command): void {
-  program
-    .command('test')
+  addDriverOptions(program.command('test'))
     .description(
       "run every case under the machine's cases/ folder; a case passes when its outcome is the expected one",
     )
@@ -65,6 +64,7 @@ async function runTests(machineArg: string, flags: TestFlags): Promise<number> {
         ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
         reports,
         ...(flags.update ? { update: true } : {}),
+        ...driverSettings(flags),
       });
       const ok = result.report.outcome === spec.expectedOutcome;
       if (ok) passed++;

@@ -8,7 +8,8 @@
  * child inherits both streams, so its output reaches the platform byte for byte and unbuffered).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { isBerthError, type Finding } from '../errors.js';
 import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
@@ -65,6 +66,11 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   /** Where berth's own lines go (default: stderr); the machine's streams never pass through it. */
   log?: (line: string) => void;
+  /**
+   * `--writable-input`: the machine gets a private writable copy of the input tree in the temp
+   * folder, through BERTH_INPUT (the mounted input stays read-only); removed after the run.
+   */
+  writableInput?: boolean;
 }
 
 /** How `berth exec` ended. */
@@ -134,6 +140,25 @@ export async function execMachine(options: ExecOptions): Promise<ExecResult> {
   };
 }
 
+/** Runs `run` with the machine's environment, pointing BERTH_INPUT at a writable copy when asked. */
+async function withInputCopy<T>(
+  options: ExecOptions,
+  roots: ExecRoots,
+  log: (line: string) => void,
+  run: (env: NodeJS.ProcessEnv) => Promise<T>,
+): Promise<T> {
+  const env = options.env ?? process.env;
+  if (!options.writableInput) return run(env);
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'berth-input-'));
+  try {
+    await cp(roots.input, copy, { recursive: true, verbatimSymlinks: true });
+    log(`the machine's writable copy of the input is ${copy} (BERTH_INPUT); ${roots.input} stays read-only`);
+    return await run({ ...env, BERTH_INPUT: copy });
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
 /** The steps of {@link execMachine}: manifest, inputs, machine, outputs. */
 async function steps(
   options: ExecOptions,
@@ -196,7 +221,7 @@ async function steps(
       reason: `berth exec was stopped by ${signals.received} before the machine started`,
     };
   }
-  const ran = await runChild(options.command, options.env ?? process.env, signals);
+  const ran = await withInputCopy(options, roots, log, (env) => runChild(options.command, env, signals));
   if ('error' in ran) {
     return {
       outcome: 'machine-error',

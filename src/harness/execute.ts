@@ -5,7 +5,9 @@ import { loadCase, type CaseSpec } from './case.js';
 import { writeJsonReport } from './report/json.js';
 import { renderHtmlReport } from './report/html.js';
 import { driverNamed } from './drivers/index.js';
-import { launchCommand, type MachineRef } from './machine.js';
+import { launchPlan, type MachineRef } from './machine.js';
+import { sandboxNeeds } from './drivers/needs.js';
+import { failureHints, readOnlyInputFinding } from './hints.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { materialiseDicom } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
@@ -33,6 +35,10 @@ export interface ExecuteOptions {
   reports?: string[];
   onEvent?: (e: RunEvent) => void;
   env?: Record<string, string>;
+  /** `--writable-input`: the machine gets a private writable copy of its input tree. */
+  writableInput?: boolean;
+  /** `--bind` / `--ro-bind` (sandbox). */
+  binds?: { path: string; writable: boolean }[];
 }
 
 /** The JSON and HTML report files requested, written while the run's trees still exist. */
@@ -66,14 +72,22 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
 /** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
 export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const driver = driverNamed(options.driver ?? 'process');
-  const command = launchCommand(options.machine, driver, options.command, options.image);
+  const plan = launchPlan(options.machine, driver, options.command, options.image);
+  const launch = await sandboxNeeds(driver, options.machine.machineDir, plan);
   const spec = await loadCase(options.casePath);
   const result = await runCase({
     definition: options.machine.definition,
     machineDir: options.machine.machineDir,
     case: spec,
     driver,
-    command,
+    command: plan.command,
+    launch: {
+      ...(plan.contextAt ? { contextAt: plan.contextAt } : {}),
+      ...(plan.workdir ? { workdir: plan.workdir } : {}),
+      ...(options.writableInput ? { writableInput: true } : {}),
+      binds: [...launch.binds, ...(options.binds ?? [])],
+    },
+    notices: [...plan.notices, ...launch.notices],
     ...(options.image ? { image: options.image } : {}),
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -85,6 +99,8 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     dicom: materialiseDicom,
     compare: compareOutputs,
   });
+  result.report.notices.push(...failureHints(result.report));
+  result.report.inputFindings.push(...readOnlyInputFinding(result.report, options));
   await writeReports(result, spec, options);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
     const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');

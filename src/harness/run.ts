@@ -6,12 +6,15 @@ import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
 import type { MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { VERSION } from '../version.js';
-import { capture } from './capture.js';
+import { capture, CAPTURE_GRACE_MS, settleCaptures } from './capture.js';
 import type { CaseSpec } from './case.js';
 import type { Driver, Launched } from './drivers/driver.js';
+import { launchInput, type LaunchExtras } from './drivers/extras.js';
+import { hasExited } from './drivers/exit.js';
 import { copyTree, materialiseValues, type DicomMaterialiser } from './materialise.js';
 import { exitCodeOf, type Outcome } from './outcome.js';
-import type { Captured, Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
+import type { Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
+import { setLongTimeout } from './long-timer.js';
 import { UsageSampler } from './usage.js';
 import { StatusWatcher } from './watch.js';
 
@@ -61,6 +64,10 @@ export interface RunOptions {
   /** Where comparison images go (for HTML reports). */
   assetsDir?: string;
   onEvent?: (e: RunEvent) => void;
+  /** Driver settings beyond the trees (issue 12 §2: Dockerfile layout, writable input, binds). */
+  launch?: LaunchExtras;
+  /** Notices to report from before the launch (e.g. the command chosen from the Dockerfile). */
+  notices?: string[];
 }
 
 /** A finished run: its report and where its trees are (until cleaned up). */
@@ -172,12 +179,14 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   // The trees are shared with a machine that may run as another user (sandbox, container).
   await Promise.all([chmod(dirs.output, 0o777), chmod(dirs.status, 0o777)]);
   let launched: Launched;
+  report.notices.push(...(options.notices ?? []));
   const startedMs = performance.now();
   try {
     launched = await options.driver.launch({
+      ...options.launch,
       command: options.command,
       cwd: options.machineDir,
-      input: dirs.input,
+      input: await launchInput(dirs.input, workDir, options.launch),
       output: dirs.output,
       status: dirs.status,
       manifest: path.resolve(definition.source.path),
@@ -202,15 +211,16 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       ? undefined
       : new UsageSampler(() => [leader]);
   sampler?.start();
-  const captures: Promise<Captured>[] = [];
   const child = launched.child;
-  if (child.stdout)
-    captures.push(capture(child.stdout, path.join(dirs.logs, 'stdout.txt'), options.captureBytes));
-  if (child.stderr)
-    captures.push(capture(child.stderr, path.join(dirs.logs, 'stderr.txt'), options.captureBytes));
+  const streams = (['stdout', 'stderr'] as const).map((name) => {
+    const stream = child[name];
+    const file = path.join(dirs.logs, `${name}.txt`);
+    return { name, stream, capture: stream ? capture(stream, file, options.captureBytes) : undefined };
+  });
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  // In force until the captures end, not only until the machine exits (see settleCaptures below).
+  const timer = setLongTimeout(() => {
+    if (!hasExited(child)) timedOut = true;
     void launched.stop(STOP_GRACE_MS);
   }, timeoutMs);
   const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -218,12 +228,16 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  clearTimeout(timer);
   const wallMs = performance.now() - startedMs;
   onEvent?.({ type: 'stage', stage: 'collect' });
   const measured = await sampler?.stop();
-  await launched.cleanup();
-  const [stdout, stderr] = await Promise.all(captures);
+  report.notices.push(...((await launched.cleanup()) ?? []));
+  // What outlived the machine may hold its pipes: read them a short while more (the whole grace
+  // even past the timeout: a stopped machine's last lines are often still in the pipe).
+  const settled = await settleCaptures(streams, CAPTURE_GRACE_MS);
+  timer.clear();
+  report.notices.push(...settled.notices);
+  const [stdout, stderr] = settled.captured;
   report.stdout = stdout ?? null;
   report.stderr = stderr ?? null;
   report.status = await watcher.stop();

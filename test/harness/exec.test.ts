@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { writeSeries } from '../../src/dicom/synth.js';
-import { execRoots, statusText } from '../../src/harness/exec.js';
+import { execMachine, execRoots, statusText } from '../../src/harness/exec.js';
 import { OUTCOMES } from '../../src/harness/outcome.js';
 import { CLI, hasStackTrace } from '../support/cli.js';
 
@@ -206,6 +206,20 @@ describe('harness/exec: berth exec', function () {
     const { BERTH_MANIFEST: _unused, ...rest } = env('pass');
     const r = await exec('pass', undefined, undefined, rest);
     expect(r.code, r.stderr).to.equal(0);
+  });
+
+  it('--writable-input: the machine writes into a private copy of its input, and the input tree is untouched', async () => {
+    const lines: string[] = [];
+    const result = await execMachine({
+      command: ['/bin/sh', '-c', `echo x > "$BERTH_INPUT/scratch" && exec node ${tree.machine}`],
+      env: env('pass'),
+      roots: execRoots(env('pass')),
+      writableInput: true,
+      log: (l) => lines.push(l),
+    });
+    expect(result.outcome, result.reason).to.equal('passed');
+    expect(lines.join('\n')).to.include('writable copy of the input');
+    expect(await readdir(tree.input)).to.not.include('scratch');
   });
 
   it('killed (14): the machine died by a signal', async () => {

@@ -41,7 +41,8 @@ interface RequestState {
 
 /** Starts a gateway and resolves once it listens. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { machine, driver, command, concurrency, queue, maxBody } = await checkGatewayOptions(options);
+  const { machine, driver, command, launch, concurrency, queue, maxBody } =
+    await checkGatewayOptions(options);
   const ownWorkRoot = options.workRoot === undefined;
   const workRoot = ownWorkRoot
     ? await mkdtemp(path.join(os.tmpdir(), 'berth-gateway-'))
@@ -58,6 +59,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     machine,
     driver,
     command,
+    launch,
     workRoot,
     codec: options.codec ?? wireCodec,
     runs,

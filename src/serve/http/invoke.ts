@@ -4,6 +4,8 @@
  * outputs in the request's format — and remove the request's trees whatever happened, before
  * the answer leaves (so a client that has its answer never sees them).
  */
+import { failureHints, readOnlyInputFinding } from '../../harness/hints.js';
+import type { LaunchExtras } from '../../harness/drivers/extras.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +38,8 @@ export interface InvokeContext {
   machine: MachineRef;
   driver: Driver;
   command: string[];
+  /** Driver settings for every run (see CheckedOptions). */
+  launch?: LaunchExtras;
   image?: string;
   engine?: string;
   timeoutMs?: number;
@@ -171,6 +175,7 @@ async function decodeRunEncode(
     case: spec,
     driver: ctx.driver,
     command: ctx.command,
+    ...(ctx.launch ? { launch: ctx.launch } : {}),
     workDir: runDir,
     ...(ctx.image ? { image: ctx.image } : {}),
     ...(ctx.engine ? { engine: ctx.engine } : {}),
@@ -182,6 +187,8 @@ async function decodeRunEncode(
     },
   });
   timing.runMs = performance.now() - t;
+  result.report.notices.push(...failureHints(result.report));
+  result.report.inputFindings.push(...readOnlyInputFinding(result.report, ctx.launch ?? {}));
   // The machine is done: its slot can go to the next request while this one encodes.
   inv.ticket.releaseSlotOnly();
   const report = result.report;

@@ -6,7 +6,9 @@ import os from 'node:os';
 import { BerthError } from '../../errors.js';
 import type { Driver } from '../../harness/drivers/driver.js';
 import { driverNamed } from '../../harness/drivers/index.js';
-import { launchCommand, resolveMachine, type MachineRef } from '../../harness/machine.js';
+import { launchPlan, resolveMachine, type MachineRef } from '../../harness/machine.js';
+import type { LaunchExtras } from '../../harness/drivers/extras.js';
+import { sandboxNeeds } from '../../harness/drivers/needs.js';
 import type { Outcome } from '../../harness/outcome.js';
 import type { CaseCodec } from './codec.js';
 
@@ -34,6 +36,10 @@ export interface GatewayOptions {
   token?: string;
   /** Overrides the manifest's timeout, per run. */
   timeoutMs?: number;
+  /** `--writable-input`: each run's machine gets a private writable copy of its input tree. */
+  writableInput?: boolean;
+  /** `--bind` / `--ro-bind` (sandbox). */
+  binds?: { path: string; writable: boolean }[];
   /** Extra environment for the machine. */
   env?: Record<string, string>;
   /**
@@ -95,6 +101,8 @@ export interface CheckedOptions {
   machine: MachineRef;
   driver: Driver;
   command: string[];
+  /** Driver settings for every run (Dockerfile layout, writable input, binds). */
+  launch: LaunchExtras;
   concurrency: number;
   queue: number;
   maxBody: number;
@@ -108,7 +116,15 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
   const machine =
     typeof options.machine === 'string' ? await resolveMachine(options.machine) : options.machine;
   const driver = driverNamed(options.driver ?? 'process');
-  const command = launchCommand(machine, driver, options.command, options.image);
+  const plan = launchPlan(machine, driver, options.command, options.image);
+  const command = plan.command;
+  const needs = await sandboxNeeds(driver, machine.machineDir, plan);
+  const launch: LaunchExtras = {
+    ...(plan.contextAt ? { contextAt: plan.contextAt } : {}),
+    ...(plan.workdir ? { workdir: plan.workdir } : {}),
+    ...(options.writableInput ? { writableInput: true } : {}),
+    binds: [...needs.binds, ...(options.binds ?? [])],
+  };
   const unavailable = await driver.unavailable(
     options.engine === undefined ? {} : { engine: options.engine },
   );
@@ -124,7 +140,7 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
   if (options.token !== undefined && options.token.length === 0) {
     throw new BerthError('BERTH_E_USAGE', 'The token is empty', { expected: 'a non-empty bearer token' });
   }
-  return { machine, driver, command, concurrency, queue, maxBody };
+  return { machine, driver, command, launch, concurrency, queue, maxBody };
 }
 
 function positive(n: number, what: string): number {
