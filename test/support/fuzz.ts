@@ -1,0 +1,189 @@
+/**
+ * The fuzz runner shared by the `*.fuzz.test.ts` suites: one property for every decoder of
+ * untrusted bytes — each input either decodes or throws a BerthError with a catalogued code, never
+ * another exception, never a wrapped programming error, never past a time bound.
+ *
+ * In `npm test` every target runs a few hundred cases from a fixed seed (a few seconds in all).
+ * `npm run fuzz` sets BERTH_FUZZ_LONG=1: a random seed (printed) unless BERTH_FUZZ_SEED is given,
+ * BERTH_FUZZ_RUNS cases per target (default 100 × the quick count), and the input of the case in
+ * progress kept in `fuzz-out/<target>.current.json`, so that a hang leaves its input behind. A
+ * failure writes `fuzz-out/<target>.<seed>.json` (and the raw `.bin`) and prints how to replay it:
+ * the same seed and fast-check path, or BERTH_FUZZ_REPLAY=<that .json file>.
+ */
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CATALOGUE, isBerthError } from '../../src/errors.js';
+import { ROOT } from './paths.js';
+
+/** One fuzz input: the bytes, and which variant of the target reads them (a schema, an API). */
+export interface FuzzCase {
+  readonly bytes: Uint8Array;
+  readonly variant: string;
+}
+
+/** A decoder under fuzz. */
+export interface FuzzTarget {
+  /** A file-name-safe id, such as `wire-json`. */
+  readonly name: string;
+  readonly arbitrary: fc.Arbitrary<FuzzCase>;
+  /** Decodes one input; whatever it returns is ignored, what it throws is judged. */
+  readonly run: (c: FuzzCase) => unknown;
+  /** Cases in `npm test`. */
+  readonly quickRuns: number;
+  /** The time one input may take (default 2 s: a bound against hangs, not a speed test). */
+  readonly boundMs?: number;
+}
+
+const env = process.env;
+const LONG = env['BERTH_FUZZ_LONG'] === '1';
+const OUT = path.resolve(ROOT, env['BERTH_FUZZ_OUT'] ?? 'fuzz-out');
+/** The seed of every target of this process. */
+export const FUZZ_SEED = env['BERTH_FUZZ_SEED']
+  ? Number.parseInt(env['BERTH_FUZZ_SEED'], 10)
+  : LONG
+    ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0
+    : 20261202;
+if (LONG) console.log(`fuzz: seed ${FUZZ_SEED} (replay with BERTH_FUZZ_SEED=${FUZZ_SEED})`);
+
+function runsOf(target: FuzzTarget): number {
+  const given = env['BERTH_FUZZ_RUNS'] ? Number.parseInt(env['BERTH_FUZZ_RUNS'], 10) : undefined;
+  return given ?? (LONG ? target.quickRuns * 100 : target.quickRuns);
+}
+
+// Texts of engine errors (TypeError, RangeError) and Node's bounds checks: a decoder that lets one
+// through, even wrapped in a BerthError, has a bug its own checks should have caught.
+const ENGINE_TEXT =
+  /Cannot (read|set) propert|is not a function|is not iterable|is not defined|is not a constructor|(undefined|null) is not|Maximum call stack|Invalid (typed )?array length|The value of "\w+" is out of range|outside (the )?buffer bounds|outside the bounds/;
+
+function causeProblem(e: unknown): string | undefined {
+  let cause = (e as { cause?: unknown }).cause;
+  for (let depth = 0; cause !== undefined && depth < 8; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if ((cause instanceof TypeError || cause instanceof ReferenceError) && code === undefined) {
+      return `wraps a ${cause.name}: ${cause.message}`;
+    }
+    if (code === 'ERR_OUT_OF_RANGE' || code === 'ERR_BUFFER_OUT_OF_BOUNDS') {
+      return `wraps ${code}: ${(cause as Error).message}`;
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function berthErrorProblem(e: { code: unknown; message: string }): string | undefined {
+  if (typeof e.code !== 'string' || !Object.hasOwn(CATALOGUE, e.code)) {
+    return `a BerthError with the uncatalogued code ${String(e.code)}`;
+  }
+  if (e.code === 'BERTH_E_INTERNAL') return `BERTH_E_INTERNAL: ${e.message}`;
+  if (ENGINE_TEXT.test(e.message)) return `${e.code} carrying an engine error: ${e.message}`;
+  return causeProblem(e);
+}
+
+/**
+ * Why a thrown value breaks the property, or undefined when it is a BerthError with a catalogued
+ * code (and so is every problem a WireDecodeError lists).
+ */
+export function thrownProblem(e: unknown): string | undefined {
+  if (!isBerthError(e)) {
+    const name = e instanceof Error ? e.constructor.name : typeof e;
+    return `threw ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+  }
+  const own = berthErrorProblem(e);
+  if (own) return own;
+  const problems = (e as { problems?: unknown }).problems;
+  if (Array.isArray(problems)) {
+    for (const p of problems) {
+      const problem = isBerthError(p) ? berthErrorProblem(p) : `a problem that is not a BerthError`;
+      if (problem) return `problem ${JSON.stringify(p?.path)}: ${problem}`;
+    }
+  }
+  return undefined;
+}
+
+/** Runs one case and fails (an Error with the reason) unless it passes the property. */
+async function judge(target: FuzzTarget, c: FuzzCase): Promise<void> {
+  const bound = target.boundMs ?? 2000;
+  const start = performance.now();
+  let problem: string | undefined;
+  try {
+    await target.run(c);
+  } catch (e) {
+    problem = thrownProblem(e);
+  }
+  const elapsed = performance.now() - start;
+  if (problem === undefined && elapsed > bound)
+    problem = `took ${Math.round(elapsed)} ms (bound ${bound} ms)`;
+  if (problem !== undefined) throw new Error(problem);
+}
+
+interface Saved {
+  target: string;
+  variant: string;
+  seed: number;
+  path?: string;
+  base64: string;
+}
+
+function save(file: string, saved: Saved): void {
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(path.join(OUT, file), `${JSON.stringify(saved, null, 1)}\n`);
+}
+
+function report(target: FuzzTarget, c: FuzzCase, seed: number, fcPath: string, error: unknown): string {
+  const base = `${target.name}.${seed}`;
+  save(`${base}.json`, {
+    target: target.name,
+    variant: c.variant,
+    seed,
+    path: fcPath,
+    base64: Buffer.from(c.bytes).toString('base64'),
+  });
+  writeFileSync(path.join(OUT, `${base}.bin`), c.bytes);
+  const shown = Buffer.from(c.bytes.subarray(0, 512));
+  return [
+    `${target.name} (${c.variant}): ${(error as Error)?.message ?? String(error)}`,
+    `input (${c.bytes.length} bytes, saved as ${path.join(OUT, base)}.json and .bin):`,
+    `  ${JSON.stringify(shown.toString('latin1'))}${c.bytes.length > 512 ? ' …' : ''}`,
+    `replay: BERTH_FUZZ_REPLAY=${path.join(OUT, base)}.json npm run fuzz`,
+    `    or: BERTH_FUZZ_SEED=${seed} BERTH_FUZZ_PATH=${fcPath} npm run fuzz`,
+  ].join('\n');
+}
+
+/** Runs a saved input (BERTH_FUZZ_REPLAY) when it belongs to `target`. */
+async function replay(target: FuzzTarget, file: string): Promise<void> {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Saved;
+  if (saved.target !== target.name) return;
+  const c: FuzzCase = { bytes: Buffer.from(saved.base64, 'base64'), variant: saved.variant };
+  await judge(target, c).catch((e: unknown) => {
+    throw new Error(`${target.name} (${c.variant}) replayed from ${file}: ${(e as Error).message}`);
+  });
+}
+
+/** Runs the property over `target`'s cases; throws with the saved, shrunk input on a failure. */
+export async function fuzz(target: FuzzTarget): Promise<void> {
+  const replayFile = env['BERTH_FUZZ_REPLAY'];
+  if (replayFile) return replay(target, replayFile);
+  const current = `${target.name}.current.json`;
+  const property = fc.asyncProperty(target.arbitrary, async (c) => {
+    if (LONG)
+      save(current, {
+        target: target.name,
+        variant: c.variant,
+        seed: FUZZ_SEED,
+        base64: Buffer.from(c.bytes).toString('base64'),
+      });
+    await judge(target, c);
+  });
+  const details = await fc.check(property, {
+    seed: FUZZ_SEED,
+    numRuns: runsOf(target),
+    ...(env['BERTH_FUZZ_PATH'] ? { path: env['BERTH_FUZZ_PATH'] } : {}),
+  });
+  if (details.failed && details.counterexample) {
+    const [c] = details.counterexample;
+    expect.fail(report(target, c, details.seed, details.counterexamplePath, details.errorInstance));
+  }
+  expect(details.failed, details.failed ? 'fast-check stopped without a counterexample' : '').to.equal(false);
+}
