@@ -36,6 +36,18 @@ const VR_VALUES = [
   '\xff\xff',
 ].map((vr) => Buffer.from(vr, 'latin1'));
 
+// Items, delimiters and element headers worth inserting: (FFFE,E000) of undefined length, the
+// item and sequence delimiters, an SQ of undefined length, Rows as US, a UN and an OB of huge length.
+const TOKENS = [
+  'feff00e0ffffffff',
+  'feff0de000000000',
+  'feffdde000000000',
+  '0800091053510000ffffffff',
+  '2800100055530200',
+  '09001000554e0000ffffff7f',
+  'e07f10004f420000fffffff0',
+].map((hex) => Buffer.from(hex, 'hex'));
+
 interface Base {
   readonly label: string;
   readonly bytes: Buffer;
@@ -93,7 +105,10 @@ function mutated(apis: readonly string[]): fc.Arbitrary<FuzzCase> {
     .tuple(fc.nat({ max: BASES.length - 1 }), fc.constantFrom(...apis), byteEdits(4, true))
     .map(([b, api, edits]) => {
       const { label, bytes, hotSpots } = BASES[b]!;
-      return { bytes: applyByteEdits(bytes, edits, hotSpots), variant: `${label}/${api}` };
+      return {
+        bytes: applyByteEdits(bytes, edits, { hotSpots, tokens: TOKENS }),
+        variant: `${label}/${api}`,
+      };
     });
 }
 

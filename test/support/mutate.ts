@@ -36,7 +36,16 @@ export type ByteEdit =
   | { op: 'insert'; at: number; bytes: Uint8Array }
   | { op: 'delete'; at: number; length: number }
   | { op: 'duplicate'; at: number; length: number; to: number }
+  | { op: 'token'; at: number; token: number }
   | { op: 'hot'; spot: number; value: number; choice: number; little: boolean };
+
+/** What a target knows about its inputs, for edits that a uniform choice would rarely make. */
+export interface ByteHints {
+  /** Fields that get boundary values (only with `byteEdits(…, true)`). */
+  readonly hotSpots?: readonly HotSpot[];
+  /** Byte strings worth inserting (a msgpack array32 header with a huge count, a JSON `"`). */
+  readonly tokens?: readonly Uint8Array[];
+}
 
 const boundary = fc.constantFrom(...BOUNDARY_INTS);
 
@@ -63,6 +72,7 @@ export function byteEdit(withHotSpots: boolean): fc.Arbitrary<ByteEdit> {
       bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }),
     }),
     fc.record({ op: fc.constant('delete' as const), at, length: fc.integer({ min: 1, max: 64 }) }),
+    fc.record({ op: fc.constant('token' as const), at, token: fc.nat() }),
     fc.record({
       op: fc.constant('duplicate' as const),
       at,
@@ -114,8 +124,9 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 export function applyByteEdits(
   base: Uint8Array,
   edits: readonly ByteEdit[],
-  hotSpots: readonly HotSpot[] = [],
+  hints: ByteHints = {},
 ): Uint8Array {
+  const { hotSpots = [], tokens = [] } = hints;
   let b: Uint8Array = Uint8Array.from(base);
   for (const e of edits) {
     const i = 'at' in e ? place(e.at, b.length) : 0;
@@ -137,6 +148,9 @@ export function applyByteEdits(
         break;
       case 'delete':
         b = concat(b.subarray(0, i), b.subarray(i + e.length));
+        break;
+      case 'token':
+        if (tokens.length > 0) b = concat(b.subarray(0, i), tokens[e.token % tokens.length]!, b.subarray(i));
         break;
       case 'duplicate': {
         const j = place(e.to, b.length);
