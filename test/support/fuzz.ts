@@ -1,20 +1,22 @@
 /**
  * The fuzz runner shared by the `*.fuzz.test.ts` suites: one property for every decoder of
  * untrusted bytes — each input either decodes or throws a BerthError with a catalogued code, never
- * another exception, never a wrapped programming error, never past a time bound.
+ * another exception, never a wrapped programming error, never a process warning, never past a time
+ * bound, never raising the process's peak memory by more than 256 MiB.
  *
  * In `npm test` every target runs a few hundred cases from a fixed seed (a few seconds in all).
  * `npm run fuzz` sets BERTH_FUZZ_LONG=1: a random seed (printed) unless BERTH_FUZZ_SEED is given,
- * BERTH_FUZZ_RUNS cases per target (default 100 × the quick count), and the input of the case in
- * progress kept in `fuzz-out/<target>.current.json`, so that a hang leaves its input behind. A
- * failure writes `fuzz-out/<target>.<seed>.json` (and the raw `.bin`) and prints how to replay it:
- * the same seed and fast-check path, or BERTH_FUZZ_REPLAY=<that .json file>.
+ * and BERTH_FUZZ_RUNS cases per target (default 10 × the quick count). A failure writes
+ * `fuzz-out/<target>.<seed>.json` (and the raw `.bin`) and prints how to replay it: the same seed
+ * and fast-check path, or BERTH_FUZZ_REPLAY=<that .json file>. An input that hangs the decoder
+ * (BERTH_FUZZ_HANG_MS, default 30 s) is saved by ./fuzz-watchdog.ts as `<target>.hang.json`.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATALOGUE, isBerthError } from '../../src/errors.js';
+import { watchdog } from './fuzz-watchdog.js';
 import { ROOT } from './paths.js';
 
 /** One fuzz input: the bytes, and which variant of the target reads them (a schema, an API). */
@@ -51,9 +53,15 @@ if (LONG && !env['BERTH_FUZZ_SEED']) {
 /** The seed of every target of this process. */
 export const FUZZ_SEED = env['BERTH_FUZZ_SEED'] ? Number.parseInt(env['BERTH_FUZZ_SEED'], 10) : 20261202;
 
+/** One input running longer than this is a hang: the watchdog saves it and ends the process. */
+const HANG_MS = Number.parseInt(env['BERTH_FUZZ_HANG_MS'] ?? '30000', 10);
+
+/** The peak RSS one input of a few KB may add (inputs are small; the bound is against amplification). */
+const MAX_GROWTH_MIB = 256;
+
 function runsOf(target: FuzzTarget): number {
   const given = env['BERTH_FUZZ_RUNS'] ? Number.parseInt(env['BERTH_FUZZ_RUNS'], 10) : undefined;
-  return given ?? (LONG ? target.quickRuns * 100 : target.quickRuns);
+  return given ?? (LONG ? target.quickRuns * 10 : target.quickRuns);
 }
 
 // Texts of engine errors (TypeError, RangeError) and Node's bounds checks: a decoder that lets one
@@ -108,8 +116,21 @@ export function thrownProblem(e: unknown, library?: RegExp): string | undefined 
 }
 
 /** Runs one case and fails (an Error with the reason) unless it passes the property. */
+// Warnings a library prints on stderr (process.emitWarning) reach the user's terminal: a decoder
+// should turn what causes them into a finding or an error.
+const warnings: string[] = [];
+let listening = false;
+function listenForWarnings(): void {
+  if (listening) return;
+  listening = true;
+  process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`));
+}
+
 async function judge(target: FuzzTarget, c: FuzzCase): Promise<void> {
   const bound = target.boundMs ?? 2000;
+  listenForWarnings();
+  warnings.length = 0;
+  const peakBefore = process.resourceUsage().maxRSS;
   const start = performance.now();
   let problem: string | undefined;
   try {
@@ -118,8 +139,15 @@ async function judge(target: FuzzTarget, c: FuzzCase): Promise<void> {
     problem = thrownProblem(e, target.libraryErrors);
   }
   const elapsed = performance.now() - start;
+  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  if (problem === undefined && warnings.length > 0) problem = `emitted a process warning: ${warnings[0]}`;
   if (problem === undefined && elapsed > bound)
     problem = `took ${Math.round(elapsed)} ms (bound ${bound} ms)`;
+  // Peak RSS only grows: a jump in one case is memory taken in proportion to a claimed length.
+  const grownMiB = (process.resourceUsage().maxRSS - peakBefore) / 1024;
+  if (problem === undefined && grownMiB > MAX_GROWTH_MIB) {
+    problem = `raised the peak RSS by ${Math.round(grownMiB)} MiB (bound ${MAX_GROWTH_MIB} MiB)`;
+  }
   if (problem !== undefined) throw new Error(problem);
 }
 
@@ -178,18 +206,16 @@ export async function fuzz(target: FuzzTarget): Promise<void> {
   if (only && only !== target.name) return;
   const replayFile = env['BERTH_FUZZ_REPLAY'];
   if (replayFile) return replay(target, replayFile);
-  const current = LONG ? path.join(outDir(), `${target.name}.current.json`) : '';
+  const dog = watchdog(HANG_MS, outDir());
   const numRuns = runsOf(target);
   if (LONG) console.log(`fuzz: ${target.name}, ${numRuns} runs, BERTH_FUZZ_SEED=${FUZZ_SEED}`);
   const property = fc.asyncProperty(target.arbitrary, async (c) => {
-    if (LONG)
-      save(current, {
-        target: target.name,
-        variant: c.variant,
-        seed: FUZZ_SEED,
-        base64: Buffer.from(c.bytes).toString('base64'),
-      });
-    await judge(target, c);
+    dog.start(target.name, c.variant, FUZZ_SEED, c.bytes);
+    try {
+      await judge(target, c);
+    } finally {
+      dog.done();
+    }
   });
   const details = await fc.check(property, {
     seed: FUZZ_SEED,
