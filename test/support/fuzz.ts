@@ -67,7 +67,7 @@ function runsOf(target: FuzzTarget): number {
 // Texts of engine errors (TypeError, RangeError) and Node's bounds checks: a decoder that lets one
 // through, even wrapped in a BerthError, has a bug its own checks should have caught.
 const ENGINE_TEXT =
-  /Cannot (read|set) propert|is not a function|is not iterable|is not defined|is not a constructor|(undefined|null) is not|Maximum call stack|Invalid (typed )?array length|The value of "\w+" is out of range|outside (the )?buffer bounds|outside the bounds/;
+  /Cannot (read|set) propert|is not a function|is not iterable|is not defined|is not a constructor|(undefined|null) is not (a function|an object|iterable)|Maximum call stack|Invalid (typed )?array length|The value of "\w+" is out of range|outside (the )?buffer bounds|outside the bounds/;
 
 function causeProblem(e: unknown): string | undefined {
   let cause = (e as { cause?: unknown }).cause;
@@ -126,17 +126,20 @@ function listenForWarnings(): void {
   process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`));
 }
 
-async function judge(target: FuzzTarget, c: FuzzCase): Promise<void> {
+/** Judges one case: returns how it ended (`decoded` or the code), throws when it broke the property. */
+async function judge(target: FuzzTarget, c: FuzzCase): Promise<string> {
   const bound = target.boundMs ?? 2000;
   listenForWarnings();
   warnings.length = 0;
   const peakBefore = process.resourceUsage().maxRSS;
   const start = performance.now();
   let problem: string | undefined;
+  let outcome = 'decoded';
   try {
     await target.run(c);
   } catch (e) {
     problem = thrownProblem(e, target.libraryErrors);
+    outcome = String((e as { code?: unknown }).code);
   }
   const elapsed = performance.now() - start;
   await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
@@ -149,6 +152,7 @@ async function judge(target: FuzzTarget, c: FuzzCase): Promise<void> {
     problem = `raised the peak RSS by ${Math.round(grownMiB)} MiB (bound ${MAX_GROWTH_MIB} MiB)`;
   }
   if (problem !== undefined) throw new Error(problem);
+  return outcome;
 }
 
 interface Saved {
@@ -209,10 +213,12 @@ export async function fuzz(target: FuzzTarget): Promise<void> {
   const dog = watchdog(HANG_MS, outDir());
   const numRuns = runsOf(target);
   if (LONG) console.log(`fuzz: ${target.name}, ${numRuns} runs, BERTH_FUZZ_SEED=${FUZZ_SEED}`);
+  const outcomes = new Map<string, number>();
   const property = fc.asyncProperty(target.arbitrary, async (c) => {
     dog.start(target.name, c.variant, FUZZ_SEED, c.bytes);
     try {
-      await judge(target, c);
+      const outcome = await judge(target, c);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     } finally {
       dog.done();
     }
@@ -222,6 +228,10 @@ export async function fuzz(target: FuzzTarget): Promise<void> {
     numRuns,
     ...(env['BERTH_FUZZ_PATH'] ? { path: env['BERTH_FUZZ_PATH'] } : {}),
   });
+  if (LONG) {
+    const counts = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`);
+    console.log(`fuzz: ${target.name} outcomes: ${counts.join(', ')}`);
+  }
   if (details.failed && details.counterexample) {
     const [c] = details.counterexample;
     expect.fail(report(target, c, details.seed, details.counterexamplePath, details.errorInstance));

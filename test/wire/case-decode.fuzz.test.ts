@@ -2,7 +2,9 @@
  * Fuzz of the case-document decoders (src/wire/case-decode.ts through decodeTree in
  * src/wire/case.ts), JSON and msgpack: valid documents of two schemas — every value kind, and
  * DICOM instances — mutated byte by byte (with tokens of each format that claim huge sizes or
- * open strings), and arbitrary documents built from JSON or msgpack values. Each decodes into a
+ * open strings), edited as values and encoded again (so that the schema walk, the codecs and the
+ * DICOM scan see well-formed documents with hostile values), and arbitrary documents built from
+ * JSON or msgpack values. Each decodes into a
  * fresh folder or is refused with catalogued codes. See test/support/fuzz.ts for the property and
  * `npm run fuzz` for long runs.
  */
@@ -16,10 +18,11 @@ import { encodePart10 } from '../../src/dicom/write.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
 import type { Property } from '../../src/kinds/property.js';
 import { decodeTree, encodeTree, type WireFormat } from '../../src/wire/case.js';
-import { pythonPackr } from '../../src/wire/ndarray-msgpack.js';
+import { pythonPackr, pythonUnpackr } from '../../src/wire/ndarray-msgpack.js';
 import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { fuzz, type FuzzCase, type FuzzTarget } from '../support/fuzz.js';
 import { applyByteEdits, byteEdits } from '../support/mutate.js';
+import { applyValueEdits, valueEdits } from '../support/mutate-value.js';
 import { definitionOf } from './case-helpers.js';
 
 const VALUES = definitionOf(`
@@ -141,6 +144,22 @@ const msgpackValue = fc.letrec<{ value: unknown }>((tie) => ({
   ),
 })).value;
 
+function parse(format: WireFormat, bytes: Uint8Array): unknown {
+  return format === 'json'
+    ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown)
+    : pythonUnpackr.unpack(bytes);
+}
+
+/** A value as a document of `format`; undefined when the encoder refuses it (a bigint too wide). */
+function encode(format: WireFormat, value: unknown): Uint8Array | undefined {
+  try {
+    if (format === 'msgpack') return pythonPackr.pack(value);
+    return Buffer.from(JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
+  } catch {
+    return undefined;
+  }
+}
+
 const KEYS = [...VALUES.inputs, ...DICOM.inputs].map((p) => p.name);
 
 /** An object of schema keys (and others) with arbitrary values, as a document of `format`. */
@@ -175,12 +194,14 @@ describe('wire/case-decode under fuzz: mutated and arbitrary documents decode or
   });
   after(() => removeTemp(tmp));
 
-  /** Decodes one case into a fresh folder, removed afterwards. */
+  /** Decodes one case (`<schema>/<format>`, `/json-text`: the body as a string) into a fresh folder. */
   async function decode(c: FuzzCase): Promise<void> {
-    const [schema, format] = c.variant.split('/') as [string, WireFormat];
+    const [schema, how] = c.variant.split('/') as [string, WireFormat | 'json-text'];
     const dir = path.join(tmp, `d${n++}`);
     try {
-      await decodeTree(format, SCHEMAS[schema]!, c.bytes, dir);
+      if (how === 'json-text') {
+        await decodeTree('json', SCHEMAS[schema]!, Buffer.from(c.bytes).toString('utf8'), dir);
+      } else await decodeTree(how, SCHEMAS[schema]!, c.bytes, dir);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -199,6 +220,25 @@ describe('wire/case-decode under fuzz: mutated and arbitrary documents decode or
       .map(([schema, bytes]) => ({ variant: `${schema}/${format}`, bytes }));
   }
 
+  /** A base document decoded, edited as values (see ../support/mutate-value.ts) and encoded again. */
+  function edited(format: WireFormat): fc.Arbitrary<FuzzCase> {
+    const parsed = {
+      values: parse(format, bases[`values/${format}`]!),
+      dicom: parse(format, bases[`dicom/${format}`]!),
+    };
+    const values = format === 'json' ? fc.jsonValue({ maxDepth: 2 }) : msgpackValue;
+    const keys =
+      format === 'json'
+        ? fc.string({ maxLength: 6 })
+        : fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.uint8Array({ maxLength: 4 }));
+    return fc
+      .tuple(fc.constantFrom('values' as const, 'dicom' as const), valueEdits(values, keys))
+      .map(([schema, edits]) => {
+        const bytes = encode(format, applyValueEdits(parsed[schema], edits)) ?? bases[`${schema}/${format}`]!;
+        return { variant: `${schema}/${format}`, bytes };
+      });
+  }
+
   for (const format of ['json', 'msgpack'] as const) {
     const target = (name: string, quickRuns: number, arb: () => fc.Arbitrary<FuzzCase>): FuzzTarget => ({
       name,
@@ -212,11 +252,15 @@ describe('wire/case-decode under fuzz: mutated and arbitrary documents decode or
     });
 
     it(`decodes every mutated ${format} document or refuses it with catalogued codes, each within 2 s`, async () => {
-      await fuzz(target(`wire-${format}-mutated`, 200, () => mutated(format)));
+      await fuzz(target(`wire-${format}-mutated`, 150, () => mutated(format)));
+    });
+
+    it(`does the same for well-formed ${format} documents with values replaced, removed, renamed or edited`, async () => {
+      await fuzz(target(`wire-${format}-edited`, 60, () => edited(format)));
     });
 
     it(`does the same for arbitrary ${format} documents over the schemas' keys`, async () => {
-      await fuzz(target(`wire-${format}-arbitrary`, 150, () => arbitrary(format)));
+      await fuzz(target(`wire-${format}-arbitrary`, 100, () => arbitrary(format)));
     });
   }
 });
