@@ -91,6 +91,8 @@ const MSGPACK_TOKENS = [
   'c1',
   'd4ff00',
   'cfffffffffffffffff',
+  '91'.repeat(20_000), // arrays of one array, 20,000 deep
+  '81a178'.repeat(20_000), // maps of one map
 ];
 const JSON_TOKENS = [
   '"',
@@ -100,6 +102,8 @@ const JSON_TOKENS = [
   '{',
   '[',
   '[[[[[[[[',
+  '['.repeat(20_000),
+  '{"x":'.repeat(20_000),
   '}',
   ']',
   ',',
@@ -143,6 +147,13 @@ const msgpackValue = fc.letrec<{ value: unknown }>((tie) => ({
       .map((entries) => new Map(entries)),
   ),
 })).value;
+
+/** `leaf` inside `depth` arrays (or objects `{x: …}` when `leaf` is an object). */
+function nested(leaf: unknown[] | object, depth: number): unknown {
+  let v: unknown = leaf;
+  for (let i = 0; i < depth; i++) v = Array.isArray(leaf) ? [v] : { x: v };
+  return v;
+}
 
 function parse(format: WireFormat, bytes: Uint8Array): unknown {
   return format === 'json'
@@ -226,7 +237,10 @@ describe('wire/case-decode under fuzz: mutated and arbitrary documents decode or
       values: parse(format, bases[`values/${format}`]!),
       dicom: parse(format, bases[`dicom/${format}`]!),
     };
-    const values = format === 'json' ? fc.jsonValue({ maxDepth: 2 }) : msgpackValue;
+    const values = fc.oneof(
+      { arbitrary: format === 'json' ? fc.jsonValue({ maxDepth: 2 }) : msgpackValue, weight: 9 },
+      { arbitrary: fc.constantFrom(nested([], 3000), nested({}, 3000)), weight: 1 },
+    );
     const keys =
       format === 'json'
         ? fc.string({ maxLength: 6 })
