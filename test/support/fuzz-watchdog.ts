@@ -62,7 +62,7 @@ export function watchdog(limitMs: number, out: string): Watchdog {
     headerBytes: HEADER_BYTES,
     labelBytes: LABEL_BYTES,
   };
-  new Worker(WORKER, { eval: true, workerData }).unref();
+  new Worker(WORKER, { eval: true, workerData, execArgv: [] }).unref();
   instance = {
     start(target, variant, seed, bytes) {
       const text = new TextEncoder().encodeInto(`${target}\n${variant}\n${seed}`, label);
