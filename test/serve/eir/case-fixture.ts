@@ -14,6 +14,7 @@ import { checkManifest, type MachineDefinition } from '../../../src/check/manife
 import { loadManifestText } from '../../../src/manifest/load.js';
 import { ndarray } from '../../../src/ndarray/ndarray.js';
 import { Outputs } from '../../../src/sdk/outputs.js';
+import { prng } from '../../support/prng.js';
 
 /** The manifest of the fixture, as a JSON-able document. */
 export const MANIFEST = {
@@ -59,18 +60,6 @@ export function definitionOf(doc: object): MachineDefinition {
   const errors = check.findings.filter((f) => f.severity === 'error');
   expect(errors, JSON.stringify(errors)).to.deep.equal([]);
   return check.definition;
-}
-
-/** mulberry32. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The values of case `index`, before writing. */
