@@ -7,7 +7,7 @@ import { renderHtmlReport } from './report/html.js';
 import { driverNamed } from './drivers/index.js';
 import { launchCommand, type MachineRef } from './machine.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
-import { materialiseDicom } from './dicom-case.js';
+import { dicomMaterialiser } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
 import { updateExpected } from './compare/update.js';
 
@@ -68,6 +68,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const driver = driverNamed(options.driver ?? 'process');
   const command = launchCommand(options.machine, driver, options.command, options.image);
   const spec = await loadCase(options.casePath);
+  const caseNotices: string[] = [];
   const result = await runCase({
     definition: options.machine.definition,
     machineDir: options.machine.machineDir,
@@ -82,9 +83,10 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    dicom: materialiseDicom,
+    dicom: dicomMaterialiser((line) => caseNotices.push(line)),
     compare: compareOutputs,
   });
+  result.report.notices.unshift(...caseNotices);
   await writeReports(result, spec, options);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
     const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
