@@ -49,7 +49,7 @@ describe('harness/dicom-case: DICOM folders in case files', () => {
     const src = join(dir, 'clash');
     const written = await writeSeries(src, { seed: 3, instances: 2, rows: 16, columns: 16 });
     const bytes = await readFile(written.files[0]!.path);
-    bytes[bytes.length - 1] ^= 0xff; // one pixel differs
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff; // one pixel differs
     await writeFile(join(src, 'changed.dcm'), bytes);
     const notices: string[] = [];
     const err = await materialiseValues(DEF.inputs, { ct: { dicom: src } }, join(dir, 'clash-out'), {
