@@ -101,8 +101,9 @@ async function fromFolder(p: Property, src: string, dest: string, notice: Notice
     const as = p.kind === 'dicom-series' ? 'series' : 'study';
     const result = await sortDicom(src, sorted, { as });
     for (const s of result.skipped.filter((x) => x.reason === 'duplicate' && x.identical)) {
+      const rel = (f: string | undefined): string => (f ? path.relative(src, f) : 'another file');
       notice(
-        `${p.name}: skipped ${s.path}, a byte-identical copy of ${s.duplicateOf ?? 'another file'} (as berth sort does)`,
+        `${p.name}: skipped a byte-identical duplicate, ${rel(s.path)} (same bytes as ${rel(s.duplicateOf)}), as berth sort does`,
       );
     }
     const broken = result.skipped.find(

@@ -41,7 +41,9 @@ describe('harness/dicom-case: DICOM folders in case files', () => {
     });
     expect(await readdir(join(out, 'ct'))).to.have.length(3);
     expect(notices).to.have.length(1);
-    expect(notices[0]).to.match(/^ct: skipped .*, a byte-identical copy of .* \(as berth sort does\)$/);
+    expect(notices[0]).to.match(
+      /^ct: skipped a byte-identical duplicate, .* \(same bytes as .*\), as berth sort does$/,
+    );
     expect(notices[0]).to.include('copy-of-first.dcm');
   });
 
