@@ -56,7 +56,8 @@ export interface SharedStudy {
 /** The patient and study made from a seed. */
 export function studyFromSeed(seed: string): SharedStudy {
   return {
-    patientId: `BERTH-${seed}`.slice(0, 64),
+    // PatientID is LO: at most 64 characters, no backslash; any seed text becomes safe.
+    patientId: `BERTH-${seed.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 64),
     patientName: 'Synthetic^Patient',
     studyInstanceUid: new UidMaker(`${seed}/shared-study`).uid('study', 0),
   };

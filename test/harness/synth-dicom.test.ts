@@ -90,6 +90,16 @@ describe('harness/synth-dicom: one maker of synthetic DICOM', () => {
     expect(new Set(all.map((h) => h.SeriesInstanceUID)).size).to.equal(7);
   });
 
+  it('makes a valid PatientID from any seed text (LO: no backslash, at most 64 characters)', async function () {
+    this.timeout(60_000);
+    const out = join(dir, 'odd-seed');
+    const result = await synthTree(definition(), 'in', out, { seed: `a\\b ${'x'.repeat(80)}` });
+    expect(result.findings).to.deep.equal([]);
+    const id = String(scanHeaderSync(join(out, 'image')).get('PatientID'));
+    expect(id).to.match(/^BERTH-a_b_x+$/);
+    expect(id.length).to.be.at.most(64);
+  });
+
   it('gives each DICOM input its own patient and study with separateStudies', async function () {
     this.timeout(60_000);
     const out = join(dir, 'separate');
