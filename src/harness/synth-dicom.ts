@@ -24,11 +24,11 @@ import { SOP_CLASS, synthInstances, type SeriesSpec, type SynthModality } from '
 import { TS } from '../dicom/transfer-syntax.js';
 import { UidMaker } from '../dicom/uid.js';
 import { element, encodePart10, WRITABLE_TRANSFER_SYNTAXES } from '../dicom/write.js';
-import { BerthError } from '../errors.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
+import { synthUnsupported } from './synth-support.js';
 
 /** What a case file's `{synth: {...}}` may set; every field has a default (see the module comment). */
 export interface DicomSynthOverrides {
@@ -102,16 +102,12 @@ const OWN_PIXELS: readonly string[] = ['CT', 'MR', 'CR', 'OT'];
 const MODALITY_TAG = entryByKeyword('Modality')!.tag;
 const SERIES_UID_TAG = entryByKeyword('SeriesInstanceUID')!.tag;
 
-function unsupported(p: Property, message: string): BerthError {
-  return new BerthError('BERTH_E_SYNTH_UNSUPPORTED', message, { property: p.path });
-}
-
 function transferSyntaxOf(p: Property, o: DicomSynthOverrides): string {
   const accepted = o.transferSyntaxUid ? [o.transferSyntaxUid] : p.dicom?.constraints.transferSyntaxUids;
   if (!accepted?.length) return TS.ExplicitVRLittleEndian;
   const writable = accepted.find((uid) => WRITABLE_TRANSFER_SYNTAXES.includes(uid));
   if (!writable) {
-    throw unsupported(
+    throw synthUnsupported(
       p,
       `berth writes none of the transfer syntaxes ${accepted.join(', ')} (it compresses nothing)`,
     );

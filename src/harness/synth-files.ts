@@ -9,14 +9,9 @@ import { supportedMimeTypes } from 'file-type';
 import { synthInstances } from '../dicom/synth.js';
 import { TS } from '../dicom/transfer-syntax.js';
 import { encodePart10 } from '../dicom/write.js';
-import { BerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
 import { ndarray } from '../ndarray/ndarray.js';
-import type { Rand } from './synth-strings.js';
-
-function unsupported(p: Property, message: string): BerthError {
-  return new BerthError('BERTH_E_SYNTH_UNSUPPORTED', message, { property: p.path });
-}
+import { synthUnsupported, type Rand } from './synth-support.js';
 
 function pngBytes(rand: Rand): Uint8Array {
   const png = new PNG({ width: 16, height: 16 });
@@ -134,7 +129,7 @@ export function synthFile(p: Property, rand: Rand, seed: string): Uint8Array {
     return Buffer.from(mime === 'text/csv' ? 'a,b\n1,2\n' : `berth synthetic ${p.name}\n`, 'utf8');
   }
   if (mime !== 'application/octet-stream' && (supportedMimeTypes as ReadonlySet<string>).has(mime)) {
-    throw unsupported(p, `berth cannot make a ${mime} file (it only checks that type's magic bytes)`);
+    throw synthUnsupported(p, `berth cannot make a ${mime} file (it only checks that type's magic bytes)`);
   }
   const bytes = new Uint8Array(64);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(rand() * 256);

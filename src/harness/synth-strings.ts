@@ -2,16 +2,11 @@
  * Synthetic strings: whole words by default, or text for a `format`, or a match of a `pattern`
  * (the regular-expression subset in ./synth-tree.ts's module comment).
  */
-import { BerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
 import { checkTextKeywords } from '../kinds/value.js';
+import { synthUnsupported, type Rand } from './synth-support.js';
 
-/** A random number in [0, 1). */
-export type Rand = () => number;
-
-function unsupported(p: Property, message: string): BerthError {
-  return new BerthError('BERTH_E_SYNTH_UNSUPPORTED', message, { property: p.path });
-}
+export type { Rand } from './synth-support.js';
 
 /**
  * Plain words, at least one of every length from 1 to 12 letters, so whole words fill any length
@@ -143,7 +138,7 @@ export function synthString(p: Property, rand: Rand): string {
     s ??= words(rand, Math.min(max, Math.max(min, 8)), Math.min(max, Math.max(min, 24)));
     if (!checkTextKeywords(s, k)) return s;
   }
-  throw unsupported(
+  throw synthUnsupported(
     p,
     `No string found for ${p.path} that satisfies its keywords (pattern ${JSON.stringify(k.pattern ?? '')}, ` +
       `length ${min}–${k.maxLength ?? '∞'}, format ${k.format ?? 'none'})`,

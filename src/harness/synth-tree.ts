@@ -44,7 +44,8 @@ import { safeJoin } from '../tree/safe-path.js';
 import { StudySharing, writeSyntheticDicom } from './synth-dicom.js';
 import { synthFile, synthNdarray } from './synth-files.js';
 import { escapeSegment, Pins } from './synth-pins.js';
-import { synthString, type Rand } from './synth-strings.js';
+import { synthString } from './synth-strings.js';
+import { synthUnsupported, type Rand } from './synth-support.js';
 
 export { fromPattern, synthString, words } from './synth-strings.js';
 
@@ -77,10 +78,6 @@ export interface SynthTreeResult {
 /** A DICOM value for the writer below: where its random stream comes from. */
 interface DicomRequest {
   readonly synthDicom: string;
-}
-
-function unsupported(p: Property, message: string): BerthError {
-  return new BerthError('BERTH_E_SYNTH_UNSUPPORTED', message, { property: p.path });
 }
 
 /**
@@ -141,7 +138,7 @@ async function listFiles(root: string, rel = ''): Promise<string[]> {
 /** The value of a text-form kind from its text, through the kind's own text rule. */
 function fromText(p: Property, text: string): unknown {
   const parsed = kindOf(p.kind).text!.parse(text, p);
-  if (!parsed.ok) throw unsupported(p, `${text}: ${parsed.problem.message}`);
+  if (!parsed.ok) throw synthUnsupported(p, `${text}: ${parsed.problem.message}`);
   return parsed.value;
 }
 
@@ -262,5 +259,5 @@ export function synthNumber(
     if (integer && !Number.isSafeInteger(c)) continue;
     if (!checkNumberKeywords(c, k)) return Object.is(c, -0) ? 0 : c;
   }
-  throw unsupported(p, `No ${integer ? 'integer' : 'number'} satisfies the keywords of ${p.path}`);
+  throw synthUnsupported(p, `No ${integer ? 'integer' : 'number'} satisfies the keywords of ${p.path}`);
 }
