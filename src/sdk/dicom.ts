@@ -23,7 +23,7 @@ import {
   type VolumeGeometry,
 } from '../dicom/geometry.js';
 import { indexFolder, type SeriesEntry } from '../dicom/index.js';
-import { readPixels, type EncapsulatedPixels, type NativePixels } from '../dicom/pixels.js';
+import { readNativePixels, readPixels, type EncapsulatedPixels, type NativePixels } from '../dicom/pixels.js';
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
 import type { DicomValue } from '../dicom/values.js';
 import type { Property } from '../kinds/property.js';
@@ -100,18 +100,7 @@ export class DicomInstance {
    * pixels, BERTH_E_DICOM_GEOMETRY for colour or 1-bit images.
    */
   async hounsfield(): Promise<Int16Array | Float32Array> {
-    const pixels = await this.pixels();
-    if (pixels.kind !== 'native') {
-      throw new BerthError(
-        'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
-        'The pixels are compressed; berth decodes none',
-        {
-          path: this.path,
-          expected: 'a native (uncompressed) transfer syntax',
-        },
-      );
-    }
-    return toHounsfield(pixels, this.header);
+    return toHounsfield(await readNativePixels(this.path, this.header), this.header);
   }
 
   /** The whole file's bytes (e.g. to derive an output instance from). */

@@ -5,7 +5,7 @@
  */
 import { BerthError } from '../errors.js';
 import { modalityRescale, rescaleFitsInt16, volumeGeometry, type VolumeGeometry } from '../dicom/geometry.js';
-import { readPixels, type PixelArray } from '../dicom/pixels.js';
+import { readNativePixels, type PixelArray } from '../dicom/pixels.js';
 import type { DicomHeader } from '../dicom/scan.js';
 import type { DtypeName } from '../ndarray/dtype.js';
 import { ndarray, type NdArray } from '../ndarray/ndarray.js';
@@ -41,17 +41,7 @@ const STORED_DTYPE = new Map<string, DtypeName>([
 ]);
 
 async function slicePixels(h: DicomHeader): Promise<PixelArray> {
-  const pixels = await readPixels(h.path, h);
-  if (pixels.kind !== 'native') {
-    throw new BerthError(
-      'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
-      'The pixels are compressed; berth decodes none',
-      {
-        path: h.path,
-        expected: 'a native (uncompressed) transfer syntax',
-      },
-    );
-  }
+  const pixels = await readNativePixels(h.path, h);
   if (pixels.bitsAllocated === 1 || pixels.samplesPerPixel !== 1) {
     throw new BerthError('BERTH_E_DICOM_GEOMETRY', 'The image is not one grayscale sample per pixel', {
       path: h.path,

@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises';
 import { BerthError } from '../../errors.js';
 import { indexFolder } from '../../dicom/index.js';
-import { readPixels, type NativePixels } from '../../dicom/pixels.js';
+import { readNativePixels, type NativePixels } from '../../dicom/pixels.js';
 import { scanHeader, type DicomHeader } from '../../dicom/scan.js';
 import { encodeGrayPng, encodePng, fitWithin, grayToRgba, type Rgba } from './raster.js';
 
@@ -189,25 +189,12 @@ function describeWindow(values: ArrayLike<number>, w: WindowOptions): string {
   return `window min–max ${lo}…${hi}`;
 }
 
-/** Native pixels of a header, or BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX for compressed ones. */
-async function nativePixels(header: DicomHeader): Promise<NativePixels> {
-  const px = await readPixels(header.path, header);
-  if (px.kind !== 'native') {
-    throw new BerthError(
-      'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
-      `The pixel data is compressed (${px.transferSyntaxUid}); reports do not decode it`,
-      { path: header.path, expected: 'native (uncompressed) pixel data' },
-    );
-  }
-  return px;
-}
-
 /**
  * One grayscale frame windowed per its header (see the module comment), at full size.
  * @throws {@link BerthError} for compressed pixel data, colour images, short pixel data.
  */
 export async function windowedSlice(header: DicomHeader, frame = 0): Promise<WindowedSlice> {
-  const px = await nativePixels(header);
+  const px = await readNativePixels(header.path, header);
   if (px.samplesPerPixel !== 1) {
     throw new BerthError('BERTH_E_DICOM_PARSE', `SamplesPerPixel ${px.samplesPerPixel} is not grayscale`, {
       path: header.path,
@@ -249,7 +236,7 @@ export async function renderSliceDetailed(
   frame = 0,
   opts: RenderOptions = {},
 ): Promise<RenderedSlice> {
-  const px = await nativePixels(header);
+  const px = await readNativePixels(header.path, header);
   const f = Math.min(Math.max(0, frame), px.frames - 1);
   if (px.samplesPerPixel === 3) {
     return { png: renderColour(px, f, header, opts), columns: px.columns, rows: px.rows, window: 'colour' };
