@@ -113,6 +113,8 @@ export const CATALOGUE = {
   BERTH_E_PIXEL_LENGTH: 'The native pixel data is shorter than its declared size',
   BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
   BERTH_E_DUPLICATE_INSTANCE: 'Two files hold the same SOPInstanceUID',
+  BERTH_E_DICOM_GEOMETRY:
+    'The slices do not form one regular volume (uneven positions, mixed orientations or sizes, multi-frame)',
   // --- DICOM transcoding, deriving, sorting and synthetic trees -----------------------------
   BERTH_E_TRANSCODE_UNSUPPORTED: 'berth cannot convert between these transfer syntaxes (it has no codecs)',
   BERTH_E_DERIVE_PIXELS: 'The pixels given for a derived image do not fit its declared size',

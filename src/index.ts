@@ -40,6 +40,17 @@ export {
   type DicomFindingClass,
 } from './check/dicom.js';
 export { DicomImage, DicomInstance, DicomSeries, DicomStudy } from './sdk/dicom.js';
+export { readVolume, MAX_VOLUME_VOXELS, type Volume, type VolumeOptions } from './sdk/volume.js';
+export {
+  modalityRescale,
+  pixelSpacingOf,
+  sliceNormal,
+  sliceSpacingOf,
+  toHounsfield,
+  volumeGeometry,
+  type Vec3,
+  type VolumeGeometry,
+} from './dicom/geometry.js';
 export {
   DicomSeriesWriter,
   DicomStudyWriter,

@@ -9,6 +9,7 @@
  */
 import { createInflateRaw } from 'node:zlib';
 import { createRegularReadStream, openRegularHandle } from '../tree/open-regular.js';
+import { BerthError } from '../errors.js';
 import { dicomError } from './errors.js';
 import { readTag, readUint32, ITEM, SEQUENCE_DELIMITATION } from './read-element.js';
 import { expectedPixelBytes, type DicomHeader } from './scan.js';
@@ -106,6 +107,22 @@ export async function readPixels(
     bitsAllocated: bits,
     pixelRepresentation: header.PixelRepresentation ?? 0,
   };
+}
+
+/**
+ * {@link readPixels} for callers that need values: compressed (encapsulated) pixel data is
+ * BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX, since berth decodes no codec.
+ */
+export async function readNativePixels(path: string, header: DicomHeader): Promise<NativePixels> {
+  const px = await readPixels(path, header);
+  if (px.kind !== 'native') {
+    throw new BerthError(
+      'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
+      `The pixel data is compressed (${px.transferSyntaxUid}); berth decodes none`,
+      { path, expected: 'native (uncompressed) pixel data' },
+    );
+  }
+  return px;
 }
 
 async function readRange(path: string, offset: number, into: Uint8Array): Promise<void> {

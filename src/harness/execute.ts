@@ -9,7 +9,7 @@ import { launchPlan, type MachineRef } from './machine.js';
 import { sandboxNeeds } from './drivers/needs.js';
 import { failureHints, readOnlyInputFinding } from './hints.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
-import { materialiseDicom } from './dicom-case.js';
+import { dicomMaterialiser } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
 import { updateExpected } from './compare/update.js';
 
@@ -75,6 +75,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const plan = launchPlan(options.machine, driver, options.command, options.image);
   const launch = await sandboxNeeds(driver, options.machine.machineDir, plan);
   const spec = await loadCase(options.casePath);
+  const caseNotices: string[] = [];
   const result = await runCase({
     definition: options.machine.definition,
     machineDir: options.machine.machineDir,
@@ -96,11 +97,12 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    dicom: materialiseDicom,
+    dicom: dicomMaterialiser((line) => caseNotices.push(line)),
     compare: compareOutputs,
   });
   result.report.notices.push(...failureHints(result.report));
   result.report.inputFindings.push(...readOnlyInputFinding(result.report, options));
+  result.report.notices.unshift(...caseNotices);
   await writeReports(result, spec, options);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
     const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');

@@ -499,7 +499,8 @@ schema-out:
   ok: {type: boolean}
 `);
       const dir = fresh();
-      await synthTree(gen, 'in', dir, { seed: 4 });
+      // x is another study: the inputs of one tree share a study unless asked otherwise.
+      await synthTree(gen, 'in', dir, { seed: 4, separateStudies: true });
       const b64 = async (folder: string): Promise<string[]> =>
         Promise.all(
           (await readdir(folder)).map(async (f) => (await readFile(path.join(folder, f))).toString('base64')),
