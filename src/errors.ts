@@ -296,6 +296,23 @@ export function toBerthError(
   if (typeof nodeCode === 'string' && /^E[A-Z]+$/.test(nodeCode)) {
     return new BerthError('BERTH_E_IO', `${CATALOGUE.BERTH_E_IO}: ${nodeCode}`, { ...details, cause: e });
   }
-  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : String(e);
-  return new BerthError(fallback, `${CATALOGUE[fallback]}: ${text}`, { ...details, cause: e });
+  return new BerthError(fallback, `${CATALOGUE[fallback]}: ${boundedText(e)}`, { ...details, cause: e });
+}
+
+/** The longest text of a library's error that berth passes on (in messages, answers, reports). */
+export const MAX_CAUSE_TEXT = 200;
+
+/**
+ * The message of anything thrown, cut to {@link MAX_CAUSE_TEXT} characters: a library's error
+ * text may quote the input it failed on (msgpackr once serialised a whole document into one), so
+ * none is passed on unbounded.
+ */
+export function boundedText(e: unknown, max = MAX_CAUSE_TEXT): string {
+  let text: string;
+  try {
+    text = e instanceof Error ? e.message : typeof e === 'string' ? e : String(e);
+  } catch {
+    text = 'an error without a message';
+  }
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }

@@ -21,7 +21,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDicomProperty, instanceProblems } from '../check/dicom.js';
 import { scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
-import { BerthError, isBerthError, toBerthError, type Code, type Finding } from '../errors.js';
+import { BerthError, boundedText, toBerthError, type Code, type Finding } from '../errors.js';
 import { MAGIC_PREFIX_BYTES } from '../kinds/file-handle.js';
 import { contentProblem } from '../kinds/file.js';
 import { ndarrayProblem } from '../kinds/ndarray.js';
@@ -35,7 +35,8 @@ import { decodeBase64 } from './base64.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
 import { parseJsonLazily, type JsonSlices } from './json-slices.js';
 import { decodeNdarrayJson, isNdarrayJson } from './ndarray-json.js';
-import { decodeNdarrayMsgpack, isNdarrayMsgpack, pythonUnpackr } from './ndarray-msgpack.js';
+import { unpackCheckedMap } from './msgpack-scan.js';
+import { decodeNdarrayMsgpack, isNdarrayMsgpack } from './ndarray-msgpack.js';
 
 /** Options of the decoders. */
 export interface DecodeTreeOptions extends WireLimits {
@@ -147,7 +148,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * The entries of a document object: a JSON object, or a msgpack map (a `Map`, whose keys must be
- * str; a plain object when msgpackr decoded a record). Undefined when `v` is not an object.
+ * str). Undefined when `v` is not an object.
  */
 function entriesOf(
   walk: Walk,
@@ -777,7 +778,7 @@ export function parseJsonDocument(body: Uint8Array | string, limits: WireLimits 
   } catch (e) {
     throw documentError(
       'BERTH_E_JSON_SYNTAX',
-      `The document is not valid JSON: ${(e as Error).message}`,
+      `The document is not valid JSON: ${boundedText(e)}`,
       'a JSON object',
       e,
     );
@@ -785,32 +786,15 @@ export function parseJsonDocument(body: Uint8Array | string, limits: WireLimits 
 }
 
 /**
- * Parses msgpack document bytes (one msgpack value, nothing after it), after checking their size.
- * Maps become `Map`s, bin becomes Buffer views on `bytes`. Throws `BERTH_E_TOO_LARGE`,
- * `BERTH_E_TOO_DEEP` (nesting deep enough to exhaust the parser's stack) or `BERTH_E_WIRE_FORMAT`.
+ * Parses msgpack document bytes (one msgpack map, nothing after it), after checking their size
+ * and, before any parsing, their grammar (./msgpack-scan.ts: a map first, valid UTF-8 in every
+ * str, no ext type but in-range timestamps, bounded nesting). Maps become `Map`s, bin becomes
+ * Buffer views on `bytes`. Throws `BERTH_E_TOO_LARGE`, `BERTH_E_TOO_DEEP`, `BERTH_E_NOT_UTF8`,
+ * `BERTH_E_VALUE_TYPE` (not a map) or `BERTH_E_WIRE_FORMAT`, with a JSON pointer as path.
  */
 export function parseMsgpackDocument(bytes: Uint8Array, limits: WireLimits = {}): unknown {
   const l = wireLimits(limits);
   checkSize(bytes.byteLength, l);
-  if (bytes.byteLength === 0)
-    throw documentError('BERTH_E_WIRE_FORMAT', 'The msgpack document is empty', 'a msgpack map');
-  try {
-    return pythonUnpackr.unpack(bytes) as unknown;
-  } catch (e) {
-    if (isBerthError(e)) throw e;
-    if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw documentError(
-        'BERTH_E_TOO_DEEP',
-        'The msgpack document is nested too deeply to read',
-        `at most ${l.maxDepth} levels`,
-        e,
-      );
-    }
-    throw documentError(
-      'BERTH_E_WIRE_FORMAT',
-      `The bytes are not one valid msgpack value: ${(e as Error).message}`,
-      'a msgpack map',
-      e,
-    );
-  }
+  // Two levels beyond the schema's: an ndarray's map and its shape list.
+  return unpackCheckedMap(bytes, l.maxDepth + 2);
 }

@@ -15,7 +15,7 @@
  * is checked when they are used.
  */
 import { randomBytes } from 'node:crypto';
-import { BerthError } from '../errors.js';
+import { BerthError, boundedText } from '../errors.js';
 
 /** Strings shorter than this stay in the skeleton (the saving is in the large ones). */
 export const SLICE_MIN_BYTES = 4096;
@@ -137,7 +137,7 @@ export function parseJsonLazily(bytes: Uint8Array): LazyJson {
   try {
     doc = JSON.parse(parts.join('')) as unknown;
   } catch (e) {
-    throw new BerthError('BERTH_E_JSON_SYNTAX', `The document is not valid JSON: ${(e as Error).message}`, {
+    throw new BerthError('BERTH_E_JSON_SYNTAX', `The document is not valid JSON: ${boundedText(e)}`, {
       path: '',
       expected: 'a JSON object',
       cause: e,
