@@ -145,6 +145,8 @@ export const CATALOGUE = {
   BERTH_E_WIRE_UNSAFE: 'The document holds an object or structured array, which berth never unpickles',
   BERTH_E_WIRE_MISSING: 'A required property is missing from the wire document',
   BERTH_E_WIRE_BASE64: 'Bytes on the wire are not canonical base64 (standard, padded, no whitespace)',
+  BERTH_E_TOO_MANY_ENTRIES:
+    'The document would create more tree entries (or one array more items) than berth accepts',
   BERTH_E_EIR_PROTOCOL: 'A message on the EIR stream does not follow the EIR streaming protocol 1.0',
   BERTH_E_EIR_SOURCE: 'The EIR sample source gave dataset info, sample ids or a sample that EIR cannot use',
   BERTH_E_EIR_UNSUPPORTED: 'A property maps to no modality EIR can stream',

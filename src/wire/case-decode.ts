@@ -27,9 +27,11 @@ import { contentProblem } from '../kinds/file.js';
 import { ndarrayProblem } from '../kinds/ndarray.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
+import type { ValueProblem } from '../kinds/value.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { DicomOutputs } from '../sdk/dicom-writer.js';
 import { writeValue, type WriteScope } from '../sdk/write-value.js';
+import { MAX_TEXT_BYTES } from '../tree/read-text.js';
 import { safeJoin } from '../tree/safe-path.js';
 import { decodeBase64 } from './base64.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
@@ -97,6 +99,10 @@ interface Walk {
   readonly problems: BerthError[];
   readonly maxProblems: number;
   readonly maxDepth: number;
+  readonly maxEntries: number;
+  readonly maxArrayItems: number;
+  /** Tree entries the document creates so far (values, array items, DICOM instances). */
+  entries: number;
   readonly dicom: PlannedDicom[];
   /** Long JSON strings cut out before parsing (./json-slices.ts), resolved where they are used. */
   readonly slices: JsonSlices | undefined;
@@ -119,6 +125,36 @@ function report(
   );
   if (walk.problems.length >= walk.maxProblems) throw new EnoughProblems();
   return undefined;
+}
+
+/**
+ * Counts `n` more tree entries at `pointer`, `n` being the items of one list when `list`: past
+ * either limit the walk stops at once (the rest would only cost time), with the problem reported.
+ */
+function countEntries(walk: Walk, n: number, pointer: string, p: Property | undefined, list = false): void {
+  if (list && n > walk.maxArrayItems) {
+    report(
+      walk,
+      'BERTH_E_TOO_MANY_ENTRIES',
+      `The list has ${n} items`,
+      pointer,
+      p,
+      `at most ${walk.maxArrayItems} items (maxArrayItems)`,
+    );
+    throw new EnoughProblems();
+  }
+  walk.entries += n;
+  if (walk.entries > walk.maxEntries) {
+    report(
+      walk,
+      'BERTH_E_TOO_MANY_ENTRIES',
+      `The document creates more than ${walk.maxEntries} tree entries`,
+      pointer,
+      p,
+      `at most ${walk.maxEntries} entries (maxEntries)`,
+    );
+    throw new EnoughProblems();
+  }
 }
 
 /** Reports a BerthError thrown by a codec, re-pointed at the document. */
@@ -238,6 +274,7 @@ async function decodeMembers(
       }
       continue;
     }
+    countEntries(walk, 1, at, m);
     const decoded = await decodeValue(walk, m, value, at, path.join(abs, m.name), depth + 1);
     if (decoded === undefined) ok = false;
     else out[m.name] = decoded;
@@ -319,6 +356,7 @@ async function decodeArray(
   }
   const item = p.items;
   if (!item) return [];
+  countEntries(walk, v.length, pointer, p, true);
   const out: unknown[] = [];
   let ok = true;
   for (let i = 0; i < v.length; i++) {
@@ -378,7 +416,29 @@ function decodePrimitive(walk: Walk, p: Property, v: unknown, pointer: string): 
   const outcome = text.format(value, p);
   if (!outcome.ok)
     return report(walk, outcome.problem.code, outcome.problem.message, pointer, p, outcome.problem.expected);
+  const problem = textFileProblem(outcome.value);
+  if (problem) return report(walk, problem.code, problem.message, pointer, p, problem.expected);
   return value;
+}
+
+/**
+ * The one size rule for the text a value file will hold, whatever the format and the string's
+ * length: no larger than the readers read ({@link MAX_TEXT_BYTES}), so the decoder never writes a
+ * tree its own check refuses. (Lone surrogates are the string kind's own refusal.)
+ */
+function textFileProblem(text: string): ValueProblem | undefined {
+  // Each UTF-16 unit is at most 3 UTF-8 bytes: count exactly only near the limit.
+  if (text.length * 3 > MAX_TEXT_BYTES) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_TEXT_BYTES) {
+      return {
+        code: 'BERTH_E_VALUE_TOO_LARGE',
+        message: `The text is ${bytes} bytes in UTF-8`,
+        expected: `at most ${MAX_TEXT_BYTES} bytes (what berth reads from a value file)`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** Bytes: base64 text in JSON, bin in msgpack. */
@@ -486,6 +546,7 @@ function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: 
       'at least one instance',
     );
   }
+  if (!image) countEntries(walk, items.length, pointer, p, true);
   const planned: PlannedDicom = { p, pointer, abs, instances: [] };
   const sources: Uint8Array[] = [];
   const sops = new Map<string, string>();
@@ -615,6 +676,9 @@ async function decodeParsed(
     problems: [],
     maxProblems: Math.max(1, options.maxProblems ?? 100),
     maxDepth: limits.maxDepth,
+    maxEntries: limits.maxEntries,
+    maxArrayItems: limits.maxArrayItems,
+    entries: 0,
     dicom: [],
     slices,
   };

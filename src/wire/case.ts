@@ -20,8 +20,10 @@ import {
 import type { WireFormat, WireLimits } from './case-format.js';
 
 export {
+  DEFAULT_MAX_ARRAY_ITEMS,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_ENTRIES,
   WIRE_FORMATS,
   WIRE_MEDIA_TYPE,
   isWireFormat,

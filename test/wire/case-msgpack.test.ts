@@ -324,7 +324,7 @@ describe('wire/case: trees as msgpack documents', () => {
         Buffer.alloc(500_000, 0x91),
         Buffer.from([0xc0]),
       ]);
-      const [[code, at]] = await refused(deep);
+      const [[code, at]] = (await refused(deep)) as [[string, string]];
       expect([code, at?.slice(0, 6)]).to.deep.equal(['BERTH_E_TOO_DEEP', '/a/0/0']);
       expect(await codeOf(() => parseMsgpackDocument(pack(goodDoc())))).to.equal(undefined);
     });

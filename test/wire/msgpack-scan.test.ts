@@ -95,7 +95,7 @@ describe('wire/msgpack-scan: msgpack checked before parsing', () => {
       'BERTH_E_WIRE_FORMAT',
     );
     expect(codeOf(() => unpackNdarray(packForPython([1, 2])))).to.equal('BERTH_E_VALUE_TYPE');
-    expect(Array.from(unpackNdarray(arr).data)).to.deep.equal([1, 2, 3]);
+    expect(Array.from(unpackNdarray(arr).data as Uint8Array)).to.deep.equal([1, 2, 3]);
   });
 
   it('refuses invalid UTF-8 in a str value or key with BERTH_E_NOT_UTF8 and the JSON pointer', async () => {

@@ -85,11 +85,11 @@ const SERVER_CODES: ReadonlySet<Code> = new Set<Code>([
 /**
  * The status of an error thrown while decoding a request into an input tree: a constraint the
  * DICOM does not meet is 422 (as the run would say `not-applicable`), a value larger than berth
- * takes is 413, the server's own failures are 500, and everything else the client sent is 400.
+ * takes (or a document creating more entries) is 413, the server's own failures are 500, and everything else the client sent is 400.
  */
 export function statusOfDecodeError(code: Code): number {
   if (isNotApplicable(code)) return 422;
-  if (code === 'BERTH_E_TOO_LARGE') return 413;
+  if (code === 'BERTH_E_TOO_LARGE' || code === 'BERTH_E_TOO_MANY_ENTRIES') return 413;
   if (SERVER_CODES.has(code)) return 500;
   return 400;
 }
