@@ -5,7 +5,8 @@
  * whatever their length.
  */
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { dicomTreeCheck } from '../../src/check/dicom.js';
 import { checkTree } from '../../src/check/tree.js';
@@ -18,6 +19,7 @@ import {
   decodeTree,
   decodeTreeJson,
   decodeTreeMsgpack,
+  encodeTree,
 } from '../../src/wire/case.js';
 import { encodeNdarrayJson } from '../../src/wire/ndarray-json.js';
 import { encodeNdarrayMsgpack, packForPython } from '../../src/wire/ndarray-msgpack.js';
@@ -38,7 +40,7 @@ schema-out:
   ok: {type: boolean}
 `);
 
-describe('wire/case: limits of decoding', () => {
+describe('wire/case: limits of decoding and encoding', () => {
   const fresh = freshPaths('berth-wire-limits-');
 
   describe('entries a document creates', () => {
@@ -132,6 +134,37 @@ describe('wire/case: limits of decoding', () => {
         data: new Uint8Array(0),
       } as unknown as ReturnType<typeof ndarray>;
       expect(encodeNpyHeader(largest).byteLength).to.be.below(MAX_HEADER_BYTES / 100);
+    });
+  });
+
+  describe('encoding an output tree', () => {
+    it('refuses a 4 GiB sparse .npy by its header before reading it (no 4 GiB in memory)', async () => {
+      const dir = fresh();
+      await mkdir(dir);
+      const dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (4294967296,), }";
+      const pad = 64 - ((10 + dict.length + 1) % 64);
+      const header = Buffer.concat([
+        Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]),
+        Buffer.from(Uint16Array.of(dict.length + pad + 1).buffer),
+        Buffer.from(dict + ' '.repeat(pad) + '\n', 'latin1'),
+      ]);
+      const file = path.join(dir, 'arr');
+      await writeFile(file, header);
+      await truncate(file, header.byteLength + 2 ** 32);
+      const before = process.memoryUsage().arrayBuffers;
+      for (const format of ['json', 'msgpack'] as const) {
+        const t0 = performance.now();
+        expect(await codeOfAsync(encodeTree(format, DEF.inputs, dir, { maxBytes: 1 << 20 }))).to.equal(
+          'BERTH_E_TOO_LARGE',
+        );
+        expect(performance.now() - t0).to.be.below(1000);
+      }
+      expect(process.memoryUsage().arrayBuffers - before).to.be.below(64 << 20);
+      // An array within the limit is still encoded.
+      const ok = fresh();
+      await decodeTreeJson(DEF.inputs, { arr: encodeNdarrayJson(ndarray('uint8', [3], [1, 2, 3])) }, ok);
+      const doc = JSON.parse((await encodeTree('json', DEF.inputs, ok, { maxBytes: 1 << 20 })).toString());
+      expect(doc).to.deep.equal({ arr: encodeNdarrayJson(ndarray('uint8', [3], [1, 2, 3])) });
     });
   });
 
