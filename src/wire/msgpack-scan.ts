@@ -39,30 +39,52 @@ export const pythonUnpackr = new Unpackr({
 interface Open {
   remaining: number;
   readonly map: boolean;
-  /** The next item's index (arrays) or the current key (maps), for pointers. */
-  segment: string | number;
-  readonly pointer: string;
-  /** Items read so far (arrays), or map slots read so far (keys and values). */
+  /** Items read so far (arrays: the next item's index), or map slots read (keys and values). */
   read: number;
+  /**
+   * Maps: where the current key's bytes lie and how to read them (str UTF-8, bin latin1; −1: a
+   * key of another type), decoded only when a pointer is needed.
+   */
+  keyAt: number;
+  keyLength: number;
+  keyBin: boolean;
+}
+
+/** The pointer segment of a container's current item. */
+function segmentOf(bytes: Uint8Array, o: Open): string | number {
+  if (!o.map) return o.read;
+  if (o.keyAt < 0) return '?';
+  return Buffer.from(bytes.buffer, bytes.byteOffset + o.keyAt, o.keyLength).toString(
+    o.keyBin ? 'latin1' : 'utf8',
+  );
 }
 
 /** The earliest and latest seconds of a timestamp berth accepts: 0001-01-01 to 9999-12-31 (UTC). */
 const MIN_SECONDS = -62135596800;
 const MAX_SECONDS = 253402300799;
 
-function fail(code: Code, detail: string, pointer: string, expected?: string): never {
-  throw new BerthError(code, detail, { path: pointer, ...(expected === undefined ? {} : { expected }) });
+/** A JSON pointer, or how to make it: pointers are built only when something fails. */
+type Where = string | (() => string);
+
+function fail(code: Code, detail: string, where: Where, expected?: string): never {
+  const path = typeof where === 'string' ? where : where();
+  throw new BerthError(code, detail, { path, ...(expected === undefined ? {} : { expected }) });
 }
 
 const MAP_EXPECTED = 'a msgpack map';
 
-/** Where the value being read sits: the pointer of its container plus its segment. */
-function here(stack: readonly Open[]): string {
-  const top = stack[stack.length - 1];
-  if (!top) return '';
-  // A map key (even slot) is pointed at by its map; its value by the map plus the key.
-  if (top.map && top.read % 2 === 0) return top.pointer;
-  return pointerTo(top.pointer, top.segment);
+/**
+ * Where the item being read sits: each open container's current segment, except that a map key
+ * is pointed at by its map.
+ */
+function here(bytes: Uint8Array, stack: readonly Open[]): string {
+  let out = '';
+  for (let k = 0; k < stack.length; k++) {
+    const o = stack[k]!;
+    if (k === stack.length - 1 && o.map && o.read % 2 === 0) break;
+    out = pointerTo(out, segmentOf(bytes, o));
+  }
+  return out;
 }
 
 /** The msgpack type name of a first byte, for messages. */
@@ -82,7 +104,7 @@ function isMapByte(b: number): boolean {
 }
 
 /** Checks a timestamp ext payload (type −1) for a time Python's datetime holds. */
-function checkTimestamp(data: Uint8Array, pointer: string): void {
+function checkTimestamp(data: Uint8Array, pointer: Where): void {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let seconds: number;
   let nanos = 0;
@@ -135,35 +157,43 @@ export function scanMsgpackMap(bytes: Uint8Array, maxNesting: number): void {
   }
   const stack: Open[] = [];
   let pos = 0;
-  const need = (n: number, pointer: string): void => {
+  const pointer = (): string => here(bytes, stack);
+  const need = (n: number): void => {
     if (n > end - pos)
       fail('BERTH_E_WIRE_FORMAT', 'The msgpack document ends inside a value', pointer, MAP_EXPECTED);
   };
-  const open = (count: number, map: boolean, pointer: string): void => {
+  const open = (count: number, map: boolean): void => {
     // Every item takes at least one byte: a count beyond the rest cannot be honest.
-    need(map ? count * 2 : count, pointer);
+    need(map ? count * 2 : count);
     if (stack.length >= maxNesting) {
       fail('BERTH_E_TOO_DEEP', `The document is nested deeper than ${maxNesting} levels`, pointer);
     }
-    if (count > 0) stack.push({ remaining: map ? count * 2 : count, map, segment: 0, pointer, read: 0 });
+    if (count > 0)
+      stack.push({
+        remaining: map ? count * 2 : count,
+        map,
+        read: 0,
+        keyAt: -1,
+        keyLength: 0,
+        keyBin: false,
+      });
   };
   do {
-    const pointer = here(stack);
     const top = stack[stack.length - 1];
     const isKey = top !== undefined && top.map && top.read % 2 === 0;
     const depth = stack.length;
-    need(1, pointer);
+    need(1);
     const b = bytes[pos++]!;
     let str = -1; // the length of a str payload to check, if this is a str
     let skip = 0; // payload bytes to skip
     if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) {
       // positive/negative fixint, nil, booleans: no payload
-    } else if (b <= 0x8f) open(b & 0x0f, true, pointer);
-    else if (b <= 0x9f) open(b & 0x0f, false, pointer);
+    } else if (b <= 0x8f) open(b & 0x0f, true);
+    else if (b <= 0x9f) open(b & 0x0f, false);
     else if (b <= 0xbf) str = b & 0x1f;
     else if (b === 0xc4 || b === 0xc5 || b === 0xc6) {
       const n = 1 << (b - 0xc4);
-      need(n, pointer);
+      need(n);
       skip = lengthAt(bytes, pos, n);
       pos += n;
     } else if (b === 0xca) skip = 4;
@@ -171,21 +201,20 @@ export function scanMsgpackMap(bytes: Uint8Array, maxNesting: number): void {
     else if (b >= 0xcc && b <= 0xd3) skip = 1 << ((b - 0xcc) & 3);
     else if (b === 0xd9 || b === 0xda || b === 0xdb) {
       const n = 1 << (b - 0xd9);
-      need(n, pointer);
+      need(n);
       str = lengthAt(bytes, pos, n);
       pos += n;
     } else if (b === 0xdc || b === 0xdd || b === 0xde || b === 0xdf) {
       const n = b === 0xdc || b === 0xde ? 2 : 4;
-      need(n, pointer);
+      need(n);
       const count = lengthAt(bytes, pos, n);
       pos += n;
-      open(count, b >= 0xde, pointer);
+      open(count, b >= 0xde);
     } else pos = skipExt(bytes, pos, b, pointer);
-    if (isKey) top.segment = '?';
+    if (isKey) top.keyAt = -1;
     if (str >= 0) {
-      need(str, pointer);
-      const payload = bytes.subarray(pos, pos + str);
-      if (!isUtf8(payload)) {
+      need(str);
+      if (!isUtf8Text(bytes, pos, str)) {
         fail(
           'BERTH_E_NOT_UTF8',
           `A msgpack ${isKey ? 'key' : 'str'} is not valid UTF-8`,
@@ -193,13 +222,12 @@ export function scanMsgpackMap(bytes: Uint8Array, maxNesting: number): void {
           'UTF-8 text',
         );
       }
-      if (isKey) top.segment = Buffer.from(payload.buffer, payload.byteOffset, str).toString('utf8');
+      if (isKey) setKey(top, pos, str, false);
       pos += str;
     } else {
-      need(skip, pointer);
+      need(skip);
       // msgpack-numpy's keys are bin: name them as text in pointers.
-      if (isKey && b >= 0xc4 && b <= 0xc6)
-        top.segment = Buffer.from(bytes.subarray(pos, pos + skip)).toString('latin1');
+      if (isKey && b >= 0xc4 && b <= 0xc6) setKey(top, pos, skip, true);
       pos += skip;
     }
     // A value that opened a container is done when that container is full.
@@ -216,7 +244,7 @@ export function scanMsgpackMap(bytes: Uint8Array, maxNesting: number): void {
 }
 
 /** Skips an ext value whose first byte `b` was read (pos is after it); only timestamps pass. */
-function skipExt(bytes: Uint8Array, at: number, b: number, pointer: string): number {
+function skipExt(bytes: Uint8Array, at: number, b: number, pointer: Where): number {
   let pos = at;
   const need = (n: number): void => {
     if (n > bytes.byteLength - pos)
@@ -245,13 +273,33 @@ function skipExt(bytes: Uint8Array, at: number, b: number, pointer: string): num
   return pos + 1 + size;
 }
 
+function setKey(o: Open, at: number, length: number, bin: boolean): void {
+  o.keyAt = at;
+  o.keyLength = length;
+  o.keyBin = bin;
+}
+
+/** True when `length` bytes at `at` are valid UTF-8: short ASCII in JS, the rest natively. */
+function isUtf8Text(bytes: Uint8Array, at: number, length: number): boolean {
+  if (length <= 32) {
+    let ascii = true;
+    for (let i = at; i < at + length; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return true;
+  }
+  return isUtf8(bytes.subarray(at, at + length));
+}
+
 /** Counts one item read into `top` (if any), and closes every container that is now full. */
 function finishItem(stack: Open[], top: Open | undefined): void {
   let t = top;
   while (t !== undefined) {
     t.read++;
     t.remaining--;
-    if (!t.map) t.segment = t.read;
     if (t.remaining > 0) return;
     stack.pop();
     t = stack[stack.length - 1];
