@@ -212,24 +212,7 @@ export function scanMsgpackMap(bytes: Uint8Array, maxNesting: number): void {
       open(count, b >= 0xde);
     } else pos = skipExt(bytes, pos, b, pointer);
     if (isKey) top.keyAt = -1;
-    if (str >= 0) {
-      need(str);
-      if (!isUtf8Text(bytes, pos, str)) {
-        fail(
-          'BERTH_E_NOT_UTF8',
-          `A msgpack ${isKey ? 'key' : 'str'} is not valid UTF-8`,
-          pointer,
-          'UTF-8 text',
-        );
-      }
-      if (isKey) setKey(top, pos, str, false);
-      pos += str;
-    } else {
-      need(skip);
-      // msgpack-numpy's keys are bin: name them as text in pointers.
-      if (isKey && b >= 0xc4 && b <= 0xc6) setKey(top, pos, skip, true);
-      pos += skip;
-    }
+    pos = checkPayload(bytes, pos, b, str, skip, isKey ? top : undefined, pointer);
     // A value that opened a container is done when that container is full.
     if (stack.length === depth) finishItem(stack, top);
   } while (stack.length > 0);
@@ -271,6 +254,40 @@ function skipExt(bytes: Uint8Array, at: number, b: number, pointer: Where): numb
   }
   checkTimestamp(bytes.subarray(pos + 1, pos + 1 + size), pointer);
   return pos + 1 + size;
+}
+
+/**
+ * Checks and skips the payload of the item whose first byte `b` was read: a str of `str` bytes
+ * (valid UTF-8) or `skip` other bytes. When the item is a key of `keyOf`, remembers where it lies.
+ * Returns the position after it.
+ */
+function checkPayload(
+  bytes: Uint8Array,
+  at: number,
+  b: number,
+  str: number,
+  skip: number,
+  keyOf: Open | undefined,
+  pointer: Where,
+): number {
+  const length = str >= 0 ? str : skip;
+  if (length > bytes.byteLength - at)
+    fail('BERTH_E_WIRE_FORMAT', 'The msgpack document ends inside a value', pointer, MAP_EXPECTED);
+  if (str >= 0) {
+    if (!isUtf8Text(bytes, at, str)) {
+      fail(
+        'BERTH_E_NOT_UTF8',
+        `A msgpack ${keyOf ? 'key' : 'str'} is not valid UTF-8`,
+        pointer,
+        'UTF-8 text',
+      );
+    }
+    if (keyOf) setKey(keyOf, at, str, false);
+  } else if (keyOf && b >= 0xc4 && b <= 0xc6) {
+    // msgpack-numpy's keys are bin: name them as text in pointers.
+    setKey(keyOf, at, skip, true);
+  }
+  return at + length;
 }
 
 function setKey(o: Open, at: number, length: number, bin: boolean): void {

@@ -39,7 +39,7 @@ export async function readDocumentStream(
 
 /**
  * Reads a document file, refusing one larger than `maxBytes` by its size (fstat on the opened
- * descriptor) before reading it, and anything but a regular file.
+ * descriptor) before reading it; a pipe is read only until it passes the limit.
  */
 export async function readDocumentFile(file: string, maxBytes = DEFAULT_MAX_BYTES): Promise<Buffer> {
   const fh = await open(file, 'r').catch((e: unknown) => {
@@ -47,12 +47,9 @@ export async function readDocumentFile(file: string, maxBytes = DEFAULT_MAX_BYTE
   });
   try {
     const st = await fh.stat();
-    if (!st.isFile()) {
-      throw new BerthError('BERTH_E_IO', 'The document is not a regular file', {
-        path: file,
-        expected: 'a regular file, or - for stdin',
-      });
-    }
+    // A pipe (`<(…)` in a shell) has no size to trust: read it as a stream, to the limit.
+    if (!st.isFile())
+      return await readDocumentStream(fh.createReadStream({ autoClose: false }), file, maxBytes);
     if (st.size > maxBytes) throw tooLarge(file, String(st.size), maxBytes);
     // The file may still grow while read: read at most one byte past the limit.
     const buf = Buffer.allocUnsafe(st.size + 1);
