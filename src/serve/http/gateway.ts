@@ -169,6 +169,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         `${given ? `Content-Type ${JSON.stringify(given)}` : 'No Content-Type'}: the body must be ${ACCEPTED_MEDIA_TYPES}`,
       );
     }
+    // A body declared too large is refused now, not after waiting for a slot.
+    const declared = Number(request.headers['content-length']);
+    if (declared > maxBody) {
+      throw new HttpError(413, 'BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
+    }
     const given = request.headers[RUN_ID_HEADER.toLowerCase()];
     const runId = typeof given === 'string' ? given.trim() : newRunId();
     if (!isRunId(runId)) {

@@ -84,6 +84,16 @@ describe('serve/http: gateway bounds', function () {
     }
     // Nor does the process hold their bytes (loosely: less than two of the three bodies more).
     expect(process.memoryUsage().arrayBuffers - before).to.be.below(BODY * 2);
+    // A body declared over --max-body is refused at once, without waiting for the busy slot.
+    const over = await fetch(`${gw.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(64 * 1024 * 1024 + 1, 0x20),
+    });
+    expect(over.status).to.equal(413);
+    expect(((await over.json()) as { error: { code: string } }).error.code).to.equal(
+      'BERTH_E_HTTP_TOO_LARGE',
+    );
     expect((await held).status).to.equal(200);
     expect(await Promise.all(queued.map((q) => q.status))).to.deep.equal([200, 200, 200]);
     expect(gw.admitted()).to.equal(0);
