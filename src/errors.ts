@@ -152,6 +152,8 @@ export const CATALOGUE = {
   BERTH_E_WIRE_UNSAFE: 'The document holds an object or structured array, which berth never unpickles',
   BERTH_E_WIRE_MISSING: 'A required property is missing from the wire document',
   BERTH_E_WIRE_BASE64: 'Bytes on the wire are not canonical base64 (standard, padded, no whitespace)',
+  BERTH_E_TOO_MANY_ENTRIES:
+    'The document would create more tree entries (or one array more items) than berth accepts',
   BERTH_E_EIR_PROTOCOL: 'A message on the EIR stream does not follow the EIR streaming protocol 1.0',
   BERTH_E_EIR_SOURCE: 'The EIR sample source gave dataset info, sample ids or a sample that EIR cannot use',
   BERTH_E_EIR_UNSUPPORTED: 'A property maps to no modality EIR can stream',
@@ -303,6 +305,23 @@ export function toBerthError(
   if (typeof nodeCode === 'string' && /^E[A-Z]+$/.test(nodeCode)) {
     return new BerthError('BERTH_E_IO', `${CATALOGUE.BERTH_E_IO}: ${nodeCode}`, { ...details, cause: e });
   }
-  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : String(e);
-  return new BerthError(fallback, `${CATALOGUE[fallback]}: ${text}`, { ...details, cause: e });
+  return new BerthError(fallback, `${CATALOGUE[fallback]}: ${boundedText(e)}`, { ...details, cause: e });
+}
+
+/** The longest text of a library's error that berth passes on (in messages, answers, reports). */
+export const MAX_CAUSE_TEXT = 200;
+
+/**
+ * The message of anything thrown, cut to {@link MAX_CAUSE_TEXT} characters: a library's error
+ * text may quote the input it failed on (msgpackr once serialised a whole document into one), so
+ * none is passed on unbounded.
+ */
+export function boundedText(e: unknown, max = MAX_CAUSE_TEXT): string {
+  let text: string;
+  try {
+    text = e instanceof Error ? e.message : typeof e === 'string' ? e : String(e);
+  } catch {
+    text = 'an error without a message';
+  }
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }

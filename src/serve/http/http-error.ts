@@ -5,7 +5,7 @@
  */
 import { isNotApplicable } from '../../check/dicom.js';
 import type { FastifyError } from 'fastify';
-import { CATALOGUE, isBerthError, type Code } from '../../errors.js';
+import { boundedText, CATALOGUE, isBerthError, type Code } from '../../errors.js';
 import type { Outcome } from '../../harness/outcome.js';
 import { ACCEPTED_MEDIA_TYPES } from './media-type.js';
 
@@ -85,11 +85,11 @@ const SERVER_CODES: ReadonlySet<Code> = new Set<Code>([
 /**
  * The status of an error thrown while decoding a request into an input tree: a constraint the
  * DICOM does not meet is 422 (as the run would say `not-applicable`), a value larger than berth
- * takes is 413, the server's own failures are 500, and everything else the client sent is 400.
+ * takes (or a document creating more entries) is 413, the server's own failures are 500, and everything else the client sent is 400.
  */
 export function statusOfDecodeError(code: Code): number {
   if (isNotApplicable(code)) return 422;
-  if (code === 'BERTH_E_TOO_LARGE') return 413;
+  if (code === 'BERTH_E_TOO_LARGE' || code === 'BERTH_E_TOO_MANY_ENTRIES') return 413;
   if (SERVER_CODES.has(code)) return 500;
   return 400;
 }
@@ -112,7 +112,11 @@ export function decodeError(e: unknown, scrub: Scrubber): HttpError {
   if (isBerthError(e)) {
     return new HttpError(statusOfDecodeError(e.code), e.code, scrub.text(e.message), pointerOf(e, scrub));
   }
-  return new HttpError(500, 'BERTH_E_INTERNAL', `${CATALOGUE.BERTH_E_INTERNAL}: ${scrub.text(String(e))}`);
+  return new HttpError(
+    500,
+    'BERTH_E_INTERNAL',
+    `${CATALOGUE.BERTH_E_INTERNAL}: ${scrub.text(boundedText(e))}`,
+  );
 }
 
 /**
@@ -141,7 +145,30 @@ export function fromFastifyError(error: FastifyError | HttpError, maxBody: numbe
   }
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return new HttpError(status, 'BERTH_E_HTTP_BAD_REQUEST', error.message);
+    return new HttpError(status, 'BERTH_E_HTTP_BAD_REQUEST', boundedText(error));
   }
-  return new HttpError(500, 'BERTH_E_INTERNAL', `berth failed unexpectedly: ${error.message}`);
+  return new HttpError(500, 'BERTH_E_INTERNAL', `berth failed unexpectedly: ${boundedText(error)}`);
+}
+
+/**
+ * The raw HTTP answer to a request Node's parser refused before fastify saw it (malformed HTTP,
+ * headers too large, a request timeout), in berth's error format like every other answer. The
+ * connection is closed after it.
+ */
+export function clientErrorResponse(error: { code?: string }): string {
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431
+      ? 'The request headers are larger than the gateway accepts'
+      : status === 408
+        ? 'The request was not received in time'
+        : 'The request is not valid HTTP/1.1';
+  const body = JSON.stringify(new HttpError(status, 'BERTH_E_HTTP_BAD_REQUEST', message).body());
+  const reason =
+    status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
 }

@@ -57,6 +57,8 @@ export interface Invocation {
   /** The request body; dropped (undefined) once decoded, so that it can be freed during the run. */
   body: Buffer | undefined;
   ticket: Ticket;
+  /** Milliseconds it waited for its run slot before the body was read (0 when unknown). */
+  queuedMs?: number;
   /** Aborts when the client is gone or the gateway shuts down (only a queued request stops). */
   signal: AbortSignal;
   /** Why `signal` aborted: the error to answer (a client that left gets nothing). */
@@ -92,13 +94,19 @@ export async function invoke(ctx: InvokeContext, inv: Invocation): Promise<Answe
   const { runs } = ctx;
   const publish = (stage: string) =>
     runs.publish(inv.runId, 'stage', { runId: inv.runId, stage, at: new Date().toISOString() });
-  publish('queued');
+  // Usually the slot is held already: the gateway waits for it before reading the body.
   if (!(await inv.ticket.acquire(inv.signal))) {
     const refused = inv.abortError();
     runs.reject(inv.runId, { runId: inv.runId, status: refused.status, error: refused.body().error });
     return errorAnswer(refused, {});
   }
-  const timing: Timing = { queuedMs: performance.now() - t0, decodeMs: 0, runMs: 0, encodeMs: 0, totalMs: 0 };
+  const timing: Timing = {
+    queuedMs: (inv.queuedMs ?? 0) + performance.now() - t0,
+    decodeMs: 0,
+    runMs: 0,
+    encodeMs: 0,
+    totalMs: 0,
+  };
   let runDir: string | undefined;
   let answer: Answer;
   try {

@@ -10,6 +10,7 @@ import { launchPlan, resolveMachine, type MachineRef } from '../../harness/machi
 import type { LaunchExtras } from '../../harness/drivers/extras.js';
 import { sandboxNeeds } from '../../harness/drivers/needs.js';
 import type { Outcome } from '../../harness/outcome.js';
+import type { WireLimits } from '../../wire/case.js';
 import type { CaseCodec } from './codec.js';
 
 /** How to serve a machine. */
@@ -32,6 +33,10 @@ export interface GatewayOptions {
   queue?: number;
   /** The largest request body, in bytes (default 256 MiB). */
   maxBodyBytes?: number;
+  /** Tree entries one request document may create (default 100,000: the wire formats' `maxEntries`). */
+  maxEntries?: number;
+  /** Items of one list in a request document (default 20,000: the wire formats' `maxArrayItems`). */
+  maxArrayItems?: number;
   /** Require `Authorization: Bearer <token>` on everything but /ping. */
   token?: string;
   /** Overrides the manifest's timeout, per run. */
@@ -56,7 +61,10 @@ export interface GatewayOptions {
   maxFinishedRuns?: number;
   /** Comment lines on event streams every so often (default 15 s). */
   heartbeatMs?: number;
-  /** Time to receive a whole request, headers and body (default 5 minutes). */
+  /**
+   * Time to receive a request's body once it holds a run slot (bodies of queued requests are not
+   * read; default 5 minutes). Headers have Node's own 60 s.
+   */
   requestTimeoutMs?: number;
   /**
    * On close, how long connections may stay open after the last run was answered (slow readers
@@ -106,6 +114,8 @@ export interface CheckedOptions {
   concurrency: number;
   queue: number;
   maxBody: number;
+  /** The document limits given (entries per document and per list). */
+  limits: Pick<WireLimits, 'maxEntries' | 'maxArrayItems'>;
 }
 
 /**
@@ -140,7 +150,13 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
   if (options.token !== undefined && options.token.length === 0) {
     throw new BerthError('BERTH_E_USAGE', 'The token is empty', { expected: 'a non-empty bearer token' });
   }
-  return { machine, driver, command, launch, concurrency, queue, maxBody };
+  const limits: CheckedOptions['limits'] = {
+    ...(options.maxEntries === undefined ? {} : { maxEntries: positive(options.maxEntries, 'max entries') }),
+    ...(options.maxArrayItems === undefined
+      ? {}
+      : { maxArrayItems: positive(options.maxArrayItems, 'max array items') }),
+  };
+  return { machine, driver, command, launch, concurrency, queue, maxBody, limits };
 }
 
 function positive(n: number, what: string): number {
