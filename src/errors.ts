@@ -52,6 +52,8 @@ export const CATALOGUE = {
   BERTH_E_ENUM_DUPLICATE: 'An enum lists the same value twice',
   BERTH_E_RANGE_EMPTY: 'minimum is greater than maximum (no value can satisfy both)',
   BERTH_E_PATTERN_INVALID: 'pattern is not a valid regular expression',
+  BERTH_E_PATTERN_UNSUPPORTED:
+    'pattern uses what berth cannot match in linear time (back-references, look-around, repeats over 1000)',
   BERTH_E_MIME_TYPE: 'mime-type is not a valid media type',
   BERTH_E_DICOM_TYPE: 'dicom-type must be dicom-image, dicom-series or dicom-study',
   BERTH_E_OBJECT_PROPERTIES: 'An object needs a properties mapping',
