@@ -109,6 +109,8 @@ export const CATALOGUE = {
   BERTH_E_META_MISMATCH: 'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
   BERTH_E_PIXEL_LENGTH: 'The native pixel data is shorter than its declared size',
   BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
+  BERTH_E_DICOM_INFLATE_LIMIT:
+    'The deflated DICOM data set inflates past its declared pixel data plus an allowance, or past maxInflatedBytes',
   BERTH_E_DUPLICATE_INSTANCE: 'Two files hold the same SOPInstanceUID',
   // --- DICOM transcoding, deriving, sorting and synthetic trees -----------------------------
   BERTH_E_TRANSCODE_UNSUPPORTED: 'berth cannot convert between these transfer syntaxes (it has no codecs)',
