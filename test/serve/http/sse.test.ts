@@ -2,8 +2,12 @@ import { expect } from 'chai';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
+import { rmSync } from 'node:fs';
+import { startGateway } from '../../../src/serve/http/gateway.js';
 import { RunLog } from '../../../src/serve/http/run-log.js';
 import { streamRunEvents } from '../../../src/serve/http/sse.js';
+import { codeOfAsync } from '../../support/codes.js';
+import { tinyMachine } from './support.js';
 
 /** A bare HTTP server that streams `GET /<id>` from `runs`, keeping each response for inspection. */
 async function eventServer(
@@ -142,5 +146,18 @@ describe('serve/http/sse', function () {
     await until(() => runs.accepts('wait-c'), 2_000, 'a free slot');
     expect(runs.stateOf('wait-a')).to.equal(undefined);
     runs.close();
+  });
+
+  it('the gateway refuses an eventBufferBytes that is not a positive integer, before listening', async () => {
+    const dir = tinyMachine();
+    try {
+      for (const eventBufferBytes of [0, -1, 1.5]) {
+        expect(await codeOfAsync(startGateway({ machine: dir, port: 0, eventBufferBytes }))).to.equal(
+          'BERTH_E_USAGE',
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
