@@ -85,7 +85,7 @@ function compileUncached(pattern: string): CompiledPattern {
 }
 
 /** Rewrites ECMAScript (Unicode mode) syntax into RE2 syntax of the same meaning. */
-export function toRe2(p: string): string {
+function toRe2(p: string): string {
   let out = '';
   let i = 0;
   while (i < p.length) {
