@@ -17,8 +17,17 @@
  * `(?<=`, `(?<!`), repeat counts above 1000, `\S` inside a negated class, and Unicode property
  * names RE2 does not know (long names such as `\p{Letter}`: use `\p{L}`).
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS as Re2Engine } from 're2js';
 import type { Code } from '../errors.js';
+
+let engine: typeof Re2Engine | undefined;
+
+/** re2js, loaded on first use: it costs 35–60 ms, which commands without patterns need not pay. */
+function re2(): typeof Re2Engine {
+  engine ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof Re2Engine }).RE2JS;
+  return engine;
+}
 
 /** A pattern ready to test texts, or why it cannot be used. */
 export type CompiledPattern =
@@ -77,7 +86,7 @@ function compileUncached(pattern: string): CompiledPattern {
     throw e;
   }
   try {
-    const re = RE2JS.compile(translated);
+    const re = re2().compile(translated);
     return { ok: true, test: (text) => re.test(text) };
   } catch (e) {
     return unsupported((e as Error).message);
