@@ -55,6 +55,8 @@ export const CATALOGUE = {
   BERTH_E_ENUM_DUPLICATE: 'An enum lists the same value twice',
   BERTH_E_RANGE_EMPTY: 'minimum is greater than maximum (no value can satisfy both)',
   BERTH_E_PATTERN_INVALID: 'pattern is not a valid regular expression',
+  BERTH_E_PATTERN_UNSUPPORTED:
+    'pattern uses what berth cannot match in linear time (back-references, look-around, repeats over 1000)',
   BERTH_E_MIME_TYPE: 'mime-type is not a valid media type',
   BERTH_E_DICOM_TYPE: 'dicom-type must be dicom-image, dicom-series or dicom-study',
   BERTH_E_OBJECT_PROPERTIES: 'An object needs a properties mapping',
@@ -112,6 +114,8 @@ export const CATALOGUE = {
   BERTH_E_META_MISMATCH: 'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
   BERTH_E_PIXEL_LENGTH: 'The native pixel data is shorter than its declared size',
   BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
+  BERTH_E_DICOM_INFLATE_LIMIT:
+    'The deflated DICOM data set inflates past its declared pixel data plus an allowance, or past maxInflatedBytes',
   BERTH_E_DUPLICATE_INSTANCE: 'Two files hold the same SOPInstanceUID',
   BERTH_E_DICOM_GEOMETRY:
     'The slices do not form one regular volume (uneven positions, mixed orientations or sizes, multi-frame)',

@@ -327,6 +327,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         runId,
         lastEventId: Number.isSafeInteger(last) && last > 0 ? last : 0,
         heartbeatMs,
+        ...(options.eventBufferBytes === undefined ? {} : { maxBufferedBytes: options.eventBufferBytes }),
       });
     },
   );

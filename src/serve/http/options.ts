@@ -62,6 +62,11 @@ export interface GatewayOptions {
   /** Comment lines on event streams every so often (default 15 s). */
   heartbeatMs?: number;
   /**
+   * Bytes an event stream may hold for a client that does not read; beyond, the client gets a
+   * `dropped` event and the stream ends (default 4 MiB).
+   */
+  eventBufferBytes?: number;
+  /**
    * Time to receive a request's body once it holds a run slot (bodies of queued requests are not
    * read; default 5 minutes). Headers have Node's own 60 s.
    */
@@ -147,6 +152,7 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
   const concurrency = positive(options.concurrency ?? os.availableParallelism(), 'concurrency');
   const queue = nonNegative(options.queue ?? 4 * concurrency, 'queue');
   const maxBody = positive(options.maxBodyBytes ?? DEFAULT_MAX_BODY, 'max body size');
+  if (options.eventBufferBytes !== undefined) positive(options.eventBufferBytes, 'event buffer size');
   if (options.token !== undefined && options.token.length === 0) {
     throw new BerthError('BERTH_E_USAGE', 'The token is empty', { expected: 'a non-empty bearer token' });
   }
