@@ -6,6 +6,7 @@ import { sandboxDriver } from '../../../src/harness/drivers/sandbox.js';
 import { processDriver } from '../../../src/harness/drivers/process.js';
 import { executeCase } from '../../../src/harness/execute.js';
 import { launchPlan, resolveMachine } from '../../../src/harness/machine.js';
+import { checkManifest } from '../../../src/check/manifest.js';
 import { dockerfileStart } from '../../../src/manifest/dockerfile-run.js';
 import { requirePeer, type Peer } from '../../support/peers.js';
 
@@ -18,8 +19,8 @@ const BWRAP_PEER: Peer = {
 /**
  * A machine written as the EnvoyAI reference's examples are: a Dockerfile with `com.envoyai.*`
  * LABELs, `ADD . /prog`, `WORKDIR /prog`, `ENTRYPOINT ["python3", "cmd.py"]`, and a Python script
- * with the platform's fixed `/envoyai/...` paths. (No `display` label: this branch's manifest
- * does not yet accept the `display-elements` form; another branch adds it.)
+ * with the platform's fixed `/envoyai/...` paths, and a `display` label of `display-elements`
+ * groups (one of them empty) as REF.md writes it.
  */
 const DOCKERFILE = `FROM python:3.11-slim
 LABEL com.envoyai.metadata-version="2"
@@ -32,6 +33,18 @@ series:\\n\\
 LABEL com.envoyai.schema-out="\\
 slices:\\n\\
   type: integer"
+LABEL com.envoyai.display="\\
+source-display-group:\\n\\
+  presentation: tile\\n\\
+  display-elements:\\n\\
+    - title: Input series\\n\\
+      id: input-series\\n\\
+      content:\\n\\
+        pointer:\\n\\
+          source: input\\n\\
+          property: series\\n\\
+results-display-group:\\n\\
+  display-elements: []"
 ADD . /prog
 WORKDIR /prog
 ENTRYPOINT ["python3", "cmd.py"]
@@ -114,8 +127,11 @@ describe('harness: starting a machine from its Dockerfile (no --cmd)', function 
 
   it('a reference-style Python machine with a DICOM series input passes under the sandbox with no --cmd', async function () {
     await requirePeer(this, BWRAP_PEER);
+    const machine = await resolveMachine(dir);
+    const manifestFindings = checkManifest(machine.definition.source).findings;
+    expect(manifestFindings, JSON.stringify(manifestFindings)).to.deep.equal([]);
     const result = await executeCase({
-      machine: await resolveMachine(dir),
+      machine,
       casePath: path.join(dir, 'case.yaml'),
       driver: 'sandbox',
     });
