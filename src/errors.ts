@@ -93,6 +93,7 @@ export const CATALOGUE = {
   BERTH_E_NO_COMMAND: 'berth does not know how to start the machine',
   BERTH_E_DRIVER_UNAVAILABLE: 'The chosen driver cannot run on this machine',
   BERTH_E_LAUNCH: 'The machine could not be started',
+  BERTH_E_IMAGE_NOT_FOUND: 'The container image to run is not in the engine’s image store',
 
   // --- images: berth build (issue 6) --------------------------------------------------------
   BERTH_E_NO_BUILDER: 'No image builder (buildah, podman or docker) can build here',

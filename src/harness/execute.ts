@@ -9,7 +9,7 @@ import { launchCommand, type MachineRef } from './machine.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { materialiseDicom } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
-import { updateExpected } from './compare/update.js';
+import { assertUpdatable, updateExpected } from './compare/update.js';
 
 /** A run as the CLI, `berth test` and the gateway ask for it. */
 export interface ExecuteOptions {
@@ -29,6 +29,8 @@ export interface ExecuteOptions {
    * case's `outputs-dir`) when the outputs are valid.
    */
   update?: boolean;
+  /** Copy the final output tree to this directory (`berth run --out`). */
+  out?: string;
   /** Report files to write: `.json` and/or `.html`. */
   reports?: string[];
   onEvent?: (e: RunEvent) => void;
@@ -68,6 +70,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const driver = driverNamed(options.driver ?? 'process');
   const command = launchCommand(options.machine, driver, options.command, options.image);
   const spec = await loadCase(options.casePath);
+  if (options.update) assertUpdatable(spec);
   const result = await runCase({
     definition: options.machine.definition,
     machineDir: options.machine.machineDir,
@@ -80,6 +83,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     ...(options.captureBytes === undefined ? {} : { captureBytes: options.captureBytes }),
     ...(options.keep === undefined ? {} : { keep: options.keep }),
     ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+    ...(options.out === undefined ? {} : { outDir: options.out }),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     dicom: materialiseDicom,
@@ -89,12 +93,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
     const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
     await updateExpected(path.join(result.workDir, 'output'), target);
-    result.report.notices.push(
-      `expected outputs updated in ${target}` +
-        (spec.expectedOutputs
-          ? ' (the case file also lists expected.outputs, which still take precedence)'
-          : ''),
-    );
+    result.report.notices.push(`expected outputs updated in ${target}`);
   }
   return result;
 }

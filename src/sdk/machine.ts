@@ -4,6 +4,7 @@ import { BerthError, isBerthError, type Finding } from '../errors.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 import { dicomTreeCheck, inputUidSource } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
+import { exitCodeOf } from '../harness/outcome.js';
 import { readDicom } from './dicom.js';
 import { DicomOutputs } from './dicom-writer.js';
 import { Inputs } from './inputs.js';
@@ -38,8 +39,9 @@ export interface Machine<
   manifest: MachineDefinition;
   /**
    * Validates the output tree against the schema. When it has errors (a required output missing,
-   * a value that does not parse …) writes them to the status `error` file and sets a non-zero
-   * `process.exitCode`. Returns every finding.
+   * a value that does not parse …) writes them to the status `error` file and sets
+   * `process.exitCode` to 11, the exit of the `invalid-output` outcome: the harness then reports
+   * `invalid-output` with each finding listed, not a machine error. Returns every finding.
    */
   finish(): Promise<Finding[]>;
 }
@@ -148,7 +150,7 @@ export async function openMachine<
           (f) => `${f.code}: ${f.message}${f.path ? ` (${path.relative(outputRoot, f.path) || '.'})` : ''}`,
         );
         await status.error(`The outputs are invalid (${errors.length} problem(s)):\n${lines.join('\n')}`);
-        process.exitCode = 1;
+        process.exitCode = exitCodeOf('invalid-output');
       }
       return findings;
     },

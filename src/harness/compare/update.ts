@@ -12,6 +12,7 @@ import path from 'node:path';
 import { BerthError, toBerthError } from '../../errors.js';
 import { ATOMIC_TEMP_PREFIX, isAtomicTempName } from '../../tree/atomic.js';
 import { classifyEntry } from '../../tree/entry.js';
+import type { CaseSpec } from '../case.js';
 
 /** The name prefix of an expected tree set aside during an update. */
 export const OLD_TREE_PREFIX = '.berth-old-';
@@ -43,7 +44,7 @@ async function copyTree(from: string, to: string, realRoot: string): Promise<voi
           : info.kind === 'symlink-outside'
             ? 'BERTH_E_TREE_SYMLINK'
             : 'BERTH_E_TREE_UNREADABLE',
-        `The output entry cannot be copied into expected/ (${info.kind}${info.reason ? `: ${info.reason}` : ''})`,
+        `The output entry cannot be copied (${info.kind}${info.reason ? `: ${info.reason}` : ''})`,
         { path: src },
       );
     }
@@ -57,6 +58,14 @@ async function copyTree(from: string, to: string, realRoot: string): Promise<voi
  * BERTH_E_IO for file system failures.
  */
 export async function updateExpected(actualDir: string, expectedDir: string): Promise<void> {
+  await replaceTree(actualDir, expectedDir);
+}
+
+/**
+ * Replaces the tree `target` with a copy of `source` (created when absent), with the guarantees
+ * of {@link updateExpected}; also `berth run --out DIR`.
+ */
+export async function replaceTree(actualDir: string, expectedDir: string): Promise<void> {
   let realRoot: string;
   try {
     realRoot = await realpath(actualDir);
@@ -89,4 +98,25 @@ export async function updateExpected(actualDir: string, expectedDir: string): Pr
     throw toBerthError(e, 'BERTH_E_IO', { path: expectedDir });
   }
   if (setAside) await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * `--update` writes an expected *tree*; values listed inline in a case file (`expected.outputs`)
+ * would still win over it, so the next run would compare against the old values. Such a case is
+ * refused before anything runs, by `berth run` and `berth test` alike.
+ * @throws BerthError BERTH_E_USAGE naming the case file and the two ways out.
+ */
+export function assertUpdatable(spec: CaseSpec): void {
+  if (!spec.expectedOutputs) return;
+  throw new BerthError(
+    'BERTH_E_USAGE',
+    `--update cannot rewrite the case ${spec.name}: its case file lists expected.outputs inline, which ` +
+      'take precedence over an expected/ tree, so updating the tree alone would change nothing',
+    {
+      path: spec.path,
+      expected:
+        'a case without inline expected.outputs (delete them and run --update again to keep the ' +
+        'expected outputs in expected/), or the inline values edited by hand',
+    },
+  );
 }

@@ -1,0 +1,187 @@
+/**
+ * `berth run` tells the truth and keeps nothing hidden (issue 12, section 3): options are checked
+ * before anything runs, invalid outputs are `invalid-output` with their findings, reports name
+ * paths relative to the run, say where things are, and cut nothing when stdout is not a TTY.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { engineEnv } from '../../src/harness/drivers/container.js';
+import { hasStackTrace, runCli } from '../support/cli.js';
+import { ROOT } from '../support/paths.js';
+import { requirePeer, type Peer } from '../support/peers.js';
+
+const PODMAN: Peer = {
+  name: 'podman able to list images',
+  packages: ['podman', 'runc'],
+  probe: async () =>
+    spawnSync('podman', ['images', '-q'], { env: (await engineEnv('podman')).env, timeout: 60_000 })
+      .status === 0,
+};
+
+const MANIFEST = `metadata-version: 2
+info:
+  name: tiny
+schema-in:
+  n:
+    type: number
+schema-out:
+  answer:
+    type: number
+`;
+
+const LONG_NAME = `an-undeclared-output-whose-name-is-far-longer-than-any-terminal-${'x'.repeat(80)}.txt`;
+
+const MACHINES: Record<string, string> = {
+  // Checks its outputs with the SDK without writing the one it declares.
+  'finish.mjs': `import { openMachine } from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
+const m = await openMachine();
+await m.finish();
+`,
+  // Writes its answer and a file the manifest does not declare.
+  'extra.mjs': `import { writeFileSync } from 'node:fs';
+writeFileSync(process.env.BERTH_OUTPUT + '/answer', '42');
+writeFileSync(process.env.BERTH_OUTPUT + '/${LONG_NAME}', 'x');
+`,
+  // Leaves a trace when it runs at all.
+  'touch.mjs': `import { writeFileSync } from 'node:fs';
+writeFileSync(process.env.MARKER, 'ran');
+writeFileSync(process.env.BERTH_OUTPUT + '/answer', '42');
+`,
+};
+
+describe('berth run tells the truth and keeps nothing hidden', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let machine: string;
+  let caseFile: string;
+  /** A fresh TMPDIR for each berth process, so a run folder left behind is seen. */
+  let tmp: string;
+  let marker: string;
+  const run = (args: string[]) =>
+    runCli(['run', machine, '--case', caseFile, ...args], { env: { TMPDIR: tmp, MARKER: marker } });
+  const leftovers = () => readdirSync(tmp).filter((n) => n.startsWith('berth-run-'));
+
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'berth-run-truth-'));
+    machine = path.join(dir, 'machine');
+    mkdirSync(machine);
+    writeFileSync(path.join(machine, 'machine.yaml'), MANIFEST);
+    for (const [name, text] of Object.entries(MACHINES)) writeFileSync(path.join(machine, name), text);
+    caseFile = path.join(dir, 'case.yaml');
+    writeFileSync(caseFile, 'inputs:\n  n: 1\n');
+  });
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(dir, 'tmp-'));
+    marker = path.join(tmp, 'marker');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const [what, args, message] of [
+    [
+      'a --report name that is no report',
+      ['--report', path.join('r', 'run.txt')],
+      /--report "r\/run\.txt" is not a report file name/,
+    ],
+    ['a --report that is a directory', ['--report', os.tmpdir() + '/'], /is not a report file name/],
+    [
+      'an unknown driver',
+      ['--driver', 'teleport'],
+      /There is no driver "teleport"; expected process, sandbox, container/,
+    ],
+    ['an --out folder that is not empty', ['--out', ROOT], /--out .* is not empty/],
+  ] as const) {
+    it(`refuses ${what} with exit 2 before anything runs, leaving no run folder`, async () => {
+      const r = await run(['--cmd', 'node touch.mjs', ...args]);
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stderr).to.match(/^berth: BERTH_E_USAGE: /);
+      expect(r.stderr).to.match(message);
+      expect(hasStackTrace(r.stderr)).to.equal(false);
+      expect(existsSync(marker), 'the machine ran').to.equal(false);
+      expect(leftovers()).to.deep.equal([]);
+    });
+  }
+
+  it('refuses a missing container image as a setup error (exit 2) that says to build it with berth build', async function () {
+    await requirePeer(this, PODMAN);
+    const r = await run(['--driver', 'container', '--image', 'berth-test-no-such-image:never']);
+    expect(r.code, r.stdout + r.stderr).to.equal(2);
+    expect(r.stderr).to.include('BERTH_E_IMAGE_NOT_FOUND');
+    expect(r.stderr).to.include('build it with `berth build');
+    expect(r.stderr).to.include('--tag berth-test-no-such-image:never`');
+    expect(r.stdout).to.not.include('MACHINE ERROR');
+    expect(leftovers()).to.deep.equal([]);
+  });
+
+  it("reports outputs the SDK's finish() finds invalid as invalid-output (exit 11) with each finding, not a machine error", async () => {
+    const r = await run(['--cmd', 'node finish.mjs']);
+    expect(r.code, r.stdout + r.stderr).to.equal(11);
+    expect(r.stdout).to.include('[INVALID OUTPUT]');
+    expect(r.stdout).to.match(/✗ BERTH_E_TREE_MISSING\s+schema-out\/answer/);
+    expect(r.stdout).to.not.include('MACHINE ERROR');
+  });
+
+  it('names paths relative to the run, cuts nothing when stdout is no TTY, and says the run folder was removed', async () => {
+    const json = path.join(tmp, 'run.json');
+    const r = await run(['--cmd', 'node extra.mjs', '--report', json]);
+    expect(r.code, r.stdout + r.stderr).to.equal(11);
+    expect(r.stdout).to.include(`BERTH_E_TREE_UNDECLARED  output/${LONG_NAME}`);
+    expect(r.stdout).to.not.include('…');
+    expect(r.stdout).to.include(
+      'The run folder (input/, output/, status/, logs/) was removed: keep it with --keep',
+    );
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      outputFindings: { path: string; message: string }[];
+      runFolder: { path: string; kept: boolean };
+    };
+    expect(report.outputFindings[0]!.path).to.equal(`output/${LONG_NAME}`);
+    expect(report.outputFindings[0]!.message).to.include(
+      'the EnvoyAI platform takes only the outputs the manifest declares',
+    );
+    expect(report.runFolder.kept).to.equal(false);
+    expect(existsSync(report.runFolder.path)).to.equal(false);
+    expect(leftovers()).to.deep.equal([]);
+  });
+
+  it('--out DIR copies the final output tree there and the JSON report records it and the kept run folder', async () => {
+    const out = path.join(tmp, 'out');
+    const json = path.join(tmp, 'run.json');
+    const r = await run(['--cmd', 'node touch.mjs', '--out', out, '--report', json, '--keep']);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(readFileSync(path.join(out, 'answer'), 'utf8')).to.equal('42');
+    const report = JSON.parse(readFileSync(json, 'utf8')) as {
+      outputsCopiedTo: string;
+      runFolder: { path: string; kept: boolean };
+    };
+    expect(report.outputsCopiedTo).to.equal(out);
+    expect(report.runFolder.kept).to.equal(true);
+    expect(readFileSync(path.join(report.runFolder.path, 'output', 'answer'), 'utf8')).to.equal('42');
+    expect(r.stdout).to.match(new RegExp(`outputs\\s+${out}`));
+    expect(r.stdout).to.match(new RegExp(`run\\s+${report.runFolder.path}`));
+    rmSync(report.runFolder.path, { recursive: true, force: true });
+  });
+
+  it('--update refuses a case file whose expected.outputs are inline, with the reason, before anything runs', async () => {
+    const inline = path.join(tmp, 'inline.yaml');
+    writeFileSync(inline, 'inputs:\n  n: 1\nexpected:\n  outputs:\n    answer: 41\n');
+    const r = await runCli(['run', machine, '--case', inline, '--cmd', 'node touch.mjs', '--update'], {
+      env: { TMPDIR: tmp, MARKER: marker },
+    });
+    expect(r.code, r.stdout + r.stderr).to.equal(2);
+    expect(r.stderr).to.include(
+      '--update cannot rewrite the case inline: its case file lists expected.outputs inline',
+    );
+    expect(existsSync(marker)).to.equal(false);
+    expect(existsSync(path.join(tmp, 'expected'))).to.equal(false);
+  });
+});
