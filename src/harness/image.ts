@@ -8,9 +8,13 @@ import { BerthError } from '../errors.js';
 import { ENGINES, engineEnv, type Engine } from './drivers/container.js';
 
 /** What asking one engine about an image gave. */
-type Answer = 'present' | 'absent' | 'no-engine' | 'unknown';
+export type Answer = 'present' | 'absent' | 'no-engine' | 'unknown';
 
-function ask(engine: Engine, image: string, env: NodeJS.ProcessEnv): Promise<Answer> {
+/** The command that builds berth's base image (`berth:latest`) from a clone of berth. */
+export const BASE_IMAGE_COMMAND = 'npm run build:image';
+
+/** Whether `engine` has `image` in the store `env` points it at. */
+export function ask(engine: Engine, image: string, env: NodeJS.ProcessEnv): Promise<Answer> {
   // podman's `image exists` and docker's `image inspect` both exit 1 when the image is absent.
   const args =
     engine === 'podman' ? ['image', 'exists', image] : ['image', 'inspect', '--format', '{{.Id}}', image];
@@ -43,5 +47,25 @@ export async function requireImage(
     'BERTH_E_IMAGE_NOT_FOUND',
     `The image ${image} is not in ${absentIn.join("'s or ")}'s image store: build it with \`berth build ${path.relative(process.cwd(), machineDir) || '.'} --tag ${image}\``,
     { expected: 'an image built with `berth build` (or pulled) before `--driver container --image NAME`' },
+  );
+}
+
+/**
+ * Before `berth build`: the base image a Dockerfile builds FROM must be local (builds never pull
+ * it). @throws BerthError BERTH_E_IMAGE_NOT_FOUND with the command that builds berth's base image.
+ */
+export async function requireBaseImage(
+  engine: Engine,
+  image: string,
+  env: NodeJS.ProcessEnv,
+  dockerfile: string,
+): Promise<void> {
+  if ((await ask(engine, image, env)) !== 'absent') return;
+  throw new BerthError(
+    'BERTH_E_IMAGE_NOT_FOUND',
+    `The base image ${image} that ${path.basename(dockerfile)} builds FROM is not in ${engine}'s image store (builds never pull it)`,
+    {
+      expected: `berth's base image built first, from a clone of berth: \`${BASE_IMAGE_COMMAND}\` (or another base named with --base IMAGE)`,
+    },
   );
 }

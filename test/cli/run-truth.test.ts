@@ -3,7 +3,6 @@
  * before anything runs, invalid outputs are `invalid-output` with their findings, reports name
  * paths relative to the run, say where things are, and cut nothing when stdout is not a TTY.
  */
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -16,18 +15,10 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { engineEnv } from '../../src/harness/drivers/container.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
-import { requirePeer, type Peer } from '../support/peers.js';
-
-const PODMAN: Peer = {
-  name: 'podman able to list images',
-  packages: ['podman', 'runc'],
-  probe: async () =>
-    spawnSync('podman', ['images', '-q'], { env: (await engineEnv('podman')).env, timeout: 60_000 })
-      .status === 0,
-};
+import { requirePeer } from '../support/peers.js';
+import { PODMAN } from '../support/podman.js';
 
 const MANIFEST = `metadata-version: 2
 info:
