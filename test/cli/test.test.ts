@@ -3,11 +3,12 @@
  * to run one, a hint how to rerun a failure with a report, and a clear refusal when there are no
  * cases to run.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { hasStackTrace, runCli } from '../support/cli.js';
+import { CLI, hasStackTrace, runCli } from '../support/cli.js';
 
 const MANIFEST = `metadata-version: 2
 info:
@@ -81,6 +82,26 @@ describe('berth test', function () {
       `      report: ${path.join(reports, 'wrong.json')}, ${path.join(reports, 'wrong.html')}`,
     );
     expect(existsSync(path.join(reports, 'wrong.html'))).to.equal(true);
+  });
+
+  it('shows live progress on a terminal, redrawn in place', () => {
+    // util-linux `script` gives the command a pseudo-terminal; bounded by the spawn timeout.
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} test ${JSON.stringify(machine)} --case one`;
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, CI: '', TMPDIR: tmp },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(tty.status, tty.stdout).to.equal(0);
+    expect(tty.stdout).to.include('\r\x1b[2Kone  ');
+    expect(tty.stdout).to.match(/one {2}[█░·]+ .*(materialise|running|done)/);
+    expect(tty.stdout).to.include('1 passed, 0 failed');
+  });
+
+  it('writes no progress bar when stderr is not a terminal', async () => {
+    const r = await runCli(['test', machine, '--case', 'one'], { env: { TMPDIR: tmp } });
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.equal('');
   });
 
   it('--case NAME runs that case alone (by name or by file name)', async () => {
