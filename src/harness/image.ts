@@ -13,21 +13,39 @@ export type Answer = 'present' | 'absent' | 'no-engine' | 'unknown';
 /** The command that builds berth's base image (`berth:latest`) from a clone of berth. */
 export const BASE_IMAGE_COMMAND = 'npm run build:image';
 
-/** Whether `engine` has `image` in the store `env` points it at. */
+/**
+ * Whether `engine` has `image` in the store `env` points it at. podman's `image exists` exits 1
+ * exactly when the image is absent; docker's `image inspect` exits 1 for any failure (a daemon that
+ * is not running too), so only its "No such image/object" counts as absent.
+ */
 export function ask(engine: Engine, image: string, env: NodeJS.ProcessEnv): Promise<Answer> {
-  // podman's `image exists` and docker's `image inspect` both exit 1 when the image is absent.
   const args =
     engine === 'podman' ? ['image', 'exists', image] : ['image', 'inspect', '--format', '{{.Id}}', image];
   return new Promise((resolve) => {
-    const child = spawn(engine, args, { env, stdio: 'ignore', timeout: 30_000, killSignal: 'SIGKILL' });
+    const child = spawn(engine, args, {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      if (stderr.length < 4096) stderr += c.toString('utf8');
+    });
     child.once('error', () => resolve('no-engine'));
-    child.once('close', (code) => resolve(code === 0 ? 'present' : code === 1 ? 'absent' : 'unknown'));
+    child.once('close', (code) => {
+      if (code === 0) resolve('present');
+      else if (code === 1 && (engine === 'podman' || /no such (image|object)/i.test(stderr)))
+        resolve('absent');
+      else resolve('unknown');
+    });
   });
 }
 
 /**
- * Throws BERTH_E_IMAGE_NOT_FOUND when no engine (the named one, else any installed) has `image`.
- * An engine that cannot answer is not taken as a no: the run then says what the engine says.
+ * Throws BERTH_E_IMAGE_NOT_FOUND when the engine the container driver will use (the named one,
+ * else the first that answers, podman before docker as the driver picks them) lacks `image`. An
+ * engine that cannot answer is not taken as a no: the run then says what the engine says.
  */
 export async function requireImage(
   image: string,
@@ -35,17 +53,19 @@ export async function requireImage(
   machineDir: string,
 ): Promise<void> {
   const engines = engine === undefined ? ENGINES : ENGINES.filter((e) => e === engine);
-  const absentIn: Engine[] = [];
+  let absentIn: Engine | undefined;
   for (const e of engines) {
     const answer = await ask(e, image, (await engineEnv(e)).env);
     if (answer === 'present') return;
-    if (answer === 'absent') absentIn.push(e);
-    else if (answer === 'unknown') return;
+    if (answer === 'absent') {
+      absentIn = e;
+      break;
+    }
   }
-  if (absentIn.length === 0) return;
+  if (absentIn === undefined) return;
   throw new BerthError(
     'BERTH_E_IMAGE_NOT_FOUND',
-    `The image ${image} is not in ${absentIn.join("'s or ")}'s image store: build it with \`berth build ${path.relative(process.cwd(), machineDir) || '.'} --tag ${image}\``,
+    `The image ${image} is not in ${absentIn}'s image store: build it with \`berth build ${path.relative(process.cwd(), machineDir) || '.'} --tag ${image}\``,
     { expected: 'an image built with `berth build` (or pulled) before `--driver container --image NAME`' },
   );
 }

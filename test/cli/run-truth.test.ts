@@ -112,6 +112,13 @@ describe('berth run tells the truth and keeps nothing hidden', function () {
     expect(r.stderr).to.include('--tag berth-test-no-such-image:never`');
     expect(r.stdout).to.not.include('MACHINE ERROR');
     expect(leftovers()).to.deep.equal([]);
+    // berth serve refuses to start with it, rather than failing every request.
+    const serve = await runCli(
+      ['serve', machine, '--driver', 'container', '--image', 'berth-test-no-such-image:never', '--port', '0'],
+      { env: { TMPDIR: tmp } },
+    );
+    expect(serve.code, serve.stderr).to.equal(2);
+    expect(serve.stderr).to.include('BERTH_E_IMAGE_NOT_FOUND');
   });
 
   it("reports outputs the SDK's finish() finds invalid as invalid-output (exit 11) with each finding, not a machine error", async () => {
