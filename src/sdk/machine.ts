@@ -4,7 +4,6 @@ import { BerthError, isBerthError, type Finding } from '../errors.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 import { dicomTreeCheck, inputUidSource } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
-import { exitCodeOf } from '../harness/outcome.js';
 import { readDicom } from './dicom.js';
 import { DicomOutputs } from './dicom-writer.js';
 import { Inputs } from './inputs.js';
@@ -82,6 +81,12 @@ async function findManifest(explicit: string | undefined): Promise<string> {
   });
 }
 
+/**
+ * The exit code of the `invalid-output` outcome (`OUTCOMES` in src/harness/outcome.ts, which the
+ * SDK does not import: the harness sits above it). test/sdk/outputs.test.ts keeps the two equal.
+ */
+export const INVALID_OUTPUT_EXIT = 11;
+
 let errorHandlersInstalled = false;
 
 function installErrorHandlers(status: Status): void {
@@ -150,7 +155,7 @@ export async function openMachine<
           (f) => `${f.code}: ${f.message}${f.path ? ` (${path.relative(outputRoot, f.path) || '.'})` : ''}`,
         );
         await status.error(`The outputs are invalid (${errors.length} problem(s)):\n${lines.join('\n')}`);
-        process.exitCode = exitCodeOf('invalid-output');
+        process.exitCode = INVALID_OUTPUT_EXIT;
       }
       return findings;
     },

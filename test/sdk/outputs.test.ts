@@ -7,7 +7,8 @@ import { loadMachine } from '../../src/check/manifest.js';
 import { isAtomicTempName } from '../../src/tree/atomic.js';
 import { ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
-import { openMachine, type Machine } from '../../src/sdk/machine.js';
+import { exitCodeOf } from '../../src/harness/outcome.js';
+import { INVALID_OUTPUT_EXIT, openMachine, type Machine } from '../../src/sdk/machine.js';
 import {
   BLOB_BYTES,
   JPEG_BYTES,
@@ -469,6 +470,10 @@ describe('sdk/outputs', () => {
       expect(error).to.include('BERTH_E_VALUE_TEXT').and.include('(count)');
       expect(error).to.include('BERTH_E_TREE_MISSING').and.include('(report.pdf)');
       expect(error).to.include('BERTH_E_TREE_UNDECLARED').and.include('(stray)');
+    });
+
+    it("exits like the harness's invalid-output outcome, which the SDK cannot import", () => {
+      expect(INVALID_OUTPUT_EXIT).to.equal(exitCodeOf('invalid-output'));
     });
 
     it('reports an empty output tree as every required output missing', async () => {
