@@ -44,6 +44,11 @@ await m.finish();
 writeFileSync(process.env.BERTH_OUTPUT + '/answer', '42');
 writeFileSync(process.env.BERTH_OUTPUT + '/${LONG_NAME}', 'x');
 `,
+  // Says its outputs are invalid (exit 11) when they are not.
+  'exit11.mjs': `import { writeFileSync } from 'node:fs';
+writeFileSync(process.env.BERTH_OUTPUT + '/answer', '42');
+process.exit(11);
+`,
   // Leaves a trace when it runs at all.
   'touch.mjs': `import { writeFileSync } from 'node:fs';
 writeFileSync(process.env.MARKER, 'ran');
@@ -127,6 +132,12 @@ describe('berth run tells the truth and keeps nothing hidden', function () {
     expect(r.stdout).to.include('[INVALID OUTPUT]');
     expect(r.stdout).to.match(/✗ BERTH_E_TREE_MISSING\s+schema-out\/answer/);
     expect(r.stdout).to.not.include('MACHINE ERROR');
+  });
+
+  it('reports a machine that exits 11 while its outputs are valid as a machine error', async () => {
+    const r = await run(['--cmd', 'node exit11.mjs']);
+    expect(r.code, r.stdout + r.stderr).to.equal(12);
+    expect(r.stdout).to.include('The machine exited with code 11, yet its outputs are valid');
   });
 
   it('names paths relative to the run, cuts nothing when stdout is no TTY, and says the run folder was removed', async () => {
