@@ -93,7 +93,7 @@ async function findCases(machine: MachineRef, flags: TestFlags): Promise<Found[]
       });
     }
   }
-  if (flags.update) for (const f of picked) assertUpdatable(f.spec);
+  if (flags.update) for (const f of picked) assertUpdatable(f.spec, machine.definition);
   return picked;
 }
 

@@ -9,7 +9,7 @@ import { launchCommand, type MachineRef } from './machine.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { materialiseDicom } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
-import { assertUpdatable, updateExpected } from './compare/update.js';
+import { applyUpdate, assertUpdatable } from './compare/update.js';
 
 /** A run as the CLI, `berth test` and the gateway ask for it. */
 export interface ExecuteOptions {
@@ -70,7 +70,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const driver = driverNamed(options.driver ?? 'process');
   const command = launchCommand(options.machine, driver, options.command, options.image);
   const spec = await loadCase(options.casePath);
-  if (options.update) assertUpdatable(spec);
+  if (options.update) assertUpdatable(spec, options.machine.definition);
   const result = await runCase({
     definition: options.machine.definition,
     machineDir: options.machine.machineDir,
@@ -91,9 +91,8 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   });
   await writeReports(result, spec, options);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
-    const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
-    await updateExpected(path.join(result.workDir, 'output'), target);
-    result.report.notices.push(`expected outputs updated in ${target}`);
+    const output = path.join(result.workDir, 'output');
+    result.report.notices.push(await applyUpdate(spec, options.machine.definition, output));
   }
   return result;
 }

@@ -29,6 +29,9 @@ schema-in:
 schema-out:
   answer:
     type: number
+  notes.txt:
+    mime-type: text/plain
+    nullable: true
 `;
 
 const LONG_NAME = `an-undeclared-output-whose-name-is-far-longer-than-any-terminal-${'x'.repeat(80)}.txt`;
@@ -180,17 +183,40 @@ describe('berth run tells the truth and keeps nothing hidden', function () {
     rmSync(report.runFolder.path, { recursive: true, force: true });
   });
 
-  it('--update refuses a case file whose expected.outputs are inline, with the reason, before anything runs', async () => {
+  it('--update rewrites inline expected.outputs in the case file, keeping its comments, and the next run passes', async () => {
     const inline = path.join(tmp, 'inline.yaml');
-    writeFileSync(inline, 'inputs:\n  n: 1\nexpected:\n  outputs:\n    answer: 41\n');
+    writeFileSync(inline, '# my case\ninputs:\n  n: 1\nexpected:\n  outputs:\n    answer: 41 # the answer\n');
+    const env = { TMPDIR: tmp, MARKER: marker };
+    const before = await runCli(['run', machine, '--case', inline, '--cmd', 'node touch.mjs'], { env });
+    expect(before.code, before.stdout).to.equal(10);
+    const r = await runCli(['run', machine, '--case', inline, '--cmd', 'node touch.mjs', '--update'], {
+      env,
+    });
+    expect(r.code, r.stdout + r.stderr).to.equal(10);
+    expect(r.stdout).to.include(`expected outputs updated: 1 inline value(s) in ${inline} (answer)`);
+    expect(readFileSync(inline, 'utf8')).to.equal(
+      '# my case\ninputs:\n  n: 1\nexpected:\n  outputs:\n    answer: 42 # the answer\n',
+    );
+    expect(existsSync(path.join(tmp, 'expected')), 'an expected/ tree nobody reads').to.equal(false);
+    const after = await runCli(['run', machine, '--case', inline, '--cmd', 'node touch.mjs'], { env });
+    expect(after.code, after.stdout).to.equal(0);
+  });
+
+  it('--update refuses inline expected outputs that have no inline form, with the reason, before anything runs', async () => {
+    const inline = path.join(tmp, 'inline-file.yaml');
+    const text =
+      'inputs:\n  n: 1\nexpected:\n  outputs:\n    answer: 42\n    notes.txt: {file: ./notes.txt}\n';
+    writeFileSync(inline, text);
     const r = await runCli(['run', machine, '--case', inline, '--cmd', 'node touch.mjs', '--update'], {
       env: { TMPDIR: tmp, MARKER: marker },
     });
     expect(r.code, r.stdout + r.stderr).to.equal(2);
     expect(r.stderr).to.include(
-      '--update cannot rewrite the case inline: its case file lists expected.outputs inline',
+      '--update cannot rewrite the inline expected.outputs of the case inline-file: notes.txt (text/plain) has no inline form in a case file',
     );
+    expect(r.stderr).to.include('keep files, ndarrays and DICOM in an expected/ tree (outputs-dir)');
     expect(existsSync(marker)).to.equal(false);
-    expect(existsSync(path.join(tmp, 'expected'))).to.equal(false);
+    expect(readFileSync(inline, 'utf8')).to.equal(text);
+    expect(leftovers()).to.deep.equal([]);
   });
 });

@@ -19,6 +19,9 @@ schema-in:
 schema-out:
   answer:
     type: number
+  notes.txt:
+    mime-type: text/plain
+    nullable: true
 berth:
   command: [node, answer.mjs]
 `;
@@ -140,16 +143,16 @@ describe('berth test', function () {
     expect(r.stderr).to.include('The folder of cases holds no cases');
   });
 
-  it('--update refuses a case with inline expected.outputs before any case runs, like berth run', async () => {
+  it('--update refuses a case whose inline expected outputs have no inline form before any case runs, like berth run', async () => {
     const inline = makeMachine('inline', {
       'a.yaml': 'inputs:\n  n: 1\n',
-      'b.yaml': 'inputs:\n  n: 1\nexpected:\n  outputs:\n    answer: 41\n',
+      'b.yaml': 'inputs:\n  n: 1\nexpected:\n  outputs:\n    notes.txt: {file: ./notes.txt}\n',
     });
     const marker = path.join(tmp, 'marker');
     const r = await runCli(['test', inline, '--update'], { env: { TMPDIR: tmp, MARKER: marker } });
     expect(r.code, r.stdout + r.stderr).to.equal(2);
     expect(r.stderr).to.include(
-      '--update cannot rewrite the case b: its case file lists expected.outputs inline',
+      '--update cannot rewrite the inline expected.outputs of the case b: notes.txt (text/plain) has no inline form',
     );
     expect(existsSync(marker), 'a case ran').to.equal(false);
     expect(readdirSync(path.join(inline, 'cases'))).to.deep.equal(['a.yaml', 'b.yaml']);

@@ -12,7 +12,9 @@ import path from 'node:path';
 import { BerthError, toBerthError } from '../../errors.js';
 import { ATOMIC_TEMP_PREFIX, isAtomicTempName } from '../../tree/atomic.js';
 import { classifyEntry } from '../../tree/entry.js';
+import type { MachineDefinition } from '../../check/manifest.js';
 import type { CaseSpec } from '../case.js';
+import { assertInlineUpdatable, updateInlineOutputs } from './update-inline.js';
 
 /** The name prefix of an expected tree set aside during an update. */
 export const OLD_TREE_PREFIX = '.berth-old-';
@@ -101,22 +103,33 @@ export async function replaceTree(actualDir: string, expectedDir: string): Promi
 }
 
 /**
- * `--update` writes an expected *tree*; values listed inline in a case file (`expected.outputs`)
- * would still win over it, so the next run would compare against the old values. Such a case is
- * refused before anything runs, by `berth run` and `berth test` alike.
- * @throws BerthError BERTH_E_USAGE naming the case file and the two ways out.
+ * Refuses `--update` of a case before anything runs when its inline `expected.outputs` cannot be
+ * rewritten (see ./update-inline.ts), by `berth run` and `berth test` alike.
+ * @throws BerthError BERTH_E_USAGE naming the outputs and the way out.
  */
-export function assertUpdatable(spec: CaseSpec): void {
-  if (!spec.expectedOutputs) return;
-  throw new BerthError(
-    'BERTH_E_USAGE',
-    `--update cannot rewrite the case ${spec.name}: its case file lists expected.outputs inline, which ` +
-      'take precedence over an expected/ tree, so updating the tree alone would change nothing',
-    {
-      path: spec.path,
-      expected:
-        'a case without inline expected.outputs (delete them and run --update again to keep the ' +
-        'expected outputs in expected/), or the inline values edited by hand',
-    },
-  );
+export function assertUpdatable(spec: CaseSpec, definition: MachineDefinition): void {
+  assertInlineUpdatable(spec, definition);
+}
+
+/**
+ * `--update` after a run with valid outputs: the case's inline `expected.outputs` are rewritten in
+ * its case file, and its expected tree (`outputs-dir`, else `expected/` beside the case unless the
+ * case lists its outputs inline only) replaced by the output tree. Returns the notice to report.
+ */
+export async function applyUpdate(
+  spec: CaseSpec,
+  definition: MachineDefinition,
+  outputDir: string,
+): Promise<string> {
+  const done: string[] = [];
+  if (spec.expectedOutputs) {
+    const names = await updateInlineOutputs(spec, definition, outputDir);
+    done.push(`${names.length} inline value(s) in ${spec.file} (${names.join(', ')})`);
+  }
+  if (spec.expectedDir || !spec.expectedOutputs) {
+    const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
+    await updateExpected(outputDir, target);
+    done.push(`the tree ${target}`);
+  }
+  return `expected outputs updated: ${done.join(' and ')}`;
 }
