@@ -100,6 +100,7 @@ export const CATALOGUE = {
   BERTH_E_LAUNCH: 'The machine could not be started',
   BERTH_E_INPUT_READ_ONLY:
     'The machine failed writing into its input tree, which is read-only as on the platform (--writable-input gives it a writable copy)',
+  BERTH_E_IMAGE_NOT_FOUND: 'The container image to run is not in the engine’s image store',
 
   // --- images: berth build (issue 6) --------------------------------------------------------
   BERTH_E_NO_BUILDER: 'No image builder (buildah, podman or docker) can build here',

@@ -116,27 +116,36 @@ export type InputUidSource = () => Promise<InputDicomUids>;
  * The output UID rules for one instance: new SOPInstanceUID, new SeriesInstanceUID, and the
  * StudyInstanceUID of an input study (only when the inputs hold any DICOM).
  */
+/**
+ * What the platform requires of derived instances (EnvoyAI FAQ, "How should StudyInstanceUID
+ * SeriesInstanceUID and SOPInstanceUID be treated?"), told in each UID finding so the message
+ * teaches the rule.
+ */
+export const PLATFORM_UID_RULE =
+  "the EnvoyAI platform requires derived instances to keep the input study's StudyInstanceUID, " +
+  'share one new SeriesInstanceUID, and each have a new unique SOPInstanceUID';
+
 export function outputUidProblems(h: DicomHeader, uids: InputDicomUids): DicomProblem[] {
   const out: DicomProblem[] = [];
   if (uids.sop.has(h.SOPInstanceUID)) {
     out.push({
       code: 'BERTH_E_DICOM_REUSED_SOP_UID',
-      message: `SOPInstanceUID ${h.SOPInstanceUID} is the UID of an input instance`,
-      summary: 'The SOPInstanceUID is the UID of an input instance',
+      message: `SOPInstanceUID ${h.SOPInstanceUID} is the UID of an input instance: ${PLATFORM_UID_RULE}`,
+      summary: `The SOPInstanceUID is the UID of an input instance: ${PLATFORM_UID_RULE}`,
       expected: 'a new SOPInstanceUID for every output instance',
     });
   }
   if (uids.series.has(h.SeriesInstanceUID)) {
     out.push({
       code: 'BERTH_E_DICOM_REUSED_SERIES_UID',
-      message: `SeriesInstanceUID ${h.SeriesInstanceUID} is the UID of an input series`,
+      message: `SeriesInstanceUID ${h.SeriesInstanceUID} is the UID of an input series: ${PLATFORM_UID_RULE}`,
       expected: 'a new SeriesInstanceUID for output series',
     });
   }
   if (uids.study.size > 0 && !uids.study.has(h.StudyInstanceUID)) {
     out.push({
       code: 'BERTH_E_DICOM_STUDY_NOT_KEPT',
-      message: `StudyInstanceUID ${h.StudyInstanceUID} is not the UID of an input study`,
+      message: `StudyInstanceUID ${h.StudyInstanceUID} is not the UID of an input study: ${PLATFORM_UID_RULE}`,
       expected: `the StudyInstanceUID of an input: ${[...uids.study].slice(0, 3).join(', ')}${uids.study.size > 3 ? ', …' : ''}`,
     });
   }

@@ -16,6 +16,8 @@ export interface CaseSpec {
   name: string;
   /** The case file or directory as given. */
   path: string;
+  /** The case file itself (`case.yaml` …), when the case has one. */
+  file?: string;
   description?: string;
   /** Relative paths in the case resolve against this directory. */
   baseDir: string;
@@ -114,6 +116,7 @@ async function loadCaseFile(file: string, given: string): Promise<CaseSpec> {
   return {
     name,
     path: given,
+    file,
     baseDir,
     ...(typeof doc['description'] === 'string' ? { description: doc['description'] } : {}),
     ...(inputDir ? { inputDir } : {}),

@@ -241,7 +241,10 @@ async function steps(
       machineWrote,
     };
   }
-  if (ran.code !== 0) {
+  // Exit 11 is the machine's own "my outputs are invalid" (the SDK's finish()): the output check
+  // below gives the outcome and lists the findings, rather than a machine error.
+  const saysInvalidOutput = ran.code === exitCodeOf('invalid-output');
+  if (ran.code !== 0 && !saysInvalidOutput) {
     return {
       outcome: 'machine-error',
       reason: machineWrote
@@ -251,7 +254,7 @@ async function steps(
       machineWrote,
     };
   }
-  if (machineWrote) {
+  if (machineWrote && !saysInvalidOutput) {
     return {
       outcome: 'machine-error',
       reason: `The machine reported an error${theirs}`,
@@ -277,6 +280,14 @@ async function steps(
       reason: `${outputErrors.length} output problem(s). First: ${describe(outputErrors[0]!)}`,
       findings: outputErrors,
       machine,
+    };
+  }
+  if (saysInvalidOutput) {
+    return {
+      outcome: 'machine-error',
+      reason: `The machine exited with code ${ran.code}, yet its outputs are valid${theirs}`,
+      machine,
+      machineWrote,
     };
   }
   return {

@@ -11,7 +11,7 @@ import { failureHints, readOnlyInputFinding } from './hints.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { dicomMaterialiser } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
-import { updateExpected } from './compare/update.js';
+import { applyUpdate, assertUpdatable } from './compare/update.js';
 
 /** A run as the CLI, `berth test` and the gateway ask for it. */
 export interface ExecuteOptions {
@@ -31,6 +31,8 @@ export interface ExecuteOptions {
    * case's `outputs-dir`) when the outputs are valid.
    */
   update?: boolean;
+  /** Copy the final output tree to this directory (`berth run --out`). */
+  out?: string;
   /** Report files to write: `.json` and/or `.html`. */
   reports?: string[];
   onEvent?: (e: RunEvent) => void;
@@ -76,6 +78,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const launch = await sandboxNeeds(driver, options.machine.machineDir, plan);
   const spec = await loadCase(options.casePath);
   const caseNotices: string[] = [];
+  if (options.update) assertUpdatable(spec, options.machine.definition);
   const result = await runCase({
     definition: options.machine.definition,
     machineDir: options.machine.machineDir,
@@ -95,6 +98,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     ...(options.captureBytes === undefined ? {} : { captureBytes: options.captureBytes }),
     ...(options.keep === undefined ? {} : { keep: options.keep }),
     ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+    ...(options.out === undefined ? {} : { outDir: options.out }),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     dicom: dicomMaterialiser((line) => caseNotices.push(line)),
@@ -105,14 +109,8 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   result.report.notices.unshift(...caseNotices);
   await writeReports(result, spec, options);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
-    const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
-    await updateExpected(path.join(result.workDir, 'output'), target);
-    result.report.notices.push(
-      `expected outputs updated in ${target}` +
-        (spec.expectedOutputs
-          ? ' (the case file also lists expected.outputs, which still take precedence)'
-          : ''),
-    );
+    const output = path.join(result.workDir, 'output');
+    result.report.notices.push(await applyUpdate(spec, options.machine.definition, output));
   }
   return result;
 }

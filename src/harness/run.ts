@@ -7,6 +7,8 @@ import type { MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { VERSION } from '../version.js';
 import { capture, CAPTURE_GRACE_MS, settleCaptures } from './capture.js';
+import { replaceTree } from './compare/update.js';
+import { requireImage } from './image.js';
 import type { CaseSpec } from './case.js';
 import type { Driver, Launched } from './drivers/driver.js';
 import { launchInput, type LaunchExtras } from './drivers/extras.js';
@@ -57,6 +59,11 @@ export interface RunOptions {
   workDir?: string;
   /** Keep the work folder after the run (else it is removed unless given as workDir). */
   keep?: boolean;
+  /**
+   * Copy the final output tree here once the run is over (`berth run --out DIR`): a directory
+   * that does not exist yet or is empty.
+   */
+  outDir?: string;
   /** Extra environment for the machine. */
   env?: Record<string, string>;
   dicom?: DicomMaterialiser;
@@ -98,6 +105,9 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       `The ${options.driver.name} driver cannot run here: ${unavailable}`,
     );
   }
+  // A missing image is the user's setup, not the machine's error: refused before any tree exists.
+  if (options.driver.name === 'container' && options.image)
+    await requireImage(options.image, options.engine, options.machineDir);
   const started = new Date();
   const workDir = options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-run-')));
   const dirs = {
@@ -134,13 +144,17 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
     notices: [],
     trees: { input: dirs.input, output: dirs.output, status: dirs.status },
   };
-  const finish = (outcome: Outcome, reason: string): RunResult => {
+  const keep = options.keep === true || options.workDir !== undefined;
+  report.runFolder = { path: workDir, kept: keep };
+  const finish = async (outcome: Outcome, reason: string): Promise<RunResult> => {
     report.outcome = outcome;
     report.exitCode = exitCodeOf(outcome);
     report.reason = reason;
+    relativiseToRun(report, workDir);
+    if (options.outDir !== undefined && report.process !== null)
+      await copyOutputs(report, dirs.output, options.outDir);
     onEvent?.({ type: 'outcome', outcome, reason });
     onEvent?.({ type: 'stage', stage: 'done' });
-    const keep = options.keep === true || options.workDir !== undefined;
     if (!keep) delete report.trees;
     return {
       report,
@@ -156,7 +170,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   } catch (e) {
     if (!isBerthError(e)) throw e;
     report.inputFindings.push(e.toFinding());
-    return finish(
+    return await finish(
       isNotApplicable(e.code) ? 'not-applicable' : 'invalid-input',
       `The case cannot be materialised: ${e.message}`,
     );
@@ -167,8 +181,8 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   if (inputErrors.length > 0) {
     const broken = inputErrors.filter((f) => !isNotApplicable(f.code));
     return broken.length > 0
-      ? finish('invalid-input', `${broken.length} input problem(s), first: ${describe(broken[0]!)}`)
-      : finish(
+      ? await finish('invalid-input', `${broken.length} input problem(s), first: ${describe(broken[0]!)}`)
+      : await finish(
           'not-applicable',
           `The inputs do not meet the machine's constraints: ${describe(inputErrors[0]!)}`,
         );
@@ -198,7 +212,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
     });
   } catch (e) {
     report.status = { progress: null, warnings: [], error: (e as Error).message };
-    return finish('machine-error', `The machine could not be started: ${(e as Error).message}`);
+    return await finish('machine-error', `The machine could not be started: ${(e as Error).message}`);
   }
   report.notices.push(...launched.notices);
   onEvent?.({ type: 'stage', stage: 'running' });
@@ -257,26 +271,28 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
 
   // 3. Outcome of the process itself.
   if (timedOut)
-    return finish('timeout', `The machine ran past its timeout of ${formatMs(timeoutMs)} and was stopped`);
+    return await finish(
+      'timeout',
+      `The machine ran past its timeout of ${formatMs(timeoutMs)} and was stopped`,
+    );
   if (end.signal) {
-    return finish(
+    return await finish(
       'killed',
       `The machine was killed by ${end.signal}${end.signal === 'SIGKILL' ? ' (out of memory?)' : ''}`,
     );
   }
-  // In an image built FROM berth's base, the entrypoint (berth exec) checks the outputs itself and
-  // exits 11 when they are invalid; berth's own check below then gives the outcome. Any other
-  // non-zero exit, or an error status, is the machine's error.
-  const entrypointSaysInvalidOutput =
-    options.driver.name === 'container' && end.code === exitCodeOf('invalid-output');
+  // A machine that checks its own outputs (the SDK's finish(), or berth exec as an image's
+  // entrypoint) exits 11 when they are invalid; berth's own check below then gives the outcome and
+  // lists the findings. Any other non-zero exit, or an error status, is the machine's error.
+  const entrypointSaysInvalidOutput = end.code === exitCodeOf('invalid-output');
   if (end.code !== 0 && !entrypointSaysInvalidOutput) {
-    return finish(
+    return await finish(
       'machine-error',
       `The machine exited with code ${end.code}${report.status.error ? `: ${firstLine(report.status.error)}` : ''}`,
     );
   }
   if (report.status.error && !entrypointSaysInvalidOutput) {
-    return finish('machine-error', `The machine reported an error: ${firstLine(report.status.error)}`);
+    return await finish('machine-error', `The machine reported an error: ${firstLine(report.status.error)}`);
   }
 
   // 4. Outputs, then comparison.
@@ -285,10 +301,13 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   });
   const outputErrors = report.outputFindings.filter((f) => f.severity === 'error');
   if (entrypointSaysInvalidOutput && outputErrors.length === 0) {
-    return finish('machine-error', `The machine exited with code ${end.code}, yet its outputs are valid`);
+    return await finish(
+      'machine-error',
+      `The machine exited with code ${end.code}, yet its outputs are valid`,
+    );
   }
   if (outputErrors.length > 0) {
-    return finish(
+    return await finish(
       'invalid-output',
       `${outputErrors.length} output problem(s), first: ${describe(outputErrors[0]!)}`,
     );
@@ -304,13 +323,13 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
     });
     const failed = report.comparisons.filter((c) => !c.passed);
     if (failed.length > 0) {
-      return finish(
+      return await finish(
         'failed-compare',
         `${failed.length} of ${report.comparisons.length} comparison(s) failed, first: ${failed[0]!.path}${failed[0]!.message ? ` (${failed[0]!.message})` : ''}`,
       );
     }
   }
-  return finish(
+  return await finish(
     'passed',
     expectedDir ? `All ${report.comparisons.length} comparison(s) passed` : 'The outputs are valid',
   );
@@ -332,6 +351,33 @@ export function signalOfExitCode(code: number | null): string | undefined {
   if (code === null || code <= 128 || code > 128 + 64) return undefined;
   const n = code - 128;
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
+
+// --- where things are: paths relative to the run folder, the --out copy ---------------------
+
+/** `/tmp/berth-run-x/output/sr.dcm` → `output/sr.dcm`, in every path and message of the report. */
+function relativiseToRun(report: RunReport, workDir: string): void {
+  const prefix = workDir.endsWith(path.sep) ? workDir : workDir + path.sep;
+  const rel = (text: string) => text.split(prefix).join('');
+  for (const f of [...report.inputFindings, ...report.outputFindings]) {
+    f.message = rel(f.message);
+    if (f.path !== undefined) f.path = f.path === workDir ? '.' : rel(f.path);
+  }
+  report.reason = rel(report.reason);
+  if (report.stdout) report.stdout.file = rel(report.stdout.file);
+  if (report.stderr) report.stderr.file = rel(report.stderr.file);
+}
+
+/** Copies the final output tree to `--out DIR`, recording where; a failure is a notice, not a lost report. */
+async function copyOutputs(report: RunReport, outputDir: string, outDir: string): Promise<void> {
+  try {
+    await replaceTree(outputDir, outDir);
+    report.outputsCopiedTo = path.resolve(outDir);
+  } catch (e) {
+    report.notices.push(
+      `--out: the outputs could not be copied to ${outDir}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
 }
 
 function describe(f: Finding): string {

@@ -574,6 +574,18 @@ describe('check/tree: broken trees', function () {
     expect(CASES.filter((c) => c.expect.length > 0).length).to.be.at.least(30);
   });
 
+  it('an undeclared output is an error whose message states what the platform requires', async () => {
+    const root = path.join(base, 'stray-out');
+    await writeGoodTree(root);
+    await put(root, 'extra.txt', 'x');
+    const [f] = await checkTree(definition, 'out', root);
+    expect(f?.code).to.equal('BERTH_E_TREE_UNDECLARED');
+    expect(f?.severity).to.equal('error');
+    expect(f?.message).to.equal(
+      'extra.txt is not declared in schema-out: the EnvoyAI platform takes only the outputs the manifest declares, so every other file is an error (declare it, or do not write it)',
+    );
+  });
+
   it('reports the property path of a finding deep inside arrays and objects', async () => {
     const root = path.join(base, 'paths');
     await writeGoodTree(root);

@@ -7,7 +7,8 @@ import { loadMachine } from '../../src/check/manifest.js';
 import { isAtomicTempName } from '../../src/tree/atomic.js';
 import { ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
-import { openMachine, type Machine } from '../../src/sdk/machine.js';
+import { exitCodeOf } from '../../src/harness/outcome.js';
+import { INVALID_OUTPUT_EXIT, openMachine, type Machine } from '../../src/sdk/machine.js';
 import {
   BLOB_BYTES,
   JPEG_BYTES,
@@ -451,7 +452,7 @@ describe('sdk/outputs', () => {
       expect((await listTree(fx.output)).filter(isAtomicTempName)).to.deep.equal([]);
     });
 
-    it('writes status/error and sets a non-zero exit code when outputs are missing or invalid', async () => {
+    it('writes status/error and sets exit code 11 (invalid-output) when outputs are missing or invalid', async () => {
       await writeCompleteOutputs(m, fx.input);
       await writeFile(path.join(fx.output, 'count'), 'many');
       await writeFile(path.join(fx.output, 'stray'), '');
@@ -463,12 +464,16 @@ describe('sdk/outputs', () => {
         ['BERTH_E_TREE_MISSING', 'report.pdf'],
         ['BERTH_E_TREE_UNDECLARED', 'stray'],
       ]);
-      expect(process.exitCode).to.equal(1);
+      expect(process.exitCode).to.equal(11);
       const error = await text(fx.status, 'error');
       expect(error).to.match(/^The outputs are invalid \(3 problem\(s\)\):\n/);
       expect(error).to.include('BERTH_E_VALUE_TEXT').and.include('(count)');
       expect(error).to.include('BERTH_E_TREE_MISSING').and.include('(report.pdf)');
       expect(error).to.include('BERTH_E_TREE_UNDECLARED').and.include('(stray)');
+    });
+
+    it("exits like the harness's invalid-output outcome, which the SDK cannot import", () => {
+      expect(INVALID_OUTPUT_EXIT).to.equal(exitCodeOf('invalid-output'));
     });
 
     it('reports an empty output tree as every required output missing', async () => {
@@ -477,7 +482,7 @@ describe('sdk/outputs', () => {
       const findings = await m.finish();
       expect(new Set(findings.map((f) => f.code))).to.deep.equal(new Set(['BERTH_E_TREE_MISSING']));
       expect(findings.length).to.equal(18); // every output but the nullable `note`
-      expect(process.exitCode).to.equal(1);
+      expect(process.exitCode).to.equal(11);
     });
   });
 });

@@ -78,6 +78,7 @@ const SERVER_CODES: ReadonlySet<Code> = new Set<Code>([
   'BERTH_E_IO',
   'BERTH_E_INTERNAL',
   'BERTH_E_DRIVER_UNAVAILABLE',
+  'BERTH_E_IMAGE_NOT_FOUND',
   'BERTH_E_LAUNCH',
   'BERTH_E_NO_COMMAND',
 ]);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { BerthError } from '../../errors.js';
 import type { Driver } from '../../harness/drivers/driver.js';
 import { driverNamed } from '../../harness/drivers/index.js';
+import { requireImage } from '../../harness/image.js';
 import { launchPlan, resolveMachine, type MachineRef } from '../../harness/machine.js';
 import type { LaunchExtras } from '../../harness/drivers/extras.js';
 import { sandboxNeeds } from '../../harness/drivers/needs.js';
@@ -149,6 +150,9 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
       `The ${driver.name} driver cannot run here: ${unavailable}`,
     );
   }
+  // A missing image refuses the gateway at start, not every request (BERTH_E_IMAGE_NOT_FOUND).
+  if (driver.name === 'container' && options.image)
+    await requireImage(options.image, options.engine, machine.machineDir);
   const concurrency = positive(options.concurrency ?? os.availableParallelism(), 'concurrency');
   const queue = nonNegative(options.queue ?? 4 * concurrency, 'queue');
   const maxBody = positive(options.maxBodyBytes ?? DEFAULT_MAX_BODY, 'max body size');
