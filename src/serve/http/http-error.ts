@@ -94,11 +94,7 @@ export function decodeError(e: unknown, scrub: Scrubber): HttpError {
   if (isBerthError(e)) {
     return new HttpError(httpStatusOf(e.code), e.code, scrub.text(e.message), pointerOf(e, scrub));
   }
-  return new HttpError(
-    500,
-    'BERTH_E_INTERNAL',
-    `${summaryOf('BERTH_E_INTERNAL')}: ${scrub.text(boundedText(e))}`,
-  );
+  return HttpError.of('BERTH_E_INTERNAL', `${summaryOf('BERTH_E_INTERNAL')}: ${scrub.text(boundedText(e))}`);
 }
 
 /**
@@ -120,16 +116,16 @@ export function fromFastifyError(error: FastifyError | HttpError, maxBody: numbe
   if (error instanceof HttpError) return error;
   const code = (error as FastifyError).code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (error as FastifyError).statusCode === 413) {
-    return new HttpError(413, 'BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
+    return HttpError.of('BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new HttpError(415, 'BERTH_E_HTTP_MEDIA_TYPE', `The body must be ${ACCEPTED_MEDIA_TYPES}`);
+    return HttpError.of('BERTH_E_HTTP_MEDIA_TYPE', `The body must be ${ACCEPTED_MEDIA_TYPES}`);
   }
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return new HttpError(status, 'BERTH_E_HTTP_BAD_REQUEST', boundedText(error));
   }
-  return new HttpError(500, 'BERTH_E_INTERNAL', `berth failed unexpectedly: ${boundedText(error)}`);
+  return HttpError.of('BERTH_E_INTERNAL', `berth failed unexpectedly: ${boundedText(error)}`);
 }
 
 /**
