@@ -2,7 +2,20 @@
  * berth's public face: what machine code and tools import.
  * @packageDocumentation
  */
-export { BerthError, CATALOGUE, isBerthError, type Code, type Finding, type Severity } from './errors.js';
+export {
+  BerthError,
+  CATALOGUE,
+  classOf,
+  httpStatusOf,
+  isBerthError,
+  isNotApplicableCode,
+  summaryOf,
+  type Code,
+  type CodeClass,
+  type CodeEntry,
+  type Finding,
+  type Severity,
+} from './errors.js';
 export type { JsonObject, JsonValue, ManifestSource, ManifestFormat } from './manifest/document.js';
 export { loadManifestFile, loadManifestText } from './manifest/load.js';
 export { settingsOf, type ManifestSettings, type MachineInfo } from './manifest/manifest.js';

@@ -11,8 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isBerthError, type Finding } from '../errors.js';
-import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
+import { isBerthError, isNotApplicableCode, type Finding } from '../errors.js';
+import { dicomTreeCheck } from '../check/dicom.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { readRegularFile } from '../tree/open-regular.js';
@@ -198,7 +198,7 @@ async function steps(
     return { outcome: 'invalid-input', reason: `The input tree cannot be read: ${why(e)}` };
   }
   const inputErrors = inputFindings.filter((f) => f.severity === 'error');
-  const broken = inputErrors.filter((f) => !isNotApplicable(f.code));
+  const broken = inputErrors.filter((f) => !isNotApplicableCode(f.code));
   if (broken.length > 0) {
     return {
       outcome: 'invalid-input',

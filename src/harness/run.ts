@@ -1,8 +1,8 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BerthError, isBerthError, type Finding } from '../errors.js';
-import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
+import { BerthError, isBerthError, isNotApplicableCode, type Finding } from '../errors.js';
+import { dicomTreeCheck } from '../check/dicom.js';
 import type { MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { VERSION } from '../version.js';
@@ -171,7 +171,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
     if (!isBerthError(e)) throw e;
     report.inputFindings.push(e.toFinding());
     return await finish(
-      isNotApplicable(e.code) ? 'not-applicable' : 'invalid-input',
+      isNotApplicableCode(e.code) ? 'not-applicable' : 'invalid-input',
       `The case cannot be materialised: ${e.message}`,
     );
   }
@@ -179,7 +179,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   report.inputFindings = await checkTree(definition, 'in', dirs.input, { dicom: dicomTreeCheck() });
   const inputErrors = report.inputFindings.filter((f) => f.severity === 'error');
   if (inputErrors.length > 0) {
-    const broken = inputErrors.filter((f) => !isNotApplicable(f.code));
+    const broken = inputErrors.filter((f) => !isNotApplicableCode(f.code));
     return broken.length > 0
       ? await finish('invalid-input', `${broken.length} input problem(s), first: ${describe(broken[0]!)}`)
       : await finish(

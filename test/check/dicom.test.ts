@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { copyFile, mkdir, readFile, readdir, realpath, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  NOT_APPLICABLE_CODES,
   checkDicomProperty,
   collectInputUids,
   dicomFindingClass,
@@ -12,9 +11,12 @@ import {
 import { checkTree } from '../../src/check/tree.js';
 import { SOP_CLASS, writeBrokenCorpus, writeSeries, writeStudy } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
-import { CATALOGUE, type Code, type Finding } from '../../src/errors.js';
+import { CATALOGUE, codesOfClass, type Code, type Finding } from '../../src/errors.js';
 import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { codes, definition, editedInstance, put } from './dicom-fixtures.js';
+
+/** The codes the catalogue classes as not applicable (src/errors.ts). */
+const NOT_APPLICABLE_CODES: ReadonlySet<Code> = new Set(codesOfClass('not-applicable'));
 
 const SERIES = { 'dicom-type': 'dicom-series' };
 const STUDY = { 'dicom-type': 'dicom-study' };

@@ -105,7 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else socket.destroy();
     },
     frameworkErrors: (error, _request, reply) =>
-      refuse(new HttpError(400, 'BERTH_E_HTTP_BAD_REQUEST', boundedText(error)), reply),
+      refuse(HttpError.of('BERTH_E_HTTP_BAD_REQUEST', boundedText(error)), reply),
   });
   app.removeAllContentTypeParsers();
   // Bodies stay bytes: the codec parses them, so that every format error is its typed error.
@@ -122,11 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.setNotFoundHandler((request, reply) =>
     refuse(
-      new HttpError(
-        404,
-        'BERTH_E_HTTP_NOT_FOUND',
-        `There is no ${request.method} ${request.url.split('?')[0]}`,
-      ),
+      HttpError.of('BERTH_E_HTTP_NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}`),
       reply,
     ),
   );
@@ -147,11 +143,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const checkOpen = async () => {
     if (shutdown.signal.aborted)
-      throw new HttpError(503, 'BERTH_E_HTTP_SHUTTING_DOWN', undefined, undefined, { connection: 'close' });
+      throw HttpError.of('BERTH_E_HTTP_SHUTTING_DOWN', undefined, undefined, { connection: 'close' });
   };
   const checkAuth = async (request: FastifyRequest) => {
     if (auth && !auth.accepts(request.headers.authorization)) {
-      throw new HttpError(401, 'BERTH_E_HTTP_UNAUTHORIZED', undefined, undefined, {
+      throw HttpError.of('BERTH_E_HTTP_UNAUTHORIZED', undefined, undefined, {
         'www-authenticate': 'Bearer realm="berth"',
       });
     }
@@ -164,8 +160,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const format = wireFormatOf(request.headers['content-type']);
     if (!format) {
       const given = request.headers['content-type'];
-      throw new HttpError(
-        415,
+      throw HttpError.of(
         'BERTH_E_HTTP_MEDIA_TYPE',
         `${given ? `Content-Type ${JSON.stringify(given)}` : 'No Content-Type'}: the body must be ${ACCEPTED_MEDIA_TYPES}`,
       );
@@ -173,13 +168,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // A body declared too large is refused now, not after waiting for a slot.
     const declared = Number(request.headers['content-length']);
     if (declared > maxBody) {
-      throw new HttpError(413, 'BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
+      throw HttpError.of('BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
     }
     const given = request.headers[RUN_ID_HEADER.toLowerCase()];
     const runId = typeof given === 'string' ? given.trim() : newRunId();
     if (!isRunId(runId)) {
-      throw new HttpError(
-        400,
+      throw HttpError.of(
         'BERTH_E_HTTP_RUN_ID',
         `The run id ${JSON.stringify(String(given))} is not usable`,
         undefined,
@@ -188,13 +182,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     reply.header(RUN_ID_HEADER, runId);
     if (!runs.begin(runId)) {
-      throw new HttpError(409, 'BERTH_E_HTTP_RUN_ID_IN_USE', `The run id ${runId} was already posted`);
+      throw HttpError.of('BERTH_E_HTTP_RUN_ID_IN_USE', `The run id ${runId} was already posted`);
     }
     const ticket = admission.admit();
     if (!ticket) {
       const retryAfter = Math.max(1, Math.ceil(meanRunMs / concurrency / 1000));
-      const err = new HttpError(
-        429,
+      const err = HttpError.of(
         'BERTH_E_HTTP_BUSY',
         `All ${concurrency} run slot(s) and ${queue} queue place(s) are taken; retry in ${retryAfter} s`,
         undefined,
@@ -223,15 +216,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (state.inHandler) return;
       ticket.release();
       // Gone while uploading: the id is free again (no-op when the error handler said so already).
-      const gone = new HttpError(499, 'BERTH_E_HTTP_CLIENT_GONE');
+      const gone = HttpError.of('BERTH_E_HTTP_CLIENT_GONE');
       runs.reject(runId, { runId, status: gone.status, error: gone.body().error });
     });
   };
 
   const abortError = (state: RequestState) =>
     state.controller.signal.reason === 'shutdown' || shutdown.signal.aborted
-      ? new HttpError(503, 'BERTH_E_HTTP_SHUTTING_DOWN', 'The gateway shut down before the run started')
-      : new HttpError(499, 'BERTH_E_HTTP_CLIENT_GONE');
+      ? HttpError.of('BERTH_E_HTTP_SHUTTING_DOWN', 'The gateway shut down before the run started')
+      : HttpError.of('BERTH_E_HTTP_CLIENT_GONE');
 
   /**
    * Before the body is read: wait for a run slot, in arrival order. A queued request's body stays
@@ -274,7 +267,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return reply.code(answer.status).type(answer.contentType).send(answer.body);
     } catch (e) {
       // invoke() answers every failure itself; this is a last guard against a bug.
-      const err = new HttpError(500, 'BERTH_E_INTERNAL', `berth failed unexpectedly: ${boundedText(e)}`);
+      const err = HttpError.of('BERTH_E_INTERNAL', `berth failed unexpectedly: ${boundedText(e)}`);
       return reply
         .code(500)
         .type('application/json; charset=utf-8')
@@ -311,15 +304,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async (request, reply) => {
       const runId = request.params.id;
       if (!isRunId(runId))
-        throw new HttpError(400, 'BERTH_E_HTTP_RUN_ID', `The run id ${JSON.stringify(runId)} is not usable`);
+        throw HttpError.of('BERTH_E_HTTP_RUN_ID', `The run id ${JSON.stringify(runId)} is not usable`);
       if (!runs.accepts(runId)) {
-        throw new HttpError(
-          429,
-          'BERTH_E_HTTP_BUSY',
-          'Too many run ids are waiting to be posted',
-          undefined,
-          { 'retry-after': '5' },
-        );
+        throw HttpError.of('BERTH_E_HTTP_BUSY', 'Too many run ids are waiting to be posted', undefined, {
+          'retry-after': '5',
+        });
       }
       const last = Number(request.headers['last-event-id'] ?? 0);
       reply.hijack();
