@@ -34,7 +34,6 @@ import { allSamples } from '../support/ndarray-samples.js';
 import { requirePeer } from '../support/peers.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
 import {
-  codeOf,
   definitionOf,
   EVERY_KIND,
   expectSameTree,
@@ -45,6 +44,7 @@ import {
   machine,
   problemsOf,
 } from './case-helpers.js';
+import { codeOfAsync } from '../support/codes.js';
 
 /** A 1×1 PNG. */
 const PNG_BYTES = PNG.sync.write(new PNG({ width: 1, height: 1 }));
@@ -440,7 +440,7 @@ schema-out: {ok: {type: boolean}}
       const dir = fresh();
       await mkdir(dir);
       await writeFile(path.join(dir, 'keep'), 'x');
-      expect(await codeOf(() => decodeTreeJson(SMALL.inputs, goodDoc(), dir))).to.equal(
+      expect(await codeOfAsync(() => decodeTreeJson(SMALL.inputs, goodDoc(), dir))).to.equal(
         'BERTH_E_OUT_NOT_EMPTY',
       );
       expect(await readdir(dir)).to.deep.equal(['keep']);
@@ -455,17 +455,19 @@ schema-out: {ok: {type: boolean}}
       ];
       for (const [body, code, limits] of cases) {
         expect(await problemsOf(async () => parseJsonDocument(body, limits))).to.deep.equal([[code, '']]);
-        expect(await codeOf(() => decodeTree('json', SMALL.inputs, body, fresh(), limits))).to.equal(code);
+        expect(await codeOfAsync(() => decodeTree('json', SMALL.inputs, body, fresh(), limits))).to.equal(
+          code,
+        );
       }
     });
 
     it('refuses encoding a tree beyond maxBytes', async () => {
       const dir = fresh();
       await decodeTreeJson(SMALL.inputs, goodDoc(), dir);
-      expect(await codeOf(() => encodeTreeJson(SMALL.inputs, dir, { maxBytes: 64 }))).to.equal(
+      expect(await codeOfAsync(() => encodeTreeJson(SMALL.inputs, dir, { maxBytes: 64 }))).to.equal(
         'BERTH_E_TOO_LARGE',
       );
-      expect(await codeOf(() => encodeTree('json', SMALL.inputs, dir, { maxBytes: 300 }))).to.equal(
+      expect(await codeOfAsync(() => encodeTree('json', SMALL.inputs, dir, { maxBytes: 300 }))).to.equal(
         'BERTH_E_TOO_LARGE',
       );
     });
@@ -582,7 +584,7 @@ schema-out:
         expect(decodeBase64(text).equals(bytes)).to.equal(true);
       }
       for (const bad of ['A', 'AA=', 'AAA', 'QR==', 'QUJ=', 'QU J', 'QUJD\n', '-_-_', 'QQ==QUFB', 'Q===']) {
-        expect(await codeOf(() => decodeBase64(bad)), bad).to.equal('BERTH_E_WIRE_BASE64');
+        expect(await codeOfAsync(() => decodeBase64(bad)), bad).to.equal('BERTH_E_WIRE_BASE64');
       }
     });
   });

@@ -34,7 +34,6 @@ import { allSamples } from '../support/ndarray-samples.js';
 import { requirePeer } from '../support/peers.js';
 import { PYTHON_NUMPY_PEER, python } from '../support/python.js';
 import {
-  codeOf,
   definitionOf,
   EVERY_KIND,
   expectSameTree,
@@ -45,6 +44,7 @@ import {
   machine,
   problemsOf,
 } from './case-helpers.js';
+import { codeOfAsync } from '../support/codes.js';
 
 const DEF = definitionOf(`
 metadata-version: 2
@@ -326,13 +326,13 @@ describe('wire/case: trees as msgpack documents', () => {
       ]);
       const [[code, at]] = (await refused(deep)) as [[string, string]];
       expect([code, at?.slice(0, 6)]).to.deep.equal(['BERTH_E_TOO_DEEP', '/a/0/0']);
-      expect(await codeOf(() => parseMsgpackDocument(pack(goodDoc())))).to.equal(undefined);
+      expect(await codeOfAsync(() => parseMsgpackDocument(pack(goodDoc())))).to.equal(undefined);
     });
 
     it('refuses encoding beyond maxBytes', async () => {
       const dir = fresh();
       await decodeTreeMsgpack(DEF.inputs, pack(goodDoc()), dir);
-      expect(await codeOf(() => encodeTreeMsgpack(DEF.inputs, dir, { maxBytes: 100 }))).to.equal(
+      expect(await codeOfAsync(() => encodeTreeMsgpack(DEF.inputs, dir, { maxBytes: 100 }))).to.equal(
         'BERTH_E_TOO_LARGE',
       );
     });

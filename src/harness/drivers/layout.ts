@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import type { LaunchSpec } from './driver.js';
 import { isWithin } from './inside.js';
-import { MASKED_DIRS, type HostView } from './sandbox.js';
+import { MASKED_DIRS, type HostView } from './host-view.js';
 
 /** True when bwrap can make `p` a mount point or directory inside the sandbox. */
 async function layable(p: string, host: HostView): Promise<boolean> {

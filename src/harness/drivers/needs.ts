@@ -11,7 +11,7 @@ import { access, lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Driver } from './driver.js';
 import { isWithin } from './inside.js';
-import { MASKED_DIRS } from './sandbox.js';
+import { MASKED_DIRS } from './host-view.js';
 
 /** Binds and notices for a sandboxed run. */
 export interface Needs {

@@ -17,30 +17,17 @@ import type { Driver, LaunchSpec, Launched } from './driver.js';
 import { exitOrDelay, hasExited } from './exit.js';
 import { signalGroup } from './group.js';
 import { chownTree, INSIDE, insideVariables, isWithin, MACHINE_GID, MACHINE_UID } from './inside.js';
+import { MASKED_DIRS, type HostView, type RootEntry } from './host-view.js';
 import { placeLayout } from './layout.js';
 import { pidsInNamespace, signalPid } from './namespace.js';
 
 /** Top-level host entries never bound as they are: replaced (proc, dev, tmp, sys, envoyai) or masked. */
 const NOT_BOUND = new Set(['proc', 'dev', 'tmp', 'sys', 'envoyai', 'lost+found']);
 
-/** Top-level host directories hidden behind an empty tmpfs (see the module comment). */
-export const MASKED_DIRS = ['/root', '/home', '/run'] as const;
+export { MASKED_DIRS, type HostView, type RootEntry } from './host-view.js';
 
 /** The PATH a machine gets when the host has none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** One top-level entry of the host's root directory. */
-export type RootEntry = { name: string; kind: 'dir' } | { name: string; kind: 'symlink'; target: string };
-
-/** The facts about the host that shape the bwrap arguments (read by {@link readHostView}). */
-export interface HostView {
-  /** Directories and symlinks directly under `/`. */
-  rootEntries: RootEntry[];
-  /** NVIDIA device nodes (`/dev/nvidia0`, `/dev/nvidiactl` …); empty without a GPU. */
-  gpuDevices: string[];
-  /** Where `/etc/resolv.conf` really lives, when that is under a masked directory (systemd-resolved). */
-  resolvConfDir?: string;
-}
 
 /** Options of {@link createSandboxDriver}. */
 export interface SandboxOptions {

@@ -8,7 +8,7 @@ import { scanHeader, type DicomHeader } from '../../dicom/scan.js';
 import { errorText } from './errors-text.js';
 import { dataUri } from './raster.js';
 import { pickMiddle, renderSliceDetailed } from './render-slice.js';
-import type { ViewBudget, ViewNode } from './tree-view.js';
+import type { ViewBudget, ViewNode } from './tree-view-types.js';
 
 /** A rendered picture before it joins the page. */
 interface Rendered {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { loadCase } from '../../../src/harness/case.js';
 import { assertInlineUpdatable, updateInlineOutputs } from '../../../src/harness/compare/update-inline.js';
 import { codeOfAsync } from '../../support/codes.js';
-import { machine, removeDir, tempDir, writeTree } from './helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
+import { machine, writeTree } from './helpers.js';
 
 describe('harness/compare: updateInlineOutputs (--update of expected.outputs)', () => {
   let dir: string;

@@ -4,8 +4,7 @@
  * object, float32 ndarray, PNG, string, survival out), trees written with the SDK's validating
  * writers, values seeded so tests can rebuild them.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -14,6 +13,7 @@ import { checkManifest, type MachineDefinition } from '../../../src/check/manife
 import { loadManifestText } from '../../../src/manifest/load.js';
 import { ndarray } from '../../../src/ndarray/ndarray.js';
 import { Outputs } from '../../../src/sdk/outputs.js';
+import { tempDir } from '../../support/temp.js';
 import { prng } from '../../support/prng.js';
 
 /** The manifest of the fixture, as a JSON-able document. */
@@ -172,14 +172,4 @@ export async function writeDataset(
   }
   await writeFile(path.join(dir, 'README.md'), 'not a case\n');
   return { dir, ids };
-}
-
-/** A fresh temporary folder. */
-export function tempDir(prefix = 'eir-dataset'): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), `berth-${prefix}-`));
-}
-
-/** Removes a temporary folder. */
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await rm(dir, { recursive: true, force: true });
 }
