@@ -220,9 +220,8 @@ export function renderBatchHtml(r: BatchReport): string {
       </head>
       <body>
         <main>
-          ${renderHead(r)} ${renderStats(r)} ${renderFailed(r.cases)}
-          <div class="cols">${renderOutcomes(r)} ${renderComparisons(r.comparisons)}</div>
-          ${renderCharts(r)} ${renderCases(r.cases)}
+          ${renderHead(r)} ${renderStats(r)} ${renderFailed(r.cases)} ${renderComparisons(r.comparisons)}
+          ${renderOutcomes(r)} ${renderCharts(r)} ${renderCases(r.cases)}
         </main>
       </body>
     </html>`;
