@@ -12,7 +12,7 @@ import type { Launched } from '../harness/drivers/driver.js';
 import { STOP_GRACE_MS } from '../harness/run.js';
 import { buildBatchReport, type BatchReport } from './aggregate.js';
 import type { CaseRef } from './cases.js';
-import type { CaseRecord } from './job.js';
+import { BATCH_FILES, type CaseRecord } from './job.js';
 import { runPool } from './pool.js';
 import type { Progress } from './progress.js';
 import { renderBatchHtml } from './report-html.js';
@@ -30,9 +30,6 @@ export interface BatchOptions {
   progress: Progress;
   control: BatchControl;
 }
-
-/** The names of the batch report's files in the store. */
-export const BATCH_FILES = { json: 'batch.json', html: 'batch.html' } as const;
 
 /** Stops a batch: gently (running cases finish) or at once (running machines are killed). */
 export class BatchControl implements JobControl {

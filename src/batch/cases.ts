@@ -2,14 +2,15 @@
  * Where a batch's cases come from: a folder of case folders and case files, or a list file of
  * paths (one a line, relative to the list). Each case gets an id — its folder or file name without
  * the case-file extension — which names its folder under `--out`, so an id must be one safe path
- * segment (the rules of tree/safe-path), must not start with a dot (berth's own names there do),
- * and must be unique in the batch.
+ * segment (the rules of tree/safe-path), must not start with a dot (berth's own names there do)
+ * nor be the batch report's name, and must be unique in the batch.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { readTextFile } from '../tree/read-text.js';
 import { segmentProblem } from '../tree/safe-path.js';
+import { BATCH_FILES } from './job.js';
 
 /** One case of a batch: its id (the name of its output folder) and where it is. */
 export interface CaseRef {
@@ -33,7 +34,9 @@ export function caseIdOf(casePath: string, isFile: boolean): string {
 
 /** Why `id` cannot name a case's folder, or undefined when it can. */
 export function caseIdProblem(id: string): string | undefined {
-  return segmentProblem(id) ?? (id.startsWith('.') ? 'starts with a dot' : undefined);
+  if (id.startsWith('.')) return 'starts with a dot';
+  if ((Object.values(BATCH_FILES) as string[]).includes(id)) return "is the name of the batch report's file";
+  return segmentProblem(id);
 }
 
 function casesError(message: string, where: string, expected: string): BerthError {

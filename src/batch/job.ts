@@ -51,6 +51,9 @@ export const CASE_FILES = {
   logs: 'logs',
 } as const;
 
+/** The names of the batch report's files beside the case folders (no case may have these ids). */
+export const BATCH_FILES = { json: 'batch.json', html: 'batch.html' } as const;
+
 /** The most metric values kept per comparison (a label map may hold many). */
 export const MAX_METRICS_PER_COMPARISON = 64;
 

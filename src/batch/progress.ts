@@ -2,7 +2,7 @@
  * How a batch shows its progress: on a terminal, one line redrawn in place (a bar, done / failed /
  * running, ETA); elsewhere (a log, CI), one plain line per finished case.
  */
-import { formatDuration } from '../harness/report/format.js';
+import { formatDuration, visibleControls } from '../harness/report/format.js';
 import type { CaseRecord } from './job.js';
 
 /** What a batch tells its progress display. */
@@ -95,7 +95,7 @@ export function lineProgress(out: NodeJS.WritableStream): Progress {
     ended(record, id) {
       t.running--;
       if (!record) {
-        out.write(`stop  ${id}: killed, will run again on --resume\n`);
+        out.write(`stop  ${oneLine(id)}: killed, will run again on --resume\n`);
         return;
       }
       t.done++;
@@ -104,7 +104,7 @@ export function lineProgress(out: NodeJS.WritableStream): Progress {
       if (!ok) t.failed++;
       const time = record.wallMs === null ? '' : `  ${formatDuration(record.wallMs)}`;
       out.write(
-        `${ok ? 'ok  ' : 'FAIL'}  ${id}: ${record.outcome}${time}${ok ? '' : ` — ${record.reason}`}  [${t.done}/${t.total}]\n`,
+        `${ok ? 'ok  ' : 'FAIL'}  ${oneLine(id)}: ${record.outcome}${time}${ok ? '' : ` — ${oneLine(record.reason)}`}  [${t.done}/${t.total}]\n`,
       );
     },
     note(text) {
@@ -112,4 +112,9 @@ export function lineProgress(out: NodeJS.WritableStream): Progress {
     },
     finish() {},
   };
+}
+
+/** Text from a case or a machine on one line, control characters made visible. */
+function oneLine(text: string): string {
+  return visibleControls(text.replace(/\s*\n\s*/g, ' '));
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { BatchControl, BATCH_FILES, runBatch } from '../batch/batch.js';
+import { BatchControl, runBatch } from '../batch/batch.js';
+import { BATCH_FILES } from '../batch/job.js';
 import { listCases } from '../batch/cases.js';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
 import { lineProgress, terminalProgress } from '../batch/progress.js';

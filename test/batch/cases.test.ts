@@ -45,9 +45,9 @@ describe('batch/cases', () => {
     expect(await codeOfAsync(listCases(path.join(dir, 'nope')))).to.equal('BERTH_E_BATCH_CASES');
   });
 
-  it('refuses ids that are not one safe path segment or that start with a dot', async () => {
+  it('refuses ids that are not one safe path segment, that start with a dot, or that name the batch report', async () => {
     expect(caseIdProblem('ok-1')).to.equal(undefined);
-    for (const bad of ['', '..', '.complete', 'a\u0001b', 'x'.repeat(256)])
+    for (const bad of ['', '..', '.complete', 'batch.json', 'batch.html', 'a\u0001b', 'x'.repeat(256)])
       expect(caseIdProblem(bad), bad).to.be.a('string');
     mkdirSync(path.join(dir, '.tmp-x'));
     writeFileSync(path.join(dir, 'list.txt'), '.tmp-x\n');
