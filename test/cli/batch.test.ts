@@ -182,7 +182,8 @@ describe('berth batch', function () {
     const machine = path.join(dir, 'slow');
     const cases = path.join(dir, 'cases-slow');
     const out = path.join(dir, 'out-slow');
-    makeMachine(machine, 30);
+    // Machines that sleep past the 60 s limit below: exit 130 means they were killed, not waited for.
+    makeMachine(machine, 120);
     makeCases(cases, 4);
     // Signals sent at once may arrive as one: the second waits for the first to be seen.
     const r = await batchWithSignals(
@@ -191,7 +192,6 @@ describe('berth batch', function () {
       60_000,
     );
     expect(r.code, r.stdout + r.stderr).to.equal(130);
-    expect(r.ms).to.be.below(20_000);
     expect(r.stdout).to.include('killing the running cases');
     expect(readdirSync(out).sort()).to.deep.equal(['batch.html', 'batch.json']);
     expect(readReport(out).counts).to.deep.include({ total: 4, finished: 0, pending: 4 });
