@@ -8,7 +8,7 @@
  * commit, the marker last); {@link LocalStorage} is a folder on the local file system.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
 import { writeFileAtomic } from '../tree/atomic.js';
@@ -108,7 +108,7 @@ export class LocalStorage implements Storage {
     for (const name of await readdir(this.location)) {
       if (!name.startsWith(STAGING_PREFIX)) continue;
       const p = path.join(this.location, name);
-      if ((await stat(p).catch(() => undefined))?.isDirectory())
+      if ((await lstat(p).catch(() => undefined))?.isDirectory())
         await rm(p, { recursive: true, force: true });
     }
   }
