@@ -14,7 +14,10 @@ import { CASE_FILES, recordOfError, recordOfRun, type CaseRecord } from './job.j
 import type { Storage } from './storage.js';
 
 /** The run settings shared by every case of a batch: `executeCase`'s options without the case. */
-export type BatchRunSettings = Omit<ExecuteOptions, 'casePath' | 'reports' | 'onLaunched' | 'onEvent'>;
+export type BatchRunSettings = Omit<
+  ExecuteOptions,
+  'casePath' | 'reports' | 'reportPaths' | 'onLaunched' | 'onEvent'
+>;
 
 /** What the pool tells a job and learns from it. */
 export interface JobControl {
@@ -57,6 +60,10 @@ export async function runJob(
       ...settings,
       casePath: job.path,
       reports: [path.join(staging.dir, CASE_FILES.json), path.join(staging.dir, CASE_FILES.html)],
+      reportPaths: {
+        json: path.join(storage.caseLocation(job.id), CASE_FILES.json),
+        html: path.join(storage.caseLocation(job.id), CASE_FILES.html),
+      },
       onLaunched: (l) => control.launched(job.id, l),
     });
     try {

@@ -41,6 +41,8 @@ export interface Storage {
   readonly location: string;
   /** The completed record of a case, or undefined when the case has not finished. */
   completed(id: string): Promise<CaseRecord | undefined>;
+  /** Where a case's files are once committed, in words (a folder, a URL), for reports to name. */
+  caseLocation(id: string): string;
   /** A fresh staging folder for a case. */
   stage(id: string): Promise<Staging>;
   /** Writes a file of the batch itself (`batch.json`, `batch.html`) atomically. */
@@ -82,6 +84,10 @@ export class LocalStorage implements Storage {
     } catch {
       return undefined;
     }
+  }
+
+  caseLocation(id: string): string {
+    return safeJoin(this.location, id);
   }
 
   async stage(id: string): Promise<Staging> {

@@ -40,6 +40,11 @@ export interface ExecuteOptions {
   writableInput?: boolean;
   /** `--bind` / `--ro-bind` (sandbox). */
   binds?: { path: string; writable: boolean }[];
+  /**
+   * Where the reports will be found, when that differs from where they are written (a batch
+   * writes them into a staging folder that is then renamed into place); the HTML report names them.
+   */
+  reportPaths?: { json?: string; html?: string };
   /** Told of the started machine, so a caller (a batch pool on a second Ctrl-C) can stop it. */
   onLaunched?: (launched: Launched) => void;
 }
@@ -63,7 +68,10 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
   const files = options.reports ?? [];
   const json = files.find((f) => f.endsWith('.json'));
   const htmlFile = files.find((f) => f.endsWith('.html') || f.endsWith('.htm'));
-  const reports = { ...(json ? { json } : {}), ...(htmlFile ? { html: htmlFile } : {}) };
+  const reports = options.reportPaths ?? {
+    ...(json ? { json } : {}),
+    ...(htmlFile ? { html: htmlFile } : {}),
+  };
   let page: string | undefined;
   for (const file of files) {
     if (file.endsWith('.json')) await writeJsonReport(result.report, file);

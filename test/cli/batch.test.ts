@@ -242,5 +242,9 @@ describe('berth batch', function () {
     expect(broken.outcome).to.equal('error');
     expect(broken.reason).to.match(/^BERTH_E_CASE_FORMAT/);
     expect(readdirSync(path.join(out, 'broken'))).to.deep.equal(['.complete']);
+    // The case's own report names where its files are once committed, not the staging folder.
+    const page = readFileSync(path.join(out, 'c000', 'report.html'), 'utf8');
+    expect(page).to.include(path.join(out, 'c000', 'report.json'));
+    expect(page).not.to.include('.tmp-');
   });
 });
