@@ -4,6 +4,7 @@
  * Pass names to run some: `npm run bench -- dicom tree`.
  */
 import { benchDicom } from './dicom.js';
+import { benchBatch } from './batch.js';
 import { benchHarness } from './harness.js';
 import { benchNdarray } from './ndarray.js';
 import { benchTree } from './tree.js';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, Bench> = {
   ndarray: benchNdarray,
   dicom: benchDicom,
   harness: benchHarness,
+  batch: benchBatch,
   validate: benchValidateStudy,
   gateway: benchGateway,
   eir: async (report) => {

@@ -159,6 +159,9 @@ export const CATALOGUE = {
   // --- harness (issue 5) ------------------------------------------------------------------
   BERTH_E_CASE_FORMAT: input('A case file does not match schemas/case.schema.json'),
   BERTH_E_CASE_VALUE: input('A case input or expected output cannot be materialised'),
+  BERTH_E_BATCH_CASES: input(
+    "A batch's cases cannot be used: missing, none, too many, or an id that is unsafe or not unique",
+  ),
   BERTH_E_NO_COMMAND: server('berth does not know how to start the machine'),
   BERTH_E_DRIVER_UNAVAILABLE: server('The chosen driver cannot run on this machine'),
   BERTH_E_INPUT_READ_ONLY: machine(

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('./validate.js')).registerValidate,
   run: async () => (await import('./run.js')).registerRun,
   test: async () => (await import('./test.js')).registerTest,
+  batch: async () => (await import('./batch.js')).registerBatch,
   synth: async () => (await import('./synth.js')).registerSynth,
   sort: async () => (await import('./sort.js')).registerSort,
   init: async () => (await import('./init.js')).registerInit,

@@ -5,6 +5,7 @@ import { loadCase, type CaseSpec } from './case.js';
 import { writeJsonReport } from './report/json.js';
 import { renderHtmlReport } from './report/html.js';
 import { driverNamed } from './drivers/index.js';
+import type { Driver, Launched } from './drivers/driver.js';
 import { launchPlan, type MachineRef } from './machine.js';
 import { sandboxNeeds } from './drivers/needs.js';
 import { failureHints, readOnlyInputFinding } from './hints.js';
@@ -41,6 +42,27 @@ export interface ExecuteOptions {
   writableInput?: boolean;
   /** `--bind` / `--ro-bind` (sandbox). */
   binds?: { path: string; writable: boolean }[];
+  /**
+   * Where the reports will be found, when that differs from where they are written (a batch
+   * writes them into a staging folder that is then renamed into place); the HTML report names them.
+   */
+  reportPaths?: { json?: string; html?: string };
+  /** Told of the started machine, so a caller (a batch pool on a second Ctrl-C) can stop it. */
+  onLaunched?: (launched: Launched) => void;
+}
+
+/** The driver, telling `onLaunched` of every machine it starts. */
+function watchedDriver(driver: Driver, onLaunched: ((l: Launched) => void) | undefined): Driver {
+  if (!onLaunched) return driver;
+  return {
+    name: driver.name,
+    unavailable: (spec) => driver.unavailable(spec),
+    launch: async (spec) => {
+      const launched = await driver.launch(spec);
+      onLaunched(launched);
+      return launched;
+    },
+  };
 }
 
 /** The JSON and HTML report files requested, written while the run's trees still exist. */
@@ -48,7 +70,10 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
   const files = options.reports ?? [];
   const json = files.find((f) => f.endsWith('.json'));
   const htmlFile = files.find((f) => f.endsWith('.html') || f.endsWith('.htm'));
-  const reports = { ...(json ? { json } : {}), ...(htmlFile ? { html: htmlFile } : {}) };
+  const reports = options.reportPaths ?? {
+    ...(json ? { json } : {}),
+    ...(htmlFile ? { html: htmlFile } : {}),
+  };
   let page: string | undefined;
   for (const file of files) {
     if (file.endsWith('.json')) await writeJsonReport(result.report, file);
@@ -73,7 +98,7 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
 
 /** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
 export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
-  const driver = driverNamed(options.driver ?? 'process');
+  const driver = watchedDriver(driverNamed(options.driver ?? 'process'), options.onLaunched);
   const plan = launchPlan(options.machine, driver, options.command, options.image);
   const launch = await sandboxNeeds(driver, options.machine.machineDir, plan);
   const spec = await loadCase(options.casePath);

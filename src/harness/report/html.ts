@@ -51,8 +51,8 @@ export interface HtmlReportOptions {
   budget?: Partial<ViewBudget>;
 }
 
-// No request of any kind may leave the page: pictures are data: URIs, styles inline, no script.
-const CSP =
+/** No request of any kind may leave the page: pictures are data: URIs, styles inline, no script. */
+export const CSP =
   "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /** Renders the complete report page. Never throws for bad tree content (it becomes notes). */

@@ -1,0 +1,121 @@
+/**
+ * Where a batch keeps its results. A case's files are written into a private staging folder,
+ * then committed: moved into place as one unit, and only then marked complete. A reader (or a
+ * resumed batch) therefore sees a case folder with its marker — finished and whole — or no
+ * marker, which means "run it again"; never a half-written case that counts as done.
+ *
+ * {@link Storage} is the seam for other stores (an S3 bucket stages locally and uploads on
+ * commit, the marker last); {@link LocalStorage} is a folder on the local file system.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isBerthError } from '../errors.js';
+import { writeFileAtomic } from '../tree/atomic.js';
+import { readTextFile } from '../tree/read-text.js';
+import { safeJoin } from '../tree/safe-path.js';
+import { isRecordOf, type CaseRecord } from './job.js';
+
+/** The completed marker's name inside a case folder. */
+export const COMPLETE_MARKER = '.complete';
+
+/** The name prefix of staging folders under `--out`. */
+export const STAGING_PREFIX = '.tmp-';
+
+/** The most bytes of a completed marker berth reads back. */
+export const MAX_MARKER_BYTES = 4 * 1024 * 1024;
+
+/** A case's private folder, written by one job and then committed or discarded. */
+export interface Staging {
+  /** A local folder the job writes the case's files into. */
+  dir: string;
+  /** Moves the files into place as the case's folder, then writes its completed marker. */
+  commit(record: CaseRecord): Promise<void>;
+  /** Removes the staging folder and everything in it. */
+  discard(): Promise<void>;
+}
+
+/** A batch's result store. */
+export interface Storage {
+  /** Where it is, in words (a folder, a URL). */
+  readonly location: string;
+  /** The completed record of a case, or undefined when the case has not finished. */
+  completed(id: string): Promise<CaseRecord | undefined>;
+  /** Where a case's files are once committed, in words (a folder, a URL), for reports to name. */
+  caseLocation(id: string): string;
+  /** A fresh staging folder for a case. */
+  stage(id: string): Promise<Staging>;
+  /** Writes a file of the batch itself (`batch.json`, `batch.html`) atomically. */
+  writeBatchFile(name: string, data: string): Promise<void>;
+  /** Removes what killed jobs left behind (staging folders). */
+  sweep(): Promise<void>;
+}
+
+/** A nonce and up to 64 bytes of the id, so a leftover tells whose it was and stays under 255 bytes. */
+function stagingName(id: string): string {
+  const hint = Buffer.from(id, 'utf8').subarray(0, 64).toString('utf8');
+  return `${STAGING_PREFIX}${hint}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Results in a local folder: `<out>/<case-id>/` with `<out>/<case-id>/.complete`. */
+export class LocalStorage implements Storage {
+  readonly location: string;
+
+  constructor(readonly root: string) {
+    this.location = path.resolve(root);
+  }
+
+  /** Creates the folder (and its parents) when it is missing. */
+  async open(): Promise<void> {
+    await mkdir(this.location, { recursive: true });
+  }
+
+  async completed(id: string): Promise<CaseRecord | undefined> {
+    let text: string;
+    try {
+      text = await readTextFile(safeJoin(this.location, id, COMPLETE_MARKER), MAX_MARKER_BYTES);
+    } catch (e) {
+      if (isBerthError(e) && e.code === 'BERTH_E_PROPERTY_NAME') throw e;
+      return undefined;
+    }
+    try {
+      const value: unknown = JSON.parse(text);
+      return isRecordOf(value, id) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  caseLocation(id: string): string {
+    return safeJoin(this.location, id);
+  }
+
+  async stage(id: string): Promise<Staging> {
+    const target = safeJoin(this.location, id);
+    const dir = path.join(this.location, stagingName(id));
+    await mkdir(dir);
+    return {
+      dir,
+      commit: async (record) => {
+        // A folder without a marker is what a killed commit or an older run left: replaced whole.
+        await rm(target, { recursive: true, force: true });
+        await rename(dir, target);
+        await writeFileAtomic(path.join(target, COMPLETE_MARKER), JSON.stringify(record, null, 2) + '\n');
+      },
+      discard: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+
+  async writeBatchFile(name: string, data: string): Promise<void> {
+    await writeFileAtomic(safeJoin(this.location, name), data);
+  }
+
+  async sweep(): Promise<void> {
+    for (const name of await readdir(this.location)) {
+      if (!name.startsWith(STAGING_PREFIX)) continue;
+      const p = path.join(this.location, name);
+      if ((await lstat(p).catch(() => undefined))?.isDirectory())
+        await rm(p, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { BatchControl, runBatch } from '../batch/batch.js';
+import { BATCH_FILES } from '../batch/job.js';
+import { listCases } from '../batch/cases.js';
+import { MAX_CONCURRENCY } from '../batch/pool.js';
+import { lineProgress, terminalProgress } from '../batch/progress.js';
+import { LocalStorage } from '../batch/storage.js';
+import { BerthError } from '../errors.js';
+import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { EXIT, reportError, writeOut } from './output.js';
+import { addDriverOptions, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
+
+interface BatchFlags extends DriverFlags {
+  cases: string;
+  out: string;
+  driver: string;
+  image?: string;
+  engine?: string;
+  cmd?: string;
+  timeout?: string;
+  concurrency: string;
+  resume?: boolean;
+}
+
+/** The exit code of a batch stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
+
+/** `berth batch <machine> --cases <dir|list> --out <dir>`: a dataset through a local pool of runs. */
+export function registerBatch(program: Command): void {
+  addDriverOptions(program.command('batch'))
+    .description(
+      'run a machine over a dataset of cases, N at a time, resumable, with one report per case and one for the batch',
+    )
+    .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
+    .requiredOption('--cases <dir|list>', 'a folder of cases, or a file listing case paths (one a line)')
+    .requiredOption('--out <dir>', 'where each case folder and the batch report go')
+    .option('--driver <driver>', 'process, sandbox or container', 'process')
+    .option('--image <image>', 'the image to run (container driver)')
+    .option('--engine <engine>', 'podman or docker')
+    .option('--cmd <command>', "the machine's command (overrides berth.command in the manifest)")
+    .option('--timeout <duration>', "overrides the manifest's timeout, per case")
+    .option('--concurrency <n>', `cases run at once (1–${MAX_CONCURRENCY})`, '1')
+    .option('--resume', 'skip the cases already finished in --out (by their .complete marker)')
+    .action(async (machine: string, flags: BatchFlags) => {
+      process.exitCode = await batch(machine, flags);
+    });
+}
+
+function parseConcurrency(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+    throw new BerthError(
+      'BERTH_E_USAGE',
+      `--concurrency ${text} is not a whole number from 1 to ${MAX_CONCURRENCY}`,
+      {
+        expected: `1–${MAX_CONCURRENCY}`,
+      },
+    );
+  }
+  return n;
+}
+
+/** First SIGINT: finish the running cases, start no other. A second one, or SIGTERM: kill them. */
+function onSignals(control: BatchControl, note: (text: string) => void): () => void {
+  const interrupt = (): void => {
+    if (control.stopping) {
+      note('berth batch: killing the running cases (they run again on --resume)');
+      control.kill();
+    } else {
+      note(
+        `berth batch: stopping — ${control.running} running case(s) finish, no other starts (Ctrl-C again to kill them)`,
+      );
+      control.stop();
+    }
+  };
+  const terminate = (): void => control.kill();
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', terminate);
+  return () => {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', terminate);
+  };
+}
+
+async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
+  try {
+    const concurrency = parseConcurrency(flags.concurrency);
+    const machine = await resolveMachine(machineArg);
+    const cases = await listCases(flags.cases);
+    const storage = new LocalStorage(flags.out);
+    await storage.open();
+    const progress = process.stdout.isTTY ? terminalProgress(process.stdout) : lineProgress(process.stdout);
+    const control = new BatchControl();
+    const release = onSignals(control, (t) => progress.note(t));
+    let result;
+    try {
+      result = await runBatch({
+        cases,
+        storage,
+        concurrency,
+        resume: flags.resume === true,
+        progress,
+        control,
+        settings: {
+          machine,
+          driver: flags.driver,
+          ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
+          ...(flags.image ? { image: flags.image } : {}),
+          ...(flags.engine ? { engine: flags.engine } : {}),
+          ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
+          ...driverSettings(flags),
+        },
+      });
+    } finally {
+      release();
+    }
+    const { counts } = result.report;
+    const failed = counts.finished - counts.outcomes.passed;
+    await writeOut(
+      `${counts.outcomes.passed} passed, ${failed} failed, ${counts.pending} pending of ${counts.total} ` +
+        `(${result.ran} run now); report: ${storage.location}/${BATCH_FILES.html}\n`,
+    );
+    if (control.stopping && counts.pending > 0) return EXIT_INTERRUPTED;
+    return failed === 0 && counts.pending === 0 ? EXIT.ok : EXIT.findings;
+  } catch (e) {
+    return reportError(e, false);
+  }
+}
