@@ -22,9 +22,9 @@
  *   ImplementationVersionName, and a new group length; every other meta element and the preamble
  *   are kept.
  *
- * Encapsulated (compressed) syntaxes pass through unchanged when the target is the source; any
- * other conversion into or out of them is refused with BERTH_E_TRANSCODE_UNSUPPORTED — berth
- * compresses and decompresses nothing. The whole file is read into memory (the pixel data must be
+ * Encapsulated (compressed) syntaxes pass through unchanged when the target is the source; other
+ * conversions into or out of them decode and encode the pixel data (transcodeFile, through
+ * transcode-pixels.ts); transcodeBytes refuses them with BERTH_E_TRANSCODE_UNSUPPORTED. The whole file is read into memory (the pixel data must be
  * copied and swapped anyway); nothing but the output buffers is built.
  */
 import { readFile } from 'node:fs/promises';
@@ -51,7 +51,8 @@ import {
   type ByteWindow,
 } from './read-element.js';
 import { readPart10Header } from './read-part10.js';
-import { transferSyntax, TS, type TransferSyntax } from './transfer-syntax.js';
+import { scanHeader } from './scan.js';
+import { canConvert, transferSyntax, TS, type TransferSyntax } from './transfer-syntax.js';
 import { BERTH_IMPLEMENTATION_CLASS_UID, BERTH_IMPLEMENTATION_VERSION } from './uid.js';
 import { vrForImplicit, type VrContext } from './vr-lookup.js';
 import { elementHeader, encodeDataSet, itemHeader, type WriteElement } from './write.js';
@@ -64,10 +65,12 @@ export const TRANSCODABLE_SYNTAXES: readonly string[] = [
   TS.DeflatedExplicitVRLittleEndian,
 ];
 
-/** True when berth can turn a file in syntax `from` into syntax `to`. */
+/**
+ * True when berth can turn a file in syntax `from` into syntax `to`: among native syntaxes, and
+ * into or out of every compressed syntax berth decodes or (lossless only) encodes.
+ */
 export function canTranscode(from: string, to: string): boolean {
-  if (!transferSyntax(from) || !transferSyntax(to)) return false;
-  return from === to || (TRANSCODABLE_SYNTAXES.includes(from) && TRANSCODABLE_SYNTAXES.includes(to));
+  return canConvert(from, to);
 }
 
 /** What a transcoding did. */
@@ -115,7 +118,8 @@ export function transcodeBytes(bytes: Uint8Array, targetUid: string, path = '<by
 
 /**
  * Converts the file `src` to `targetUid` and writes it to `dest` atomically (`dest` may be `src`).
- * @throws {@link BerthError} as {@link transcodeBytes}, or BERTH_E_NOT_FOUND / BERTH_E_IO.
+ * Conversions into or out of compressed syntaxes go through native pixel values (transcode-pixels.ts).
+ * @throws {@link BerthError} as {@link transcodeBytes} and readPixels, or BERTH_E_NOT_FOUND / BERTH_E_IO.
  */
 export async function transcodeFile(src: string, dest: string, targetUid: string): Promise<TranscodeResult> {
   let bytes: Buffer;
@@ -128,7 +132,17 @@ export async function transcodeFile(src: string, dest: string, targetUid: string
       cause: e,
     });
   }
-  const result = transcodeBytes(bytes, targetUid, src);
+  const from = readPart10Header(
+    { buf: bytes, end: bytes.length, complete: true, path: src, inflated: false },
+    bytes.length,
+  ).transferSyntax;
+  const to = transferSyntax(targetUid);
+  let result: TranscodeResult;
+  if (to && from.uid !== targetUid && (from.encapsulated || to.encapsulated)) {
+    if (!canConvert(from.uid, targetUid)) throw unsupported(src, from, targetUid);
+    const { transcodeThroughPixels } = await import('./transcode-pixels.js');
+    result = await transcodeThroughPixels(src, await scanHeader(src), bytes, targetUid);
+  } else result = transcodeBytes(bytes, targetUid, src);
   await writeFileAtomic(dest, result.bytes);
   return result;
 }
@@ -138,10 +152,10 @@ function unsupported(path: string, from: TransferSyntax, to: string): BerthError
   const name = target ? `${target.name} (${to})` : JSON.stringify(to);
   return new BerthError(
     'BERTH_E_TRANSCODE_UNSUPPORTED',
-    `Cannot convert ${from.name} (${from.uid}) to ${name}: berth converts only among ` +
-      'implicit VR little endian, explicit VR little endian, explicit VR big endian and deflated ' +
-      'explicit VR little endian, and passes compressed syntaxes through only unchanged',
-    { path, expected: `one of ${TRANSCODABLE_SYNTAXES.join(', ')}, or the source syntax itself` },
+    `Cannot convert ${from.name} (${from.uid}) to ${name}: berth converts among the native ` +
+      'syntaxes, decodes the compressed syntaxes it has a codec for and writes lossless ones only ' +
+      '(see the transfer syntax table of the README)',
+    { path, expected: 'a syntax berth decodes, converted to a native or lossless syntax' },
   );
 }
 
@@ -170,7 +184,7 @@ export function rewritePart10(
   if (!edits && from.uid === targetUid) return result(Buffer.from(buf), true);
   const replacesPixels = edits?.set?.some((e) => e.tag === PIXEL_DATA) ?? false;
   // Edits that replace the pixel data may start from a compressed file: its fragments are never read.
-  if (!to || to.encapsulated || (from.encapsulated && !replacesPixels))
+  if (!to || ((to.encapsulated || from.encapsulated) && !replacesPixels))
     throw unsupported(path, from, targetUid);
 
   let data: ByteWindow = { buf, end: buf.length, complete: true, path, inflated: false };
