@@ -16,8 +16,9 @@ import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { finding, isBerthError, type BerthError, type Code, type Finding } from '../errors.js';
 import { indexFolder, type IndexOptions } from '../dicom/index.js';
+import { checkFragments } from '../dicom/encapsulated.js';
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
-import { transferSyntax } from '../dicom/transfer-syntax.js';
+import { canConvert, transferSyntax } from '../dicom/transfer-syntax.js';
 import type { Property, Side } from '../kinds/property.js';
 import { isAtomicTempName } from '../tree/atomic.js';
 import { ARRAY_INDEX, classifyEntry } from '../tree/entry.js';
@@ -79,9 +80,12 @@ export function instanceProblems(h: DicomHeader, p: Property): DicomProblem[] {
   const c = p.dicom?.constraints ?? {};
   const out: DicomProblem[] = [];
   if (c.transferSyntaxUids && !c.transferSyntaxUids.includes(h.TransferSyntaxUID)) {
+    const to = c.transferSyntaxUids.find((t) => canConvert(h.TransferSyntaxUID, t));
     out.push({
       code: 'BERTH_E_DICOM_TRANSFER_SYNTAX',
-      message: `TransferSyntaxUID is ${names([h.TransferSyntaxUID])}`,
+      message:
+        `TransferSyntaxUID is ${names([h.TransferSyntaxUID])}` +
+        (to ? `; convertible: berth run delivers it as ${to}` : ''),
       expected: `one of ${names(c.transferSyntaxUids)} (transfer-syntax-uid)`,
     });
   }
@@ -323,6 +327,8 @@ async function checkImage(
   let h: DicomHeader;
   try {
     h = await scanHeader(abs);
+    // A compressed image cut inside its last fragment passes the header scan: walk the item headers.
+    await checkFragments(abs, h);
   } catch (e) {
     if (!isBerthError(e)) throw e;
     out.error(e, abs);

@@ -18,8 +18,8 @@ const MODALITIES: readonly string[] = ['CT', 'MR', 'CR', 'OT'];
  * - `{dicom: path}`: a file (dicom-image) or a folder in any layout, sorted by UID into the
  *   reference layout; stray non-DICOM files (DICOMDIR, README) are left out, broken DICOM files
  *   stop the case (`invalid-input`), and instances are converted to the property's first
- *   `transfer-syntax-uid` when they are in another one (uncompressed syntaxes only; anything else
- *   is `BERTH_E_TRANSCODE_UNSUPPORTED`);
+ *   `transfer-syntax-uid` when they are in another one (decoded and re-encoded as transcode.ts can;
+ *   one it cannot convert is `BERTH_E_DICOM_TRANSFER_SYNTAX`, not applicable, as validate says);
  * - `{synth: {seed, modality, instances, rows, columns, series, transferSyntaxUid, sopClassUid,
  *   seriesDescription}}`: synthetic CT-like data, defaulting to what the property's constraints ask.
  */
@@ -125,7 +125,7 @@ async function deliver(p: Property, from: string, to: string): Promise<void> {
       const target = accepted.find((t) => canTranscode(current, t));
       if (!target) {
         throw new BerthError(
-          'BERTH_E_TRANSCODE_UNSUPPORTED',
+          'BERTH_E_DICOM_TRANSFER_SYNTAX',
           `${path.basename(from)} is in ${current}; berth cannot convert it to ${accepted.join(' or ')}`,
           { path: from, property: p.path },
         );

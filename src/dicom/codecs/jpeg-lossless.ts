@@ -242,7 +242,7 @@ function decode(frame: Uint8Array, info: PixelInfo): DecodedFrame {
   }
   const bytes = new Uint8Array(wide.buffer);
   return {
-    bytes: fitSamples(bytes, 2, n * samples, info),
+    bytes: fitSamples(bytes, 2, n * samples, info, f.precision <= info.bitsStored),
     photometricInterpretation: info.photometricInterpretation,
   };
 }

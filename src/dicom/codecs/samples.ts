@@ -59,7 +59,15 @@ export function fitFrame(bytes: Uint8Array, frame: WasmFrameInfo, info: PixelInf
   if (bytes.length < count * codecBytes) {
     throw new CodecError(`The codec gave ${bytes.length} bytes for ${count} samples`);
   }
-  return fitSamples(bytes, codecBytes, count, info);
+  // A signed JPEG 2000 codestream decodes to signed values already (lossy ones may leave BitsStored's
+  // range), and a codestream wider than BitsStored holds the container's bits: extend neither.
+  return fitSamples(
+    bytes,
+    codecBytes,
+    count,
+    info,
+    frame.isSigned !== true && frame.bitsPerSample <= info.bitsStored,
+  );
 }
 
 /** Samples of `codecBytes` each to `info.bitsAllocated`, sign-extended from BitsStored when signed. */
@@ -68,6 +76,7 @@ export function fitSamples(
   codecBytes: number,
   count: number,
   info: PixelInfo,
+  signExtend = true,
 ): Uint8Array {
   const outBytes = info.bitsAllocated / 8;
   let out = bytes.subarray(0, count * codecBytes);
@@ -78,7 +87,7 @@ export function fitSamples(
     out = wide;
   }
   const stored = info.bitsStored;
-  if (info.pixelRepresentation === 1 && stored < info.bitsAllocated) {
+  if (signExtend && info.pixelRepresentation === 1 && stored < info.bitsAllocated) {
     const shift = 32 - stored;
     if (outBytes === 2) {
       const v = new Uint16Array(out.buffer, out.byteOffset, count);
