@@ -4,7 +4,7 @@
  * (`@cornerstonejs/codec-openjph`). A colour codestream with the RCT/ICT decodes to RGB. Encodes
  * lossless only (reversible 5/3 wavelet, no colour transform: the photometric interpretation is kept).
  */
-import { fitFrame, maskSamples, wasmFrameInfo } from './samples.js';
+import { encoderInput, fitFrame, wasmFrameInfo } from './samples.js';
 import type { DecodedFrame, FrameCodec, PixelInfo } from './types.js';
 import { runDecoder, runEncoder, wasmModule, type WasmModule } from './wasm.js';
 
@@ -25,10 +25,12 @@ function make(uid: string, m: WasmModule, ht: boolean): FrameCodec {
       photometricInterpretation: decodedPhotometric(info.photometricInterpretation),
     };
   };
-  const encode = (native: Uint8Array, info: PixelInfo): Uint8Array =>
-    runEncoder(m[`${prefix}Encoder`]!, maskSamples(native, info), wasmFrameInfo(info), (e) => {
+  const encode = (native: Uint8Array, info: PixelInfo): Uint8Array => {
+    const input = encoderInput(native, info, true);
+    return runEncoder(m[`${prefix}Encoder`]!, input.bytes, wasmFrameInfo(info, input.bitsPerSample), (e) => {
       e.setQuality?.(true, 0);
     });
+  };
   const encodedPhotometric = (info: PixelInfo): string => info.photometricInterpretation;
   return LOSSLESS.has(uid) ? { uid, decode, encode, encodedPhotometric } : { uid, decode };
 }

@@ -3,14 +3,14 @@
  * one interleaved scan, one Huffman table fitted to the frame (ITU T.81 annex H and K.2).
  */
 import { huffmanTable, type EncodeTable } from './huffman.js';
-import { maskSamples } from './samples.js';
+import { encoderInput } from './samples.js';
 import { CodecError, type PixelInfo } from './types.js';
 
 /** The differences of predictor 1 (first line: left; first column: above; first sample: 2^(P-1)). */
-function differences(values: ArrayLike<number>, info: PixelInfo): Int32Array {
+function differences(values: ArrayLike<number>, info: PixelInfo, precision: number): Int32Array {
   const { rows, columns } = info;
   const samples = info.samplesPerPixel;
-  const p = info.bitsStored;
+  const p = precision;
   const out = new Int32Array(rows * columns * samples);
   for (let s = 0; s < samples; s++) {
     for (let i = 0; i < rows * columns; i++) {
@@ -80,9 +80,9 @@ function segment(marker: number, body: number[]): number[] {
   return [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
 }
 
-function headers(info: PixelInfo, table: EncodeTable): number[] {
+function headers(info: PixelInfo, precision: number, table: EncodeTable): number[] {
   const n = info.samplesPerPixel;
-  const sof = [info.bitsStored, info.rows >> 8, info.rows & 0xff, info.columns >> 8, info.columns & 0xff, n];
+  const sof = [precision, info.rows >> 8, info.rows & 0xff, info.columns >> 8, info.columns & 0xff, n];
   for (let c = 0; c < n; c++) sof.push(c + 1, 0x11, 0);
   const dht = [0x00, ...table.bits, ...table.values];
   const sos = [n];
@@ -96,13 +96,14 @@ export function encodeLosslessJpeg(native: Uint8Array, info: PixelInfo): Uint8Ar
   if (info.bitsStored < 2 || info.bitsStored > 16) {
     throw new CodecError(`Lossless JPEG codes 2–16-bit samples, not ${info.bitsStored}`);
   }
-  const masked = maskSamples(native, info);
+  const input = encoderInput(native, info, false);
+  const masked = input.bytes;
   const values = info.bitsAllocated === 16 ? new Uint16Array(masked.buffer, 0, masked.length >> 1) : masked;
-  const diffs = differences(values, info);
+  const diffs = differences(values, info, input.bitsPerSample);
   const freq = new Array<number>(17).fill(0);
   for (let i = 0; i < diffs.length; i++) freq[category(diffs[i]!)]!++;
   const table = huffmanTable(freq);
-  const head = headers(info, table);
+  const head = headers(info, input.bitsPerSample, table);
   const w = new BitWriter(head.length + diffs.length * 2 + 16);
   for (let i = 0; i < diffs.length; i++) {
     const d = diffs[i]!;

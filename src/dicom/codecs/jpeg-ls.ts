@@ -2,7 +2,7 @@
  * JPEG-LS lossless (1.2.840.10008.1.2.4.80) and near-lossless (.81) through CharLS
  * (`@cornerstonejs/codec-charls`). Encodes lossless only (NEAR 0, sample-interleaved colour).
  */
-import { fitFrame, interleave, maskSamples, wasmFrameInfo } from './samples.js';
+import { fitFrame, interleave, encoderInput, wasmFrameInfo } from './samples.js';
 import type { DecodedFrame, FrameCodec, PixelInfo } from './types.js';
 import { runDecoder, runEncoder, wasmModule, type WasmModule } from './wasm.js';
 
@@ -17,11 +17,13 @@ function make(uid: string, m: WasmModule, lossless: boolean): FrameCodec {
         : bytes;
     return { bytes: fitFrame(ordered, fi, info), photometricInterpretation: info.photometricInterpretation };
   };
-  const encode = (native: Uint8Array, info: PixelInfo): Uint8Array =>
-    runEncoder(m['JpegLSEncoder']!, maskSamples(native, info), wasmFrameInfo(info), (e) => {
+  const encode = (native: Uint8Array, info: PixelInfo): Uint8Array => {
+    const input = encoderInput(native, info, false);
+    return runEncoder(m['JpegLSEncoder']!, input.bytes, wasmFrameInfo(info, input.bitsPerSample), (e) => {
       e.setNearLossless?.(0);
       e.setInterleaveMode?.(info.samplesPerPixel > 1 ? 2 : 0);
     });
+  };
   return lossless ? { uid, decode, encode } : { uid, decode };
 }
 

@@ -113,12 +113,32 @@ export function maskSamples(native: Uint8Array, info: PixelInfo): Uint8Array {
   return out;
 }
 
+/**
+ * What an encoder is given: samples masked to BitsStored, at that precision — except signed samples
+ * narrower than their container, which a coder of unsigned samples (JPEG-LS, lossless JPEG) takes
+ * whole at the container's precision, as dcmtk and GDCM write them (so every decoder gives back the
+ * sign-extended values), and a signed coder (JPEG 2000) takes as signed values of BitsStored bits.
+ */
+export function encoderInput(
+  native: Uint8Array,
+  info: PixelInfo,
+  signedCoder: boolean,
+): { bytes: Uint8Array; bitsPerSample: number } {
+  if (info.pixelRepresentation === 1 && info.bitsStored < info.bitsAllocated) {
+    return {
+      bytes: new Uint8Array(native),
+      bitsPerSample: signedCoder ? info.bitsStored : info.bitsAllocated,
+    };
+  }
+  return { bytes: maskSamples(native, info), bitsPerSample: info.bitsStored };
+}
+
 /** The frame description the cornerstone encoders take. */
-export function wasmFrameInfo(info: PixelInfo): WasmFrameInfo {
+export function wasmFrameInfo(info: PixelInfo, bitsPerSample: number): WasmFrameInfo {
   return {
     width: info.columns,
     height: info.rows,
-    bitsPerSample: info.bitsStored,
+    bitsPerSample,
     componentCount: info.samplesPerPixel,
     isSigned: info.pixelRepresentation === 1,
     isUsingColorTransform: false,
