@@ -3,6 +3,7 @@
  * measured side by side in this run (ours against the physical floor and against the peers).
  * Pass names to run some: `npm run bench -- dicom tree`.
  */
+import { benchCodecs } from './codecs.js';
 import { benchDicom } from './dicom.js';
 import { benchHarness } from './harness.js';
 import { benchNdarray } from './ndarray.js';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   tree: benchTree,
   ndarray: benchNdarray,
   dicom: benchDicom,
+  codecs: benchCodecs,
   harness: benchHarness,
   validate: benchValidateStudy,
   gateway: benchGateway,

@@ -112,7 +112,8 @@ export const CATALOGUE = {
   BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
   BERTH_E_DUPLICATE_INSTANCE: 'Two files hold the same SOPInstanceUID',
   // --- DICOM transcoding, deriving, sorting and synthetic trees -----------------------------
-  BERTH_E_TRANSCODE_UNSUPPORTED: 'berth cannot convert between these transfer syntaxes (it has no codecs)',
+  BERTH_E_TRANSCODE_UNSUPPORTED:
+    'berth cannot convert between these transfer syntaxes (no codec for the source, or a lossy target)',
   BERTH_E_DERIVE_PIXELS: 'The pixels given for a derived image do not fit its declared size',
   BERTH_E_SORT_NOTHING: 'The folder holds no usable DICOM instance to sort',
   BERTH_E_OUT_NOT_EMPTY: 'The output directory exists and is not empty',

@@ -428,6 +428,16 @@ async function checkFolder(
       reportPartial(h.path);
       return false;
     });
+  // Compressed instances cut inside their last fragment pass the header scan: walk the item headers.
+  for (const h of instances) {
+    if (!h.pixelData?.encapsulated) continue;
+    try {
+      await checkFragments(h.path, h);
+    } catch (e) {
+      if (!isBerthError(e)) throw e;
+      out.error(e, h.path);
+    }
+  }
   if (instances.length === 0 && brokenByDir.size === 0) {
     out.add(
       'BERTH_E_DICOM_EMPTY',

@@ -22,7 +22,7 @@ import {
 import { readFrames } from './encapsulated.js';
 import { expandYbr422, planarToInterleaved, ybrFullToRgb } from './pixel-layout.js';
 import { dicomError } from './errors.js';
-import { type DicomHeader } from './scan.js';
+import { expectedPixelBytes, type DicomHeader } from './scan.js';
 
 /** A typed array of pixel values. */
 export type PixelArray =
@@ -234,13 +234,6 @@ function readFloatPixels(path: string, header: DicomHeader): NativePixels | unde
   };
 }
 
-/** Bytes the native pixel data needs: YBR_FULL_422 keeps two samples a pixel (PS3.3 C.7.6.3.1.2). */
-function nativeBytes(header: DicomHeader, bits: number, rows: number, columns: number): number {
-  const samples = header.SamplesPerPixel ?? 1;
-  const perPixel = header.PhotometricInterpretation === 'YBR_FULL_422' && samples === 3 ? 2 : samples;
-  return Math.ceil((rows * columns * perPixel * header.frames * bits) / 8);
-}
-
 async function readNative(path: string, header: DicomHeader): Promise<NativePixels> {
   const pixel = header.pixelData!;
   const { Rows: rows, Columns: columns, BitsAllocated: bits } = header;
@@ -250,7 +243,7 @@ async function readNative(path: string, header: DicomHeader): Promise<NativePixe
   if (bits !== 1 && bits !== 8 && bits !== 16 && bits !== 32) {
     throw dicomError('BERTH_E_DICOM_PARSE', path, `BitsAllocated ${bits} is not supported`, '1, 8, 16 or 32');
   }
-  const need = nativeBytes(header, bits, rows, columns);
+  const need = expectedPixelBytes(header)!;
   if (pixel.length === undefined || pixel.length < need) {
     throw dicomError(
       'BERTH_E_PIXEL_LENGTH',
