@@ -24,8 +24,9 @@
  *
  * Encapsulated (compressed) syntaxes pass through unchanged when the target is the source; other
  * conversions into or out of them decode and encode the pixel data (transcodeFile, through
- * transcode-pixels.ts); transcodeBytes refuses them with BERTH_E_TRANSCODE_UNSUPPORTED. The whole file is read into memory (the pixel data must be
- * copied and swapped anyway); nothing but the output buffers is built.
+ * transcode-pixels.ts); transcodeBytes refuses them with BERTH_E_TRANSCODE_UNSUPPORTED. The whole
+ * file is read into memory (the pixel data must be copied and swapped anyway); nothing but the
+ * output buffers is built.
  */
 import { readFile } from 'node:fs/promises';
 import zlib from 'node:zlib';

@@ -10,7 +10,7 @@ import { readPixels, type NativePixels } from '../../src/dicom/pixels.js';
 import { scanHeader } from '../../src/dicom/scan.js';
 import { requirePeer } from '../support/peers.js';
 import { LOSSLESS_VARIANTS, LOSSY_VARIANTS, tool, writeSources, type Source } from './codec-corpus.js';
-import { DCMTK_PEER, makeTemp, removeTemp } from './helpers.js';
+import { DCMTK_PEER, makeTemp, pixelChecksum, PYDICOM_PEER, removeTemp, runPython } from './helpers.js';
 
 async function values(path: string): Promise<NativePixels> {
   const px = await readPixels(path, await scanHeader(path));
@@ -65,6 +65,27 @@ describe('dicom/codecs: decoding a corpus made by dcmtk and GDCM', function () {
       }
     });
   }
+
+  it('decodes dcmtk and GDCM RLE files to the values pydicom decodes (the one compressed syntax pydicom decodes here)', async function () {
+    await requirePeer(this, PYDICOM_PEER);
+    const files: string[] = [];
+    const sums: string[] = [];
+    for (const variant of LOSSLESS_VARIANTS.filter((v) => v.name.includes('rle'))) {
+      for (const src of sources) {
+        const enc = join(dir!, 'out', `${src.name}.${variant.name}.py.dcm`);
+        await tool(variant.make(src.path, enc));
+        files.push(enc);
+        sums.push(pixelChecksum((await values(enc)).data));
+      }
+    }
+    const script =
+      'import sys, hashlib, numpy as np, pydicom\n' +
+      'for p in sys.argv[1:]:\n' +
+      '    print(hashlib.sha256(np.asarray(pydicom.dcmread(p).pixel_array, dtype="<f8").tobytes()).hexdigest())\n';
+    const r = await runPython(script, { args: files });
+    expect(r.code, r.stderr.toString()).to.equal(0);
+    expect(r.stdout.toString().trim().split('\n')).to.deep.equal(sums);
+  });
 
   it('splits frames that span several fragments without any offset table by their start markers', async function () {
     const src = sources.find((s) => s.name === 'u16x3')!;
