@@ -29,6 +29,7 @@ const JPEG_LS = '1.2.840.10008.1.2.4.80';
 const SV1 = '1.2.840.10008.1.2.4.70';
 const J2K = '1.2.840.10008.1.2.4.90';
 const HTJ2K = '1.2.840.10008.1.2.4.201';
+const ENCAPSULATED_UNCOMPRESSED = '1.2.840.10008.1.2.1.98';
 
 /** berth's lossless targets and the tool that decodes each back (none for HTJ2K: see the README). */
 const TARGETS: readonly [string, ((s: string, d: string) => [string, string[]]) | undefined][] = [
@@ -37,6 +38,7 @@ const TARGETS: readonly [string, ((s: string, d: string) => [string, string[]]) 
   [SV1, (s, d) => ['dcmdjpeg', [s, d]]],
   [J2K, (s, d) => ['gdcmconv', ['--raw', s, d]]],
   [HTJ2K, undefined],
+  [ENCAPSULATED_UNCOMPRESSED, undefined],
 ];
 
 async function values(path: string): Promise<NativePixels> {
@@ -148,8 +150,8 @@ describe('dicom/transcode: into and out of compressed syntaxes', function () {
     await requirePeer(this, DICOM3TOOLS_PEER);
     for (const src of sources.filter((s) => s.name === 's16' || s.name === 'rgb8x2')) {
       const before = await dciodvfyErrors(src.path);
-      // Debian's dciodvfy predates HTJ2K: it reads its pixel data as native and fails.
-      for (const [target] of TARGETS.filter(([t]) => t !== HTJ2K)) {
+      // Debian's dciodvfy predates HTJ2K and encapsulated uncompressed: it reads their pixel data as native.
+      for (const [target] of TARGETS.filter(([t]) => t !== HTJ2K && t !== ENCAPSULATED_UNCOMPRESSED)) {
         const enc = join(dir!, 'out', `${src.name}.${target}.iod.dcm`);
         await transcodeFile(src.path, enc, target);
         const after = await dciodvfyErrors(enc);
@@ -161,7 +163,7 @@ describe('dicom/transcode: into and out of compressed syntaxes', function () {
     }
   });
 
-  it('converts one compressed syntax to another through native values', async function () {
+  it('converts one compressed syntax to another, and to every native one, through native values', async function () {
     await requirePeer(this, DCMTK_PEER);
     const src = sources.find((s) => s.name === 's12')!;
     const jls = join(dir!, 'out', 'c2c.jls.dcm');
@@ -169,6 +171,16 @@ describe('dicom/transcode: into and out of compressed syntaxes', function () {
     const rle = join(dir!, 'out', 'c2c.rle.dcm');
     await transcodeFile(jls, rle, RLE);
     sameValues(await values(rle), await values(src.path), 's12 JPEG-LS → RLE');
+    for (const native of [
+      TS.ExplicitVRBigEndian,
+      TS.DeflatedExplicitVRLittleEndian,
+      TS.ImplicitVRLittleEndian,
+    ]) {
+      const out = join(dir!, 'out', `c2n.${native}.dcm`);
+      await transcodeFile(jls, out, native);
+      expect((await scanHeader(out)).TransferSyntaxUID).to.equal(native);
+      sameValues(await values(out), await values(src.path), `s12 JPEG-LS → ${native}`);
+    }
   });
 
   it('turns baseline JPEG colour into RGB and marks the native result lossy', async function () {
