@@ -65,6 +65,9 @@ export interface PixelOptions {
   readonly decode?: boolean;
 }
 
+/** The most decoded pixel data one instance may give: 1 GiB (a 2048² × 3 × 16-bit image is 24 MiB). */
+export const MAX_DECODED_BYTES = 1024 ** 3;
+
 const FLOAT_PIXEL_DATA = 0x7fe00008;
 const DOUBLE_FLOAT_PIXEL_DATA = 0x7fe00009;
 
@@ -159,6 +162,15 @@ async function decodePixels(path: string, header: DicomHeader): Promise<NativePi
   const info = pixelInfo(path, header);
   const frames = await readFrames(path, header);
   const frameBytes = info.rows * info.columns * info.samplesPerPixel * (info.bitsAllocated / 8);
+  if (frameBytes * frames.length > MAX_DECODED_BYTES) {
+    // A few bytes of codestream can claim a huge image: refuse before anything is allocated.
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      path,
+      `${frames.length} frames of ${info.rows} × ${info.columns} × ${info.samplesPerPixel} samples decode to ${frameBytes * frames.length} bytes`,
+      `at most ${MAX_DECODED_BYTES} bytes of decoded pixel data`,
+    );
+  }
   const all = new Uint8Array(new ArrayBuffer(frameBytes * frames.length));
   let photometric = info.photometricInterpretation;
   for (const [i, frame] of frames.entries()) {

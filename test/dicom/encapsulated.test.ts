@@ -78,4 +78,28 @@ describe('dicom/encapsulated: fragments, frames and truncation', () => {
     const seriesFindings = await checkDicomProperty(seriesMachine.inputs[0]!, image, 'in');
     expect(seriesFindings.map((f) => f.code)).to.include('BERTH_E_TRUNCATED');
   });
+
+  it('refuses to decode an image whose attributes claim more than 1 GiB of pixels, before allocating it', async () => {
+    const [inst] = synthSeries({ seed: 'bomb', modality: 'OT', instances: 1, rows: 8, columns: 8 });
+    const els: WriteElement[] = inst!.elements.map((e) =>
+      e.tag === 0x00280010 || e.tag === 0x00280011
+        ? { ...e, value: 65535 }
+        : e.tag === 0x7fe00010
+          ? {
+              ...e,
+              vr: 'OB' as const,
+              value: { encapsulated: true as const, fragments: [new Uint8Array(64)], offsetTable: [] },
+            }
+          : e,
+    );
+    const path = join(dir!, 'bomb.dcm');
+    await writeFile(path, encodePart10(els, { transferSyntaxUid: RLE }));
+    const header = await scanHeader(path);
+    expect(header.Rows).to.equal(65535);
+    const e = await readPixels(path, header).catch((x: unknown) => x);
+    expect(e).to.include({
+      code: 'BERTH_E_DICOM_PARSE',
+      expected: 'at most 1073741824 bytes of decoded pixel data',
+    });
+  });
 });
