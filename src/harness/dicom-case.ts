@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BerthError } from '../errors.js';
+import { BerthError, isBerthError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
 import { scanHeader } from '../dicom/scan.js';
@@ -130,7 +130,14 @@ async function deliver(p: Property, from: string, to: string): Promise<void> {
           { path: from, property: p.path },
         );
       }
-      await transcodeFile(from, to, target);
+      await transcodeFile(from, to, target).catch((e: unknown) => {
+        // A codestream berth turns out not to decode (12-bit JPEG): not applicable, like no codec at all.
+        if (!isBerthError(e) || e.code !== 'BERTH_E_TRANSCODE_UNSUPPORTED') throw e;
+        throw new BerthError('BERTH_E_DICOM_TRANSFER_SYNTAX', `${path.basename(from)}: ${e.detail}`, {
+          path: from,
+          property: p.path,
+        });
+      });
       return;
     }
   }

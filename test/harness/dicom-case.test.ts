@@ -9,7 +9,9 @@ import { readPixels } from '../../src/dicom/pixels.js';
 import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries, writeSeries } from '../../src/dicom/synth.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import { checkDicomProperty } from '../../src/check/dicom.js';
+import { checkDicomProperty, isNotApplicable } from '../../src/check/dicom.js';
+import type { Code } from '../../src/errors.js';
+import { materialiseDicom } from '../../src/harness/dicom-case.js';
 import { loadMachine } from '../../src/check/manifest.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { DCMTK_PEER, makeTemp, removeTemp, run } from '../dicom/helpers.js';
@@ -136,5 +138,26 @@ describe('harness/dicom-case: compressed case inputs', function () {
     const jls = await checkDicomProperty(ct, (await jlsSeries()).jls, 'in');
     const found = jls.find((f) => f.code === 'BERTH_E_DICOM_TRANSFER_SYNTAX')!;
     expect(found.message).to.include(`convertible: berth run delivers it as ${TS.ExplicitVRLittleEndian}`);
+  });
+
+  it('finds a 12-bit JPEG input, which berth cannot decode, not applicable rather than broken', async function () {
+    await requirePeer(this, DCMTK_PEER);
+    const native = path.join(dir!, 'twelve-native');
+    const series = await writeSeries(native, { seed: 12, instances: 1, rows: 16, columns: 16 });
+    const jpeg12 = path.join(dir!, 'twelve');
+    await mkdir(jpeg12);
+    const r = await run('dcmcjpeg', [
+      '+ee',
+      series.files[0]!.path,
+      path.join(jpeg12, path.basename(series.files[0]!.path)),
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    const machine = await loadMachine(path.join(SAMPLE, 'machine.yaml'));
+    const ct = machine.inputs.find((p) => p.name === 'ct')!;
+    const e = await materialiseDicom(ct, { dicom: jpeg12 }, path.join(dir!, 'twelve-out'), dir!).catch(
+      (x: unknown) => x,
+    );
+    expect(e).to.include({ code: 'BERTH_E_DICOM_TRANSFER_SYNTAX' });
+    expect(isNotApplicable((e as { code: Code }).code)).to.equal(true);
   });
 });
