@@ -17,6 +17,7 @@ import {
   CodecError,
   frameCodec,
   UnsupportedCodestreamError,
+  type FrameCodec,
   type PixelInfo,
 } from './codecs/index.js';
 import { readFrames } from './encapsulated.js';
@@ -139,7 +140,7 @@ export async function decodeFrame(
   info: PixelInfo,
   index: number,
 ): Promise<{ bytes: Uint8Array; photometricInterpretation: string }> {
-  const codec = await frameCodec(uid)!;
+  const codec = await loadCodec(path, uid);
   try {
     return codec.decode(frame, info);
   } catch (e) {
@@ -156,6 +157,24 @@ export async function decodeFrame(
     }
     throw e;
   }
+}
+
+/** The codec of `uid`, or BERTH_E_TRANSCODE_UNSUPPORTED when it has none or cannot load (no WASM). */
+export async function loadCodec(path: string, uid: string): Promise<FrameCodec> {
+  try {
+    const codec = await frameCodec(uid);
+    if (codec) return codec;
+  } catch (e) {
+    throw new BerthError(
+      'BERTH_E_TRANSCODE_UNSUPPORTED',
+      `The codec of ${uid} cannot be loaded: ${(e as Error).message}`,
+      {
+        path,
+        cause: e,
+      },
+    );
+  }
+  throw new BerthError('BERTH_E_TRANSCODE_UNSUPPORTED', `berth has no codec for ${uid}`, { path });
 }
 
 async function decodePixels(path: string, header: DicomHeader): Promise<NativePixels> {

@@ -13,9 +13,9 @@
  * berth encodes lossless syntaxes only: a lossy target is refused with BERTH_E_TRANSCODE_UNSUPPORTED.
  */
 import { BerthError } from '../errors.js';
-import { frameCodec, isLosslessSyntax, type PixelInfo } from './codecs/index.js';
+import { isLosslessSyntax, type PixelInfo } from './codecs/index.js';
 import { dicomError } from './errors.js';
-import { readPixels, type NativePixels } from './pixels.js';
+import { loadCodec, readPixels, type NativePixels } from './pixels.js';
 import { PIXEL_DATA } from './read-element.js';
 import type { DicomHeader } from './scan.js';
 import { transferSyntax } from './transfer-syntax.js';
@@ -36,8 +36,8 @@ async function encodeFrames(
   targetUid: string,
   info: PixelInfo,
 ): Promise<WriteElement> {
-  const codec = await frameCodec(targetUid);
-  if (!codec?.encode) {
+  const codec = await loadCodec(path, targetUid);
+  if (!codec.encode) {
     throw new BerthError('BERTH_E_TRANSCODE_UNSUPPORTED', `berth does not write ${targetUid}`, { path });
   }
   const data = px.data;
