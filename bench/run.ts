@@ -3,6 +3,7 @@
  * measured side by side in this run (ours against the physical floor and against the peers).
  * Pass names to run some: `npm run bench -- dicom tree`.
  */
+import { benchCodecs } from './codecs.js';
 import { benchDicom } from './dicom.js';
 import { benchBatch } from './batch.js';
 import { benchHarness } from './harness.js';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, Bench> = {
   tree: benchTree,
   ndarray: benchNdarray,
   dicom: benchDicom,
+  codecs: benchCodecs,
   harness: benchHarness,
   batch: benchBatch,
   validate: benchValidateStudy,

@@ -200,7 +200,7 @@ export const CATALOGUE = {
   ),
   // --- DICOM transcoding, deriving, sorting and synthetic trees -----------------------------
   BERTH_E_TRANSCODE_UNSUPPORTED: input(
-    'berth cannot convert between these transfer syntaxes (it has no codecs)',
+    'berth cannot convert between these transfer syntaxes (no codec for the source, or a lossy target)',
   ),
   BERTH_E_DERIVE_PIXELS: input('The pixels given for a derived image do not fit its declared size'),
   BERTH_E_SORT_NOTHING: input('The folder holds no usable DICOM instance to sort'),

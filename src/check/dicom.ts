@@ -24,8 +24,9 @@ import {
   type Finding,
 } from '../errors.js';
 import { indexFolder, type IndexOptions } from '../dicom/index.js';
+import { checkFragments } from '../dicom/encapsulated.js';
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
-import { transferSyntax } from '../dicom/transfer-syntax.js';
+import { canConvert, transferSyntax } from '../dicom/transfer-syntax.js';
 import type { Property, Side } from '../kinds/property.js';
 import { isAtomicTempName } from '../tree/atomic.js';
 import { ARRAY_INDEX, classifyEntry } from '../tree/entry.js';
@@ -72,9 +73,12 @@ export function instanceProblems(h: DicomHeader, p: Property): DicomProblem[] {
   const c = p.dicom?.constraints ?? {};
   const out: DicomProblem[] = [];
   if (c.transferSyntaxUids && !c.transferSyntaxUids.includes(h.TransferSyntaxUID)) {
+    const to = c.transferSyntaxUids.find((t) => canConvert(h.TransferSyntaxUID, t));
     out.push({
       code: 'BERTH_E_DICOM_TRANSFER_SYNTAX',
-      message: `TransferSyntaxUID is ${names([h.TransferSyntaxUID])}`,
+      message:
+        `TransferSyntaxUID is ${names([h.TransferSyntaxUID])}` +
+        (to ? `; convertible: berth run delivers it as ${to}` : ''),
       expected: `one of ${names(c.transferSyntaxUids)} (transfer-syntax-uid)`,
     });
   }
@@ -325,6 +329,8 @@ async function checkImage(
   let h: DicomHeader;
   try {
     h = await scanHeader(abs);
+    // A compressed image cut inside its last fragment passes the header scan: walk the item headers.
+    await checkFragments(abs, h);
   } catch (e) {
     if (!isBerthError(e)) throw e;
     out.error(e, abs);
@@ -412,6 +418,16 @@ async function checkFolder(
       reportPartial(h.path);
       return false;
     });
+  // Compressed instances cut inside their last fragment pass the header scan: walk the item headers.
+  for (const h of instances) {
+    if (!h.pixelData?.encapsulated) continue;
+    try {
+      await checkFragments(h.path, h);
+    } catch (e) {
+      if (!isBerthError(e)) throw e;
+      out.error(e, h.path);
+    }
+  }
   if (instances.length === 0 && brokenByDir.size === 0) {
     out.add(
       'BERTH_E_DICOM_EMPTY',

@@ -27,7 +27,7 @@ import { entryByKeyword } from './dictionary.js';
 import { indexFolder } from './index.js';
 import type { PixelArray } from './pixels.js';
 import { scanHeaderBytes, type DicomHeader } from './scan.js';
-import { rewritePart10 } from './transcode.js';
+import { rewritePart10 } from './rewrite-part10.js';
 import { TS } from './transfer-syntax.js';
 import { isValidUid, randomUid, UidMaker } from './uid.js';
 import { element, type WriteElement } from './write.js';

@@ -658,16 +658,22 @@ function checkUids(f: HeaderFields, path: string): void {
   }
 }
 
-/** Bytes of native pixel data the image attributes call for; undefined when they are missing. */
+/**
+ * Bytes of native pixel data the image attributes call for; undefined when they are missing.
+ * YBR_FULL_422 stores two samples a pixel (PS3.3 C.7.6.3.1.2: Y Y Cb Cr for each pair).
+ */
 export function expectedPixelBytes(f: {
   Rows?: number;
   Columns?: number;
   BitsAllocated?: number;
   SamplesPerPixel?: number;
   NumberOfFrames?: number;
+  PhotometricInterpretation?: string;
 }): number | undefined {
   if (f.Rows === undefined || f.Columns === undefined || f.BitsAllocated === undefined) return undefined;
-  const bits = f.Rows * f.Columns * (f.SamplesPerPixel ?? 1) * (f.NumberOfFrames ?? 1) * f.BitsAllocated;
+  const samples = f.SamplesPerPixel ?? 1;
+  const perPixel = f.PhotometricInterpretation === 'YBR_FULL_422' && samples === 3 ? 2 : samples;
+  const bits = f.Rows * f.Columns * perPixel * (f.NumberOfFrames ?? 1) * f.BitsAllocated;
   return Math.ceil(bits / 8);
 }
 

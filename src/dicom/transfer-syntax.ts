@@ -3,9 +3,11 @@
  *
  * berth reads the headers of every syntax listed here. It reads and writes the pixels of the four
  * native ones (implicit VR little endian, explicit VR little endian, explicit VR big endian and
- * deflated explicit VR little endian); for the encapsulated ones it hands out the compressed
- * frames as bytes and decodes nothing.
+ * deflated explicit VR little endian); the encapsulated ones are decoded and encoded by the frame
+ * codecs of codecs/index.ts where berth has one (see {@link canConvert}).
  */
+
+import { canDecode, canEncode } from './codecs/index.js';
 
 /** How a transfer syntax lays out the data set that follows the file meta group. */
 export interface TransferSyntax {
@@ -68,6 +70,10 @@ const ALL: readonly TransferSyntax[] = [
   encapsulated('1.2.840.10008.1.2.4.201', 'High-Throughput JPEG 2000 Image Compression (Lossless Only)'),
   encapsulated('1.2.840.10008.1.2.4.202', 'High-Throughput JPEG 2000 with RPCL Options (Lossless Only)'),
   encapsulated('1.2.840.10008.1.2.4.203', 'High-Throughput JPEG 2000 Image Compression'),
+  encapsulated('1.2.840.10008.1.2.4.110', 'JPEG XL Lossless'),
+  encapsulated('1.2.840.10008.1.2.4.111', 'JPEG XL JPEG Recompression'),
+  encapsulated('1.2.840.10008.1.2.4.112', 'JPEG XL'),
+  encapsulated('1.2.840.10008.1.2.8.1', 'Deflated Image Frame Compression'),
 ];
 
 const BY_UID = new Map(ALL.map((ts) => [ts.uid, ts]));
@@ -89,3 +95,16 @@ export const NATIVE_TRANSFER_SYNTAXES: readonly string[] = [
   TS.DeflatedExplicitVRLittleEndian,
   TS.ExplicitVRBigEndian,
 ];
+
+/**
+ * True when berth converts pixel data in syntax `from` to syntax `to`: the same syntax, any native
+ * one to another, or through native values when berth decodes `from` (codecs/index.ts) and writes
+ * `to` — which it does for native and lossless syntaxes only (lossy targets are refused).
+ */
+export function canConvert(from: string, to: string): boolean {
+  const a = BY_UID.get(from);
+  const b = BY_UID.get(to);
+  if (!a || !b) return false;
+  if (from === to) return true;
+  return (!a.encapsulated || canDecode(from)) && (!b.encapsulated || canEncode(to));
+}

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BerthError } from '../errors.js';
+import { BerthError, isBerthError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
 import { scanHeader } from '../dicom/scan.js';
@@ -26,8 +26,8 @@ export type NoticeSink = (line: string) => void;
  *   second copy of an instance is skipped with a notice (as `berth sort` skips it), while a
  *   different file with the same SOPInstanceUID, or a broken DICOM file, stops the case
  *   (`invalid-input`); instances are converted to the property's first `transfer-syntax-uid`
- *   when they are in another one (uncompressed syntaxes only; anything else is
- *   `BERTH_E_TRANSCODE_UNSUPPORTED`);
+ *   when they are in another one (decoded and re-encoded as transcode.ts can; one it cannot
+ *   convert is `BERTH_E_DICOM_TRANSFER_SYNTAX`, not applicable, as validate says);
  * - `{synth: {seed, modality, instances, series, rows, columns, transferSyntaxUid, sopClassUid,
  *   seriesDescription, separateStudy}}`: synthetic data made exactly as `berth synth` makes it
  *   (./synth-dicom.ts): the DICOM inputs of one case share one patient and study unless
@@ -172,12 +172,19 @@ async function deliver(p: Property, from: string, to: string): Promise<void> {
       const target = accepted.find((t) => canTranscode(current, t));
       if (!target) {
         throw new BerthError(
-          'BERTH_E_TRANSCODE_UNSUPPORTED',
+          'BERTH_E_DICOM_TRANSFER_SYNTAX',
           `${path.basename(from)} is in ${current}; berth cannot convert it to ${accepted.join(' or ')}`,
           { path: from, property: p.path },
         );
       }
-      await transcodeFile(from, to, target);
+      await transcodeFile(from, to, target).catch((e: unknown) => {
+        // A codestream berth turns out not to decode (12-bit JPEG): not applicable, like no codec at all.
+        if (!isBerthError(e) || e.code !== 'BERTH_E_TRANSCODE_UNSUPPORTED') throw e;
+        throw new BerthError('BERTH_E_DICOM_TRANSFER_SYNTAX', `${path.basename(from)}: ${e.detail}`, {
+          path: from,
+          property: p.path,
+        });
+      });
       return;
     }
   }

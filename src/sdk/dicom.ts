@@ -22,7 +22,13 @@ import {
   type VolumeGeometry,
 } from '../dicom/geometry.js';
 import { indexFolder, type SeriesEntry } from '../dicom/index.js';
-import { readNativePixels, readPixels, type EncapsulatedPixels, type NativePixels } from '../dicom/pixels.js';
+import {
+  readNativePixels,
+  readPixels,
+  type EncapsulatedPixels,
+  type NativePixels,
+  type PixelOptions,
+} from '../dicom/pixels.js';
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
 import type { DicomValue } from '../dicom/values.js';
 import type { Property } from '../kinds/property.js';
@@ -66,17 +72,21 @@ export class DicomInstance {
   }
 
   /**
-   * The pixel data. Native transfer syntaxes (implicit/explicit VR little endian, explicit VR big
-   * endian, deflated) give `{kind: 'native', data}`: a typed array of the stored values in the
-   * image's signedness (PixelRepresentation) and width (BitsAllocated 8/16/32), in the host's byte
-   * order, frame-major then rows, columns, samples; no rescale or LUT applied. Encapsulated syntaxes
-   * give `{kind: 'encapsulated', frames}`: each frame's bytes **still compressed** — decoding JPEG,
-   * JPEG-LS, JPEG 2000, RLE or video is out of scope for berth; hand the frames to a codec.
+   * The pixel data as values, whatever the transfer syntax: `{kind: 'native', data}`, a typed array
+   * of the stored values in the image's signedness (PixelRepresentation) and width (BitsAllocated
+   * 8/16/32; Float32Array/Float64Array for float and double pixel data), in the host's byte order,
+   * frame-major then rows, columns, samples (colour interleaved whatever PlanarConfiguration says);
+   * no rescale or LUT applied. Compressed syntaxes berth has a codec for (RLE, JPEG, JPEG lossless,
+   * JPEG-LS, JPEG 2000, HTJ2K: see the README's transfer syntax table) are decoded, and
+   * `photometricInterpretation` says what decoding gave (`RGB` after a JPEG colour transform);
+   * `{ybrToRgb: true}` converts YBR_FULL to RGB. `{decode: false}`, or a syntax berth cannot decode
+   * (video), gives `{kind: 'encapsulated', frames}`: each frame's bytes still compressed.
    * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE (no pixel data), BERTH_E_PIXEL_LENGTH,
-   * BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE.
+   * BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE (a corrupt codestream too), BERTH_E_TRANSCODE_UNSUPPORTED
+   * (a codestream berth has no decoder for, such as 12-bit JPEG).
    */
-  pixels(): Promise<NativePixels | EncapsulatedPixels> {
-    return readPixels(this.path, this.header);
+  pixels(options?: PixelOptions): Promise<NativePixels | EncapsulatedPixels> {
+    return readPixels(this.path, this.header, options);
   }
 
   /**

@@ -8,8 +8,8 @@ import { isBerthError } from '../../src/errors.js';
 import { DicomImage, DicomSeries, DicomStudy } from '../../src/sdk/dicom.js';
 import { openMachine, type Machine } from '../../src/sdk/machine.js';
 import { editedInstance } from '../check/dicom-fixtures.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { codeOfAsync } from '../support/codes.js';
+import { makeTemp, removeTemp } from '../dicom/helpers.js';
 
 /** The instances of a synthetic series as Part 10 bytes. */
 function instanceBytes(spec: SeriesSpec, transferSyntaxUid: string = TS.ExplicitVRLittleEndian): Buffer[] {
@@ -120,7 +120,7 @@ describe('sdk/dicom: DICOM inputs and outputs', () => {
       expect(be.transferSyntaxUid).to.equal(TS.ExplicitVRBigEndian);
     });
 
-    it('gives encapsulated pixels as compressed frames, undecoded', async () => {
+    it('gives encapsulated pixels as compressed frames when asked not to decode, and refuses a corrupt codestream', async () => {
       const [inst] = synthSeries({ seed: 'jpeg', instances: 1, modality: 'OT', rows: 8, columns: 8 });
       const fragment = new Uint8Array([0xff, 0xd8, 1, 2, 3, 4, 0xff, 0xd9]);
       const elements = inst!.elements.map((e) =>
@@ -135,7 +135,9 @@ describe('sdk/dicom: DICOM inputs and outputs', () => {
       const file = path.join(tmp, 'jpeg.dcm');
       await writeFile(file, encodePart10(elements, { transferSyntaxUid: TS.JPEGBaseline8Bit }));
       const { readDicomImage } = await import('../../src/sdk/dicom.js');
-      const px = await (await readDicomImage(file)).pixels();
+      const image = await readDicomImage(file);
+      expect(await codeOfAsync(image.pixels())).to.equal('BERTH_E_DICOM_PARSE');
+      const px = await image.pixels({ decode: false });
       expect(px.kind).to.equal('encapsulated');
       if (px.kind !== 'encapsulated') return;
       expect(px.transferSyntaxUid).to.equal(TS.JPEGBaseline8Bit);

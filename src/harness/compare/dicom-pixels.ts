@@ -99,12 +99,12 @@ export function renderFrame(px: NativePixels, h: DicomHeader, frame: number): Ra
   const get = sampleReader(px);
   const out = new Uint8Array(n * 4);
   if (px.samplesPerPixel === 3) {
-    const planar = firstNumber(h, 'PlanarConfiguration') === 1;
+    // readPixels gives colour interleaved whatever PlanarConfiguration says.
     const max = px.bitsAllocated === 16 ? 65535 : 255;
     const base = frame * n * 3;
     for (let i = 0; i < n; i++) {
       for (let s = 0; s < 3; s++) {
-        const v = get(base + (planar ? s * n + i : i * 3 + s));
+        const v = get(base + i * 3 + s);
         out[i * 4 + s] = Math.round((v * 255) / max);
       }
       out[i * 4 + 3] = 255;

@@ -77,7 +77,8 @@ interface Tally {
 }
 
 async function pixelsOf(h: DicomHeader): Promise<Pixels> {
-  return h.pixelData ? readPixels(h.path, h) : undefined;
+  // Compressed frames are compared as bytes, as before readPixels decoded them.
+  return h.pixelData ? readPixels(h.path, h, { decode: false }) : undefined;
 }
 
 async function compareSeries(

@@ -281,12 +281,14 @@ function grayValues(px: NativePixels, frame: number, bitsStored: number | undefi
 
 function renderColour(px: NativePixels, frame: number, header: DicomHeader, opts: RenderOptions): Buffer {
   const size = px.rows * px.columns;
-  const planar = header.getNumbers('PlanarConfiguration')?.[0] === 1;
-  const ybr = header.PhotometricInterpretation?.trim().startsWith('YBR_FULL') ?? false;
+  // readPixels interleaves planar data and says what decoding made of the colour (RGB after JPEG).
+  const ybr =
+    (px.photometricInterpretation ?? header.PhotometricInterpretation)?.trim().startsWith('YBR_FULL') ??
+    false;
   const down = px.bitsAllocated > 8 ? px.bitsAllocated - 8 : 0;
   const base = frame * size * 3;
   const data = new Uint8Array(size * 4);
-  const at = (i: number, s: number): number => px.data[base + (planar ? s * size + i : i * 3 + s)]! >> down;
+  const at = (i: number, s: number): number => px.data[base + i * 3 + s]! >> down;
   for (let i = 0; i < size; i++) {
     let r = at(i, 0);
     let g = at(i, 1);

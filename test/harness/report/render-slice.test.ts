@@ -5,7 +5,10 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { isBerthError } from '../../../src/errors.js';
 import { indexFolder } from '../../../src/dicom/index.js';
-import { writeSeries } from '../../../src/dicom/synth.js';
+import { scanHeader } from '../../../src/dicom/scan.js';
+import { synthSeries, writeSeries } from '../../../src/dicom/synth.js';
+import { TS } from '../../../src/dicom/transfer-syntax.js';
+import { element, encodePart10, type WriteElement } from '../../../src/dicom/write.js';
 import {
   middleSliceOf,
   renderMiddleSlice,
@@ -108,6 +111,33 @@ describe('harness/report/render-slice', () => {
     const fromFile = await renderMiddleSlice(written.files[0]!.path);
     expect(fromFolder.equals(fromFile)).to.equal(true);
     expect(fromFile.equals(await renderSlice(choice.header, 0))).to.equal(false);
+  });
+
+  it('renders colour stored plane by plane like the same colour stored interleaved', async () => {
+    const [inst] = synthSeries({ seed: 'rgb', modality: 'OT', instances: 1, rows: 1, columns: 2 });
+    const rgb = [250, 10, 10, 10, 250, 10];
+    const planar = [250, 10, 10, 250, 10, 10];
+    const pngs: Buffer[] = [];
+    for (const [config, values] of [
+      [0, rgb],
+      [1, planar],
+    ] as const) {
+      const drop = new Set([0x00280002, 0x00280004, 0x00280006, 0x7fe00010]);
+      const els: WriteElement[] = inst!.elements.filter((e) => !drop.has(e.tag));
+      els.push(
+        element('SamplesPerPixel', 3),
+        element('PhotometricInterpretation', 'RGB'),
+        element('PlanarConfiguration', config),
+        { tag: 0x7fe00010, vr: 'OB', value: Uint8Array.from(values) },
+      );
+      els.sort((a, b) => a.tag - b.tag);
+      const file = path.join(dir, `colour-${config}.dcm`);
+      await writeFile(file, encodePart10(els, { transferSyntaxUid: TS.ExplicitVRLittleEndian }));
+      pngs.push(await renderSlice(await scanHeader(file)));
+    }
+    const img = PNG.sync.read(pngs[1]!);
+    expect([...img.data.subarray(0, 3)]).to.deep.equal([250, 10, 10]);
+    expect(pngs[1]!.equals(pngs[0]!)).to.equal(true);
   });
 
   it('says why when there is nothing to render', async () => {

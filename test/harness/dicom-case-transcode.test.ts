@@ -1,0 +1,163 @@
+/**
+ * The case materialiser delivers DICOM in the property's transfer syntax: a compressed case input
+ * for a machine declaring explicit VR little endian is decoded, and the run passes on native pixels.
+ */
+import { expect } from 'chai';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readPixels } from '../../src/dicom/pixels.js';
+import { scanHeader } from '../../src/dicom/scan.js';
+import { synthSeries, writeSeries } from '../../src/dicom/synth.js';
+import { encodePart10 } from '../../src/dicom/write.js';
+import { checkDicomProperty, isNotApplicable } from '../../src/check/dicom.js';
+import type { Code } from '../../src/errors.js';
+import { materialiseDicom } from '../../src/harness/dicom-case.js';
+import { loadMachine } from '../../src/check/manifest.js';
+import { TS } from '../../src/dicom/transfer-syntax.js';
+import { DCMTK_PEER, makeTemp, removeTemp, run } from '../dicom/helpers.js';
+import { runCli } from '../support/cli.js';
+import { ROOT } from '../support/paths.js';
+import { requirePeer } from '../support/peers.js';
+
+const SAMPLE = path.join(ROOT, 'sample-machine');
+const JPEG_LS = '1.2.840.10008.1.2.4.80';
+
+describe('harness/dicom-case: compressed case inputs', function () {
+  this.timeout(120_000);
+  let dir: string | undefined;
+  before(async () => {
+    dir = await makeTemp('berth-dicom-case-');
+  });
+  const kept: string[] = [];
+  after(async () => {
+    await removeTemp(dir);
+    // --keep left the run folders (input/, output/, status/ side by side).
+    for (const k of kept) await removeTemp(path.dirname(k));
+  });
+
+  /** A 6-slice CT series, native and compressed by dcmtk into JPEG-LS (made once). */
+  let made:
+    Promise<{ native: string; jls: string; series: Awaited<ReturnType<typeof writeSeries>> }> | undefined;
+  function jlsSeries(): NonNullable<typeof made> {
+    made ??= (async () => {
+      const native = path.join(dir!, 'native');
+      const jls = path.join(dir!, 'jls');
+      const series = await writeSeries(native, {
+        seed: 7,
+        instances: 6,
+        rows: 64,
+        columns: 64,
+        seriesDescription: 'chest CT',
+      });
+      await mkdir(jls);
+      for (const f of series.files) {
+        const r = await run('dcmcjpls', [f.path, path.join(jls, path.basename(f.path))]);
+        expect(r.code, r.stderr).to.equal(0);
+      }
+      return { native, jls, series };
+    })();
+    return made;
+  }
+
+  async function caseWith(name: string, folder: string): Promise<string> {
+    const caseDir = path.join(dir!, `case-${name}`);
+    await mkdir(caseDir);
+    await writeFile(
+      path.join(caseDir, 'case.yaml'),
+      `inputs:\n  ct: { dicom: ${folder} }\n  threshold-hu: 300\n  patient-age: 61\n  priority: routine\n`,
+    );
+    return caseDir;
+  }
+
+  it('runs the sample machine (explicit VR little endian) on a JPEG-LS series, which it sees as native pixels', async function () {
+    await requirePeer(this, DCMTK_PEER);
+    const { native, jls, series } = await jlsSeries();
+    expect(
+      (await scanHeader(path.join(jls, path.basename(series.files[0]!.path)))).TransferSyntaxUID,
+    ).to.equal(JPEG_LS);
+    const reports: { outcome: string; trees?: { input: string } }[] = [];
+    for (const [name, folder] of [
+      ['compressed', jls],
+      ['native', native],
+    ] as const) {
+      const r = await runCli(['run', SAMPLE, '--case', await caseWith(name, folder), '--json', '--keep']);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      reports.push(JSON.parse(r.stdout) as (typeof reports)[number]);
+    }
+    kept.push(...reports.map((r) => r.trees!.input));
+    expect(reports.map((r) => r.outcome)).to.deep.equal(['passed', 'passed']);
+    // What the machine was given: explicit VR little endian, the source's values.
+    const inputCt = path.join(reports[0]!.trees!.input, 'ct');
+    const delivered = (await readdir(inputCt)).map((n) => path.join(inputCt, n));
+    expect(delivered).to.have.length(6);
+    for (const file of delivered) {
+      const h = await scanHeader(file);
+      expect(h.TransferSyntaxUID).to.equal(TS.ExplicitVRLittleEndian);
+      const mine = await readPixels(file, h);
+      const source = path.join(native, path.basename(file));
+      const original = await readPixels(source, await scanHeader(source));
+      expect(mine.kind).to.equal('native');
+      if (mine.kind === 'native' && original.kind === 'native')
+        expect([...mine.data]).to.deep.equal([...original.data]);
+    }
+  });
+
+  it('agrees with validate: an input berth cannot convert is not applicable, one it can is called convertible', async function () {
+    await requirePeer(this, DCMTK_PEER);
+    // An MPEG-2 "series": readable headers, a syntax berth has no decoder for.
+    const [inst] = synthSeries({ seed: 'video', modality: 'CT', instances: 1, rows: 8, columns: 8 });
+    const video = path.join(dir!, 'video');
+    await mkdir(video);
+    await writeFile(
+      path.join(video, `${inst!.sopInstanceUid}.dcm`),
+      encodePart10(
+        inst!.elements.map((e) =>
+          e.tag === 0x7fe00010
+            ? {
+                ...e,
+                vr: 'OB' as const,
+                value: { encapsulated: true as const, fragments: [new Uint8Array(8)], offsetTable: [] },
+              }
+            : e,
+        ),
+        { transferSyntaxUid: '1.2.840.10008.1.2.4.100' },
+      ),
+    );
+    const r = await runCli(['run', SAMPLE, '--case', await caseWith('video', video), '--json']);
+    const report = JSON.parse(r.stdout) as { outcome: string; inputFindings: { code: string }[] };
+    expect(report.outcome).to.equal('not-applicable');
+    expect(report.inputFindings.map((f) => f.code)).to.deep.equal(['BERTH_E_DICOM_TRANSFER_SYNTAX']);
+
+    const machine = await loadMachine(path.join(SAMPLE, 'machine.yaml'));
+    const ct = machine.inputs.find((p) => p.name === 'ct')!;
+    const inVideo = await checkDicomProperty(ct, video, 'in');
+    expect(inVideo.map((f) => f.code)).to.include('BERTH_E_DICOM_TRANSFER_SYNTAX');
+    expect(inVideo.find((f) => f.code === 'BERTH_E_DICOM_TRANSFER_SYNTAX')!.message).to.not.include(
+      'convertible',
+    );
+    const jls = await checkDicomProperty(ct, (await jlsSeries()).jls, 'in');
+    const found = jls.find((f) => f.code === 'BERTH_E_DICOM_TRANSFER_SYNTAX')!;
+    expect(found.message).to.include(`convertible: berth run delivers it as ${TS.ExplicitVRLittleEndian}`);
+  });
+
+  it('finds a 12-bit JPEG input, which berth cannot decode, not applicable rather than broken', async function () {
+    await requirePeer(this, DCMTK_PEER);
+    const native = path.join(dir!, 'twelve-native');
+    const series = await writeSeries(native, { seed: 12, instances: 1, rows: 16, columns: 16 });
+    const jpeg12 = path.join(dir!, 'twelve');
+    await mkdir(jpeg12);
+    const r = await run('dcmcjpeg', [
+      '+ee',
+      series.files[0]!.path,
+      path.join(jpeg12, path.basename(series.files[0]!.path)),
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    const machine = await loadMachine(path.join(SAMPLE, 'machine.yaml'));
+    const ct = machine.inputs.find((p) => p.name === 'ct')!;
+    const e = await materialiseDicom(ct, { dicom: jpeg12 }, path.join(dir!, 'twelve-out'), dir!).catch(
+      (x: unknown) => x,
+    );
+    expect(e).to.include({ code: 'BERTH_E_DICOM_TRANSFER_SYNTAX' });
+    expect(isNotApplicable((e as { code: Code }).code)).to.equal(true);
+  });
+});
