@@ -49,6 +49,13 @@ export interface DeidResult {
 
 export const MIN_SECRET_BYTES = 16;
 
+const MARKER_NAMES: Readonly<Record<number, string>> = {
+  0x00120062: 'PatientIdentityRemoved',
+  0x00120063: 'DeidentificationMethod',
+  0x00120064: 'DeidentificationMethodCodeSequence',
+  0x00280303: 'LongitudinalTemporalInformationModified',
+};
+
 /** The CID 7050 codes of the options used. */
 export function methodCodes(o: ProfileOptions): [string, string][] {
   const codes: [string, string][] = [['113100', 'Basic Application Confidentiality Profile']];
@@ -188,7 +195,7 @@ export class Deidentifier {
       if (at >= 0) ds.splice(at, 1);
       ds.push(m);
       ctx.record.push({
-        attribute: attributeName(m.tag),
+        attribute: MARKER_NAMES[m.tag]!,
         action: 'added',
         reason: 'de-identification marker',
       });

@@ -48,7 +48,14 @@ export interface WalkContext {
   /** Shifted dates written (the leak check does not search these as originals). */
   readonly shiftedDates: Set<string>;
   readonly patientPseudonym: string;
+  /** Inside a sequence whose action is D: text the profile does not list is dummied too. */
+  readonly inDummy?: boolean;
 }
+
+/** Text VRs dummied inside a D sequence when the profile does not list them. */
+const FREE_TEXT_VRS = new Set(['PN', 'LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'DA', 'DT']);
+/** Code attributes (CodeValue, CodingSchemeDesignator, -Version, CodeMeaning, Long/URN code values). */
+const CODE_TAGS = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080119, 0x00080120]);
 
 /** The attribute name of a tag for records and findings: keyword, else `(gggg,eeee)`. */
 export function attributeName(tag: number): string {
@@ -91,12 +98,15 @@ export function walkItem(item: DataSetNode, path: string, ctx: WalkContext): Dat
   const out: DataSetNode = [];
   for (const node of item) {
     const attribute = path + attributeName(node.tag);
-    const decision: Decision =
+    let decision: Decision =
       (node.tag >>> 16) & 1
         ? privateKept(node.tag, creators, ctx.keepCreators)
           ? { action: 'K', reason: 'kept private block' }
           : { action: 'X', reason: 'private' }
         : decide(node.tag, node.vr, ctx.options, ctx.keep);
+    if (ctx.inDummy && decision.reason === 'not in the profile' && FREE_TEXT_VRS.has(node.vr)) {
+      if (!CODE_TAGS.has(node.tag)) decision = { action: 'D', reason: 'free text in a D sequence' };
+    }
     const kept = apply(node, decision, attribute, ctx);
     if (kept) out.push(kept);
   }
@@ -111,6 +121,11 @@ function recurse(node: ElementNode, attribute: string, ctx: WalkContext): void {
   if (isSequence(node)) node.items = node.items.map((it, i) => walkItem(it, `${attribute}[${i}].`, ctx));
 }
 
+/** D on a sequence: its items stay, through the profile, with unlisted free text dummied too. */
+function recurseDummy(node: ElementNode, attribute: string, ctx: WalkContext): void {
+  recurse(node, attribute, ctx.inDummy ? ctx : { ...ctx, inDummy: true });
+}
+
 function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkContext): ElementNode | undefined {
   const action: Action = d.action;
   switch (action) {
@@ -123,7 +138,7 @@ function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkConte
       log(ctx, attribute, 'emptied', d.reason);
       return node;
     case 'D':
-      if (isSequence(node)) recurse(node, attribute, ctx);
+      if (isSequence(node)) recurseDummy(node, attribute, ctx);
       else if (node.vr === 'UI') remap(node, ctx);
       else setDummy(node, ctx);
       log(ctx, attribute, 'dummy', d.reason);
