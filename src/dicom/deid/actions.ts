@@ -109,14 +109,15 @@ export function optionOn(o: ProfileOptions, name: keyof ProfileOptions): boolean
 }
 
 /**
- * The action on a public element (private ones are decided by the caller, which knows the
- * creators). An option's C wins over another option's K (a date both kept for device identity and
+ * The action on an element. Private elements are removed here; the walk, which knows the creators,
+ * keeps the blocks of kept creators. An option's C wins over another option's K (a date both kept for device identity and
  * modified for dates is modified).
  */
 export function decide(tag: number, vr: string, o: ProfileOptions, keep: ReadonlySet<number>): Decision {
   if (keep.has(tag)) return { action: 'K', reason: 'keep list' };
   const group = tag >>> 16;
   if ((tag & 0xffff) === 0) return { action: 'X', reason: 'group length' };
+  if (group & 1) return { action: 'X', reason: 'private' }; // kept blocks are decided by the walk
   if ((group & 0xff00) === 0x5000) return { action: 'X', reason: 'curve' };
   if ((group & 0xff00) === 0x6000) return { action: 'X', reason: 'overlay' };
   const row = ROWS.get(tag);
