@@ -7,7 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { BerthError, finding, type Finding } from '../../errors.js';
+import { BerthError, finding, toBerthError, type Finding } from '../../errors.js';
 import { foldAscii, foldedHitCounts, needlesOf, type Needle, type PhiValue } from './phi.js';
 
 /** Options of {@link scanForLeaks}. */
@@ -63,7 +63,12 @@ export async function scanFile(path: string, needles: readonly Needle[], chunkBy
   if (needles.length === 0) return hits;
   const longest = Math.max(...needles.map((n) => n.bytes.length));
   const overlap = longest + 8; // the needle and the printable-run context around it
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
+    const code = (e as { code?: string }).code;
+    if (code === 'ELOOP')
+      throw new BerthError('BERTH_E_TREE_SYMLINK', 'The output is a symbolic link', { path });
+    throw toBerthError(e, 'BERTH_E_IO', { path });
+  });
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new BerthError('BERTH_E_TREE_SPECIAL', 'Not a regular file', { path });
