@@ -70,6 +70,10 @@ function setText(n: ValueNode, value: string): void {
   n.bytes = encodeValue(n.tag, n.vr as Vr, value, true);
 }
 
+function isCompound(tag: number): boolean {
+  return profileRow(tag)?.basic.includes('/') ?? false;
+}
+
 /** The private creator of each block (`group << 8 | block`) of one item. */
 function creatorsOf(item: DataSetNode): Map<number, string> {
   const out = new Map<number, string>();
@@ -104,6 +108,10 @@ export function walkItem(item: DataSetNode, path: string, ctx: WalkContext): Dat
           ? { action: 'K', reason: 'kept private block' }
           : { action: 'X', reason: 'private' }
         : decide(node.tag, node.vr, ctx.options, ctx.keep);
+    if (decision.action === 'X' && isSequence(node) && node.items.length === 0 && isCompound(node.tag)) {
+      // An empty sequence holds nothing: keep it empty (Z), as a Type 2 sequence must stay.
+      decision = { action: 'Z', reason: 'basic (an empty sequence stays empty)' };
+    }
     if (ctx.inDummy && decision.reason === 'not in the profile' && FREE_TEXT_VRS.has(node.vr)) {
       if (!CODE_TAGS.has(node.tag)) decision = { action: 'D', reason: 'free text in a D sequence' };
     }
@@ -199,7 +207,7 @@ function setDummy(node: ValueNode, ctx: WalkContext): void {
   const width = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, AT: 4, SV: 8, UV: 8 }[node.vr];
   if (width !== undefined) node.bytes = Buffer.alloc(width);
   else if (['OB', 'OW', 'OD', 'OF', 'OL', 'OV', 'UN'].includes(node.vr)) node.bytes = Buffer.alloc(0);
-  else setText(node, DUMMY_TEXT[node.vr] ?? 'ANONYMOUS');
+  else setText(node, DUMMY_TEXT[node.vr] ?? (node.vr === 'PN' ? 'ANONYMOUS^' : 'ANONYMOUS'));
 }
 
 /** The basic action of a row, for values an option cannot handle. */
