@@ -132,4 +132,22 @@ describe('dicom/deid/deidentify', () => {
       }
     });
   }
+
+  it('keeps a descriptor under Clean Descriptors only when it holds no identifying value', async () => {
+    const s = await writeSeries(`${dir}/clean`, {
+      seed: 'clean',
+      instances: 1,
+      patientName: 'Doe^Jane',
+      studyDescription: 'Head CT for JANE',
+      seriesDescription: 'Axial 2.5 mm',
+    });
+    const r = new Deidentifier({ secret: SECRET, cleanDescriptors: true }).deidentify(
+      await readFile(s.files[0]!.path),
+      'in.dcm',
+    );
+    expect(top(r.bytes, 0x0008103e)).to.equal('Axial 2.5 mm');
+    expect(top(r.bytes, 0x00081030)).to.equal(undefined);
+    expect(r.record.find((e) => e.attribute === 'StudyDescription')).to.deep.include({ action: 'removed' });
+    expect(r.record.find((e) => e.attribute === 'StudyDescription')!.reason).to.include('PatientName');
+  });
 });
