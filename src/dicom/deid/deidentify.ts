@@ -218,7 +218,15 @@ export class Deidentifier {
       profile: { edition: PROFILE_EDITION, method: this.method() },
       uids: Object.fromEntries(this.uids),
       studies: structuredClone(this.studies),
+      phi: [...this.values],
+      shiftedDates: [...this.shiftedDates].sort(),
     };
+  }
+
+  /** The pseudonym given to an original UID, if this de-identifier remapped it. */
+  pseudonymOf(uid: string): string | undefined {
+    const p = pseudonymousUid(this.secret, uid);
+    return this.uids.has(p) ? p : undefined;
   }
 
   /** The identifying values of every original seen so far, for the leak check. */

@@ -5,9 +5,8 @@
  * the output, the byte offset and the input attribute the value came from — never the value itself,
  * so reports can be shared.
  */
-import { open } from 'node:fs/promises';
-import { constants } from 'node:fs';
-import { BerthError, finding, toBerthError, type Finding } from '../../errors.js';
+import { finding, type Finding } from '../../errors.js';
+import { openRegularHandle } from '../../tree/open-regular.js';
 import { foldAscii, foldedHitCounts, needlesOf, type Needle, type PhiValue } from './phi.js';
 
 /** Options of {@link scanForLeaks}. */
@@ -63,15 +62,8 @@ export async function scanFile(path: string, needles: readonly Needle[], chunkBy
   if (needles.length === 0) return hits;
   const longest = Math.max(...needles.map((n) => n.bytes.length));
   const overlap = longest + 8; // the needle and the printable-run context around it
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((e) => {
-    const code = (e as { code?: string }).code;
-    if (code === 'ELOOP')
-      throw new BerthError('BERTH_E_TREE_SYMLINK', 'The output is a symbolic link', { path });
-    throw toBerthError(e, 'BERTH_E_IO', { path });
-  });
+  const fh = await openRegularHandle(path);
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new BerthError('BERTH_E_TREE_SPECIAL', 'Not a regular file', { path });
     const buf = Buffer.alloc(Math.max(chunkBytes, overlap * 2) + overlap);
     let carried = 0;
     let base = 0; // file offset of buf[0]
@@ -106,7 +98,7 @@ export async function scanForLeaks(
       findings.push(
         finding(
           'BERTH_E_PHI_LEAK',
-          `The output holds, at byte ${hit.offset}, the value of input attribute ${value.attribute} of ${value.source}` +
+          `The output holds, at byte ${hit.offset}, the value of input attribute ${value.attribute}` +
             `${hit.needle.folded ? ' (a name, case-insensitively)' : ''}${value.kept ? ' (a value let through on purpose)' : ''}`,
           { path: file, property: value.attribute },
         ),

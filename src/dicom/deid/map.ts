@@ -7,9 +7,12 @@
  * - `studies`: original StudyInstanceUID → `{ pseudonymousStudyUid, dateShiftDays, elements }`, where
  *   `elements` are the original Patient and Study module attributes of the study's first instance as
  *   `{ tag: "GGGGEEEE", vr, value: <base64 of the little endian value bytes> }` or, for sequences,
- *   `{ tag, vr: "SQ", items: [[...elements]] }`.
+ *   `{ tag, vr: "SQ", items: [[...elements]] }`;
+ * - `phi` (optional): the identifying values of the originals `{ text, vr, attribute, source, kept }`,
+ *   and `shiftedDates`, so that a leak check can run before re-identification.
  */
 import { BerthError } from '../../errors.js';
+import type { PhiValue } from './phi.js';
 import { isSequence, type DataSetNode, type ElementNode } from './tree.js';
 
 export const MAP_FORMAT = 'berth-deid-map/1';
@@ -35,6 +38,10 @@ export interface DeidMap {
   profile: { edition: string; method: string };
   uids: Record<string, string>;
   studies: Record<string, StudyOriginals>;
+  /** The identifying values of the originals, for a leak check before re-identification. */
+  phi?: PhiValue[];
+  /** Dates written shifted (not searched as originals). */
+  shiftedDates?: string[];
 }
 
 /** A data set as map JSON. */
@@ -80,6 +87,15 @@ export function checkMap(doc: unknown, path: string): DeidMap {
   }
   if (typeof m.studies !== 'object' || m.studies === null) throw bad('The map has no studies', path);
   for (const s of Object.values(m.studies)) fromJson((s as StudyOriginals | null)?.elements, path);
+  if (m.phi !== undefined && !Array.isArray(m.phi)) throw bad('phi is not a list', path);
+  for (const v of m.phi ?? []) {
+    const o = v as Partial<PhiValue> | null;
+    if (typeof o?.text !== 'string' || typeof o.vr !== 'string' || typeof o.attribute !== 'string') {
+      throw bad('A phi value lacks text, vr or attribute', path);
+    }
+  }
+  if (m.shiftedDates !== undefined && !Array.isArray(m.shiftedDates))
+    throw bad('shiftedDates is not a list', path);
   return m as DeidMap;
 }
 
@@ -87,5 +103,8 @@ export function checkMap(doc: unknown, path: string): DeidMap {
 export function mergeMaps(into: DeidMap, from: DeidMap): DeidMap {
   Object.assign(into.uids, from.uids);
   for (const [k, v] of Object.entries(from.studies)) into.studies[k] ??= v;
+  if (from.phi) into.phi = [...(into.phi ?? []), ...from.phi];
+  if (from.shiftedDates)
+    into.shiftedDates = [...new Set([...(into.shiftedDates ?? []), ...from.shiftedDates])];
   return into;
 }
