@@ -217,26 +217,43 @@ function parseItems(
 /** Encodes a data set in a syntax (elements sorted by tag, sequences with defined lengths). */
 export function encodeNodes(nodes: DataSetNode, s: HeaderSyntax): Buffer {
   const out: Buffer[] = [];
+  encodeInto(nodes, s, out);
+  return Buffer.concat(out);
+}
+
+/** Pushes the encoded pieces of a data set onto `out` (one copy at the end, not one per level). */
+function encodeInto(nodes: DataSetNode, s: HeaderSyntax, out: Buffer[]): number {
+  let total = 0;
+  const push = (b: Buffer): void => {
+    out.push(b);
+    total += b.length;
+  };
   const sorted = [...nodes].sort((a, b) => a.tag - b.tag);
   for (const n of sorted) {
     if (isSequence(n)) {
-      const items = n.items.map((item) => {
-        const body = encodeNodes(item, s);
-        return Buffer.concat([itemHeader(ITEM, body.length, s), body]);
-      });
-      const body = Buffer.concat(items);
-      out.push(elementHeader(n.tag, 'SQ', body.length, s), body);
+      const body: Buffer[] = [];
+      let length = 0;
+      for (const item of n.items) {
+        const content: Buffer[] = [];
+        const itemLength = encodeInto(item, s, content);
+        body.push(itemHeader(ITEM, itemLength, s), ...content);
+        length += 8 + itemLength;
+      }
+      push(elementHeader(n.tag, 'SQ', length, s));
+      for (const b of body) push(b);
     } else if (n.encapsulated) {
       if (!s.little || !s.explicit) {
         throw new BerthError('BERTH_E_INTERNAL', 'Encapsulated pixel data outside explicit VR little endian');
       }
-      out.push(elementHeader(n.tag, n.vr, UNDEFINED_LENGTH, s), n.bytes);
+      push(elementHeader(n.tag, n.vr, UNDEFINED_LENGTH, s));
+      push(n.bytes);
     } else {
       const bytes = n.bytes.length % 2 === 0 ? n.bytes : Buffer.concat([n.bytes, Buffer.from([padOf(n.vr)])]);
-      out.push(elementHeader(n.tag, n.vr, bytes.length, s), s.little ? bytes : swapWords(bytes, n.vr));
+      push(elementHeader(n.tag, n.vr, bytes.length, s));
+      push(s.little ? bytes : swapWords(bytes, n.vr));
     }
   }
-  return Buffer.concat(out);
+  return total;
 }
 
 function padOf(vr: string): number {
@@ -251,13 +268,16 @@ export function encodeFile(file: ParsedFile): Buffer {
   );
   const groupLength = Buffer.alloc(4);
   groupLength.writeUInt32LE(meta.length, 0);
-  const body = encodeNodes(file.dataSet, file.syntax);
-  return Buffer.concat([
+  const head = [
     Buffer.alloc(128),
     Buffer.from('DICM', 'latin1'),
     elementHeader(0x00020000, 'UL', 4, { little: true, explicit: true }),
     groupLength,
     meta,
-    file.deflated ? zlib.deflateRawSync(body) : body,
-  ]);
+  ];
+  if (file.deflated)
+    return Buffer.concat([...head, zlib.deflateRawSync(encodeNodes(file.dataSet, file.syntax))]);
+  const body: Buffer[] = [];
+  encodeInto(file.dataSet, file.syntax, body);
+  return Buffer.concat([...head, ...body]);
 }
