@@ -8,6 +8,8 @@ import { Deidentifier } from '../../../src/dicom/deid/deidentify.js';
 import { shiftDate } from '../../../src/dicom/deid/pseudonyms.js';
 import { writeSeries, writeStudy, type WrittenStudy } from '../../../src/dicom/synth.js';
 import { TS } from '../../../src/dicom/transfer-syntax.js';
+import { element, encodePart10, type WriteElement } from '../../../src/dicom/write.js';
+import { codeOf } from '../../support/codes.js';
 import { makeTemp, removeTemp } from '../helpers.js';
 import { flatten, top } from './support.js';
 
@@ -149,5 +151,21 @@ describe('dicom/deid/deidentify', () => {
     expect(top(r.bytes, 0x00081030)).to.equal(undefined);
     expect(r.record.find((e) => e.attribute === 'StudyDescription')).to.deep.include({ action: 'removed' });
     expect(r.record.find((e) => e.attribute === 'StudyDescription')!.reason).to.include('PatientName');
+  });
+
+  it('fails on a truncated, a non-DICOM and a too deeply nested file with a code, never a crash', () => {
+    const d = new Deidentifier({ secret: SECRET });
+    expect(codeOf(() => d.deidentify(inputs[0]!.subarray(0, inputs[0]!.length - 100), 't.dcm'))).to.equal(
+      'BERTH_E_TRUNCATED',
+    );
+    expect(codeOf(() => d.deidentify(Buffer.from('not dicom at all'), 'n.dcm'))).to.equal(
+      'BERTH_E_NOT_PART10',
+    );
+    let deep: WriteElement[] = [{ tag: 0x00100010, vr: 'PN', value: 'Deep^Name' }];
+    for (let i = 0; i < 80; i++) deep = [{ tag: 0x00189321, vr: 'SQ', value: [deep] }];
+    const bytes = encodePart10([element('SOPClassUID', '1.2.840.10008.5.1.4.1.1.2'), ...deep], {
+      transferSyntaxUid: TS.ExplicitVRLittleEndian,
+    });
+    expect(codeOf(() => d.deidentify(bytes, 'deep.dcm'))).to.equal('BERTH_E_DICOM_PARSE');
   });
 });
