@@ -18,3 +18,9 @@ export { PROFILE_EDITION } from './table.js';
 export { profileRow, ROWS, type ProfileOptions, type ProfileRow } from './actions.js';
 export { pseudonymousUid, dateShiftDays, shiftDate, shiftDateTime } from './pseudonyms.js';
 export type { RecordEntry, RecordAction } from './walk.js';
+export {
+  deidentifyFolder,
+  reidentifyFolder,
+  type DeidFolderReport,
+  type ReidFolderReport,
+} from './folder.js';
