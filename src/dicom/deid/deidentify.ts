@@ -48,6 +48,8 @@ export interface DeidResult {
 }
 
 export const MIN_SECRET_BYTES = 16;
+/** Largest fixed date shift accepted (about 100 years). */
+export const MAX_FIXED_SHIFT_DAYS = 36525;
 
 const MARKER_NAMES: Readonly<Record<number, string>> = {
   0x00120062: 'PatientIdentityRemoved',
@@ -97,6 +99,12 @@ export class Deidentifier {
           expected: `a secret of at least ${MIN_SECRET_BYTES} bytes`,
         },
       );
+    }
+    const days = options.dateShiftDays;
+    if (days !== undefined && (!Number.isInteger(days) || Math.abs(days) > MAX_FIXED_SHIFT_DAYS)) {
+      throw new BerthError('BERTH_E_USAGE', `dateShiftDays ${days} is not a whole number of days`, {
+        expected: `an integer between -${MAX_FIXED_SHIFT_DAYS} and ${MAX_FIXED_SHIFT_DAYS}`,
+      });
     }
     this.keep = new Set(options.keep ?? []);
   }

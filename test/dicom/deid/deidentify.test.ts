@@ -168,4 +168,12 @@ describe('dicom/deid/deidentify', () => {
     });
     expect(codeOf(() => d.deidentify(bytes, 'deep.dcm'))).to.equal('BERTH_E_DICOM_PARSE');
   });
+
+  it('refuses a fixed date shift that is not a whole number of days with BERTH_E_USAGE', () => {
+    expect(codeOf(() => new Deidentifier({ secret: SECRET, dateShiftDays: 1.5 }))).to.equal('BERTH_E_USAGE');
+    expect(codeOf(() => new Deidentifier({ secret: SECRET, dateShiftDays: 10 ** 6 }))).to.equal(
+      'BERTH_E_USAGE',
+    );
+    expect(codeOf(() => new Deidentifier({ secret: SECRET, dateShiftDays: -30 }))).to.equal(undefined);
+  });
 });
