@@ -24,7 +24,15 @@ import {
   type ElementNode,
   type ValueNode,
 } from './tree.js';
-import { attributeName, text, walkItem, type RecordEntry, type WalkContext } from './walk.js';
+import {
+  attributeName,
+  creatorsOf,
+  privateKept,
+  text,
+  walkItem,
+  type RecordEntry,
+  type WalkContext,
+} from './walk.js';
 
 /** Options of a {@link Deidentifier}. */
 export interface DeidOptions extends ProfileOptions {
@@ -161,6 +169,8 @@ export class Deidentifier {
   /** Collects the identifying values of a data set: profile attributes, private text, UIDs. */
   private collect(item: DataSetNode, path: string, source: string): PhiValue[] {
     const out: PhiValue[] = [];
+    const creators = creatorsOf(item);
+    const keepCreators = new Set(this.options.keepPrivateCreators ?? []);
     for (const n of item) {
       const attribute = path + attributeName(n.tag);
       if (isSequence(n)) {
@@ -168,7 +178,11 @@ export class Deidentifier {
         continue;
       }
       const isPrivate = ((n.tag >>> 16) & 1) === 1;
-      const action = isPrivate ? 'X' : decide(n.tag, n.vr, this.options, this.keep).action;
+      const action = isPrivate
+        ? privateKept(n.tag, creators, keepCreators)
+          ? 'K'
+          : 'X'
+        : decide(n.tag, n.vr, this.options, this.keep).action;
       const inProfile = isPrivate || action !== 'K' || this.keep.has(n.tag) || n.vr === 'UI';
       if (!inProfile || n.bytes.length === 0) continue;
       const vr = isPrivate && n.vr === 'UN' ? 'UN' : n.vr;
@@ -177,7 +191,7 @@ export class Deidentifier {
         vr,
         attribute,
         source,
-        kept: action === 'K' || action === 'clean' || isPrivate,
+        kept: action === 'K' || action === 'clean',
       });
     }
     return out;

@@ -75,7 +75,7 @@ function isCompound(tag: number): boolean {
 }
 
 /** The private creator of each block (`group << 8 | block`) of one item. */
-function creatorsOf(item: DataSetNode): Map<number, string> {
+export function creatorsOf(item: DataSetNode): Map<number, string> {
   const out = new Map<number, string>();
   for (const n of item) {
     const el = n.tag & 0xffff;
@@ -87,7 +87,7 @@ function creatorsOf(item: DataSetNode): Map<number, string> {
 }
 
 /** True when a private element belongs to a creator block the caller keeps. */
-function privateKept(tag: number, creators: Map<number, string>, keep: ReadonlySet<string>): boolean {
+export function privateKept(tag: number, creators: Map<number, string>, keep: ReadonlySet<string>): boolean {
   const group = tag >>> 16;
   const el = tag & 0xffff;
   if (el < 0x10) return false;

@@ -134,4 +134,26 @@ describe('dicom/deid/leak', () => {
     const notKept = await scanForLeaks(outs, d.phi(), { shiftedDates: d.shiftedDates, includeKept: false });
     expect(new Set(notKept.map((f) => f.property))).to.deep.equal(new Set(['PatientName']));
   });
+
+  it('finds a private value kept by option when a machine writes it into a text output', async () => {
+    const study = await writeStudy(join(dir, 'private'), {
+      seed: 'priv',
+      series: ['CT'],
+      instances: 1,
+      privateTags: true,
+    });
+    const d = new Deidentifier({
+      secret: 'leak-test-secret-0123456789',
+      keepPrivateCreators: ['BERTH SYNTH'],
+    });
+    const f = study.series[0]!.files[0]!.path;
+    await writeFile(join(dir, 'p.dcm'), d.deidentify(await readFile(f), f).bytes);
+    await writeFile(join(dir, 'answer.txt'), 'the header said: private text');
+    const findings = await scanForLeaks([join(dir, 'answer.txt')], d.phi(), { shiftedDates: d.shiftedDates });
+    expect(findings.map((x) => [x.code, x.property])).to.deep.equal([['BERTH_E_PHI_LEAK', '(0009,1001)']]);
+    expect(findings[0]!.message).to.include('let through on purpose');
+    const removed = new Deidentifier({ secret: 'leak-test-secret-0123456789' });
+    removed.deidentify(await readFile(f), f);
+    expect(removed.phi().find((v) => v.attribute === '(0009,1001)')).to.include({ kept: false });
+  });
 });
