@@ -12,6 +12,7 @@ import { benchTree } from './tree.js';
 import { benchEir } from './eir.js';
 import { benchGateway } from './gateway.js';
 import { benchValidateStudy } from './validate-study.js';
+import { benchDeid } from './deid.js';
 
 type Bench = (report: (line: string) => void) => Promise<void>;
 
@@ -24,6 +25,7 @@ const BENCHES: Record<string, Bench> = {
   batch: benchBatch,
   validate: benchValidateStudy,
   gateway: benchGateway,
+  deid: benchDeid,
   eir: async (report) => {
     const r = await benchEir();
     report(

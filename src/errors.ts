@@ -207,6 +207,15 @@ export const CATALOGUE = {
   BERTH_E_OUT_NOT_EMPTY: input('The output directory exists and is not empty'),
   BERTH_E_SYNTH_UNSUPPORTED: input('berth cannot synthesise a value for this property'),
 
+  // --- de-identification (issue 16) ---------------------------------------------------------
+  BERTH_E_PHI_LEAK: machine(
+    'An output holds an identifying value of an input (a name, ID, date, UID or free text)',
+  ),
+  BERTH_E_PHI_BURNED_IN: input(
+    'The instance may have identity burned into its pixels (BurnedInAnnotation YES or a class that usually does)',
+  ),
+  BERTH_E_DEID_MAP: input('The de-identification map is malformed, or the secret is missing or too short'),
+
   // --- DICOM in trees (issue 4) ------------------------------------------------------------
   BERTH_E_DICOM_TRANSFER_SYNTAX: notApplicable(
     'A DICOM instance is in a transfer syntax its property does not accept',

@@ -27,6 +27,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./serve.js')).registerServe,
   pack: async () => (await import('./pack.js')).registerPack,
   unpack: async () => (await import('./unpack.js')).registerUnpack,
+  deid: async () => (await import('./deid.js')).registerDeid,
+  reid: async () => (await import('./reid.js')).registerReid,
 };
 
 const program = new Command('berth')
