@@ -125,7 +125,7 @@ const AT = {
   BitsStored: 18,
   PixelRepresentation: 19,
 } as const;
-// The VR of each core attribute in implicit VR data sets (all are in the small dictionary).
+// The VR of each core attribute in implicit VR data sets (all are in the dictionary).
 const CORE_VR = CORE.map((tag) => vrCode(entryByTag(tag)?.vr ?? 'UN'));
 const VR_DS = vrCode('DS');
 const VR_IS = vrCode('IS');
@@ -824,7 +824,7 @@ export class DicomHeader implements HeaderFields {
     const tag = resolveTag(name);
     if (tag === undefined) {
       throw new BerthError('BERTH_E_USAGE', `${JSON.stringify(name)} is neither a known keyword nor a tag`, {
-        expected: 'a keyword of the small dictionary (src/dicom/dictionary.ts) or a tag like (0018,0050)',
+        expected: 'a keyword of the PS3.6 data dictionary or a tag like (0018,0050)',
       });
     }
     return this.elements().get(tag);
