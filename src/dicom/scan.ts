@@ -33,6 +33,7 @@ import {
 } from './read-element.js';
 import { readPart10Header, readUid, type Part10Header } from './read-part10.js';
 import type { TransferSyntax } from './transfer-syntax.js';
+import { charsetOf, type Charset } from './charset.js';
 import { decodeNumbers, decodeString, decodeValue, parseDecimalBytes, type DicomValue } from './values.js';
 
 /** Options of a header scan. */
@@ -517,8 +518,9 @@ function finish(raw: RawScan, path: string, fileSize: number, options: ScanOptio
   const b = w.buf;
   const little = meta.transferSyntax.littleEndian;
   const utf8 =
-    slots[AT.SpecificCharacterSet * 3]! >= 0 &&
-    (str(b, slots, AT.SpecificCharacterSet, false) ?? '').includes('ISO_IR 192');
+    slots[AT.SpecificCharacterSet * 3]! >= 0
+      ? textCharset(str(b, slots, AT.SpecificCharacterSet, false))
+      : undefined;
   const fields: HeaderFields = {
     TransferSyntaxUID: meta.transferSyntaxUid,
     MediaStorageSOPClassUID: meta.mediaStorageSopClassUid,
@@ -610,7 +612,23 @@ function slotInt(b: Buffer, slots: Float64Array, slot: number, little: boolean):
   return v !== undefined && Number.isInteger(v) ? v : undefined;
 }
 
-function str(b: Buffer, slots: Float64Array, slot: number, utf8: boolean): string | undefined {
+let lastCharsetText: string | undefined;
+let lastCharset: boolean | Charset | undefined;
+
+/** The charset of a SpecificCharacterSet value; `true` for plain UTF-8 (Buffer's decoder, fastest). */
+function textCharset(value: string | undefined): boolean | Charset | undefined {
+  if (value === lastCharsetText) return lastCharset;
+  lastCharsetText = value;
+  lastCharset = value === 'ISO_IR 192' ? true : charsetOf(value);
+  return lastCharset;
+}
+
+function str(
+  b: Buffer,
+  slots: Float64Array,
+  slot: number,
+  utf8: boolean | Charset | undefined,
+): string | undefined {
   const off = slots[slot * 3]!;
   if (off < 0) return undefined;
   const vr = vrText(slotVr(slots, slot));
@@ -808,10 +826,15 @@ export class DicomHeader implements HeaderFields {
     readonly bytes: Buffer,
     /** Where the data set starts in {@link bytes}. */
     readonly dataSetOffset: number,
-    /** Text decodes as UTF-8 (SpecificCharacterSet ISO_IR 192). */
-    readonly utf8: boolean,
+    /** How text decodes (SpecificCharacterSet): `true` UTF-8, a {@link Charset}, or Latin-1. */
+    readonly charset: boolean | Charset | undefined,
   ) {
     Object.assign(this, fields);
+  }
+
+  /** Text decodes as UTF-8 (SpecificCharacterSet ISO_IR 192). */
+  get utf8(): boolean {
+    return this.charset === true;
   }
 
   /** NumberOfFrames, or 1 when absent. */
@@ -844,7 +867,7 @@ export class DicomHeader implements HeaderFields {
     const el = this.element(name);
     if (!el || el.length === undefined || el.length === 0 || el.vr === 'SQ') return undefined;
     const little = el.tag >>> 16 === 0x0002 || this.transferSyntax.littleEndian;
-    return decodeValue(this.bytes, el.offset, el.length, el.vr, little, this.utf8);
+    return decodeValue(this.bytes, el.offset, el.length, el.vr, little, this.charset);
   }
 
   /** The value as text (numbers as written), or undefined. */
