@@ -104,10 +104,13 @@ export const CATALOGUE = {
   // --- DICOM files (issue 4) ---------------------------------------------------------------
   BERTH_E_NOT_PART10: 'The file is not DICOM Part 10 (no 128-byte preamble followed by DICM)',
   BERTH_E_TRUNCATED: 'The DICOM file ends before its data does',
-  BERTH_E_NO_TRANSFER_SYNTAX: 'The DICOM file meta has no TransferSyntaxUID',
+  BERTH_E_NO_TRANSFER_SYNTAX: 'The DICOM file meta has no TransferSyntaxUID and no data element shows one',
   BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX: 'The transfer syntax is not one berth can read',
   BERTH_E_MISSING_ATTRIBUTE: 'A required DICOM attribute is missing',
-  BERTH_E_META_MISMATCH: 'MediaStorageSOPInstanceUID differs from SOPInstanceUID',
+  BERTH_E_DICOM_META_MISMATCH:
+    'A DICOM file meta UID differs from the data set (warning: the data set is used, and berth writes a repaired meta)',
+  BERTH_E_DICOM_META_MISSING:
+    'A DICOM file lacks a file meta element or the whole meta (warning: read from the data set, as dcmtk and pydicom do)',
   BERTH_E_PIXEL_LENGTH: 'The native pixel data is shorter than its declared size',
   BERTH_E_DICOM_PARSE: 'The DICOM data set could not be parsed',
   BERTH_E_DUPLICATE_INSTANCE: 'Two files hold the same SOPInstanceUID',

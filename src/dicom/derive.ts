@@ -115,6 +115,7 @@ export function deriveInstance(
     set: edits.set,
     drop: edits.drop,
     mediaStorageSopInstanceUid: ids.sopInstanceUid,
+    mediaStorageSopClassUid: h.SOPClassUID, // the data set's, whatever the source's meta said
   }).bytes;
 }
 

@@ -31,7 +31,7 @@ import {
   type ByteWindow,
   type ElementHeader,
 } from './read-element.js';
-import { readPart10Header, readUid, type Part10Header } from './read-part10.js';
+import { readPart10Header, readUid, type MetaWarning, type Part10Header } from './read-part10.js';
 import type { TransferSyntax } from './transfer-syntax.js';
 import { charsetOf, type Charset } from './charset.js';
 import { decodeNumbers, decodeString, decodeValue, parseDecimalBytes, type DicomValue } from './values.js';
@@ -560,7 +560,7 @@ function finish(raw: RawScan, path: string, fileSize: number, options: ScanOptio
     encapsulated: ts.encapsulated,
     inDeflatedStream: ts.deflated,
   };
-  if (options.requireUids ?? true) checkUids(fields, path);
+  const warnings = (options.requireUids ?? true) ? checkUids(fields, path, meta.warnings) : meta.warnings;
   if (pixel && (options.checkPixelLength ?? true)) checkPixelLength(fields, pixel, ts, fileSize, path);
 
   // Keep only the header bytes: meta + data set up to the pixel data element (usually 1-3 KB).
@@ -572,7 +572,7 @@ function finish(raw: RawScan, path: string, fileSize: number, options: ScanOptio
     bytes.set(new Uint8Array(b.buffer, b.byteOffset, raw.dataEnd));
   }
   const dataStart = raw.metaBytes ? raw.metaBytes.length : raw.dataStart;
-  return new DicomHeader(path, fileSize, ts, fields, pixel, bytes, dataStart, utf8);
+  return new DicomHeader(path, fileSize, ts, fields, pixel, bytes, dataStart, utf8, warnings);
 }
 
 /** The file meta's copy of a UID when equal: one string kept per header instead of two. */
@@ -643,23 +643,23 @@ function tuple<N extends 3 | 6>(
   return values as never;
 }
 
-function checkUids(f: HeaderFields, path: string): void {
-  const present =
-    f.SOPInstanceUID &&
-    f.SOPClassUID &&
-    f.StudyInstanceUID &&
-    f.SeriesInstanceUID &&
-    f.MediaStorageSOPInstanceUID &&
-    f.MediaStorageSOPClassUID;
-  if (!present) {
+/**
+ * Throws when the data set lacks a UID berth needs; returns the meta defects it reads past as
+ * warnings (the data set is authoritative, as in dcmtk and pydicom): a missing MediaStorage UID,
+ * or one that differs from the data set's.
+ */
+function checkUids(
+  f: HeaderFields,
+  path: string,
+  metaWarnings: readonly MetaWarning[],
+): readonly MetaWarning[] {
+  if (!(f.SOPInstanceUID && f.SOPClassUID && f.StudyInstanceUID && f.SeriesInstanceUID)) {
     const missing = (
       [
         ['SOPInstanceUID', f.SOPInstanceUID],
         ['SOPClassUID', f.SOPClassUID],
         ['StudyInstanceUID', f.StudyInstanceUID],
         ['SeriesInstanceUID', f.SeriesInstanceUID],
-        ['MediaStorageSOPInstanceUID', f.MediaStorageSOPInstanceUID],
-        ['MediaStorageSOPClassUID', f.MediaStorageSOPClassUID],
       ] as const
     )
       .filter(([, v]) => !v)
@@ -671,22 +671,36 @@ function checkUids(f: HeaderFields, path: string): void {
       `${missing.join(', ')} present and non-empty`,
     );
   }
-  if (f.MediaStorageSOPInstanceUID !== f.SOPInstanceUID) {
-    throw dicomError(
-      'BERTH_E_META_MISMATCH',
-      path,
-      `MediaStorageSOPInstanceUID ${f.MediaStorageSOPInstanceUID} differs from SOPInstanceUID ${f.SOPInstanceUID}`,
-      'the file meta to name the same SOP instance as the data set',
-    );
+  if (
+    metaWarnings.length === 0 &&
+    f.MediaStorageSOPInstanceUID === f.SOPInstanceUID &&
+    f.MediaStorageSOPClassUID === f.SOPClassUID
+  ) {
+    return metaWarnings; // the well-formed file: nothing allocated
   }
-  if (f.MediaStorageSOPClassUID !== f.SOPClassUID) {
-    throw dicomError(
-      'BERTH_E_META_MISMATCH',
-      path,
-      `MediaStorageSOPClassUID ${f.MediaStorageSOPClassUID} differs from SOPClassUID ${f.SOPClassUID}`,
-      'the file meta to name the same SOP class as the data set',
-    );
+  return [...metaWarnings, ...metaUidWarnings(f)];
+}
+
+function metaUidWarnings(f: HeaderFields): MetaWarning[] {
+  const out: MetaWarning[] = [];
+  const pairs = [
+    ['MediaStorageSOPInstanceUID', f.MediaStorageSOPInstanceUID, 'SOPInstanceUID', f.SOPInstanceUID],
+    ['MediaStorageSOPClassUID', f.MediaStorageSOPClassUID, 'SOPClassUID', f.SOPClassUID],
+  ] as const;
+  for (const [metaName, metaValue, ownName, own] of pairs) {
+    if (metaValue === undefined || metaValue === '') {
+      out.push({
+        code: 'BERTH_E_DICOM_META_MISSING',
+        message: `The file meta group has no ${metaName}; the data set's ${ownName} ${own} is used`,
+      });
+    } else if (metaValue !== own) {
+      out.push({
+        code: 'BERTH_E_DICOM_META_MISMATCH',
+        message: `${metaName} ${metaValue} differs from ${ownName} ${own}; the data set's is used`,
+      });
+    }
   }
+  return out;
 }
 
 /** Bytes of native pixel data the image attributes call for; undefined when they are missing. */
@@ -828,6 +842,11 @@ export class DicomHeader implements HeaderFields {
     readonly dataSetOffset: number,
     /** How text decodes (SpecificCharacterSet): `true` UTF-8, a {@link Charset}, or Latin-1. */
     readonly charset: boolean | Charset | undefined,
+    /**
+     * File meta defects read past (a missing or disagreeing MediaStorage UID, no TransferSyntaxUID,
+     * no meta at all): `berth validate` reports each as a warning. Empty for a well-formed file.
+     */
+    readonly warnings: readonly MetaWarning[] = [],
   ) {
     Object.assign(this, fields);
   }
