@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { BerthError, isBerthError } from '../errors.js';
 import { openRegular, openRegularSync } from '../tree/open-regular.js';
-import { entryByTag, formatTag, resolveTag } from './dictionary.js';
+import { entryByTag, formatTag } from './dictionary.js';
 import { dicomError } from './errors.js';
 import {
   NeedMoreBytes,
@@ -34,7 +34,8 @@ import {
 import { readPart10Header, readUid, type MetaWarning, type Part10Header } from './read-part10.js';
 import type { TransferSyntax } from './transfer-syntax.js';
 import { charsetOf, type Charset } from './charset.js';
-import { decodeNumbers, decodeString, decodeValue, parseDecimalBytes, type DicomValue } from './values.js';
+import { asNumbers, asString, tagOf, valueOfElement, type DicomGetValue } from './sequence.js';
+import { decodeNumbers, decodeString, parseDecimalBytes } from './values.js';
 
 /** Options of a header scan. */
 export interface ScanOptions {
@@ -863,13 +864,7 @@ export class DicomHeader implements HeaderFields {
 
   /** The raw element (VR and value position in {@link bytes}) of a keyword or tag, if present. */
   element(name: string): ElementRef | undefined {
-    const tag = resolveTag(name);
-    if (tag === undefined) {
-      throw new BerthError('BERTH_E_USAGE', `${JSON.stringify(name)} is neither a known keyword nor a tag`, {
-        expected: 'a keyword of the PS3.6 data dictionary or a tag like (0018,0050)',
-      });
-    }
-    return this.elements().get(tag);
+    return this.elements().get(tagOf(name));
   }
 
   /** True when the header has this attribute at its top level. */
@@ -878,33 +873,33 @@ export class DicomHeader implements HeaderFields {
   }
 
   /**
-   * The value of a top-level attribute by keyword (`PatientName`) or tag (`(0010,0010)`):
-   * text for string VRs, a number or number[] for numeric VRs (IS and DS included), bytes for
-   * OB/OW/UN. Undefined when absent or empty; sequences are not decoded (undefined).
+   * The value of a top-level attribute by keyword (`PatientName`, any keyword of PS3.6) or tag
+   * (`(0010,0010)`): text for string VRs (decoded in the SpecificCharacterSet), a number or
+   * number[] for numeric VRs (IS and DS included), bytes for OB/OW/UN, and for a sequence its
+   * items as {@link DicomItem}s (nested data sets with the same accessors). Undefined when absent
+   * or empty.
    */
-  get(name: string): DicomValue | undefined {
-    const el = this.element(name);
-    if (!el || el.length === undefined || el.length === 0 || el.vr === 'SQ') return undefined;
-    const little = el.tag >>> 16 === 0x0002 || this.transferSyntax.littleEndian;
-    return decodeValue(this.bytes, el.offset, el.length, el.vr, little, this.charset);
+  get(name: string): DicomGetValue | undefined {
+    return valueOfElement(
+      {
+        bytes: this.bytes,
+        little: this.transferSyntax.littleEndian,
+        explicit: this.transferSyntax.explicitVr,
+        charset: this.charset,
+        path: this.path,
+      },
+      this.element(name),
+    );
   }
 
   /** The value as text (numbers as written), or undefined. */
   getString(name: string): string | undefined {
-    const v = this.get(name);
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number') return String(v);
-    if (Array.isArray(v)) return v.join('\\');
-    return undefined;
+    return asString(this.get(name));
   }
 
   /** The value as numbers, or undefined when absent or not numeric. */
   getNumbers(name: string): number[] | undefined {
-    const v = this.get(name);
-    if (typeof v === 'number') return [v];
-    if (Array.isArray(v)) return v;
-    return undefined;
+    return asNumbers(this.get(name));
   }
 
   /** Every top-level element (file meta included), indexed on first use. */
