@@ -4,7 +4,7 @@
 #
 #   buildah bud --isolation chroot --pull=never -t berth:latest .      (or: docker build -t berth:latest .)
 #
-# Machine images build FROM it (sample-machine/Dockerfile, docs/containers.md). Classic syntax
+# Machine images build FROM it (sample-machine/Dockerfile; README.md, "Package your machine"). Classic syntax
 # only, so every builder accepts it. BASE_IMAGE names another Node 20 image (a digest, a mirror).
 # npm_config_registry, when given (--build-arg), is the registry `npm ci` uses; empty means npm's
 # default (npm ignores empty npm_config_* variables).

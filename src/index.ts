@@ -1,45 +1,41 @@
 /**
- * berth's public face: what machine code and tools import.
+ * berth's public face (`berth`): what machine code imports — openMachine(), ndarray, errors, value
+ * and handle types, the DICOM handles and writers. Tools that load manifests, check trees, scan or
+ * transcode DICOM and generate types import `berth/tools` (src/tools.ts).
  * @packageDocumentation
  */
-export { BerthError, CATALOGUE, isBerthError, type Code, type Finding, type Severity } from './errors.js';
-export type { JsonObject, JsonValue, ManifestSource, ManifestFormat } from './manifest/document.js';
-export { loadManifestFile, loadManifestText } from './manifest/load.js';
-export { settingsOf, type ManifestSettings, type MachineInfo } from './manifest/manifest.js';
-export type {
-  DicomConstraints,
-  DicomDescription,
-  KindName,
-  NdarrayDtypeName,
-  Property,
-  Side,
-  TsType,
-  TypeContext,
-  ValueKeywords,
-} from './kinds/property.js';
-export { KINDS, kindOf } from './kinds/registry.js';
-export { generateTypes, type GenerateTypesOptions, type TypesSchemas } from './kinds/typescript.js';
 export {
-  checkManifest,
-  loadMachine,
-  findProperty,
-  type MachineDefinition,
-  type ManifestCheck,
-} from './check/manifest.js';
+  BerthError,
+  CATALOGUE,
+  classOf,
+  httpStatusOf,
+  isBerthError,
+  isNotApplicableCode,
+  summaryOf,
+  type Code,
+  type CodeClass,
+  type CodeEntry,
+  type Finding,
+  type Severity,
+} from './errors.js';
+export type { JsonObject, JsonValue } from './manifest/document.js';
 export { VERSION } from './version.js';
 export { openMachine, manifestCandidates, type Machine, type MachineOptions } from './sdk/machine.js';
 export { Inputs } from './sdk/inputs.js';
 export { Outputs, ObjectWriter, ArrayWriter } from './sdk/outputs.js';
 export { Status } from './sdk/status.js';
-export { checkTree, type TreeCheckOptions } from './check/tree.js';
-export {
-  dicomTreeCheck,
-  dicomFindingClass,
-  isNotApplicable,
-  type DicomCheckOptions,
-  type DicomFindingClass,
-} from './check/dicom.js';
 export { DicomImage, DicomInstance, DicomSeries, DicomStudy } from './sdk/dicom.js';
+export { readVolume, MAX_VOLUME_VOXELS, type Volume, type VolumeOptions } from './sdk/volume.js';
+export {
+  modalityRescale,
+  pixelSpacingOf,
+  sliceNormal,
+  sliceSpacingOf,
+  toHounsfield,
+  volumeGeometry,
+  type Vec3,
+  type VolumeGeometry,
+} from './dicom/geometry.js';
 export {
   DicomSeriesWriter,
   DicomStudyWriter,

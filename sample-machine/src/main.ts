@@ -1,7 +1,8 @@
 /**
- * The berth sample machine: a toy lung-nodule screen. It thresholds a CT series in Hounsfield
- * units, counts the slices holding candidates, writes a mask, per-slice measurements, a preview
- * image and a summary. A demonstration of the SDK, not a medical device.
+ * The berth sample machine: a toy lung-nodule screen. It reads a CT series as one volume in
+ * Hounsfield units (`series.volume()`), thresholds it, counts the slices holding candidates, writes
+ * a mask over the series (the HTML report draws it on the middle slice), per-slice measurements, a
+ * preview image and a summary. A demonstration of the SDK, not a medical device.
  */
 import { PNG } from 'pngjs';
 import { ndarray, openMachine } from 'berth';
@@ -15,32 +16,30 @@ const priority = await m.inputs.get('priority');
 const age = await m.inputs.get('patient-age');
 const ct = await m.inputs.dicomSeries('ct');
 
-const first = ct.instances[0]!.header;
-const rows = first.Rows ?? 0;
-const columns = first.Columns ?? 0;
-const slope = Number(first.get('RescaleSlope') ?? 1);
-const intercept = Number(first.get('RescaleIntercept') ?? 0);
-const spacing = (first.get('PixelSpacing') as number[] | undefined) ?? [1, 1];
-const pixelArea = (spacing[0] ?? 1) * (spacing[1] ?? 1);
+// The series as one volume in Hounsfield units, slices in geometric order: [slices, rows, columns].
+const { array: volume } = await ct.volume();
+const [slices = 0, rows = 0, columns = 0] = volume.shape;
+const hu = volume.data as Int16Array | Float32Array;
+const [rowMm, columnMm] = ct.instances[0]!.pixelSpacing();
+const pixelArea = rowMm * columnMm;
+await m.status.progress(5);
 
-const mask = ndarray('uint8', [ct.size, rows, columns]);
+const plane = rows * columns;
+const mask = ndarray('uint8', [slices, rows, columns]);
 const measurements: { slice: number; 'area-mm2': number }[] = [];
-let middle: Float64Array | undefined;
-for (const [i, instance] of ct.instances.entries()) {
-  const pixels = await instance.pixels();
-  if (pixels.kind !== 'native') throw new Error(`slice ${i} is compressed (${instance.transferSyntaxUid})`);
-  const hu = Float64Array.from(pixels.data as ArrayLike<number>, (v) => v * slope + intercept);
+for (let i = 0; i < slices; i++) {
   let count = 0;
-  for (let k = 0; k < hu.length; k++) {
+  for (let k = i * plane; k < (i + 1) * plane; k++) {
     if (hu[k]! > threshold) {
-      mask.data[i * rows * columns + k] = 1;
+      mask.data[k] = 1;
       count++;
     }
   }
   if (count > 0) measurements.push({ slice: i, 'area-mm2': Math.round(count * pixelArea * 100) / 100 });
-  if (i === Math.floor(ct.size / 2)) middle = hu;
-  await m.status.progress(5 + (90 * (i + 1)) / ct.size);
+  await m.status.progress(5 + (90 * (i + 1)) / slices);
 }
+const middleSlice = Math.floor(slices / 2);
+const middle = hu.subarray(middleSlice * plane, (middleSlice + 1) * plane);
 
 const candidates = measurements.length;
 const largest = Math.max(0, ...measurements.map((x) => x['area-mm2']));
@@ -52,10 +51,7 @@ await m.outputs.set('confidence', Math.round(confidence * 1000) / 1000);
 await m.outputs.set('nodule-count', candidates);
 await m.outputs.set('measurements', measurements);
 await m.outputs.set('mask.npy', mask);
-await m.outputs.set(
-  'preview.png',
-  preview(middle ?? new Float64Array(rows * columns), rows, columns, threshold),
-);
+await m.outputs.set('preview.png', preview(middle, rows, columns, threshold));
 await m.outputs.set(
   'summary',
   `${candidates} slice(s) of ${ct.size} hold voxels above ${threshold} HU (${priority} priority).`,
@@ -65,7 +61,7 @@ await m.status.progress(100);
 await m.finish();
 
 /** The middle slice in a lung window, candidates in red. */
-function preview(hu: Float64Array, height: number, width: number, cut: number): Buffer {
+function preview(hu: Int16Array | Float32Array, height: number, width: number, cut: number): Buffer {
   const png = new PNG({ width, height });
   const [lo, hi] = [-1000, 400];
   for (let k = 0; k < width * height; k++) {

@@ -14,7 +14,15 @@
  */
 import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { finding, isBerthError, type BerthError, type Code, type Finding } from '../errors.js';
+import {
+  finding,
+  isBerthError,
+  isBrokenDicomCode,
+  isNotApplicableCode,
+  type BerthError,
+  type Code,
+  type Finding,
+} from '../errors.js';
 import { indexFolder, type IndexOptions } from '../dicom/index.js';
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
 import { transferSyntax } from '../dicom/transfer-syntax.js';
@@ -27,28 +35,13 @@ import type { DicomTreeCheck } from './tree.js';
 // Classification
 
 /**
- * The codes that mean "not applicable": the DICOM is readable and well laid out, but is not what
- * the property's constraining keywords accept. Every other code of a DICOM finding means broken.
- */
-export const NOT_APPLICABLE_CODES: ReadonlySet<Code> = new Set<Code>([
-  'BERTH_E_DICOM_TRANSFER_SYNTAX',
-  'BERTH_E_DICOM_SOP_CLASS',
-  'BERTH_E_DICOM_MODALITY',
-  'BERTH_E_DICOM_SERIES_INSTANCES',
-  'BERTH_E_DICOM_STUDY_SERIES',
-  'BERTH_E_DICOM_STUDY_INSTANCES',
-]);
-
-/**
  * True when a finding's code means the input is **not applicable** to the machine (a constraint
  * it does not meet: wrong modality, SOP class, transfer syntax or instance count); false when it
  * means the input is **broken** (corrupt, truncated or non-DICOM files, wrong names, duplicates,
  * mixed series, and every non-DICOM tree code). On outputs every error finding makes the output
- * invalid, whichever class its code is in.
+ * invalid, whichever class its code is in. The class is the code's, in src/errors.ts.
  */
-export function isNotApplicable(code: Code): boolean {
-  return NOT_APPLICABLE_CODES.has(code);
-}
+export const isNotApplicable: (code: Code) => boolean = isNotApplicableCode;
 
 /** What a DICOM finding means for a run: see {@link isNotApplicable}. */
 export type DicomFindingClass = 'not-applicable' | 'broken';
@@ -116,27 +109,36 @@ export type InputUidSource = () => Promise<InputDicomUids>;
  * The output UID rules for one instance: new SOPInstanceUID, new SeriesInstanceUID, and the
  * StudyInstanceUID of an input study (only when the inputs hold any DICOM).
  */
+/**
+ * What the platform requires of derived instances (EnvoyAI FAQ, "How should StudyInstanceUID
+ * SeriesInstanceUID and SOPInstanceUID be treated?"), told in each UID finding so the message
+ * teaches the rule.
+ */
+export const PLATFORM_UID_RULE =
+  "the EnvoyAI platform requires derived instances to keep the input study's StudyInstanceUID, " +
+  'share one new SeriesInstanceUID, and each have a new unique SOPInstanceUID';
+
 export function outputUidProblems(h: DicomHeader, uids: InputDicomUids): DicomProblem[] {
   const out: DicomProblem[] = [];
   if (uids.sop.has(h.SOPInstanceUID)) {
     out.push({
       code: 'BERTH_E_DICOM_REUSED_SOP_UID',
-      message: `SOPInstanceUID ${h.SOPInstanceUID} is the UID of an input instance`,
-      summary: 'The SOPInstanceUID is the UID of an input instance',
+      message: `SOPInstanceUID ${h.SOPInstanceUID} is the UID of an input instance: ${PLATFORM_UID_RULE}`,
+      summary: `The SOPInstanceUID is the UID of an input instance: ${PLATFORM_UID_RULE}`,
       expected: 'a new SOPInstanceUID for every output instance',
     });
   }
   if (uids.series.has(h.SeriesInstanceUID)) {
     out.push({
       code: 'BERTH_E_DICOM_REUSED_SERIES_UID',
-      message: `SeriesInstanceUID ${h.SeriesInstanceUID} is the UID of an input series`,
+      message: `SeriesInstanceUID ${h.SeriesInstanceUID} is the UID of an input series: ${PLATFORM_UID_RULE}`,
       expected: 'a new SeriesInstanceUID for output series',
     });
   }
   if (uids.study.size > 0 && !uids.study.has(h.StudyInstanceUID)) {
     out.push({
       code: 'BERTH_E_DICOM_STUDY_NOT_KEPT',
-      message: `StudyInstanceUID ${h.StudyInstanceUID} is not the UID of an input study`,
+      message: `StudyInstanceUID ${h.StudyInstanceUID} is not the UID of an input study: ${PLATFORM_UID_RULE}`,
       expected: `the StudyInstanceUID of an input: ${[...uids.study].slice(0, 3).join(', ')}${uids.study.size > 3 ? ', …' : ''}`,
     });
   }
@@ -361,17 +363,6 @@ async function checkImage(
   out.flush(1);
 }
 
-/** Scan codes of a DICOM file that is there but cannot be used: it still counts as an instance. */
-const BROKEN_FILE_CODES: ReadonlySet<Code> = new Set<Code>([
-  'BERTH_E_NOT_PART10',
-  'BERTH_E_TRUNCATED',
-  'BERTH_E_NO_TRANSFER_SYNTAX',
-  'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
-  'BERTH_E_MISSING_ATTRIBUTE',
-  'BERTH_E_PIXEL_LENGTH',
-  'BERTH_E_DICOM_PARSE',
-]);
-
 /**
  * Checks a dicom-series or dicom-study folder. Inputs follow the platform's layout exactly
  * (`<SOPInstanceUID>.dcm`, in `<SeriesInstanceUID>/` for studies); outputs may name files freely,
@@ -406,7 +397,7 @@ async function checkFolder(
       continue;
     }
     out.error(error, file);
-    if (BROKEN_FILE_CODES.has(error.code) && file !== abs) {
+    if (isBrokenDicomCode(error.code) && file !== abs) {
       brokenByDir.set(path.dirname(file), (brokenByDir.get(path.dirname(file)) ?? 0) + 1);
     }
   }

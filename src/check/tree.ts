@@ -178,7 +178,12 @@ function reportStray(walk: Walk, abs: string, owner: Property | undefined, expec
       owner,
     );
   } else {
-    report(walk, 'BERTH_E_TREE_UNDECLARED', `${name} is not declared in the schema`, abs, owner, expected);
+    // An output tree tells the rule too: the user learns it from the message, not from the platform.
+    const message =
+      walk.side === 'out'
+        ? `${name} is not declared in schema-out: the EnvoyAI platform takes only the outputs the manifest declares, so every other file is an error (declare it, or do not write it)`
+        : `${name} is not declared in schema-in`;
+    report(walk, 'BERTH_E_TREE_UNDECLARED', message, abs, owner, expected);
   }
 }
 

@@ -25,9 +25,13 @@ export function registerExec(program: Command): void {
       `\nExit codes: ${codes}. Every failure leaves its reason in <status>/error.\n` +
         'Example (a Dockerfile FROM the berth image): ENTRYPOINT ["berth", "exec", "--"] + CMD ["node", "dist/main.js"]',
     )
-    .action(async (command: string[]) => {
+    .option('--writable-input', 'give the machine a writable copy of the input tree (through BERTH_INPUT)')
+    .action(async (command: string[], flags: { writableInput?: boolean }) => {
       try {
-        const result = await execMachine({ command });
+        const result = await execMachine({
+          command,
+          ...(flags.writableInput ? { writableInput: true } : {}),
+        });
         process.exitCode = result.exitCode;
       } catch (e) {
         process.exitCode = reportError(e, false);

@@ -1,6 +1,13 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
 import { BerthError } from '../errors.js';
+import { MAX_TIMEOUT_MINUTES } from '../manifest/manifest.js';
 
-/** Parses a duration: `90s`, `5m`, `1h`, `250ms`, or a bare number of minutes (like the manifest). */
+/**
+ * Parses a duration: `90s`, `5m`, `1h`, `250ms`, or a bare number of minutes (like the manifest),
+ * positive and at most {@link MAX_TIMEOUT_MINUTES} minutes (30 days, e.g. `720h`).
+ */
 export function parseDuration(text: string): number {
   const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);
   if (!m) {
@@ -15,6 +22,10 @@ export function parseDuration(text: string): number {
   if (!(ms > 0))
     throw new BerthError('BERTH_E_USAGE', 'The timeout must be positive', {
       expected: 'a positive duration',
+    });
+  if (!(ms <= MAX_TIMEOUT_MINUTES * 60_000))
+    throw new BerthError('BERTH_E_USAGE', `The timeout ${text.trim()} is longer than 30 days`, {
+      expected: `a duration up to ${MAX_TIMEOUT_MINUTES} minutes (720h)`,
     });
   return ms;
 }
@@ -34,4 +45,46 @@ export function parseBytes(text: string): number {
 /** Collects a repeatable option into a list (commander helper). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** The driver options shared by `run`, `test` and `serve`. */
+export interface DriverFlags {
+  writableInput?: boolean;
+  bind?: string[];
+  roBind?: string[];
+}
+
+/** Adds `--writable-input`, `--bind` and `--ro-bind` to a command. */
+export function addDriverOptions(command: Command): Command {
+  return command
+    .option('--writable-input', 'give the machine a private writable copy of its input tree')
+    .option('--bind <path>', 'sandbox: bind a host path read-write at its own place (repeatable)', collect)
+    .option('--ro-bind <path>', 'sandbox: bind a host path read-only at its own place (repeatable)', collect);
+}
+
+/** The execute options of {@link addDriverOptions}' flags; bound paths are made absolute. */
+export function driverSettings(flags: DriverFlags): {
+  writableInput?: boolean;
+  binds?: { path: string; writable: boolean }[];
+} {
+  const binds = [
+    ...(flags.bind ?? []).map((p) => ({ path: path.resolve(p), writable: true })),
+    ...(flags.roBind ?? []).map((p) => ({ path: path.resolve(p), writable: false })),
+  ];
+  for (const b of binds) {
+    if (!existsSync(b.path)) {
+      throw new BerthError(
+        'BERTH_E_USAGE',
+        `${b.writable ? '--bind' : '--ro-bind'} ${b.path} does not exist`,
+        {
+          path: b.path,
+          expected: 'an existing host file or directory',
+        },
+      );
+    }
+  }
+  return {
+    ...(flags.writableInput ? { writableInput: true } : {}),
+    ...(binds.length > 0 ? { binds } : {}),
+  };
 }

@@ -1,12 +1,21 @@
 import type { Command } from 'commander';
+import { driverNamed } from '../harness/drivers/index.js';
 import { executeCase } from '../harness/execute.js';
 import { liveDisplay } from '../harness/live.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
-import { renderTerminalSummary, wantsColor } from '../harness/report/terminal.js';
+import { checkOutDir, checkReportFiles, reportFormatOf } from '../harness/report/destinations.js';
+import { renderTerminalSummary, summaryWidth, wantsColor } from '../harness/report/terminal.js';
 import { reportError, writeOut } from './output.js';
-import { collect, parseBytes, parseDuration } from './run-options.js';
+import {
+  addDriverOptions,
+  collect,
+  driverSettings,
+  parseBytes,
+  parseDuration,
+  type DriverFlags,
+} from './run-options.js';
 
-interface RunFlags {
+interface RunFlags extends DriverFlags {
   case: string;
   driver: string;
   image?: string;
@@ -14,6 +23,7 @@ interface RunFlags {
   cmd?: string;
   timeout?: string;
   report?: string[];
+  out?: string;
   update?: boolean;
   keep?: boolean;
   captureBytes?: string;
@@ -22,8 +32,7 @@ interface RunFlags {
 
 /** `berth run <machine-dir|manifest> --case CASE`: one run, exactly as the platform would do it. */
 export function registerRun(program: Command): void {
-  program
-    .command('run')
+  addDriverOptions(program.command('run'))
     .description('run a machine on a case as the platform would, then validate, compare and report')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .requiredOption('--case <case>', 'a case directory or case file (case.yaml/.json)')
@@ -33,6 +42,7 @@ export function registerRun(program: Command): void {
     .option('--cmd <command>', "the machine's command (overrides berth.command in the manifest)")
     .option('--timeout <duration>', "overrides the manifest's timeout: 90s, 5m, or minutes")
     .option('--report <file>', 'write a report: run.json and/or run.html (repeatable)', collect)
+    .option('--out <dir>', 'copy the final output tree to <dir> (absent or empty)')
     .option('--keep', 'keep the run folder (input, output, status, logs) and print its path')
     .option('--update', 'write the actual outputs as the expected ones (expected/ beside the case)')
     .option('--capture-bytes <size>', 'stdout/stderr kept per stream (default 8MiB; the last 64 KiB always)')
@@ -43,31 +53,42 @@ export function registerRun(program: Command): void {
 }
 
 async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
+  let live: ReturnType<typeof liveDisplay> | undefined;
   try {
+    // Every option is checked before anything runs: a mistake costs no run and leaves no folder.
+    driverNamed(flags.driver);
+    const timeoutMs = flags.timeout ? parseDuration(flags.timeout) : undefined;
+    const captureBytes = flags.captureBytes ? parseBytes(flags.captureBytes) : undefined;
+    const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
+    await checkReportFiles(flags.report ?? []);
+    if (flags.out !== undefined) await checkOutDir(flags.out);
     const machine = await resolveMachine(machineArg);
-    const live = flags.json ? undefined : liveDisplay(process.stderr, flags.case);
+    live = flags.json ? undefined : liveDisplay(process.stderr, flags.case);
     const result = await executeCase({
       machine,
       casePath: flags.case,
       driver: flags.driver,
-      ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
+      ...(command ? { command } : {}),
       ...(flags.image ? { image: flags.image } : {}),
       ...(flags.engine ? { engine: flags.engine } : {}),
-      ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
-      ...(flags.captureBytes ? { captureBytes: parseBytes(flags.captureBytes) } : {}),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(captureBytes === undefined ? {} : { captureBytes }),
       ...(flags.keep ? { keep: true } : {}),
+      ...(flags.out === undefined ? {} : { out: flags.out }),
       reports: flags.report ?? [],
       ...(flags.update ? { update: true } : {}),
+      ...driverSettings(flags),
       ...(live ? { onEvent: live.onEvent } : {}),
     });
     live?.done();
+    live = undefined;
     if (flags.json) await writeOut(JSON.stringify(result.report, null, 2) + '\n');
     else {
-      const json = flags.report?.find((f) => f.endsWith('.json'));
-      const html = flags.report?.find((f) => f.endsWith('.html') || f.endsWith('.htm'));
+      const json = flags.report?.find((f) => reportFormatOf(f) === 'json');
+      const html = flags.report?.find((f) => reportFormatOf(f) === 'html');
       const summary = renderTerminalSummary(result.report, {
         color: wantsColor(process.stdout),
-        width: process.stdout.columns ?? 100,
+        width: summaryWidth(process.stdout),
         reports: { ...(json ? { json } : {}), ...(html ? { html } : {}) },
       });
       await writeOut(summary + '\n');
@@ -75,6 +96,7 @@ async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
     await result.cleanup();
     return result.report.exitCode;
   } catch (e) {
+    live?.done();
     return reportError(e, flags.json === true);
   }
 }

@@ -4,9 +4,15 @@ import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { startGateway, type Gateway } from '../serve/http/gateway.js';
 import { reportError } from './output.js';
-import { parseBytes, parseDuration } from './run-options.js';
+import {
+  addDriverOptions,
+  driverSettings,
+  parseBytes,
+  parseDuration,
+  type DriverFlags,
+} from './run-options.js';
 
-interface ServeFlags {
+interface ServeFlags extends DriverFlags {
   driver: string;
   image?: string;
   engine?: string;
@@ -16,6 +22,8 @@ interface ServeFlags {
   concurrency?: string;
   queue?: string;
   maxBody?: string;
+  maxEntries?: string;
+  maxArrayItems?: string;
   token?: string;
   timeout?: string;
   workRoot?: string;
@@ -24,8 +32,7 @@ interface ServeFlags {
 
 /** `berth serve <machine>`: the machine behind HTTP (the README, "HTTP gateway"). */
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
+  addDriverOptions(program.command('serve'))
     .description('serve a machine over HTTP: POST /invocations with JSON or msgpack inputs, get its outputs')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
@@ -37,6 +44,8 @@ export function registerServe(program: Command): void {
     .option('--concurrency <n>', 'runs at once (default: one per core)')
     .option('--queue <n>', 'requests waiting for a run beyond those running (default: 4 × concurrency)')
     .option('--max-body <size>', 'the largest request body (default 256MiB)')
+    .option('--max-entries <n>', 'tree entries one request document may create (default 100000)')
+    .option('--max-array-items <n>', 'items of one list in a request document (default 20000)')
     .option('--token <token>', 'require Authorization: Bearer <token> (or set BERTH_TOKEN)')
     .option('--timeout <duration>', "overrides the manifest's timeout: 90s, 5m, or minutes")
     .option('--work-root <dir>', 'where request trees are made (default: a fresh temp folder)')
@@ -63,6 +72,8 @@ async function serve(machineArg: string, flags: ServeFlags): Promise<number> {
     const token = flags.token ?? process.env['BERTH_TOKEN'];
     const concurrency = integer(flags.concurrency, '--concurrency');
     const queue = integer(flags.queue, '--queue');
+    const maxEntries = integer(flags.maxEntries, '--max-entries');
+    const maxArrayItems = integer(flags.maxArrayItems, '--max-array-items');
     gateway = await startGateway({
       machine,
       driver: flags.driver,
@@ -74,9 +85,12 @@ async function serve(machineArg: string, flags: ServeFlags): Promise<number> {
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(queue === undefined ? {} : { queue }),
       ...(flags.maxBody ? { maxBodyBytes: parseBytes(flags.maxBody) } : {}),
+      ...(maxEntries === undefined ? {} : { maxEntries }),
+      ...(maxArrayItems === undefined ? {} : { maxArrayItems }),
       ...(token ? { token } : {}),
       ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
       ...(flags.workRoot ? { workRoot: flags.workRoot } : {}),
+      ...driverSettings(flags),
       ...(flags.quiet
         ? {}
         : {

@@ -6,10 +6,26 @@ import { synthTree } from '../harness/synth-tree.js';
 import type { Side } from '../kinds/property.js';
 import { EXIT, formatFinding, reportError, writeOut } from './output.js';
 
+/** The options of `berth synth`. */
+interface SynthOptions {
+  out: string;
+  seed: string;
+  side: string;
+  set: string[];
+  omitNullable?: boolean;
+  separateStudies?: boolean;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /**
- * `berth synth <manifest> --out DIR [--seed N] [--side in|out] [--omit-nullable] [--json]`: a
- * deterministic synthetic tree that satisfies the schema, validated after writing. Exit 0 when the
- * tree validates, 1 when it has findings, 2 when it could not be made.
+ * `berth synth <manifest> --out DIR [--seed N] [--side in|out] [--set name=value]...
+ * [--omit-nullable] [--separate-studies] [--json]`: a deterministic synthetic tree that satisfies
+ * the schema, validated after writing. Exit 0 when the tree validates, 1 when it has findings, 2
+ * when it could not be made (a `--set` the schema does not take included).
  */
 export function registerSynth(program: Command): void {
   program
@@ -19,22 +35,21 @@ export function registerSynth(program: Command): void {
     .requiredOption('--out <dir>', 'the directory to write (absent or empty)')
     .option('--seed <n>', 'seed of every random choice: the same seed gives the same bytes', '1')
     .option('--side <side>', 'in (schema-in) or out (schema-out)', 'in')
+    .option(
+      '--set <name=value>',
+      "pin a value, read by its kind's text rule; name is the path in the tree (findings/0/label); repeatable",
+      collect,
+      [],
+    )
     .option('--omit-nullable', 'leave out nullable properties')
+    .option('--separate-studies', 'give each DICOM input its own patient and study (default: one shared)')
     .option('--json', 'print the result as JSON')
-    .action(
-      async (
-        file: string,
-        opts: { out: string; seed: string; side: string; omitNullable?: boolean; json?: boolean },
-      ) => {
-        process.exitCode = await runSynth(file, opts);
-      },
-    );
+    .action(async (file: string, opts: SynthOptions) => {
+      process.exitCode = await runSynth(file, opts);
+    });
 }
 
-async function runSynth(
-  file: string,
-  opts: { out: string; seed: string; side: string; omitNullable?: boolean; json?: boolean },
-): Promise<number> {
+async function runSynth(file: string, opts: SynthOptions): Promise<number> {
   const json = opts.json === true;
   try {
     if (opts.side !== 'in' && opts.side !== 'out') {
@@ -54,6 +69,8 @@ async function runSynth(
     const result = await synthTree(definition, opts.side as Side, opts.out, {
       seed: opts.seed,
       omitNullable: opts.omitNullable === true,
+      separateStudies: opts.separateStudies === true,
+      set: opts.set,
     });
     const errors = result.findings.filter((f) => f.severity === 'error').length;
     if (json) {

@@ -1,8 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadMachine } from '../check/manifest.js';
-import { BerthError, toBerthError } from '../errors.js';
+import { BerthError } from '../errors.js';
 import type { Side } from '../kinds/property.js';
 import {
   WireDecodeError,
@@ -11,8 +11,11 @@ import {
   sniffWireFormat,
   wireFormatOfPath,
   type WireFormat,
+  type WireLimits,
 } from '../wire/case.js';
+import { readDocumentFile, readDocumentStream } from '../wire/read-document.js';
 import { EXIT, formatFinding, reportError, writeOut } from './output.js';
+import { parseBytes } from './run-options.js';
 
 interface UnpackOptions {
   manifest: string;
@@ -20,6 +23,9 @@ interface UnpackOptions {
   out: string;
   format?: string;
   json?: boolean;
+  maxBytes?: string;
+  maxEntries?: string;
+  maxArrayItems?: string;
 }
 
 /**
@@ -40,15 +46,35 @@ export function registerUnpack(program: Command): void {
     .requiredOption('--out <dir>', 'the tree to write (absent or empty)')
     .option('--format <format>', 'json or msgpack (default: from the extension, else the first byte)')
     .option('--json', 'print the result as JSON')
+    .option('--max-bytes <size>', 'the largest document read (default 512MiB; stdin stops there)')
+    .option('--max-entries <n>', 'tree entries the document may create (default 100000)')
+    .option('--max-array-items <n>', 'items of one list in the document (default 20000)')
     .action(async (doc: string, opts: UnpackOptions) => {
       process.exitCode = await runUnpack(doc, opts);
     });
 }
 
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+function count(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\s*[0-9]+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new BerthError(
+      'BERTH_E_USAGE',
+      `${flag} must be a positive whole number, not ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
+/** The document limits the options give (the wire formats' defaults for the rest). */
+function limitsOf(opts: UnpackOptions): WireLimits {
+  const maxEntries = count(opts.maxEntries, '--max-entries');
+  const maxArrayItems = count(opts.maxArrayItems, '--max-array-items');
+  return {
+    ...(opts.maxBytes === undefined ? {} : { maxBytes: parseBytes(opts.maxBytes) }),
+    ...(maxEntries === undefined ? {} : { maxEntries }),
+    ...(maxArrayItems === undefined ? {} : { maxArrayItems }),
+  };
 }
 
 async function countFiles(dir: string): Promise<number> {
@@ -71,12 +97,11 @@ async function runUnpack(doc: string, opts: UnpackOptions): Promise<number> {
     }
     const side: Side = opts.side;
     const definition = await loadMachine(opts.manifest);
-    let body: Buffer;
-    try {
-      body = doc === '-' ? await readStdin() : await readFile(doc);
-    } catch (e) {
-      throw toBerthError(e, 'BERTH_E_IO', { path: doc });
-    }
+    const limits = limitsOf(opts);
+    const body =
+      doc === '-'
+        ? await readDocumentStream(process.stdin, '-', limits.maxBytes)
+        : await readDocumentFile(doc, limits.maxBytes);
     const format: WireFormat | undefined =
       (opts.format as WireFormat | undefined) ??
       (doc === '-' ? undefined : wireFormatOfPath(doc)) ??
@@ -89,7 +114,7 @@ async function runUnpack(doc: string, opts: UnpackOptions): Promise<number> {
     }
     const props = side === 'in' ? definition.inputs : definition.outputs;
     try {
-      await decodeTree(format, props, body, opts.out);
+      await decodeTree(format, props, body, opts.out, limits);
     } catch (e) {
       if (!(e instanceof WireDecodeError)) throw e;
       const findings = e.toFindings();

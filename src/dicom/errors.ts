@@ -12,7 +12,8 @@ export type DicomCode =
   | 'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX'
   | 'BERTH_E_MISSING_ATTRIBUTE'
   | 'BERTH_E_PIXEL_LENGTH'
-  | 'BERTH_E_DICOM_PARSE';
+  | 'BERTH_E_DICOM_PARSE'
+  | 'BERTH_E_DICOM_INFLATE_LIMIT';
 
 /** A DICOM error about `path`, saying what was found (`detail`) and what was expected. */
 export function dicomError(

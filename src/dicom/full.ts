@@ -5,10 +5,12 @@
  */
 import fs from 'node:fs';
 import dicomParser, { type DataSet } from 'dicom-parser';
+import { inflateDataSet } from './deflated.js';
 import { fromDicomParserThrow } from './errors.js';
+import type { InflateOptions } from './inflate.js';
 
 /** Options of {@link parseFull}. */
-export interface ParseFullOptions {
+export interface ParseFullOptions extends InflateOptions {
   /** Stop before the pixel data (default false: parse everything). */
   stopBeforePixels?: boolean;
 }
@@ -31,7 +33,15 @@ export function parseFull(path: string, options: ParseFullOptions = {}): DataSet
 export function parseFullBytes(bytes: Uint8Array, path: string, options: ParseFullOptions = {}): DataSet {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return dicomParser.parseDicom(buf, options.stopBeforePixels ? { untilTag: 'x7fe00010' } : {});
+    return dicomParser.parseDicom(buf, {
+      ...(options.stopBeforePixels ? { untilTag: 'x7fe00010' } : {}),
+      // dicom-parser's own deflate path inflates without any bound. It uses what the inflater
+      // returns (meta group and inflated data set in one array), though its types say void.
+      inflater: ((arr: Uint8Array, position: number) => {
+        const bytes = Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
+        return Buffer.concat([bytes.subarray(0, position), inflateDataSet(bytes, position, path, options)]);
+      }) as unknown as (arr: Uint8Array, position: number) => void,
+    });
   } catch (e) {
     throw fromDicomParserThrow(e, path);
   }

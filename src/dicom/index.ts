@@ -35,6 +35,8 @@ export interface IndexOptions extends ScanOptions {
 export interface IndexIssue {
   readonly path: string;
   readonly error: BerthError;
+  /** BERTH_E_DUPLICATE_INSTANCE: the file of the same SOP instance that was kept. */
+  readonly duplicateOf?: string;
 }
 
 /** One series: its instances in geometric order (see {@link sortSeries}). */
@@ -126,6 +128,7 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
           `SOPInstanceUID ${h.SOPInstanceUID} is also in ${first.path}`,
           { path: h.path, expected: 'one file per SOP instance' },
         ),
+        duplicateOf: first.path,
       });
       continue;
     }

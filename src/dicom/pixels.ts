@@ -7,9 +7,10 @@
  * no LUT is applied. Encapsulated syntaxes give each frame's compressed bytes: **decoding JPEG,
  * JPEG-LS, JPEG 2000, RLE or video is out of scope** — hand the bytes to a codec.
  */
-import { createInflateRaw } from 'node:zlib';
-import { createRegularReadStream, openRegularHandle } from '../tree/open-regular.js';
+import { openRegularHandle } from '../tree/open-regular.js';
+import { BerthError } from '../errors.js';
 import { dicomError } from './errors.js';
+import { checkInflateReach, inflateBudget, inflateFileRange, type InflateOptions } from './inflate.js';
 import { readTag, readUint32, ITEM, SEQUENCE_DELIMITATION } from './read-element.js';
 import { expectedPixelBytes, type DicomHeader } from './scan.js';
 
@@ -40,11 +41,13 @@ export interface EncapsulatedPixels {
  * Reads the pixel data of a scanned file: typed values for native syntaxes, compressed frames for
  * encapsulated ones (not decoded).
  * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE (no pixel data or image attributes),
- * BERTH_E_PIXEL_LENGTH, BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE.
+ * BERTH_E_PIXEL_LENGTH, BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE, and for the deflated syntax
+ * BERTH_E_DICOM_INFLATE_LIMIT past `maxInflatedBytes` (inflate.ts), before anything is inflated.
  */
 export async function readPixels(
   path: string,
   header: DicomHeader,
+  options: InflateOptions = {},
 ): Promise<NativePixels | EncapsulatedPixels> {
   const pixel = header.pixelData;
   if (!pixel) {
@@ -72,9 +75,11 @@ export async function readPixels(
       `${need} bytes`,
     );
   }
+  // A deflated image is refused before its buffer is allocated when it would pass its budget.
+  if (pixel.inDeflatedStream) checkInflateReach(path, pixel.offset + need, inflateBudget(need, options));
   // A fresh ArrayBuffer (offset 0) so 16- and 32-bit views are aligned.
   const bytes = new Uint8Array(new ArrayBuffer(need));
-  if (pixel.inDeflatedStream) await inflateRange(path, header.dataSetOffset, pixel.offset, bytes);
+  if (pixel.inDeflatedStream) await inflateRange(path, header, bytes, options);
   else await readRange(path, pixel.offset, bytes);
   if (!header.transferSyntax.littleEndian) {
     // Big endian: swap each sample; 8-bit samples sent as OW words are swapped in pairs.
@@ -108,6 +113,22 @@ export async function readPixels(
   };
 }
 
+/**
+ * {@link readPixels} for callers that need values: compressed (encapsulated) pixel data is
+ * BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX, since berth decodes no codec.
+ */
+export async function readNativePixels(path: string, header: DicomHeader): Promise<NativePixels> {
+  const px = await readPixels(path, header);
+  if (px.kind !== 'native') {
+    throw new BerthError(
+      'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
+      `The pixel data is compressed (${px.transferSyntaxUid}); berth decodes none`,
+      { path, expected: 'native (uncompressed) pixel data' },
+    );
+  }
+  return px;
+}
+
 async function readRange(path: string, offset: number, into: Uint8Array): Promise<void> {
   const fh = await openRegularHandle(path);
   try {
@@ -129,35 +150,17 @@ async function readRange(path: string, offset: number, into: Uint8Array): Promis
   }
 }
 
-/** Inflates the deflated data set only as far as `[offset, offset + into.length)`. */
-async function inflateRange(path: string, metaEnd: number, offset: number, into: Uint8Array): Promise<void> {
-  const end = offset + into.length;
-  let pos = 0;
-  const source = createRegularReadStream(path, { start: metaEnd });
-  const inflater = createInflateRaw();
-  source.pipe(inflater);
-  try {
-    for await (const chunk of inflater as AsyncIterable<Buffer>) {
-      const from = Math.max(offset, pos);
-      const to = Math.min(end, pos + chunk.length);
-      if (to > from) into.set(chunk.subarray(from - pos, to - pos), from - offset);
-      pos += chunk.length;
-      if (pos >= end) break;
-    }
-  } catch (e) {
-    // A stream that just stops (a cut file) is short pixel data, reported below; anything else is corrupt.
-    if ((e as { code?: unknown }).code !== 'Z_BUF_ERROR') {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        path,
-        `The deflated data set cannot be inflated: ${(e as Error).message}`,
-      );
-    }
-  } finally {
-    source.destroy();
-    inflater.destroy();
-  }
-  if (pos < end) {
+/** Inflates the deflated data set only as far as the pixel data goes, within its budget. */
+async function inflateRange(
+  path: string,
+  header: DicomHeader,
+  into: Uint8Array,
+  options: InflateOptions,
+): Promise<void> {
+  const offset = header.pixelData!.offset;
+  const budget = inflateBudget(expectedPixelBytes(header), options);
+  const pos = await inflateFileRange(path, header.dataSetOffset, offset, into, budget);
+  if (pos < offset + into.length) {
     throw dicomError(
       'BERTH_E_PIXEL_LENGTH',
       path,

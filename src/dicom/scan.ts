@@ -9,7 +9,6 @@
  * is never read.
  */
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { BerthError, isBerthError } from '../errors.js';
 import { openRegular, openRegularSync } from '../tree/open-regular.js';
 import { entryByTag, formatTag } from './dictionary.js';
@@ -31,6 +30,7 @@ import {
   type ByteWindow,
   type ElementHeader,
 } from './read-element.js';
+import { inflateRawBounded } from './inflate.js';
 import { readPart10Header, readUid, type MetaWarning, type Part10Header } from './read-part10.js';
 import type { TransferSyntax } from './transfer-syntax.js';
 import { charsetOf, type Charset } from './charset.js';
@@ -332,30 +332,10 @@ function scanWindow(w: ByteWindow, fileSize: number, maxHeader: number): RawScan
 
 /** Inflates the raw deflate stream after the meta group, as far as the window's bytes go. */
 function inflatePrefix(w: ByteWindow, start: number, maxOutput: number): Buffer {
-  try {
-    return zlib.inflateRawSync(w.buf.subarray(start, w.end), {
-      finishFlush: zlib.constants.Z_SYNC_FLUSH,
-      maxOutputLength: maxOutput,
-    });
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `The deflated data set inflates to more than ${maxOutput} bytes before its pixel data`,
-        'a header within maxHeaderBytes',
-        e,
-      );
-    }
-    throw dicomError(
-      'BERTH_E_DICOM_PARSE',
-      w.path,
-      `The deflated data set cannot be inflated: ${(e as Error).message}`,
-      'a raw deflate stream (RFC 1951) after the file meta group',
-      e,
-    );
-  }
+  return inflateRawBounded(w.buf.subarray(start, w.end), maxOutput, w.path, {
+    prefix: true,
+    expected: 'a header within maxHeaderBytes (a scan option)',
+  });
 }
 
 function fileWindow(buf: Buffer, end: number, complete: boolean, path: string): ByteWindow {
@@ -490,19 +470,26 @@ export function scanHeaderBytes(
 ): DicomHeader {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fileSize = options.fileSize ?? buf.length;
-  const w = fileWindow(buf, buf.length, buf.length >= fileSize, path);
-  try {
-    return finish(
-      scanWindow(w, fileSize, options.maxHeaderBytes ?? 64 * 1024 * 1024),
-      path,
-      fileSize,
-      options,
-    );
-  } catch (e) {
-    if (e instanceof NeedMoreBytes) {
-      throw dicomError('BERTH_E_TRUNCATED', path, `The given bytes end before the header does`, 'more bytes');
+  const max = options.maxHeaderBytes ?? 64 * 1024 * 1024;
+  // Growing windows, as for files: a deflated data set is inflated only as far as its header needs,
+  // never whole (a large deflated image would pass maxHeaderBytes of inflated bytes).
+  let want = Math.min(buf.length, Math.max(options.prefixBytes ?? 16384, 1));
+  for (;;) {
+    const w = fileWindow(buf, want, want >= fileSize, path);
+    try {
+      return finish(scanWindow(w, fileSize, max), path, fileSize, options);
+    } catch (e) {
+      if (!(e instanceof NeedMoreBytes)) throw e;
+      if (want >= buf.length) {
+        throw dicomError(
+          'BERTH_E_TRUNCATED',
+          path,
+          `The given bytes end before the header does`,
+          'more bytes',
+        );
+      }
+      want = Math.min(buf.length, nextSize(want, e.end, fileSize, max, path));
     }
-    throw e;
   }
 }
 

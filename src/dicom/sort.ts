@@ -12,13 +12,15 @@
  *   SeriesInstanceUID); every instance of the others is skipped as `other-series`.
  * - Files are copied, never moved, each atomically (temp file + rename); the source is not touched.
  * - Skipped, with the reason: files that are not DICOM (`not-dicom`), broken DICOM (`broken`, with
- *   the error code), a second file of an already seen SOPInstanceUID (`duplicate`), instances of
+ *   the error code), a second file of an already seen SOPInstanceUID (`duplicate`; `identical`
+ *   says whether its bytes are those of the file kept, see {@link sameBytes}), instances of
  *   other series (`other-series`), UIDs that are not valid DICOM UIDs and so cannot be file names
  *   (`invalid-uid`), symlinks leading out of the folder (`not-followed`).
  * - Every UID used as a path segment goes through safeJoin: a hostile UID cannot escape `out`.
  * - `out` must be empty or absent, and must not lie inside the folder being sorted.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import type { Code } from '../errors.js';
 import { BerthError } from '../errors.js';
 import { copyFileAtomic } from '../tree/atomic.js';
@@ -41,6 +43,10 @@ export interface SortSkip {
   /** The error code, for `broken`, `duplicate`, `not-dicom` and `invalid-uid`. */
   readonly code?: Code;
   readonly message: string;
+  /** `duplicate`: the file kept for the same SOP instance. */
+  readonly duplicateOf?: string;
+  /** `duplicate`: true when the file is byte for byte the one kept. */
+  readonly identical?: boolean;
 }
 
 /** One file copied. */
@@ -71,6 +77,43 @@ export interface SortOptions {
   as?: SortAs;
   /** Passed to the folder index (limits, I/O mode). */
   index?: IndexOptions;
+}
+
+/** Bytes compared per read by {@link sameBytes}. */
+const COMPARE_CHUNK = 64 * 1024;
+
+/**
+ * True when two regular files hold the same bytes: sizes first, then 64 KiB at a time (memory
+ * stays bounded whatever the sizes). Opened without following a symlink and without blocking;
+ * anything that is not a regular file, or cannot be read, counts as different.
+ */
+export async function sameBytes(a: string, b: string): Promise<boolean> {
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  let fa: FileHandle | undefined;
+  let fb: FileHandle | undefined;
+  try {
+    fa = await open(a, flags);
+    fb = await open(b, flags);
+    const [sa, sb] = await Promise.all([fa.stat(), fb.stat()]);
+    if (!sa.isFile() || !sb.isFile() || sa.size !== sb.size) return false;
+    const ba = Buffer.allocUnsafe(COMPARE_CHUNK);
+    const bb = Buffer.allocUnsafe(COMPARE_CHUNK);
+    for (let at = 0; at < sa.size; at += COMPARE_CHUNK) {
+      const [ra, rb] = await Promise.all([
+        fa.read(ba, 0, COMPARE_CHUNK, at),
+        fb.read(bb, 0, COMPARE_CHUNK, at),
+      ]);
+      if (ra.bytesRead !== rb.bytesRead || !ba.subarray(0, ra.bytesRead).equals(bb.subarray(0, rb.bytesRead)))
+        return false;
+      if (ra.bytesRead === 0) break;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await fa?.close();
+    await fb?.close();
+  }
 }
 
 async function checkOut(source: string, out: string): Promise<void> {
@@ -131,6 +174,9 @@ export async function sortDicom(source: string, out: string, options: SortOption
       reason: duplicate ? 'duplicate' : 'broken',
       code: e.error.code,
       message: e.error.message,
+      ...(duplicate && e.duplicateOf
+        ? { duplicateOf: e.duplicateOf, identical: await sameBytes(e.path, e.duplicateOf) }
+        : {}),
     });
   }
   for (const s of index.skipped) skipped.push({ path: s.path, reason: 'not-followed', message: s.reason });

@@ -32,7 +32,9 @@ import zlib from 'node:zlib';
 import { BerthError } from '../errors.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { formatTag, hasLongLength } from './dictionary.js';
+import { inflateDataSet } from './deflated.js';
 import { dicomError } from './errors.js';
+import type { InflateOptions } from './inflate.js';
 import {
   ITEM,
   ITEM_DELIMITATION,
@@ -109,15 +111,25 @@ interface Job {
  * @throws {@link BerthError} BERTH_E_TRANSCODE_UNSUPPORTED for a conversion berth cannot do (into
  * or out of a compressed syntax, an unknown target), or the DICOM read codes for a broken source.
  */
-export function transcodeBytes(bytes: Uint8Array, targetUid: string, path = '<bytes>'): TranscodeResult {
-  return rewritePart10(bytes, targetUid, path, undefined);
+export function transcodeBytes(
+  bytes: Uint8Array,
+  targetUid: string,
+  path = '<bytes>',
+  options: InflateOptions = {},
+): TranscodeResult {
+  return rewritePart10(bytes, targetUid, path, undefined, options);
 }
 
 /**
  * Converts the file `src` to `targetUid` and writes it to `dest` atomically (`dest` may be `src`).
  * @throws {@link BerthError} as {@link transcodeBytes}, or BERTH_E_NOT_FOUND / BERTH_E_IO.
  */
-export async function transcodeFile(src: string, dest: string, targetUid: string): Promise<TranscodeResult> {
+export async function transcodeFile(
+  src: string,
+  dest: string,
+  targetUid: string,
+  options: InflateOptions = {},
+): Promise<TranscodeResult> {
   let bytes: Buffer;
   try {
     bytes = await readFile(src);
@@ -128,7 +140,7 @@ export async function transcodeFile(src: string, dest: string, targetUid: string
       cause: e,
     });
   }
-  const result = transcodeBytes(bytes, targetUid, src);
+  const result = transcodeBytes(bytes, targetUid, src, options);
   await writeFileAtomic(dest, result.bytes);
   return result;
 }
@@ -155,6 +167,7 @@ export function rewritePart10(
   targetUid: string,
   path: string,
   edits: DataSetEdits | undefined,
+  inflate: InflateOptions = {},
 ): TranscodeResult {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const w: ByteWindow = { buf, end: buf.length, complete: true, path, inflated: false };
@@ -176,18 +189,7 @@ export function rewritePart10(
   let data: ByteWindow = { buf, end: buf.length, complete: true, path, inflated: false };
   let start = meta.metaEnd;
   if (from.deflated) {
-    let inflated: Buffer;
-    try {
-      inflated = zlib.inflateRawSync(buf.subarray(meta.metaEnd));
-    } catch (e) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        path,
-        `The deflated data set cannot be inflated: ${(e as Error).message}`,
-        'a raw deflate stream (RFC 1951) after the file meta group',
-        e,
-      );
-    }
+    const inflated = inflateDataSet(buf, meta.metaEnd, path, inflate);
     data = { buf: inflated, end: inflated.length, complete: true, path, inflated: true };
     start = 0;
   }

@@ -13,6 +13,7 @@ import { loadDockerfileLabels } from '../manifest/dockerfile.js';
 import type { JsonObject } from '../manifest/document.js';
 import { emitLabels } from '../manifest/labels-emit.js';
 import { engineEnv } from './drivers/container.js';
+import { requireBaseImage } from './image.js';
 import type { MachineRef } from './machine.js';
 
 /** The image builders berth can drive. */
@@ -164,6 +165,10 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     builder === 'docker'
       ? { ...(options.env ?? process.env) }
       : (await engineEnv('podman', undefined, options.env ?? process.env)).env;
+  const defaultBase = defaultBaseImage(text);
+  const base = defaultBase === undefined ? undefined : (options.base ?? defaultBase);
+  if ((options.probe ?? true) && base !== undefined)
+    await requireBaseImage(builder === 'docker' ? 'docker' : 'podman', base, env, dockerfile);
   const tag = options.tag ?? defaultTag(options.machine.definition.source.document);
   const args = buildArgs({
     builder,
@@ -175,6 +180,13 @@ export async function planBuild(options: BuildOptions): Promise<BuildPlan> {
     ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
   });
   return { builder, args, env, tag, notices };
+}
+
+/** The default of `ARG BERTH_IMAGE=…` when a FROM uses it: the base image the build needs. */
+export function defaultBaseImage(dockerfileText: string): string | undefined {
+  const arg = new RegExp(`^\\s*ARG\\s+${BASE_IMAGE_ARG}=(\\S+)`, 'im').exec(dockerfileText);
+  const used = new RegExp(`^\\s*FROM\\s+\\$\\{?${BASE_IMAGE_ARG}\\b`, 'im').test(dockerfileText);
+  return arg && used ? arg[1]!.replace(/^["']|["']$/g, '') : undefined;
 }
 
 /** Runs a planned build to completion; resolves with the image name, throws when it fails. */

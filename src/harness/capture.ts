@@ -36,7 +36,11 @@ export function capture(stream: Readable, file: string, capBytes = DEFAULT_CAPTU
       }
     });
     stream.once('error', reject);
-    stream.once('end', () => {
+    // 'end' when the machine closed it; 'close' alone when berth stopped reading (settleCaptures).
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
       const dropped = total - kept;
       let tailBuf = Buffer.concat(tail);
       if (tailBuf.length > TAIL_BYTES) tailBuf = tailBuf.subarray(tailBuf.length - TAIL_BYTES);
@@ -60,6 +64,55 @@ export function capture(stream: Readable, file: string, capBytes = DEFAULT_CAPTU
             .slice(-4000),
         });
       });
-    });
+    };
+    stream.once('end', finish);
+    stream.once('close', finish);
   });
+}
+
+/**
+ * How long berth keeps reading a machine's stdout and stderr after the machine ended and its
+ * processes were stopped: a process that left them (a `setsid` daemon) may still hold the pipes
+ * open, and must not hold the run with them.
+ */
+export const CAPTURE_GRACE_MS = 2000;
+
+/** The captures of a run once settled, and what was cut short. */
+export interface Settled {
+  captured: (Captured | undefined)[];
+  /** Notices for the report: the streams something still held open when berth stopped reading. */
+  notices: string[];
+}
+
+/**
+ * Waits for the captures of `streams` to end, at most `graceMs`; then stops reading the streams
+ * still open (what was read is kept) and says so. Call it after the machine has exited and its
+ * processes were stopped.
+ */
+export async function settleCaptures(
+  streams: { name: string; stream: Readable | null; capture: Promise<Captured> | undefined }[],
+  graceMs: number,
+): Promise<Settled> {
+  const open = new Set(streams.filter((s) => s.capture).map((s) => s.name));
+  const all = Promise.all(
+    streams.map((s) => s.capture?.finally(() => open.delete(s.name)) ?? Promise.resolve(undefined)),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const expired = await Promise.race([
+    all.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), Math.max(0, graceMs));
+    }),
+  ]);
+  clearTimeout(timer);
+  const notices: string[] = [];
+  if (expired && open.size > 0) {
+    const names = streams.filter((s) => open.has(s.name)).map((s) => s.name);
+    for (const s of streams) if (open.has(s.name)) s.stream?.destroy();
+    notices.push(
+      `${names.join(' and ')} stayed open ${Math.round(graceMs)} ms after the machine ended ` +
+        '(a process it started still holds them: a daemon?); berth stopped reading and kept what it had',
+    );
+  }
+  return { captured: await all, notices };
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { BerthError, finding, type Finding } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../manifest/document.js';
 import { loadManifestText, readManifestText } from '../manifest/load.js';
+import { MAX_TIMEOUT_MINUTES } from '../manifest/manifest.js';
+import { TIMEOUT_RULE } from '../manifest/validate.js';
 import { OUTCOMES, type Outcome } from './outcome.js';
 import type { Tolerance } from './types.js';
 
@@ -14,6 +16,8 @@ export interface CaseSpec {
   name: string;
   /** The case file or directory as given. */
   path: string;
+  /** The case file itself (`case.yaml` …), when the case has one. */
+  file?: string;
   description?: string;
   /** Relative paths in the case resolve against this directory. */
   baseDir: string;
@@ -112,6 +116,7 @@ async function loadCaseFile(file: string, given: string): Promise<CaseSpec> {
   return {
     name,
     path: given,
+    file,
     baseDir,
     ...(typeof doc['description'] === 'string' ? { description: doc['description'] } : {}),
     ...(inputDir ? { inputDir } : {}),
@@ -193,8 +198,11 @@ export function validateCaseDocument(doc: JsonObject, file: string): Finding[] {
     }
   }
   const timeout = doc['timeout'];
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
-    bad('timeout', 'timeout must be a positive number of minutes', 'e.g. 0.5 for 30 seconds');
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' || !(timeout > 0) || !(timeout <= MAX_TIMEOUT_MINUTES))
+  ) {
+    bad('timeout', TIMEOUT_RULE, 'e.g. 0.5 for 30 seconds');
   }
   return out;
 }

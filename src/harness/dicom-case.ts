@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
@@ -6,35 +6,75 @@ import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
 import { scanHeader } from '../dicom/scan.js';
 import { sortDicom } from '../dicom/sort.js';
-import { synthSeriesUid, writeSeries, type SeriesSpec, type SynthModality } from '../dicom/synth.js';
 import { repairMetaFile } from '../dicom/repair.js';
 import { canTranscode, transcodeFile } from '../dicom/transcode.js';
 import { safeJoin } from '../tree/safe-path.js';
 import type { DicomMaterialiser } from './materialise.js';
+import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
 
-const MODALITIES: readonly string[] = ['CT', 'MR', 'CR', 'OT'];
+/** Largest `rows`/`columns` a case's `{synth}` may ask for. */
+export const MAX_SYNTH_SIZE = 2048;
+/** Most instances a case's `{synth}` may ask for, in one series and in all series together. */
+export const MAX_SYNTH_INSTANCES = 2000;
+
+/** Where a materialiser says what it skipped or decided (a line each, for the run's notices). */
+export type NoticeSink = (line: string) => void;
 
 /**
- * Places a DICOM case value into an input tree, the way the platform delivers DICOM:
+ * A materialiser for the DICOM inputs of one case, the way the platform delivers DICOM:
  * - `{dicom: path}`: a file (dicom-image) or a folder in any layout, sorted by UID into the
- *   reference layout; stray non-DICOM files (DICOMDIR, README) are left out, broken DICOM files
- *   stop the case (`invalid-input`), and instances are converted to the property's first
- *   `transfer-syntax-uid` when they are in another one (uncompressed syntaxes only; anything else
- *   is `BERTH_E_TRANSCODE_UNSUPPORTED`);
- * - `{synth: {seed, modality, instances, rows, columns, series, transferSyntaxUid, sopClassUid,
- *   seriesDescription}}`: synthetic CT-like data, defaulting to what the property's constraints ask.
+ *   reference layout; stray non-DICOM files (DICOMDIR, README) are left out; a byte-identical
+ *   second copy of an instance is skipped with a notice (as `berth sort` skips it), while a
+ *   different file with the same SOPInstanceUID, or a broken DICOM file, stops the case
+ *   (`invalid-input`); instances are converted to the property's first `transfer-syntax-uid`
+ *   when they are in another one (uncompressed syntaxes only; anything else is
+ *   `BERTH_E_TRANSCODE_UNSUPPORTED`);
+ * - `{synth: {seed, modality, instances, series, rows, columns, transferSyntaxUid, sopClassUid,
+ *   seriesDescription, separateStudy}}`: synthetic data made exactly as `berth synth` makes it
+ *   (./synth-dicom.ts): the DICOM inputs of one case share one patient and study unless
+ *   `separateStudy: true`.
  */
-export const materialiseDicom: DicomMaterialiser = async (p, value, dest, baseDir) => {
-  if (typeof value['dicom'] === 'string') return fromFolder(p, path.resolve(baseDir, value['dicom']), dest);
-  if (value['synth'] !== undefined)
-    return fromSynth(p, isJsonObject(value['synth']) ? value['synth'] : {}, dest);
-  throw new BerthError('BERTH_E_CASE_VALUE', 'A DICOM input is given as {dicom: path} or {synth: {...}}', {
+export function dicomMaterialiser(notice: NoticeSink = () => undefined): DicomMaterialiser {
+  const studies = new StudySharing();
+  // Array items share a property path: the nth one made gets `/n`, so no two share a UID.
+  const made = new Map<string, number>();
+  return async (p, value, dest, baseDir) => {
+    if (typeof value['dicom'] === 'string') {
+      return fromFolder(p, path.resolve(baseDir, value['dicom']), dest, notice);
+    }
+    if (value['synth'] !== undefined) {
+      const spec = value['synth'];
+      if (!isJsonObject(spec)) throw caseValue(p, dest, '{synth: ...} takes a mapping (or {})');
+      const overrides = synthOverrides(p, spec, dest);
+      const seed = typeof spec['seed'] === 'number' || typeof spec['seed'] === 'string' ? spec['seed'] : 1;
+      const n = made.get(p.path) ?? 0;
+      made.set(p.path, n + 1);
+      const where = p.path.includes('[]') ? `/${n}` : '';
+      await writeSyntheticDicom(p, dest, {
+        seed: String(seed),
+        where,
+        study: studies.studyFor(String(seed), `${p.path}${where}`, overrides.separateStudy === true),
+        overrides,
+      });
+      return;
+    }
+    throw caseValue(p, dest, 'A DICOM input is given as {dicom: path} or {synth: {...}}');
+  };
+}
+
+/** A materialiser with no memory between properties (each call its own study); prefer {@link dicomMaterialiser}. */
+export const materialiseDicom: DicomMaterialiser = (p, value, dest, baseDir) =>
+  dicomMaterialiser()(p, value, dest, baseDir);
+
+function caseValue(p: Property, dest: string, message: string, expected?: string): BerthError {
+  return new BerthError('BERTH_E_CASE_VALUE', message, {
     path: dest,
     property: p.path,
+    ...(expected === undefined ? {} : { expected }),
   });
-};
+}
 
-async function fromFolder(p: Property, src: string, dest: string): Promise<void> {
+async function fromFolder(p: Property, src: string, dest: string, notice: NoticeSink): Promise<void> {
   let isDir: boolean;
   try {
     isDir = (await stat(src)).isDirectory();
@@ -61,8 +101,15 @@ async function fromFolder(p: Property, src: string, dest: string): Promise<void>
     const sorted = path.join(staging, 'sorted');
     const as = p.kind === 'dicom-series' ? 'series' : 'study';
     const result = await sortDicom(src, sorted, { as });
+    for (const s of result.skipped.filter((x) => x.reason === 'duplicate' && x.identical)) {
+      const rel = (f: string | undefined): string => (f ? path.relative(src, f) : 'another file');
+      notice(
+        `${p.name}: skipped a byte-identical duplicate, ${rel(s.path)} (same bytes as ${rel(s.duplicateOf)}), as berth sort does`,
+      );
+    }
     const broken = result.skipped.find(
-      (s) => s.reason === 'broken' || s.reason === 'duplicate' || s.reason === 'invalid-uid',
+      (s) =>
+        s.reason === 'broken' || (s.reason === 'duplicate' && !s.identical) || s.reason === 'invalid-uid',
     );
     if (broken) {
       throw new BerthError(broken.code ?? 'BERTH_E_DICOM_PARSE', `${broken.message} (${broken.path})`, {
@@ -146,67 +193,74 @@ async function place(p: Property, from: string, to: string): Promise<void> {
   await copyFile(from, to);
 }
 
-function num(v: unknown, fallback: number): number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fallback;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-async function fromSynth(p: Property, spec: JsonObject, dest: string): Promise<void> {
-  const c = p.dicom?.constraints ?? {};
-  const modality = str(spec['modality']) ?? c.modalities?.[0] ?? 'CT';
-  if (!MODALITIES.includes(modality)) {
-    throw new BerthError(
-      'BERTH_E_CASE_VALUE',
-      `berth synthesises ${MODALITIES.join(', ')}, not ${modality}`,
-      {
-        path: dest,
-        property: p.path,
-      },
+function count(p: Property, dest: string, name: string, v: unknown, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    throw caseValue(
+      p,
+      dest,
+      `{synth: {${name}: ${JSON.stringify(v)}}} is out of range`,
+      `an integer from 1 to ${max}`,
     );
   }
-  const base: SeriesSpec = {
-    seed: typeof spec['seed'] === 'number' || typeof spec['seed'] === 'string' ? spec['seed'] : 1,
-    modality: modality as SynthModality,
-    rows: num(spec['rows'], 64),
-    columns: num(spec['columns'], 64),
+  return v;
+}
+
+function text(p: Property, dest: string, name: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw caseValue(p, dest, `{synth: {${name}}} takes text`, 'a string');
+  return v;
+}
+
+const SYNTH_KEYS = [
+  'seed',
+  'modality',
+  'sopClassUid',
+  'transferSyntaxUid',
+  'instances',
+  'series',
+  'rows',
+  'columns',
+  'seriesDescription',
+  'separateStudy',
+];
+
+/** The overrides of a case's `{synth: {...}}`, each checked (names, types, limits). */
+function synthOverrides(p: Property, spec: JsonObject, dest: string): DicomSynthOverrides {
+  const unknown = Object.keys(spec).find((k) => !SYNTH_KEYS.includes(k));
+  if (unknown)
+    throw caseValue(
+      p,
+      dest,
+      `{synth} has no option ${JSON.stringify(unknown)}`,
+      `one of ${SYNTH_KEYS.join(', ')}`,
+    );
+  const o: DicomSynthOverrides = {};
+  const set = <K extends keyof DicomSynthOverrides>(k: K, v: DicomSynthOverrides[K] | undefined): void => {
+    if (v !== undefined) o[k] = v;
   };
-  const syntax = str(spec['transferSyntaxUid']) ?? c.transferSyntaxUids?.[0];
-  if (syntax) base.transferSyntaxUid = syntax;
-  const sopClass = str(spec['sopClassUid']) ?? c.sopClasses?.[0];
-  if (sopClass) base.sopClassUid = sopClass;
-  const description = str(spec['seriesDescription']) ?? p.dicom?.description.seriesDescription;
-  if (description) base.seriesDescription = description;
-  if (p.kind === 'dicom-image') {
-    const staging = await mkdtemp(path.join(os.tmpdir(), 'berth-synth-'));
-    try {
-      const written = await writeSeries(staging, { ...base, instances: 1 });
-      await mkdir(path.dirname(dest), { recursive: true });
-      await rename(written.files[0]!.path, dest).catch(() => copyFile(written.files[0]!.path, dest));
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-    return;
+  set('modality', text(p, dest, 'modality', spec['modality']));
+  set('sopClassUid', text(p, dest, 'sopClassUid', spec['sopClassUid']));
+  set('transferSyntaxUid', text(p, dest, 'transferSyntaxUid', spec['transferSyntaxUid']));
+  set('seriesDescription', text(p, dest, 'seriesDescription', spec['seriesDescription']));
+  set('rows', count(p, dest, 'rows', spec['rows'], MAX_SYNTH_SIZE));
+  set('columns', count(p, dest, 'columns', spec['columns'], MAX_SYNTH_SIZE));
+  set('instances', count(p, dest, 'instances', spec['instances'], MAX_SYNTH_INSTANCES));
+  const series = spec['series'];
+  set(
+    'series',
+    Array.isArray(series)
+      ? series.map((n, i) => count(p, dest, `series[${i}]`, n, MAX_SYNTH_INSTANCES)!)
+      : count(p, dest, 'series', series, 100),
+  );
+  if (spec['separateStudy'] !== undefined) {
+    if (typeof spec['separateStudy'] !== 'boolean')
+      throw caseValue(p, dest, '{synth: {separateStudy}} takes true or false');
+    o.separateStudy = spec['separateStudy'];
   }
-  if (p.kind === 'dicom-series') {
-    await writeSeries(dest, { ...base, instances: num(spec['instances'], c.seriesRelatedInstances ?? 8) });
-    return;
+  const total = planDicom(p, o).series.reduce((a, b) => a + b, 0);
+  if (total > MAX_SYNTH_INSTANCES) {
+    throw caseValue(p, dest, `{synth} asks for ${total} instances`, `at most ${MAX_SYNTH_INSTANCES} in all`);
   }
-  const counts = Array.isArray(spec['series'])
-    ? spec['series'].map((n) => num(n, 4))
-    : (c.studyRelatedSeries ??
-      Array.from({ length: num(spec['series'], 2) }, () => num(spec['instances'], 4)));
-  let studyInstanceUid: string | undefined;
-  for (const [i, instances] of counts.entries()) {
-    const seriesSpec: SeriesSpec = {
-      ...base,
-      seriesIndex: i,
-      instances,
-      ...(studyInstanceUid ? { studyInstanceUid } : {}),
-    };
-    const written = await writeSeries(safeJoin(dest, synthSeriesUid(seriesSpec)), seriesSpec);
-    studyInstanceUid ??= written.studyInstanceUid;
-  }
+  return o;
 }

@@ -8,10 +8,11 @@
  * child inherits both streams, so its output reaches the platform byte for byte and unbuffered).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { isBerthError, type Finding } from '../errors.js';
-import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
+import { isBerthError, isNotApplicableCode, type Finding } from '../errors.js';
+import { dicomTreeCheck } from '../check/dicom.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { readRegularFile } from '../tree/open-regular.js';
@@ -65,6 +66,11 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   /** Where berth's own lines go (default: stderr); the machine's streams never pass through it. */
   log?: (line: string) => void;
+  /**
+   * `--writable-input`: the machine gets a private writable copy of the input tree in the temp
+   * folder, through BERTH_INPUT (the mounted input stays read-only); removed after the run.
+   */
+  writableInput?: boolean;
 }
 
 /** How `berth exec` ended. */
@@ -134,6 +140,25 @@ export async function execMachine(options: ExecOptions): Promise<ExecResult> {
   };
 }
 
+/** Runs `run` with the machine's environment, pointing BERTH_INPUT at a writable copy when asked. */
+async function withInputCopy<T>(
+  options: ExecOptions,
+  roots: ExecRoots,
+  log: (line: string) => void,
+  run: (env: NodeJS.ProcessEnv) => Promise<T>,
+): Promise<T> {
+  const env = options.env ?? process.env;
+  if (!options.writableInput) return run(env);
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'berth-input-'));
+  try {
+    await cp(roots.input, copy, { recursive: true, verbatimSymlinks: true });
+    log(`the machine's writable copy of the input is ${copy} (BERTH_INPUT); ${roots.input} stays read-only`);
+    return await run({ ...env, BERTH_INPUT: copy });
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
 /** The steps of {@link execMachine}: manifest, inputs, machine, outputs. */
 async function steps(
   options: ExecOptions,
@@ -173,7 +198,7 @@ async function steps(
     return { outcome: 'invalid-input', reason: `The input tree cannot be read: ${why(e)}` };
   }
   const inputErrors = inputFindings.filter((f) => f.severity === 'error');
-  const broken = inputErrors.filter((f) => !isNotApplicable(f.code));
+  const broken = inputErrors.filter((f) => !isNotApplicableCode(f.code));
   if (broken.length > 0) {
     return {
       outcome: 'invalid-input',
@@ -196,7 +221,7 @@ async function steps(
       reason: `berth exec was stopped by ${signals.received} before the machine started`,
     };
   }
-  const ran = await runChild(options.command, options.env ?? process.env, signals);
+  const ran = await withInputCopy(options, roots, log, (env) => runChild(options.command, env, signals));
   if ('error' in ran) {
     return {
       outcome: 'machine-error',
@@ -216,7 +241,10 @@ async function steps(
       machineWrote,
     };
   }
-  if (ran.code !== 0) {
+  // Exit 11 is the machine's own "my outputs are invalid" (the SDK's finish()): the output check
+  // below gives the outcome and lists the findings, rather than a machine error.
+  const saysInvalidOutput = ran.code === exitCodeOf('invalid-output');
+  if (ran.code !== 0 && !saysInvalidOutput) {
     return {
       outcome: 'machine-error',
       reason: machineWrote
@@ -226,7 +254,7 @@ async function steps(
       machineWrote,
     };
   }
-  if (machineWrote) {
+  if (machineWrote && !saysInvalidOutput) {
     return {
       outcome: 'machine-error',
       reason: `The machine reported an error${theirs}`,
@@ -252,6 +280,14 @@ async function steps(
       reason: `${outputErrors.length} output problem(s). First: ${describe(outputErrors[0]!)}`,
       findings: outputErrors,
       machine,
+    };
+  }
+  if (saysInvalidOutput) {
+    return {
+      outcome: 'machine-error',
+      reason: `The machine exited with code ${ran.code}, yet its outputs are valid${theirs}`,
+      machine,
+      machineWrote,
     };
   }
   return {

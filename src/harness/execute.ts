@@ -5,11 +5,13 @@ import { loadCase, type CaseSpec } from './case.js';
 import { writeJsonReport } from './report/json.js';
 import { renderHtmlReport } from './report/html.js';
 import { driverNamed } from './drivers/index.js';
-import { launchCommand, type MachineRef } from './machine.js';
+import { launchPlan, type MachineRef } from './machine.js';
+import { sandboxNeeds } from './drivers/needs.js';
+import { failureHints, readOnlyInputFinding } from './hints.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
-import { materialiseDicom } from './dicom-case.js';
+import { dicomMaterialiser } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
-import { updateExpected } from './compare/update.js';
+import { applyUpdate, assertUpdatable } from './compare/update.js';
 
 /** A run as the CLI, `berth test` and the gateway ask for it. */
 export interface ExecuteOptions {
@@ -29,10 +31,16 @@ export interface ExecuteOptions {
    * case's `outputs-dir`) when the outputs are valid.
    */
   update?: boolean;
+  /** Copy the final output tree to this directory (`berth run --out`). */
+  out?: string;
   /** Report files to write: `.json` and/or `.html`. */
   reports?: string[];
   onEvent?: (e: RunEvent) => void;
   env?: Record<string, string>;
+  /** `--writable-input`: the machine gets a private writable copy of its input tree. */
+  writableInput?: boolean;
+  /** `--bind` / `--ro-bind` (sandbox). */
+  binds?: { path: string; writable: boolean }[];
 }
 
 /** The JSON and HTML report files requested, written while the run's trees still exist. */
@@ -66,35 +74,43 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
 /** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
 export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
   const driver = driverNamed(options.driver ?? 'process');
-  const command = launchCommand(options.machine, driver, options.command, options.image);
+  const plan = launchPlan(options.machine, driver, options.command, options.image);
+  const launch = await sandboxNeeds(driver, options.machine.machineDir, plan);
   const spec = await loadCase(options.casePath);
+  const caseNotices: string[] = [];
+  if (options.update) assertUpdatable(spec, options.machine.definition);
   const result = await runCase({
     definition: options.machine.definition,
     machineDir: options.machine.machineDir,
     case: spec,
     driver,
-    command,
+    command: plan.command,
+    launch: {
+      ...(plan.contextAt ? { contextAt: plan.contextAt } : {}),
+      ...(plan.workdir ? { workdir: plan.workdir } : {}),
+      ...(options.writableInput ? { writableInput: true } : {}),
+      binds: [...launch.binds, ...(options.binds ?? [])],
+    },
+    notices: [...plan.notices, ...launch.notices],
     ...(options.image ? { image: options.image } : {}),
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.captureBytes === undefined ? {} : { captureBytes: options.captureBytes }),
     ...(options.keep === undefined ? {} : { keep: options.keep }),
     ...(options.workDir === undefined ? {} : { workDir: options.workDir }),
+    ...(options.out === undefined ? {} : { outDir: options.out }),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    dicom: materialiseDicom,
+    dicom: dicomMaterialiser((line) => caseNotices.push(line)),
     compare: compareOutputs,
   });
+  result.report.notices.push(...failureHints(result.report));
+  result.report.inputFindings.push(...readOnlyInputFinding(result.report, options));
+  result.report.notices.unshift(...caseNotices);
   await writeReports(result, spec, options);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
-    const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
-    await updateExpected(path.join(result.workDir, 'output'), target);
-    result.report.notices.push(
-      `expected outputs updated in ${target}` +
-        (spec.expectedOutputs
-          ? ' (the case file also lists expected.outputs, which still take precedence)'
-          : ''),
-    );
+    const output = path.join(result.workDir, 'output');
+    result.report.notices.push(await applyUpdate(spec, options.machine.definition, output));
   }
   return result;
 }

@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import type { Driver } from './drivers/driver.js';
 import { isJsonObject } from '../manifest/document.js';
 import { locateManifest } from '../manifest/locate.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
+import { dockerfileStart, type DockerfileStart } from '../manifest/dockerfile-run.js';
 
 export { MANIFEST_NAMES } from '../manifest/locate.js';
 
@@ -14,6 +16,25 @@ export interface MachineRef {
   definition: MachineDefinition;
   /** The command from the manifest's `berth.command`, when it has one. */
   command?: string[];
+  /** How the machine's Dockerfile (the manifest, or `Dockerfile` beside it) starts its image. */
+  start?: DockerfileStart;
+}
+
+/** A machine's start from the Dockerfile in its directory, when there is a readable one. */
+async function readStart(machineDir: string): Promise<DockerfileStart | undefined> {
+  const file = path.join(machineDir, 'Dockerfile');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return dockerfileStart(text, file);
+  } catch {
+    // A Dockerfile berth cannot read is reported by `berth check`; here it just gives no command.
+    return undefined;
+  }
 }
 
 /** Finds and checks a machine given as a directory or as a manifest file. */
@@ -22,11 +43,13 @@ export async function resolveMachine(arg: string): Promise<MachineRef> {
   const definition = await loadMachine(manifestPath);
   const ext = definition.source.document['berth'];
   const command = isJsonObject(ext) ? parseCommand(ext['command']) : undefined;
+  const start = await readStart(path.dirname(manifestPath));
   return {
     manifestPath,
     machineDir: path.dirname(manifestPath),
     definition,
     ...(command ? { command } : {}),
+    ...(start ? { start } : {}),
   };
 }
 
@@ -85,30 +108,67 @@ export function splitCommand(line: string): string[] {
   return out;
 }
 
+/** How a driver starts a machine: the command, and for the sandbox, the image's layout. */
+export interface LaunchPlan {
+  command: string[];
+  /** Where the sandbox lays the machine folder (the Dockerfile's `ADD . <dir>`). */
+  contextAt?: string;
+  /** The sandbox's working directory (the Dockerfile's WORKDIR, with `contextAt`). */
+  workdir?: string;
+  /** What was chosen, in words, when it came from the Dockerfile. */
+  notices: string[];
+}
+
 /**
- * The command a driver starts the machine with, checked: `--cmd` when given; else, outside an
- * image, the manifest's `berth.command`. An image is started as the platform starts it — its own
- * ENTRYPOINT/CMD — so the container driver may have no command, but needs an image.
+ * How a driver starts the machine, checked: `--cmd` when given; else, outside an image, the
+ * manifest's `berth.command`; else the Dockerfile's ENTRYPOINT/CMD, combined as Docker does, with
+ * a notice — the sandbox then lays the machine folder where the Dockerfile's `ADD . <dir>` puts
+ * it and starts in its WORKDIR; the process driver runs from the machine folder. An image is
+ * started as the platform starts it — its own ENTRYPOINT/CMD — so the container driver may have
+ * no command, but needs an image.
  */
+export function launchPlan(
+  machine: MachineRef,
+  driver: Driver,
+  override?: string[],
+  image?: string,
+): LaunchPlan {
+  if (driver.name === 'container' && !image) {
+    throw new BerthError('BERTH_E_USAGE', 'The container driver needs --image', { expected: '--image NAME' });
+  }
+  const explicit = override ?? (driver.name === 'container' ? [] : machine.command);
+  if (explicit && (explicit.length > 0 || driver.name === 'container'))
+    return { command: explicit, notices: [] };
+  const start = machine.start;
+  if (!start || start.command.length === 0) {
+    throw new BerthError(
+      'BERTH_E_NO_COMMAND',
+      `berth does not know how to start ${machine.definition.settings.name}`,
+      {
+        path: machine.manifestPath,
+        expected: 'berth: {command: [...]} in the manifest, --cmd "...", or a Dockerfile ENTRYPOINT/CMD',
+      },
+    );
+  }
+  const plan: LaunchPlan = { command: start.command, notices: [] };
+  if (driver.name === 'sandbox' && start.contextAt) {
+    plan.contextAt = start.contextAt;
+    plan.workdir = start.workdir;
+    plan.notices.push(
+      `no --cmd: running the Dockerfile's ${start.described} in ${start.workdir}, with the machine folder at ${start.contextAt}`,
+    );
+  } else {
+    plan.notices.push(`no --cmd: running the Dockerfile's ${start.described} in the machine folder`);
+  }
+  return plan;
+}
+
+/** The command of {@link launchPlan}. */
 export function launchCommand(
   machine: MachineRef,
   driver: Driver,
   override?: string[],
   image?: string,
 ): string[] {
-  const command = override ?? (driver.name === 'container' ? undefined : machine.command) ?? [];
-  if (command.length === 0 && driver.name !== 'container') {
-    throw new BerthError(
-      'BERTH_E_NO_COMMAND',
-      `berth does not know how to start ${machine.definition.settings.name}`,
-      {
-        path: machine.manifestPath,
-        expected: 'berth: {command: [...]} in the manifest, or --cmd "..."',
-      },
-    );
-  }
-  if (driver.name === 'container' && !image) {
-    throw new BerthError('BERTH_E_USAGE', 'The container driver needs --image', { expected: '--image NAME' });
-  }
-  return command;
+  return launchPlan(machine, driver, override, image).command;
 }

@@ -1,17 +1,22 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BerthError, isBerthError, type Finding } from '../errors.js';
-import { dicomTreeCheck, isNotApplicable } from '../check/dicom.js';
+import { BerthError, isBerthError, isNotApplicableCode, type Finding } from '../errors.js';
+import { dicomTreeCheck } from '../check/dicom.js';
 import type { MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { VERSION } from '../version.js';
-import { capture } from './capture.js';
+import { capture, CAPTURE_GRACE_MS, settleCaptures } from './capture.js';
+import { replaceTree } from './compare/update.js';
+import { requireImage } from './image.js';
 import type { CaseSpec } from './case.js';
 import type { Driver, Launched } from './drivers/driver.js';
+import { launchInput, type LaunchExtras } from './drivers/extras.js';
+import { hasExited } from './drivers/exit.js';
 import { copyTree, materialiseValues, type DicomMaterialiser } from './materialise.js';
 import { exitCodeOf, type Outcome } from './outcome.js';
-import type { Captured, Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
+import type { Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
+import { setLongTimeout } from './long-timer.js';
 import { UsageSampler } from './usage.js';
 import { StatusWatcher } from './watch.js';
 
@@ -54,6 +59,11 @@ export interface RunOptions {
   workDir?: string;
   /** Keep the work folder after the run (else it is removed unless given as workDir). */
   keep?: boolean;
+  /**
+   * Copy the final output tree here once the run is over (`berth run --out DIR`): a directory
+   * that does not exist yet or is empty.
+   */
+  outDir?: string;
   /** Extra environment for the machine. */
   env?: Record<string, string>;
   dicom?: DicomMaterialiser;
@@ -61,6 +71,10 @@ export interface RunOptions {
   /** Where comparison images go (for HTML reports). */
   assetsDir?: string;
   onEvent?: (e: RunEvent) => void;
+  /** Driver settings beyond the trees (issue 12 §2: Dockerfile layout, writable input, binds). */
+  launch?: LaunchExtras;
+  /** Notices to report from before the launch (e.g. the command chosen from the Dockerfile). */
+  notices?: string[];
 }
 
 /** A finished run: its report and where its trees are (until cleaned up). */
@@ -91,6 +105,9 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       `The ${options.driver.name} driver cannot run here: ${unavailable}`,
     );
   }
+  // A missing image is the user's setup, not the machine's error: refused before any tree exists.
+  if (options.driver.name === 'container' && options.image)
+    await requireImage(options.image, options.engine, options.machineDir);
   const started = new Date();
   const workDir = options.workDir ?? (await mkdtemp(path.join(os.tmpdir(), 'berth-run-')));
   const dirs = {
@@ -127,13 +144,17 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
     notices: [],
     trees: { input: dirs.input, output: dirs.output, status: dirs.status },
   };
-  const finish = (outcome: Outcome, reason: string): RunResult => {
+  const keep = options.keep === true || options.workDir !== undefined;
+  report.runFolder = { path: workDir, kept: keep };
+  const finish = async (outcome: Outcome, reason: string): Promise<RunResult> => {
     report.outcome = outcome;
     report.exitCode = exitCodeOf(outcome);
     report.reason = reason;
+    relativiseToRun(report, workDir);
+    if (options.outDir !== undefined && report.process !== null)
+      await copyOutputs(report, dirs.output, options.outDir);
     onEvent?.({ type: 'outcome', outcome, reason });
     onEvent?.({ type: 'stage', stage: 'done' });
-    const keep = options.keep === true || options.workDir !== undefined;
     if (!keep) delete report.trees;
     return {
       report,
@@ -149,8 +170,8 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   } catch (e) {
     if (!isBerthError(e)) throw e;
     report.inputFindings.push(e.toFinding());
-    return finish(
-      isNotApplicable(e.code) ? 'not-applicable' : 'invalid-input',
+    return await finish(
+      isNotApplicableCode(e.code) ? 'not-applicable' : 'invalid-input',
       `The case cannot be materialised: ${e.message}`,
     );
   }
@@ -158,10 +179,10 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   report.inputFindings = await checkTree(definition, 'in', dirs.input, { dicom: dicomTreeCheck() });
   const inputErrors = report.inputFindings.filter((f) => f.severity === 'error');
   if (inputErrors.length > 0) {
-    const broken = inputErrors.filter((f) => !isNotApplicable(f.code));
+    const broken = inputErrors.filter((f) => !isNotApplicableCode(f.code));
     return broken.length > 0
-      ? finish('invalid-input', `${broken.length} input problem(s), first: ${describe(broken[0]!)}`)
-      : finish(
+      ? await finish('invalid-input', `${broken.length} input problem(s), first: ${describe(broken[0]!)}`)
+      : await finish(
           'not-applicable',
           `The inputs do not meet the machine's constraints: ${describe(inputErrors[0]!)}`,
         );
@@ -172,12 +193,14 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   // The trees are shared with a machine that may run as another user (sandbox, container).
   await Promise.all([chmod(dirs.output, 0o777), chmod(dirs.status, 0o777)]);
   let launched: Launched;
+  report.notices.push(...(options.notices ?? []));
   const startedMs = performance.now();
   try {
     launched = await options.driver.launch({
+      ...options.launch,
       command: options.command,
       cwd: options.machineDir,
-      input: dirs.input,
+      input: await launchInput(dirs.input, workDir, options.launch),
       output: dirs.output,
       status: dirs.status,
       manifest: path.resolve(definition.source.path),
@@ -189,7 +212,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
     });
   } catch (e) {
     report.status = { progress: null, warnings: [], error: (e as Error).message };
-    return finish('machine-error', `The machine could not be started: ${(e as Error).message}`);
+    return await finish('machine-error', `The machine could not be started: ${(e as Error).message}`);
   }
   report.notices.push(...launched.notices);
   onEvent?.({ type: 'stage', stage: 'running' });
@@ -202,15 +225,16 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       ? undefined
       : new UsageSampler(() => [leader]);
   sampler?.start();
-  const captures: Promise<Captured>[] = [];
   const child = launched.child;
-  if (child.stdout)
-    captures.push(capture(child.stdout, path.join(dirs.logs, 'stdout.txt'), options.captureBytes));
-  if (child.stderr)
-    captures.push(capture(child.stderr, path.join(dirs.logs, 'stderr.txt'), options.captureBytes));
+  const streams = (['stdout', 'stderr'] as const).map((name) => {
+    const stream = child[name];
+    const file = path.join(dirs.logs, `${name}.txt`);
+    return { name, stream, capture: stream ? capture(stream, file, options.captureBytes) : undefined };
+  });
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  // In force until the captures end, not only until the machine exits (see settleCaptures below).
+  const timer = setLongTimeout(() => {
+    if (!hasExited(child)) timedOut = true;
     void launched.stop(STOP_GRACE_MS);
   }, timeoutMs);
   const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -218,12 +242,16 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  clearTimeout(timer);
   const wallMs = performance.now() - startedMs;
   onEvent?.({ type: 'stage', stage: 'collect' });
   const measured = await sampler?.stop();
-  await launched.cleanup();
-  const [stdout, stderr] = await Promise.all(captures);
+  report.notices.push(...((await launched.cleanup()) ?? []));
+  // What outlived the machine may hold its pipes: read them a short while more (the whole grace
+  // even past the timeout: a stopped machine's last lines are often still in the pipe).
+  const settled = await settleCaptures(streams, CAPTURE_GRACE_MS);
+  timer.clear();
+  report.notices.push(...settled.notices);
+  const [stdout, stderr] = settled.captured;
   report.stdout = stdout ?? null;
   report.stderr = stderr ?? null;
   report.status = await watcher.stop();
@@ -243,26 +271,28 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
 
   // 3. Outcome of the process itself.
   if (timedOut)
-    return finish('timeout', `The machine ran past its timeout of ${formatMs(timeoutMs)} and was stopped`);
+    return await finish(
+      'timeout',
+      `The machine ran past its timeout of ${formatMs(timeoutMs)} and was stopped`,
+    );
   if (end.signal) {
-    return finish(
+    return await finish(
       'killed',
       `The machine was killed by ${end.signal}${end.signal === 'SIGKILL' ? ' (out of memory?)' : ''}`,
     );
   }
-  // In an image built FROM berth's base, the entrypoint (berth exec) checks the outputs itself and
-  // exits 11 when they are invalid; berth's own check below then gives the outcome. Any other
-  // non-zero exit, or an error status, is the machine's error.
-  const entrypointSaysInvalidOutput =
-    options.driver.name === 'container' && end.code === exitCodeOf('invalid-output');
+  // A machine that checks its own outputs (the SDK's finish(), or berth exec as an image's
+  // entrypoint) exits 11 when they are invalid; berth's own check below then gives the outcome and
+  // lists the findings. Any other non-zero exit, or an error status, is the machine's error.
+  const entrypointSaysInvalidOutput = end.code === exitCodeOf('invalid-output');
   if (end.code !== 0 && !entrypointSaysInvalidOutput) {
-    return finish(
+    return await finish(
       'machine-error',
       `The machine exited with code ${end.code}${report.status.error ? `: ${firstLine(report.status.error)}` : ''}`,
     );
   }
   if (report.status.error && !entrypointSaysInvalidOutput) {
-    return finish('machine-error', `The machine reported an error: ${firstLine(report.status.error)}`);
+    return await finish('machine-error', `The machine reported an error: ${firstLine(report.status.error)}`);
   }
 
   // 4. Outputs, then comparison.
@@ -271,10 +301,13 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   });
   const outputErrors = report.outputFindings.filter((f) => f.severity === 'error');
   if (entrypointSaysInvalidOutput && outputErrors.length === 0) {
-    return finish('machine-error', `The machine exited with code ${end.code}, yet its outputs are valid`);
+    return await finish(
+      'machine-error',
+      `The machine exited with code ${end.code}, yet its outputs are valid`,
+    );
   }
   if (outputErrors.length > 0) {
-    return finish(
+    return await finish(
       'invalid-output',
       `${outputErrors.length} output problem(s), first: ${describe(outputErrors[0]!)}`,
     );
@@ -290,13 +323,13 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
     });
     const failed = report.comparisons.filter((c) => !c.passed);
     if (failed.length > 0) {
-      return finish(
+      return await finish(
         'failed-compare',
         `${failed.length} of ${report.comparisons.length} comparison(s) failed, first: ${failed[0]!.path}${failed[0]!.message ? ` (${failed[0]!.message})` : ''}`,
       );
     }
   }
-  return finish(
+  return await finish(
     'passed',
     expectedDir ? `All ${report.comparisons.length} comparison(s) passed` : 'The outputs are valid',
   );
@@ -318,6 +351,33 @@ export function signalOfExitCode(code: number | null): string | undefined {
   if (code === null || code <= 128 || code > 128 + 64) return undefined;
   const n = code - 128;
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
+
+// --- where things are: paths relative to the run folder, the --out copy ---------------------
+
+/** `/tmp/berth-run-x/output/sr.dcm` → `output/sr.dcm`, in every path and message of the report. */
+function relativiseToRun(report: RunReport, workDir: string): void {
+  const prefix = workDir.endsWith(path.sep) ? workDir : workDir + path.sep;
+  const rel = (text: string) => text.split(prefix).join('');
+  for (const f of [...report.inputFindings, ...report.outputFindings]) {
+    f.message = rel(f.message);
+    if (f.path !== undefined) f.path = f.path === workDir ? '.' : rel(f.path);
+  }
+  report.reason = rel(report.reason);
+  if (report.stdout) report.stdout.file = rel(report.stdout.file);
+  if (report.stderr) report.stderr.file = rel(report.stderr.file);
+}
+
+/** Copies the final output tree to `--out DIR`, recording where; a failure is a notice, not a lost report. */
+async function copyOutputs(report: RunReport, outputDir: string, outDir: string): Promise<void> {
+  try {
+    await replaceTree(outputDir, outDir);
+    report.outputsCopiedTo = path.resolve(outDir);
+  } catch (e) {
+    report.notices.push(
+      `--out: the outputs could not be copied to ${outDir}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
 }
 
 function describe(f: Finding): string {

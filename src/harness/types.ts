@@ -121,4 +121,11 @@ export interface RunReport {
   notices: string[];
   /** Where the trees of the run were kept (when kept with --keep). */
   trees?: { input: string; output: string; status: string; expected?: string };
+  /**
+   * The run folder (input/, output/, status/, logs/): the relative paths of this report (findings,
+   * captured streams) resolve against it. Removed after the run unless `kept` (`--keep`).
+   */
+  runFolder?: { path: string; kept: boolean };
+  /** Where `berth run --out DIR` copied the final output tree (absolute). */
+  outputsCopiedTo?: string;
 }

@@ -3,6 +3,9 @@ import { readFile, readdir } from 'node:fs/promises';
 /** Clock ticks per second of /proc times (USER_HZ; 100 on every Linux berth targets). */
 const TICKS_PER_SECOND = 100;
 
+/** Extra samples soon after the start (ms), so a run shorter than the interval is still measured. */
+const EARLY_SAMPLES_MS = [15, 40, 80, 140];
+
 interface Sample {
   cpuTicks: number;
   hwmBytes: number;
@@ -28,20 +31,37 @@ export class UsageSampler {
     private readonly intervalMs = 200,
   ) {}
 
-  /** Starts sampling. */
+  /** Samples taken after the one at start, that found at least one process. */
+  private laterSamples = 0;
+  private readonly early: NodeJS.Timeout[] = [];
+
+  /** Starts sampling: at once, a few times early (short runs), then every interval. */
   start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sample().finally(() => (this.running = undefined));
-    }, this.intervalMs);
+    const tick = () => {
+      this.running ??= this.sample()
+        .then((found) => {
+          if (found > 0) this.laterSamples++;
+        })
+        .finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(tick, this.intervalMs);
     this.timer.unref();
+    for (const ms of EARLY_SAMPLES_MS) {
+      if (ms < this.intervalMs) this.early.push(setTimeout(tick, ms).unref());
+    }
     void this.sample();
   }
 
-  /** Stops sampling and returns the totals (null when /proc is not there). */
+  /**
+   * Stops sampling and returns the totals; null ("not sampled") when /proc is not there or no
+   * sample after the start found the machine's processes — the one at start sees a process that
+   * has barely begun, and would give a wrong figure rather than none.
+   */
   async stop(): Promise<{ cpuMs: number | null; peakRssBytes: number | null }> {
     if (this.timer) clearInterval(this.timer);
+    for (const t of this.early) clearTimeout(t);
     await this.running;
-    if (this.seen.size === 0) return { cpuMs: null, peakRssBytes: null };
+    if (this.seen.size === 0 || this.laterSamples === 0) return { cpuMs: null, peakRssBytes: null };
     let ticks = 0;
     let hwm = 0;
     for (const s of this.seen.values()) {
@@ -56,7 +76,7 @@ export class UsageSampler {
    * process tree from the leader (`/proc/PID/task/TID/children`), which costs a few reads per
    * process instead of hundreds — the sampler must not slow down the machine it measures.
    */
-  async sample(): Promise<void> {
+  async sample(): Promise<number> {
     let roots: number[];
     try {
       roots = await this.roots();
@@ -65,6 +85,7 @@ export class UsageSampler {
     }
     const queue = [...roots];
     const visited = new Set<number>();
+    let found = 0;
     while (queue.length > 0) {
       const pid = queue.pop()!;
       if (visited.has(pid)) continue;
@@ -81,6 +102,7 @@ export class UsageSampler {
         const cpuTicks = Number(fields[11]) + Number(fields[12]);
         const m = /VmHWM:\s+(\d+) kB/.exec(status);
         const hwmBytes = m ? Number(m[1]) * 1024 : 0;
+        found++;
         const prev = this.seen.get(pid);
         this.seen.set(pid, {
           cpuTicks: Math.max(prev?.cpuTicks ?? 0, cpuTicks),
@@ -94,5 +116,6 @@ export class UsageSampler {
         // The process ended between two reads: its last sample stands.
       }
     }
+    return found;
   }
 }

@@ -1,6 +1,7 @@
 import { finding, type Code } from '../errors.js';
 import type { JsonObject, JsonValue } from '../manifest/document.js';
 import type { DefineContext, ValueKeywords } from './property.js';
+import { compilePattern } from './pattern.js';
 
 /** Keywords every kind accepts. */
 export const COMMON_KEYWORDS = [
@@ -160,19 +161,10 @@ export function textKeywords(def: JsonObject, ctx: DefineContext): ValueKeywords
   }
   const pattern = stringKeyword(def, 'pattern', ctx);
   if (pattern !== undefined) {
-    try {
-      // JSON Schema patterns are ECMA-262 regular expressions, unanchored, with Unicode semantics.
-      new RegExp(pattern, 'u');
-      k.pattern = pattern;
-    } catch (e) {
-      reportKeyword(
-        ctx,
-        'BERTH_E_PATTERN_INVALID',
-        'pattern',
-        `pattern does not compile: ${(e as Error).message}`,
-        'an ECMA-262 regular expression',
-      );
-    }
+    // ECMA-262 syntax, unanchored, Unicode semantics; refused when RE2 cannot run it (pattern.ts).
+    const compiled = compilePattern(pattern);
+    if (compiled.ok) k.pattern = pattern;
+    else reportKeyword(ctx, compiled.code, 'pattern', compiled.reason, compiled.expected);
   }
   const format = stringKeyword(def, 'format', ctx);
   if (format !== undefined) k.format = format;

@@ -1,5 +1,6 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { Code } from '../errors.js';
+import { compilePattern } from './pattern.js';
 import type { Property, ValueKeywords } from './property.js';
 
 /** Why a value (as text or as a JS value) is not acceptable for its property. */
@@ -95,7 +96,7 @@ function formatCheck(format: string): ((s: string) => boolean) | undefined {
 
 /**
  * Checks the string keywords. Lengths count Unicode code points, as JSON Schema does; `pattern`
- * is unanchored; `format` is checked for the formats JSON Schema defines (ajv-formats' full set)
+ * is unanchored and matched in linear time (see pattern.ts); `format` is checked for the formats JSON Schema defines (ajv-formats' full set)
  * and ignored for any other name.
  */
 export function checkTextKeywords(s: string, k: ValueKeywords): ValueProblem | undefined {
@@ -113,8 +114,13 @@ export function checkTextKeywords(s: string, k: ValueKeywords): ValueProblem | u
       return fail(`The text has ${length} characters`, `at most ${k.maxLength}`);
     }
   }
-  if (k.pattern !== undefined && !new RegExp(k.pattern, 'u').test(s)) {
-    return fail(`The text ${quote(s)} does not match the pattern`, `a match of /${k.pattern}/`);
+  if (k.pattern !== undefined) {
+    // Linear time whatever the pattern (pattern.ts): client text never meets a backtracking engine.
+    const compiled = compilePattern(k.pattern);
+    if (!compiled.ok) return { code: compiled.code, message: compiled.reason, expected: compiled.expected };
+    if (!compiled.test(s)) {
+      return fail(`The text ${quote(s)} does not match the pattern`, `a match of /${k.pattern}/`);
+    }
   }
   if (k.format !== undefined) {
     const check = formatCheck(k.format);

@@ -90,7 +90,7 @@ function isGoSpace(c: string | undefined): boolean {
 }
 
 /** Text with the 1-based source line of every UTF-16 unit. */
-interface Located {
+export interface Located {
   text: string;
   lines: number[];
 }
@@ -100,7 +100,7 @@ function slice(l: Located, start: number, end = l.text.length): Located {
 }
 
 /** One instruction after line joining. */
-interface Instruction {
+export interface Instruction {
   keyword: string;
   args: Located;
   line: number;
@@ -109,7 +109,10 @@ interface Instruction {
 }
 
 /** Splits a Dockerfile into instructions the way BuildKit's parser does. */
-function scanInstructions(text: string, path: string): { instructions: Instruction[]; escape: EscapeToken } {
+export function scanInstructions(
+  text: string,
+  path: string,
+): { instructions: Instruction[]; escape: EscapeToken } {
   const lines = text.split('\n');
   if (lines[0]?.startsWith('\ufeff')) lines[0] = lines[0].slice(1);
   let escape: EscapeToken = '\\';

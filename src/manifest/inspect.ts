@@ -9,7 +9,7 @@
  * are present); or the bare labels object that `docker inspect --format '{{json .Config.Labels}}'`
  * prints. `null` labels (an image without any) reads as no labels.
  */
-import { BerthError, CATALOGUE, type Finding } from '../errors.js';
+import { BerthError, summaryOf, type Finding } from '../errors.js';
 import {
   EXTENSION_LABEL_PREFIX,
   LABEL_PREFIX,
@@ -60,7 +60,7 @@ export function labelsFromInspect(text: string, path: string): Map<string, Label
   else if ('Labels' in data) raw = data['Labels'];
   else if (Object.keys(data).some((k) => k.startsWith(LABEL_PREFIX) || k.startsWith(EXTENSION_LABEL_PREFIX)))
     raw = data;
-  else throw shape(CATALOGUE.BERTH_E_INSPECT_SHAPE);
+  else throw shape(summaryOf('BERTH_E_INSPECT_SHAPE'));
   if (raw === null) return new Map();
   if (!isJsonObject(raw)) throw shape('The image labels are not an object of names to text');
   const labels = new Map<string, LabelText>();

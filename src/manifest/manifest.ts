@@ -3,6 +3,14 @@ import { isJsonObject, type JsonObject, type ManifestSource } from './document.j
 /** The EnvoyAI defaults of the optional LABELs. */
 export const DEFAULTS = { nvidia: false, network: false, timeoutMinutes: 60 } as const;
 
+/**
+ * The longest timeout berth accepts, in minutes (30 days), wherever one is given: the manifest's
+ * `timeout`, a case's `timeout`, `--timeout`. Beyond Node's 2³¹ ms timer limit (24.8 days) the
+ * harness chains timers (harness/long-timer.ts); `schemas/machine.schema.json` and
+ * `schemas/case.schema.json` state the same `maximum`.
+ */
+export const MAX_TIMEOUT_MINUTES = 43_200;
+
 /** The `info` label: `name` plus free text fields. */
 export interface MachineInfo {
   name: string;

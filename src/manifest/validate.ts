@@ -4,6 +4,10 @@ import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { finding, type Finding } from '../errors.js';
 import { DISPLAY_GROUPS, expectedShapeAt } from './display.js';
 import { LABEL_KEYS, isJsonObject, type ManifestSource } from './document.js';
+import { MAX_TIMEOUT_MINUTES } from './manifest.js';
+
+/** What a timeout must be, in words (the manifest's and a case's). */
+export const TIMEOUT_RULE = `timeout must be a positive number of minutes, at most ${MAX_TIMEOUT_MINUTES} (30 days)`;
 
 /** Where the published manifest schema lives, relative to this module (src/ or dist/). */
 export const MACHINE_SCHEMA_URL = new URL('../../schemas/machine.schema.json', import.meta.url);
@@ -127,9 +131,9 @@ function mapAjvError(
     return finding('BERTH_E_METADATA_VERSION', 'metadata-version must be 2', { ...where, expected: '2' });
   }
   if (top === 'timeout') {
-    return finding('BERTH_E_TIMEOUT_VALUE', 'timeout must be a positive number of minutes', {
+    return finding('BERTH_E_TIMEOUT_VALUE', TIMEOUT_RULE, {
       ...where,
-      expected: 'a number of minutes > 0, e.g. 60',
+      expected: `a number of minutes > 0 and ≤ ${MAX_TIMEOUT_MINUTES}, e.g. 60`,
     });
   }
   if (top === 'info' && (e.keyword === 'required' || pointer[1] === 'name')) {

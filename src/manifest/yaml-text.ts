@@ -1,4 +1,14 @@
-import { LineCounter, parseDocument, isCollection, isScalar, isPair, type Node } from 'yaml';
+import {
+  LineCounter,
+  parseDocument,
+  isAlias,
+  isCollection,
+  isScalar,
+  isPair,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import { BerthError } from '../errors.js';
 import { setOwn, type JsonValue, type LineLookup } from './document.js';
 
@@ -43,6 +53,7 @@ export function parseYamlText(text: string, where: { path: string; lineOffset?: 
       },
     );
   }
+  checkKeys(doc, lineCounter, where.path, offset);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -80,6 +91,27 @@ export function parseYamlText(text: string, where: { path: string; lineOffset?: 
     return start === undefined ? undefined : lineCounter.linePos(start).line + offset;
   };
   return { value: json, lineOf };
+}
+
+/**
+ * Refuses a mapping key that is not a name: a collection (`? [a, b]`), binary (`!!binary`) or an
+ * alias of one. The parser would turn it into text such as `"[ a, b ]"` and print a process warning.
+ */
+function checkKeys(doc: Document, lineCounter: LineCounter, path: string, offset: number): void {
+  visit(doc, {
+    Pair(_, pair) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (key === null || key === undefined) return;
+      const value: unknown = isScalar(key) ? key.value : key;
+      if (value === null || ['string', 'number', 'boolean', 'bigint'].includes(typeof value)) return;
+      const start = isNode(pair.key) ? pair.key.range?.[0] : undefined;
+      throw new BerthError('BERTH_E_YAML_SYNTAX', 'A mapping key is a collection or binary data', {
+        path,
+        ...(start === undefined ? {} : { line: lineCounter.linePos(start).line + offset }),
+        expected: 'names (text, numbers or booleans) as mapping keys',
+      });
+    },
+  });
 }
 
 function isNode(v: unknown): v is Node {

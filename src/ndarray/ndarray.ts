@@ -39,12 +39,21 @@ function fail(options: NdCheckOptions, detail: string, expected?: string): never
 }
 
 /**
- * The number of elements of a shape, after checking it is a list of non-negative safe integers
- * whose product is a safe integer. A 0-d shape `[]` has one element.
+ * The most dimensions of an array: numpy 1.x's NPY_MAXDIMS, so every array berth reads, decodes
+ * or writes loads in numpy. One limit for readers, checks, wire decoders and writers (all go
+ * through {@link shapeSize}); it also keeps a written .npy header far below the header limit.
+ */
+export const MAX_NDIM = 32;
+
+/**
+ * The number of elements of a shape, after checking it is a list of at most {@link MAX_NDIM}
+ * non-negative safe integers whose product is a safe integer. A 0-d shape `[]` has one element.
  */
 export function shapeSize(shape: unknown, options: NdCheckOptions = {}): number {
   if (!Array.isArray(shape))
     fail(options, `The shape ${describe(shape)} is not a list`, 'a list of integers');
+  if (shape.length > MAX_NDIM)
+    fail(options, `The shape has ${shape.length} dimensions`, `at most ${MAX_NDIM} (as numpy)`);
   let size = 1;
   for (const dim of shape as unknown[]) {
     const n =

@@ -28,8 +28,11 @@ export const NPY_MAGIC = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);
 /** numpy aligns the data of the files it writes to this many bytes; so does berth. */
 export const NPY_ALIGN = 64;
 
-// numpy refuses headers over 10000 bytes by default; berth allows far more but not unbounded.
-const MAX_HEADER_BYTES = 1 << 20;
+/**
+ * numpy refuses headers over 10000 bytes by default; berth allows far more but not unbounded. What
+ * berth writes stays far below (at most MAX_NDIM dimensions).
+ */
+export const MAX_HEADER_BYTES = 1 << 20;
 const MAX_LITERAL_DEPTH = 32;
 
 /** A parsed .npy header: what the data is and where it lies. */

@@ -13,13 +13,22 @@
  */
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
+import {
+  modalityRescale,
+  pixelSpacingOf,
+  sliceSpacingOf,
+  toHounsfield,
+  volumeGeometry,
+  type VolumeGeometry,
+} from '../dicom/geometry.js';
 import { indexFolder, type SeriesEntry } from '../dicom/index.js';
-import { readPixels, type EncapsulatedPixels, type NativePixels } from '../dicom/pixels.js';
+import { readNativePixels, readPixels, type EncapsulatedPixels, type NativePixels } from '../dicom/pixels.js';
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
 import type { DicomGetValue } from '../dicom/sequence.js';
 import type { Property } from '../kinds/property.js';
 import type { DicomReader } from './read-value.js';
 import { readRegularFile } from '../tree/open-regular.js';
+import { readVolume, type Volume, type VolumeOptions } from './volume.js';
 
 /** One DICOM instance (one Part 10 file): its header, and its pixels on demand. */
 export class DicomInstance {
@@ -73,6 +82,30 @@ export class DicomInstance {
     return readPixels(this.path, this.header);
   }
 
+  /**
+   * `PixelSpacing` as `[row spacing, column spacing]` in mm (between rows, then between columns).
+   * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE, BERTH_E_DICOM_GEOMETRY (not two positive numbers).
+   */
+  pixelSpacing(): [number, number] {
+    return pixelSpacingOf(this.header);
+  }
+
+  /** RescaleSlope and RescaleIntercept (1 and 0 when absent). */
+  rescale(): { slope: number; intercept: number } {
+    return modalityRescale(this.header);
+  }
+
+  /**
+   * The pixels in modality units (Hounsfield units for CT: stored × RescaleSlope +
+   * RescaleIntercept, every frame alike): an `Int16Array` when every value is a whole number in
+   * −32768…32767, else a `Float32Array`; frame-major, then rows, columns.
+   * @throws {@link BerthError} as {@link pixels}, BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX for compressed
+   * pixels, BERTH_E_DICOM_GEOMETRY for colour or 1-bit images.
+   */
+  async hounsfield(): Promise<Int16Array | Float32Array> {
+    return toHounsfield(await readNativePixels(this.path, this.header), this.header);
+  }
+
   /** The whole file's bytes (e.g. to derive an output instance from). */
   async bytes(): Promise<Buffer> {
     return readRegularFile(this.path);
@@ -108,6 +141,34 @@ export class DicomSeries implements Iterable<DicomInstance> {
   /** Number of instances. */
   get size(): number {
     return this.instances.length;
+  }
+
+  /**
+   * Where the series lies as a volume (z, y, x): origin, spacing and direction cosines, slices
+   * sorted along their normal. Reads headers only.
+   * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE (no position, orientation or
+   * PixelSpacing), BERTH_E_DICOM_GEOMETRY (uneven slices, mixed orientations or sizes, multi-frame).
+   */
+  geometry(): VolumeGeometry {
+    return volumeGeometry(this.instances.map((i) => i.header)).geometry;
+  }
+
+  /** mm between slices, measured from ImagePositionPatient along the normal (see {@link geometry}). */
+  sliceSpacing(): number {
+    return sliceSpacingOf(this.instances.map((i) => i.header));
+  }
+
+  /**
+   * The series as an `ndarray` of shape `[slices, rows, columns]` with its {@link geometry}: in
+   * Hounsfield (modality) units by default — `int16` when every value is a whole number that fits,
+   * else `float32` — or the stored values with `{rescale: false}`. At most `maxVoxels` voxels
+   * (default 2²⁸).
+   */
+  volume(options: VolumeOptions = {}): Promise<Volume> {
+    return readVolume(
+      this.instances.map((i) => i.header),
+      options,
+    );
   }
   [Symbol.iterator](): Iterator<DicomInstance> {
     return this.instances[Symbol.iterator]();

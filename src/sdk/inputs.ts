@@ -7,6 +7,26 @@ import { safeJoin } from '../tree/safe-path.js';
 import type { DicomImage, DicomSeries, DicomStudy } from './dicom.js';
 import { readObject, readValue, type ReadScope } from './read-value.js';
 
+/** The value a generated input type holds when present (nullable inputs are `T | undefined`). */
+type Present<T> = Exclude<T, undefined>;
+
+/**
+ * The input names whose generated type satisfies `Is` (one of the tests below), so that a typed
+ * accessor does not compile for an input of another kind (`inputs.percentage('ct')` when `ct` is a
+ * series). Without generated types (`Record<string, unknown>`) every name is accepted.
+ */
+export type InputNames<I, Is extends (t: never) => unknown> = string extends keyof I
+  ? string
+  : { [K in keyof I & string]-?: Is extends (t: Present<I[K]>) => true ? K : never }[keyof I & string];
+
+/** Type-level tests of a generated input type, one per accessor (the second parameter of {@link InputNames}). */
+type IsString = <T>(t: T) => string extends T ? (T extends string ? true : false) : false;
+type IsEnum = <T>(t: T) => string extends T ? false : T extends string ? true : false;
+type Is<V> = <T>(t: T) => T extends V ? true : false;
+type IsObject = <T>(t: T) => T extends HandleOrList ? false : T extends object ? true : false;
+type HandleOrList =
+  readonly unknown[] | FileHandle | NdArray | IsoDateTime | DicomImage | DicomSeries | DicomStudy;
+
 /**
  * The machine's inputs. `get(name)` reads one property by its schema; the typed accessors
  * (`number(name)`, `file(name)` …) also check that the property is of that kind. Values are read
@@ -54,59 +74,59 @@ export class Inputs<I extends object = Record<string, unknown>> {
   }
 
   /** A `string` input. */
-  string(name: keyof I & string): Promise<string> {
+  string(name: InputNames<I, IsString>): Promise<string> {
     return this.typed(name, ['string']);
   }
   /** An `enum` input: one of its values. */
-  enum(name: keyof I & string): Promise<string> {
+  enum(name: InputNames<I, IsEnum>): Promise<string> {
     return this.typed(name, ['enum']);
   }
   /** A `date-time` input: a Date that also keeps its original text. */
-  dateTime(name: keyof I & string): Promise<IsoDateTime> {
+  dateTime(name: InputNames<I, Is<IsoDateTime>>): Promise<IsoDateTime> {
     return this.typed(name, ['date-time']);
   }
   /** A `boolean` input. */
-  boolean(name: keyof I & string): Promise<boolean> {
+  boolean(name: InputNames<I, Is<boolean>>): Promise<boolean> {
     return this.typed(name, ['boolean']);
   }
   /** An `integer` input. */
-  integer(name: keyof I & string): Promise<number> {
+  integer(name: InputNames<I, Is<number>>): Promise<number> {
     return this.typed(name, ['integer']);
   }
   /** A `number` input. */
-  number(name: keyof I & string): Promise<number> {
+  number(name: InputNames<I, Is<number>>): Promise<number> {
     return this.typed(name, ['number', 'integer']);
   }
   /** A `percentage` input, as a fraction (`85%` → 0.85). */
-  percentage(name: keyof I & string): Promise<number> {
+  percentage(name: InputNames<I, Is<number>>): Promise<number> {
     return this.typed(name, ['percentage']);
   }
   /** A file input (any mime-type) as a handle. */
-  file(name: keyof I & string): Promise<FileHandle> {
+  file(name: InputNames<I, Is<FileHandle>>): Promise<FileHandle> {
     return this.typed(name, ['file']);
   }
   /** An `ndarray` input. */
-  ndarray(name: keyof I & string): Promise<NdArray> {
+  ndarray(name: InputNames<I, Is<NdArray>>): Promise<NdArray> {
     return this.typed(name, ['ndarray']);
   }
   /** An `object` input as a plain object. */
-  object<T = Record<string, unknown>>(name: keyof I & string): Promise<T> {
+  object<T = Record<string, unknown>>(name: InputNames<I, IsObject>): Promise<T> {
     return this.typed(name, ['object', 'survival']);
   }
   /** An `array` input, in index order. */
-  array<T = unknown>(name: keyof I & string): Promise<T[]> {
+  array<T = unknown>(name: InputNames<I, Is<readonly unknown[]>>): Promise<T[]> {
     return this.typed(name, ['array']);
   }
   /** A `dicom-image` input: its header now, its pixels on demand. */
-  dicomImage(name: keyof I & string): Promise<DicomImage> {
+  dicomImage(name: InputNames<I, Is<DicomImage>>): Promise<DicomImage> {
     return this.typed(name, ['dicom-image']);
   }
   /** A `dicom-series` input: its instances sorted geometrically. */
-  dicomSeries(name: keyof I & string): Promise<DicomSeries> {
+  dicomSeries(name: InputNames<I, Is<DicomSeries>>): Promise<DicomSeries> {
     return this.typed(name, ['dicom-series']);
   }
   /** A `dicom-study` input: its series keyed by SeriesInstanceUID. */
-  dicomStudy(name: keyof I & string): Promise<DicomStudy> {
+  dicomStudy(name: InputNames<I, Is<DicomStudy>>): Promise<DicomStudy> {
     return this.typed(name, ['dicom-study']);
   }
 }

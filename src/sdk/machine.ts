@@ -38,8 +38,9 @@ export interface Machine<
   manifest: MachineDefinition;
   /**
    * Validates the output tree against the schema. When it has errors (a required output missing,
-   * a value that does not parse …) writes them to the status `error` file and sets a non-zero
-   * `process.exitCode`. Returns every finding.
+   * a value that does not parse …) writes them to the status `error` file and sets
+   * `process.exitCode` to 11, the exit of the `invalid-output` outcome: the harness then reports
+   * `invalid-output` with each finding listed, not a machine error. Returns every finding.
    */
   finish(): Promise<Finding[]>;
 }
@@ -79,6 +80,12 @@ async function findManifest(explicit: string | undefined): Promise<string> {
     expected: 'BERTH_MANIFEST set, or /envoyai/machine.yaml, or machine.yaml in the working directory',
   });
 }
+
+/**
+ * The exit code of the `invalid-output` outcome (`OUTCOMES` in src/harness/outcome.ts, which the
+ * SDK does not import: the harness sits above it). test/sdk/outputs.test.ts keeps the two equal.
+ */
+export const INVALID_OUTPUT_EXIT = 11;
 
 let errorHandlersInstalled = false;
 
@@ -148,7 +155,7 @@ export async function openMachine<
           (f) => `${f.code}: ${f.message}${f.path ? ` (${path.relative(outputRoot, f.path) || '.'})` : ''}`,
         );
         await status.error(`The outputs are invalid (${errors.length} problem(s)):\n${lines.join('\n')}`);
-        process.exitCode = 1;
+        process.exitCode = INVALID_OUTPUT_EXIT;
       }
       return findings;
     },

@@ -24,6 +24,11 @@ export interface ReadScope {
   dicom?: DicomReader;
   /** Caps the value files read at once (default: one limiter of 64 shared by the process). */
   limiter?: Limiter;
+  /**
+   * Called before a leaf value (an ndarray …) is read whole into memory, with its property and
+   * file: a caller with a memory budget refuses there, by throwing, what it could not hold.
+   */
+  beforeLeafRead?: (p: Property, file: string) => Promise<void>;
 }
 
 /** Value files read at once unless a scope says otherwise: enough to keep the disk busy, far below fd limits. */
@@ -88,6 +93,7 @@ export async function readValue(
   if (kind.leaf) {
     const leaf = kind.leaf;
     try {
+      await scope.beforeLeafRead?.(p, real);
       return await limiter.run(() => leaf.read(real, p));
     } catch (e) {
       throw treeReadError(e, where);

@@ -19,23 +19,31 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { checkDicomProperty, instanceProblems } from '../check/dicom.js';
-import { scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
-import { BerthError, isBerthError, toBerthError, type Code, type Finding } from '../errors.js';
-import { MAGIC_PREFIX_BYTES } from '../kinds/file-handle.js';
-import { contentProblem } from '../kinds/file.js';
-import { ndarrayProblem } from '../kinds/ndarray.js';
+import { BerthError, toBerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
-import type { NdArray } from '../ndarray/ndarray.js';
 import { DicomOutputs } from '../sdk/dicom-writer.js';
 import { writeValue, type WriteScope } from '../sdk/write-value.js';
 import { safeJoin } from '../tree/safe-path.js';
-import { decodeBase64 } from './base64.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
+import { checkSize, parseJsonDocument, parseMsgpackDocument } from './case-parse.js';
+import { checkDicomFolders, decodeDicom } from './decode-dicom.js';
+import { decodeFile, decodeNdarray, decodePrimitive } from './decode-values.js';
+import {
+  EnoughProblems,
+  WireDecodeError,
+  countEntries,
+  describe,
+  isPlainObject,
+  record,
+  report,
+  reportError,
+  type Decoded,
+  type Walk,
+} from './decode-walk.js';
 import { parseJsonLazily, type JsonSlices } from './json-slices.js';
-import { decodeNdarrayJson, isNdarrayJson } from './ndarray-json.js';
-import { decodeNdarrayMsgpack, isNdarrayMsgpack, pythonUnpackr } from './ndarray-msgpack.js';
+
+export { WireDecodeError } from './decode-walk.js';
 
 /** Options of the decoders. */
 export interface DecodeTreeOptions extends WireLimits {
@@ -44,110 +52,8 @@ export interface DecodeTreeOptions extends WireLimits {
 }
 
 /**
- * A document that does not fit its schema: the first problem's code and message, and every
- * problem found (each a {@link BerthError} whose `path` is a JSON pointer into the document, such
- * as `/measurements/2/area-mm2`, and whose `property` is the schema path). It is a BerthError, so
- * callers that handle one problem need nothing more.
- */
-export class WireDecodeError extends BerthError {
-  /** Every problem, in document order (the first is this error's own code). */
-  readonly problems: readonly BerthError[];
-
-  constructor(problems: readonly BerthError[], truncated: boolean) {
-    const first = problems[0]!;
-    super(first.code, undefined, {
-      ...(first.path === undefined ? {} : { path: first.path }),
-      ...(first.property === undefined ? {} : { property: first.property }),
-      ...(first.expected === undefined ? {} : { expected: first.expected }),
-    });
-    const more = problems.length - 1;
-    this.message =
-      first.message +
-      (more > 0 ? ` (and ${more}${truncated ? '+' : ''} more problem${more === 1 ? '' : 's'})` : '');
-    this.problems = problems;
-  }
-
-  /** The problems as findings: `path` is the JSON pointer, `message` the problem without it. */
-  toFindings(): Finding[] {
-    return this.problems.map((p) => ({ ...p.toFinding(), message: p.detail }));
-  }
-}
-
-/** Thrown inside the walk once `maxProblems` are collected. */
-class EnoughProblems extends Error {}
-
-/** One DICOM instance of the document: where it is, its header, where the writer will store it. */
-interface PlannedInstance {
-  readonly pointer: string;
-  readonly header: DicomHeader;
-  readonly target: string;
-}
-
-/** One DICOM value of the document, for the folder check after writing. */
-interface PlannedDicom {
-  readonly p: Property;
-  readonly pointer: string;
-  readonly abs: string;
-  readonly instances: PlannedInstance[];
-}
-
-interface Walk {
-  readonly format: WireFormat;
-  readonly problems: BerthError[];
-  readonly maxProblems: number;
-  readonly maxDepth: number;
-  readonly dicom: PlannedDicom[];
-  /** Long JSON strings cut out before parsing (./json-slices.ts), resolved where they are used. */
-  readonly slices: JsonSlices | undefined;
-}
-
-function report(
-  walk: Walk,
-  code: Code,
-  message: string,
-  pointer: string,
-  p: Property | undefined,
-  expected?: string,
-): undefined {
-  walk.problems.push(
-    new BerthError(code, message, {
-      path: pointer,
-      ...(p ? { property: p.path } : {}),
-      ...(expected === undefined ? {} : { expected }),
-    }),
-  );
-  if (walk.problems.length >= walk.maxProblems) throw new EnoughProblems();
-  return undefined;
-}
-
-/** Reports a BerthError thrown by a codec, re-pointed at the document. */
-function reportError(walk: Walk, e: unknown, pointer: string, p: Property): undefined {
-  if (e instanceof EnoughProblems) throw e;
-  const err = toBerthError(e, 'BERTH_E_WIRE_FORMAT');
-  const detail = err.detail;
-  return report(walk, err.code, detail, pointer, p, err.expected);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof Uint8Array) return 'bytes';
-  if (v instanceof Map) return 'a map';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return 'a string';
-  if (typeof v === 'bigint') return 'an integer';
-  return `${typeof v} ${String(v)}`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
  * The entries of a document object: a JSON object, or a msgpack map (a `Map`, whose keys must be
- * str; a plain object when msgpackr decoded a record). Undefined when `v` is not an object.
+ * str). Undefined when `v` is not an object.
  */
 function entriesOf(
   walk: Walk,
@@ -175,14 +81,6 @@ function entriesOf(
   }
   if (isPlainObject(v)) return new Map(Object.entries(v));
   return undefined;
-}
-
-/** A value decoded into what the SDK writer of its property takes; undefined after a problem. */
-type Decoded = unknown;
-
-/** A null-prototype object, so that no member name (`__proto__` included) is special. */
-function record(): Record<string, unknown> {
-  return Object.create(null) as Record<string, unknown>;
 }
 
 async function decodeMembers(
@@ -237,6 +135,7 @@ async function decodeMembers(
       }
       continue;
     }
+    countEntries(walk, 1, at, m);
     const decoded = await decodeValue(walk, m, value, at, path.join(abs, m.name), depth + 1);
     if (decoded === undefined) ok = false;
     else out[m.name] = decoded;
@@ -318,6 +217,7 @@ async function decodeArray(
   }
   const item = p.items;
   if (!item) return [];
+  countEntries(walk, v.length, pointer, p, true);
   const out: unknown[] = [];
   let ok = true;
   for (let i = 0; i < v.length; i++) {
@@ -341,225 +241,6 @@ async function decodeArray(
     else out.push(decoded);
   }
   return ok ? out : undefined;
-}
-
-/** Truss' msgpack datetime: `{b"__dt_datetime_iso__": True, b"data": "2024-01-02T03:04:05Z"}`. */
-function trussDateTime(v: unknown): string | undefined {
-  if (!(v instanceof Map) || v.size !== 2) return undefined;
-  let flag: unknown;
-  let data: unknown;
-  for (const [k, value] of v) {
-    const name =
-      typeof k === 'string' ? k : k instanceof Uint8Array ? Buffer.from(k).toString('latin1') : undefined;
-    if (name === '__dt_datetime_iso__') flag = value;
-    else if (name === 'data') data = value;
-  }
-  return flag === true && typeof data === 'string' ? data : undefined;
-}
-
-/** Primitive kinds: the value the kind's text form takes, checked by that text form. */
-function decodePrimitive(walk: Walk, p: Property, v: unknown, pointer: string): Decoded {
-  const text = kindOf(p.kind).text!;
-  let value: unknown = v;
-  if (p.kind === 'percentage' && typeof v === 'string') {
-    // `"85%"` is accepted too: the percentage's own text form, read as the SDK reads a file.
-    const parsed = text.parse(v, p);
-    if (!parsed.ok)
-      return report(walk, parsed.problem.code, parsed.problem.message, pointer, p, parsed.problem.expected);
-    value = parsed.value;
-  } else if (p.kind === 'date-time' && walk.format === 'msgpack') {
-    // Python datetimes: Truss packs them as its ISO map, msgpack's `datetime=True` as a timestamp
-    // (which msgpackr reads as a Date).
-    value = trussDateTime(v) ?? v;
-  } else if (p.kind === 'number' && typeof v === 'bigint') {
-    value = Number(v);
-  }
-  const outcome = text.format(value, p);
-  if (!outcome.ok)
-    return report(walk, outcome.problem.code, outcome.problem.message, pointer, p, outcome.problem.expected);
-  return value;
-}
-
-/** Bytes: base64 text in JSON, bin in msgpack. */
-function bytesOf(walk: Walk, p: Property, v: unknown, pointer: string, what: string): Uint8Array | undefined {
-  if (walk.format === 'json') {
-    if (typeof v !== 'string') {
-      return report(
-        walk,
-        'BERTH_E_VALUE_TYPE',
-        `${what} is given as base64 text, not ${describe(v)}`,
-        pointer,
-        p,
-        'a base64 string',
-      );
-    }
-    const range = walk.slices?.rangeOf(v);
-    return decodeBase64(range ? walk.slices!.latin1(range) : v, { path: pointer, property: p.path });
-  }
-  if (!(v instanceof Uint8Array)) {
-    return report(
-      walk,
-      'BERTH_E_VALUE_TYPE',
-      `${what} is given as msgpack bin, not ${describe(v)}`,
-      pointer,
-      p,
-      'msgpack bin',
-    );
-  }
-  return v;
-}
-
-async function decodeFile(walk: Walk, p: Property, v: unknown, pointer: string): Promise<Decoded> {
-  const bytes = bytesOf(walk, p, v, pointer, `The file ${p.name}`);
-  if (!bytes) return undefined;
-  const prefix = bytes.subarray(0, MAGIC_PREFIX_BYTES);
-  const { problem } = await contentProblem(p.mimeType ?? 'application/octet-stream', prefix);
-  if (problem) return report(walk, problem.code, problem.message, pointer, p, problem.expected);
-  return bytes;
-}
-
-/** A msgpack map with str keys as a plain object (for the JSON array form sent inside msgpack). */
-function strKeyed(v: unknown): unknown {
-  if (!(v instanceof Map)) return v;
-  const out = record();
-  for (const [k, value] of v) {
-    if (typeof k !== 'string') return v;
-    out[k] = value;
-  }
-  return out;
-}
-
-/** The JSON array form with a cut-out `data_b64` put back as one-byte text. */
-function resolveDataB64(walk: Walk, v: unknown): unknown {
-  if (!walk.slices || !isPlainObject(v)) return v;
-  const range = walk.slices.rangeOf(v['data_b64']);
-  return range ? { ...v, data_b64: walk.slices.latin1(range) } : v;
-}
-
-function decodeNdarray(walk: Walk, p: Property, v: unknown, pointer: string): Decoded {
-  const where = { path: pointer, property: p.path };
-  let arr: NdArray;
-  if (walk.format === 'json') arr = decodeNdarrayJson(resolveDataB64(walk, v), where);
-  else if (isNdarrayMsgpack(v)) arr = decodeNdarrayMsgpack(v, where);
-  // Chains' validator also takes the JSON form inside msgpack; so does berth.
-  else if (isNdarrayJson(strKeyed(v))) arr = decodeNdarrayJson(strKeyed(v), where);
-  else {
-    return report(
-      walk,
-      'BERTH_E_WIRE_NDARRAY',
-      `The ndarray ${p.name} is ${describe(v)}, not a msgpack-numpy map`,
-      pointer,
-      p,
-      "msgpack-numpy's map {nd, type, kind, shape, data} or {data_b64, shape, dtype}",
-    );
-  }
-  const problem = ndarrayProblem(arr.dtype, arr.shape, p);
-  if (problem) return report(walk, problem.code, problem.message, pointer, p, problem.expected);
-  return arr;
-}
-
-/** Checks DICOM instances in memory and plans where the writer stores them. */
-function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: string): Decoded {
-  const image = p.kind === 'dicom-image';
-  const study = p.kind === 'dicom-study';
-  let items: unknown[];
-  if (image) items = [v];
-  else if (Array.isArray(v)) items = v;
-  else {
-    return report(
-      walk,
-      'BERTH_E_VALUE_TYPE',
-      `${p.name} is ${p.kind} and takes a list of instances, not ${describe(v)}`,
-      pointer,
-      p,
-      `a list of DICOM Part 10 instances (${walk.format === 'json' ? 'base64' : 'bin'})`,
-    );
-  }
-  if (!image && items.length === 0) {
-    return report(
-      walk,
-      'BERTH_E_DICOM_EMPTY',
-      `${p.name} lists no instances`,
-      pointer,
-      p,
-      'at least one instance',
-    );
-  }
-  const planned: PlannedDicom = { p, pointer, abs, instances: [] };
-  const sources: Uint8Array[] = [];
-  const sops = new Map<string, string>();
-  let series: DicomHeader | undefined;
-  let ok = true;
-  items.forEach((item, i) => {
-    const at = image ? pointer : pointerTo(pointer, i);
-    try {
-      const bytes = bytesOf(
-        walk,
-        p,
-        item,
-        at,
-        image ? `The instance ${p.name}` : `Instance ${i} of ${p.name}`,
-      );
-      if (!bytes) {
-        ok = false;
-        return;
-      }
-      const header = scanHeaderBytes(bytes, `${p.name}${image ? '' : `[${i}]`}`);
-      const problems = instanceProblems(header, p);
-      for (const problem of problems) report(walk, problem.code, problem.message, at, p, problem.expected);
-      const earlier = sops.get(header.SOPInstanceUID);
-      if (earlier !== undefined) {
-        report(
-          walk,
-          'BERTH_E_DUPLICATE_INSTANCE',
-          `SOPInstanceUID ${header.SOPInstanceUID} is also the instance at ${earlier}`,
-          at,
-          p,
-          'each SOP instance once',
-        );
-        ok = false;
-      }
-      sops.set(header.SOPInstanceUID, at);
-      if (series && !study && header.SeriesInstanceUID !== series.SeriesInstanceUID) {
-        report(
-          walk,
-          'BERTH_E_DICOM_MIXED_SERIES',
-          `SeriesInstanceUID ${header.SeriesInstanceUID} differs from ${series.SeriesInstanceUID} of the first instance`,
-          at,
-          p,
-          'instances of one SeriesInstanceUID',
-        );
-        ok = false;
-      }
-      if (series && header.StudyInstanceUID !== series.StudyInstanceUID) {
-        report(
-          walk,
-          'BERTH_E_DICOM_MIXED_STUDY',
-          `StudyInstanceUID ${header.StudyInstanceUID} differs from ${series.StudyInstanceUID} of the first instance`,
-          at,
-          p,
-          'instances of one StudyInstanceUID',
-        );
-        ok = false;
-      }
-      series ??= header;
-      // The DICOM writer's layout; UIDs are data, so safeJoin refuses any that would not be one name.
-      const target = image
-        ? abs
-        : study
-          ? safeJoin(abs, header.SeriesInstanceUID, `${header.SOPInstanceUID}.dcm`)
-          : safeJoin(abs, `${header.SOPInstanceUID}.dcm`);
-      if (problems.length > 0) ok = false;
-      planned.instances.push({ pointer: at, header, target });
-      sources.push(bytes);
-    } catch (e) {
-      reportError(walk, e, at, p);
-      ok = false;
-    }
-  });
-  if (!ok) return undefined;
-  walk.dicom.push(planned);
-  return image ? sources[0] : sources;
 }
 
 /**
@@ -614,6 +295,9 @@ async function decodeParsed(
     problems: [],
     maxProblems: Math.max(1, options.maxProblems ?? 100),
     maxDepth: limits.maxDepth,
+    maxEntries: limits.maxEntries,
+    maxArrayItems: limits.maxArrayItems,
+    entries: 0,
     dicom: [],
     slices,
   };
@@ -681,27 +365,6 @@ async function writeTree(
   }
 }
 
-/** The folder checks of `checkTree` on every DICOM series and study written (counts, frames of reference). */
-async function checkDicomFolders(walk: Walk): Promise<void> {
-  const problems: BerthError[] = [];
-  for (const planned of walk.dicom) {
-    if (planned.p.kind === 'dicom-image') continue;
-    const findings = await checkDicomProperty(planned.p, planned.abs, planned.p.side);
-    for (const f of findings) {
-      if (f.severity !== 'error') continue;
-      const at = planned.instances.find((i) => i.target === f.path)?.pointer ?? planned.pointer;
-      problems.push(
-        new BerthError(f.code, f.message, {
-          path: at,
-          property: planned.p.path,
-          ...(f.expected === undefined ? {} : { expected: f.expected }),
-        }),
-      );
-    }
-  }
-  if (problems.length > 0) throw new WireDecodeError(problems, false);
-}
-
 /**
  * Decodes a JSON document (already parsed: a plain object as `JSON.parse` returns it) into a tree.
  * See {@link decodeTreeValue}.
@@ -728,89 +391,4 @@ export function decodeTreeMsgpack(
   return Promise.resolve()
     .then(() => parseMsgpackDocument(bytes, options))
     .then((doc) => decodeTreeValue('msgpack', props, doc, dir, options));
-}
-
-/** A document-level error (not about one value): path `''`, the document itself. */
-function documentError(code: Code, detail: string, expected?: string, cause?: unknown): BerthError {
-  return new BerthError(code, detail, {
-    path: '',
-    ...(expected === undefined ? {} : { expected }),
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
-
-function checkSize(length: number, limits: Required<WireLimits>): void {
-  if (length > limits.maxBytes) {
-    throw documentError(
-      'BERTH_E_TOO_LARGE',
-      `The document is ${length} bytes; berth accepts at most ${limits.maxBytes}`,
-      `at most ${limits.maxBytes} bytes`,
-    );
-  }
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-/**
- * Parses JSON document text or bytes (UTF-8, an optional BOM), after checking its size. Throws
- * `BERTH_E_TOO_LARGE`, `BERTH_E_NOT_UTF8` or `BERTH_E_JSON_SYNTAX` (path `''`).
- */
-export function parseJsonDocument(body: Uint8Array | string, limits: WireLimits = {}): unknown {
-  const l = wireLimits(limits);
-  let text: string;
-  if (typeof body === 'string') {
-    checkSize(body.length, l);
-    text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
-  } else {
-    checkSize(body.byteLength, l);
-    try {
-      // The decoder drops a leading BOM (ignoreBOM: false), which JSON.parse would refuse.
-      text = UTF8.decode(body);
-    } catch (e) {
-      if (e instanceof RangeError)
-        throw documentError('BERTH_E_TOO_LARGE', 'The document is too long for one string', undefined, e);
-      throw documentError('BERTH_E_NOT_UTF8', 'The JSON document is not valid UTF-8', 'UTF-8 text', e);
-    }
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw documentError(
-      'BERTH_E_JSON_SYNTAX',
-      `The document is not valid JSON: ${(e as Error).message}`,
-      'a JSON object',
-      e,
-    );
-  }
-}
-
-/**
- * Parses msgpack document bytes (one msgpack value, nothing after it), after checking their size.
- * Maps become `Map`s, bin becomes Buffer views on `bytes`. Throws `BERTH_E_TOO_LARGE`,
- * `BERTH_E_TOO_DEEP` (nesting deep enough to exhaust the parser's stack) or `BERTH_E_WIRE_FORMAT`.
- */
-export function parseMsgpackDocument(bytes: Uint8Array, limits: WireLimits = {}): unknown {
-  const l = wireLimits(limits);
-  checkSize(bytes.byteLength, l);
-  if (bytes.byteLength === 0)
-    throw documentError('BERTH_E_WIRE_FORMAT', 'The msgpack document is empty', 'a msgpack map');
-  try {
-    return pythonUnpackr.unpack(bytes) as unknown;
-  } catch (e) {
-    if (isBerthError(e)) throw e;
-    if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw documentError(
-        'BERTH_E_TOO_DEEP',
-        'The msgpack document is nested too deeply to read',
-        `at most ${l.maxDepth} levels`,
-        e,
-      );
-    }
-    throw documentError(
-      'BERTH_E_WIRE_FORMAT',
-      `The bytes are not one valid msgpack value: ${(e as Error).message}`,
-      'a msgpack map',
-      e,
-    );
-  }
 }

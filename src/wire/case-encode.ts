@@ -7,6 +7,7 @@
  * size is capped (`maxBytes`) and checked while files are read, before the limit is far exceeded.
  */
 import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
 import type { IsoDateTime } from '../kinds/date-time.js';
 import type { FileHandle } from '../kinds/file-handle.js';
@@ -14,6 +15,7 @@ import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
 import type { JsonObject } from '../manifest/document.js';
 import { allocBytes, asBuffer, type NdArray } from '../ndarray/ndarray.js';
+import { readNpyHeader } from '../ndarray/npy.js';
 import type { DicomImage, DicomSeries, DicomStudy } from '../sdk/dicom.js';
 import { readDicom } from '../sdk/dicom.js';
 import { readObject } from '../sdk/read-value.js';
@@ -88,6 +90,18 @@ async function readBytes(
   return bytesOut(enc, await enc.limiter.run(read), pointer, p);
 }
 
+/**
+ * Counts an ndarray's data against the document's size before the reader reads it whole: its
+ * size comes from the `.npy` header (shape × item size; the header reader checks it against the
+ * file's size), so a 4 GiB array, sparse or not, is refused (`BERTH_E_TOO_LARGE`) without a byte
+ * of its data in memory. Encoding counts it no second time.
+ */
+async function reserveArray(enc: Encoding, p: Property, file: string, root: string): Promise<void> {
+  if (p.kind !== 'ndarray') return;
+  const header = await readNpyHeader(file);
+  grow(enc, header.dataLength, `/${path.relative(root, file).split(path.sep).join('/')}`, p);
+}
+
 async function instanceSize(path: string): Promise<number> {
   try {
     return (await stat(path)).size;
@@ -113,8 +127,8 @@ async function encodeValue(enc: Encoding, p: Property, value: unknown, pointer: 
       return readBytes(enc, () => h.read(), h.size, pointer, p);
     }
     case 'ndarray': {
+      // Counted against maxBytes before it was read (reserveArray).
       const arr = value as NdArray;
-      grow(enc, arr.data.byteLength, pointer, p);
       if (enc.mode === 'json') return encodeNdarrayJson(arr);
       if (enc.mode === 'json-text') return new NdarrayText(asBuffer(arr), arr.shape, arr.dtype);
       return encodeNdarrayMsgpack(arr);
@@ -182,13 +196,17 @@ async function encodeWith(
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path: dir, expected: 'a tree directory' });
   }
-  const values = await readObject(props, realRoot, { realRoot, dicom: readDicom });
   const enc: Encoding = {
     mode,
     limiter: new Limiter(Math.max(1, options.concurrency ?? 16)),
     maxBytes: wireLimits(options).maxBytes,
     payload: 0,
   };
+  const values = await readObject(props, realRoot, {
+    realRoot,
+    dicom: readDicom,
+    beforeLeafRead: (p, file) => reserveArray(enc, p, file, realRoot),
+  });
   return encodeMembers(enc, props, values, '');
 }
 

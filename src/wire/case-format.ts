@@ -33,6 +33,13 @@ export interface WireLimits {
    * top-level object is depth 1.
    */
   maxDepth?: number;
+  /**
+   * The most tree entries (files and directories: each property value, array item and DICOM
+   * instance) one document may create (default {@link DEFAULT_MAX_ENTRIES}).
+   */
+  maxEntries?: number;
+  /** The most items of one array (DICOM series and study lists included; default {@link DEFAULT_MAX_ARRAY_ITEMS}). */
+  maxArrayItems?: number;
 }
 
 /**
@@ -44,11 +51,22 @@ export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 /** 64 levels: twice the deepest schema berth resolves (`MAX_PROPERTY_DEPTH`). */
 export const DEFAULT_MAX_DEPTH = 64;
 
+/**
+ * 100,000 tree entries per document: far beyond any case (a CT study of a few thousand instances),
+ * far below what exhausts a file system's inodes (without it, 200 KB of msgpack made 200k folders).
+ */
+export const DEFAULT_MAX_ENTRIES = 100_000;
+
+/** 20,000 items per array: a DICOM series of 20,000 instances still fits. */
+export const DEFAULT_MAX_ARRAY_ITEMS = 20_000;
+
 /** The limits with defaults filled in. */
 export function wireLimits(limits: WireLimits = {}): Required<WireLimits> {
   return {
     maxBytes: limits.maxBytes ?? DEFAULT_MAX_BYTES,
     maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxEntries: limits.maxEntries ?? DEFAULT_MAX_ENTRIES,
+    maxArrayItems: limits.maxArrayItems ?? DEFAULT_MAX_ARRAY_ITEMS,
   };
 }
 

@@ -10,18 +10,15 @@
  */
 import type { Property } from '../kinds/property.js';
 import { encodeTreeJsonBytes, encodeTreeMsgpack, type EncodeTreeOptions } from './case-encode.js';
-import {
-  decodeTreeJsonBytes,
-  decodeTreeValue,
-  parseJsonDocument,
-  parseMsgpackDocument,
-  type DecodeTreeOptions,
-} from './case-decode.js';
+import { decodeTreeJsonBytes, decodeTreeValue, type DecodeTreeOptions } from './case-decode.js';
+import { parseJsonDocument, parseMsgpackDocument } from './case-parse.js';
 import type { WireFormat, WireLimits } from './case-format.js';
 
 export {
+  DEFAULT_MAX_ARRAY_ITEMS,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_ENTRIES,
   WIRE_FORMATS,
   WIRE_MEDIA_TYPE,
   isWireFormat,
@@ -38,10 +35,9 @@ export {
   decodeTreeJsonBytes,
   decodeTreeMsgpack,
   decodeTreeValue,
-  parseJsonDocument,
-  parseMsgpackDocument,
   type DecodeTreeOptions,
 } from './case-decode.js';
+export { parseJsonDocument, parseMsgpackDocument } from './case-parse.js';
 export {
   encodeTreeJson,
   encodeTreeJsonBytes,

@@ -7,15 +7,17 @@
  * costs as much again. Here long string *values* without escapes are cut out of the body before
  * parsing: each becomes a placeholder string carrying a random nonce (so no document can forge
  * one), and keeps its byte range, decoded only when the schema says what it is — base64 bytes
- * (checked against the alphabet, which also refuses any non-ASCII byte) or text (strict UTF-8, no
- * raw control characters, as JSON requires).
+ * (checked against the alphabet) or text. A string is cut only when it is valid UTF-8 without raw
+ * control characters (checked natively, far cheaper than decoding it): any other is left in the
+ * skeleton, where the parse refuses it exactly as a full parse would (path `''`).
  *
  * Cutting never changes the document's structure: a string token is replaced by a string token,
  * so the skeleton parses exactly when the body would, except for what the cut strings hold, which
  * is checked when they are used.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { BerthError } from '../errors.js';
+import { BerthError, boundedText } from '../errors.js';
 
 /** Strings shorter than this stay in the skeleton (the saving is in the large ones). */
 export const SLICE_MIN_BYTES = 4096;
@@ -74,6 +76,17 @@ export interface LazyJson {
   readonly slices: JsonSlices | undefined;
 }
 
+/**
+ * True when bytes `from`..`to` are string content a full parse accepts as it is: valid UTF-8
+ * without raw control characters. Only such strings are cut out; any other stays in the
+ * skeleton and fails the parse there, as in a full parse — so whether a string is refused, and
+ * with which code and path, never depends on its length.
+ */
+function isJsonStringContent(body: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (body[i]! < 0x20) return false;
+  return isUtf8(body.subarray(from, to));
+}
+
 /** The next byte after `at` that is not JSON whitespace. */
 function nextToken(body: Buffer, at: number): number | undefined {
   for (let i = at; i < body.length; i++) {
@@ -124,7 +137,7 @@ export function parseJsonLazily(bytes: Uint8Array): LazyJson {
     const length = close - open - 1;
     if (length >= SLICE_MIN_BYTES && nextToken(body, close + 1) !== 0x3a /* a value, not a key */) {
       const escape = body.indexOf(BACKSLASH, open + 1);
-      if (escape < 0 || escape > close) {
+      if ((escape < 0 || escape > close) && isJsonStringContent(body, open + 1, close)) {
         parts.push(skeleton(copied, open), placeholder(ranges.length));
         ranges.push([open + 1, close]);
         copied = close + 1;
@@ -137,7 +150,7 @@ export function parseJsonLazily(bytes: Uint8Array): LazyJson {
   try {
     doc = JSON.parse(parts.join('')) as unknown;
   } catch (e) {
-    throw new BerthError('BERTH_E_JSON_SYNTAX', `The document is not valid JSON: ${(e as Error).message}`, {
+    throw new BerthError('BERTH_E_JSON_SYNTAX', `The document is not valid JSON: ${boundedText(e)}`, {
       path: '',
       expected: 'a JSON object',
       cause: e,

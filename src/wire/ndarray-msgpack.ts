@@ -21,13 +21,16 @@
  *   `mapsAsObjects:false`) throws on maps with bin keys; bin payloads come back as Buffers that
  *   are views on the message at arbitrary offsets (unaligned for typed arrays).
  */
-import { Packr, Unpackr } from 'msgpackr';
-import { BerthError, isBerthError } from '../errors.js';
+import { Packr } from 'msgpackr';
+import { BerthError, boundedText, isBerthError } from '../errors.js';
 import { DTYPES, dtypeStr, parseDtype } from '../ndarray/dtype.js';
 import type { ParsedDtype } from '../ndarray/dtype.js';
 import { allocBytes, asBytes, checkNdArray, fromBytes, normaliseShape } from '../ndarray/ndarray.js';
 import type { NdArray } from '../ndarray/ndarray.js';
+import { unpackCheckedMap, pythonUnpackr } from './msgpack-scan.js';
 import type { WireWhere } from './ndarray-json.js';
+
+export { pythonUnpackr };
 
 /**
  * The msgpack encoder for documents Python reads: plain maps (no records extension), objects
@@ -38,18 +41,6 @@ export const pythonPackr = new Packr({
   useRecords: false,
   encodeUndefinedAsNil: true,
   variableMapSize: true,
-});
-
-/**
- * The msgpack decoder for documents Python wrote: every map becomes a JS `Map` (msgpack-numpy's
- * keys are bin, which plain objects cannot hold), int64 values within ±2^53 become numbers and
- * larger ones BigInt, bin becomes a Buffer view on the input (copy it to keep it past the input).
- */
-export const pythonUnpackr = new Unpackr({
-  useRecords: false,
-  mapsAsObjects: false,
-  // 'auto' is implemented (unpack.js) but missing from msgpackr 2.1.3's type declarations.
-  int64AsType: 'auto' as 'bigint',
 });
 
 // Bin keys are reused across calls; msgpackr packs a Buffer key as bin, like Python's bytes.
@@ -269,14 +260,21 @@ export function decodeNdarrayMsgpack(value: unknown, options: DecodeNdarrayMsgpa
   });
 }
 
-/** Decodes msgpack bytes holding one msgpack-numpy array. */
+/**
+ * Decodes msgpack bytes holding one msgpack-numpy array (one map and nothing after it, checked
+ * before parsing as documents are: see ./msgpack-scan.ts).
+ */
 export function unpackNdarray(bytes: Uint8Array, options: DecodeNdarrayMsgpackOptions = {}): NdArray {
   let value: unknown;
   try {
-    value = pythonUnpackr.unpack(bytes);
+    // A map holding the shape list: two levels.
+    value = unpackCheckedMap(bytes, 2);
   } catch (e) {
-    throw new BerthError('BERTH_E_WIRE_FORMAT', `The bytes are not valid msgpack: ${(e as Error).message}`, {
-      path: options.path,
+    if (!isBerthError(e)) throw e;
+    throw new BerthError(e.code, e.detail, {
+      path: options.path ?? e.path,
+      ...(options.property === undefined ? {} : { property: options.property }),
+      ...(e.expected === undefined ? {} : { expected: e.expected }),
       cause: e,
     });
   }
@@ -345,12 +343,8 @@ export function packForPython(value: unknown): Buffer {
     return pythonPackr.pack(safe);
   } catch (e) {
     if (isBerthError(e)) throw e;
-    throw new BerthError(
-      'BERTH_E_WIRE_FORMAT',
-      `The value cannot be packed as msgpack: ${(e as Error).message}`,
-      {
-        cause: e,
-      },
-    );
+    throw new BerthError('BERTH_E_WIRE_FORMAT', `The value cannot be packed as msgpack: ${boundedText(e)}`, {
+      cause: e,
+    });
   }
 }

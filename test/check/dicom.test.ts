@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { copyFile, mkdir, readFile, readdir, realpath, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  NOT_APPLICABLE_CODES,
   checkDicomProperty,
   collectInputUids,
   dicomFindingClass,
@@ -12,9 +11,12 @@ import {
 import { checkTree } from '../../src/check/tree.js';
 import { SOP_CLASS, writeBrokenCorpus, writeSeries, writeStudy } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
-import { CATALOGUE, type Code, type Finding } from '../../src/errors.js';
+import { CATALOGUE, codesOfClass, type Code, type Finding } from '../../src/errors.js';
 import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { codes, definition, editedInstance, put } from './dicom-fixtures.js';
+
+/** The codes the catalogue classes as not applicable (src/errors.ts). */
+const NOT_APPLICABLE_CODES: ReadonlySet<Code> = new Set(codesOfClass('not-applicable'));
 
 const SERIES = { 'dicom-type': 'dicom-series' };
 const STUDY = { 'dicom-type': 'dicom-study' };
@@ -429,12 +431,23 @@ describe('check/dicom: DICOM properties in trees', () => {
         'in 2 of 2',
       );
       expectBroken(findings);
+      // Each finding teaches the platform's rule (EnvoyAI FAQ) rather than only naming the UID.
+      for (const f of findings) {
+        expect(f.severity).to.equal('error');
+        expect(f.message).to.include(
+          "the EnvoyAI platform requires derived instances to keep the input study's StudyInstanceUID, share one new SeriesInstanceUID, and each have a new unique SOPInstanceUID",
+        );
+      }
     });
 
     it('reports an output outside the input study, but not when there are no DICOM inputs', async () => {
       const root = fresh('out');
       await writeSeries(path.join(root, 'seg'), { seed: 'elsewhere', instances: 2 });
-      expect(codes(await checkOut({ seg: SERIES }, root))).to.deep.equal(['BERTH_E_DICOM_STUDY_NOT_KEPT']);
+      const outside = await checkOut({ seg: SERIES }, root);
+      expect(codes(outside)).to.deep.equal(['BERTH_E_DICOM_STUDY_NOT_KEPT']);
+      expect(outside[0]!.message).to.include(
+        "the EnvoyAI platform requires derived instances to keep the input study's",
+      );
       const noDicomIn = definition({ n: { type: 'integer' } }, { seg: SERIES });
       const findings = await checkTree(noDicomIn, 'out', root, {
         dicom: dicomTreeCheck({ inputs: { root: inputRoot, properties: noDicomIn.inputs } }),

@@ -10,17 +10,9 @@ import { ndarray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
 import { Limiter, mapLimited } from '../../src/tree/entry.js';
 import { CLI } from '../support/cli.js';
-import {
-  JPEG_BYTES,
-  MASK,
-  PDF_BYTES,
-  PNG_BYTES,
-  codeOf,
-  removeDir,
-  tempDir,
-  writeGoodTree,
-  writeManifest,
-} from '../sdk/helpers.js';
+import { JPEG_BYTES, MASK, PDF_BYTES, PNG_BYTES, writeGoodTree, writeManifest } from '../sdk/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { codeOfAsync } from '../support/codes.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -574,6 +566,18 @@ describe('check/tree: broken trees', function () {
     expect(CASES.filter((c) => c.expect.length > 0).length).to.be.at.least(30);
   });
 
+  it('an undeclared output is an error whose message states what the platform requires', async () => {
+    const root = path.join(base, 'stray-out');
+    await writeGoodTree(root);
+    await put(root, 'extra.txt', 'x');
+    const [f] = await checkTree(definition, 'out', root);
+    expect(f?.code).to.equal('BERTH_E_TREE_UNDECLARED');
+    expect(f?.severity).to.equal('error');
+    expect(f?.message).to.equal(
+      'extra.txt is not declared in schema-out: the EnvoyAI platform takes only the outputs the manifest declares, so every other file is an error (declare it, or do not write it)',
+    );
+  });
+
   it('reports the property path of a finding deep inside arrays and objects', async () => {
     const root = path.join(base, 'paths');
     await writeGoodTree(root);
@@ -584,11 +588,11 @@ describe('check/tree: broken trees', function () {
   });
 
   it('refuses a tree root that does not exist or is a file', async () => {
-    expect(await codeOf(checkTree(definition, 'in', path.join(base, 'no-such-tree')))).to.equal(
+    expect(await codeOfAsync(checkTree(definition, 'in', path.join(base, 'no-such-tree')))).to.equal(
       'BERTH_E_NOT_FOUND',
     );
     await writeFile(path.join(base, 'a-file'), 'x');
-    expect(await codeOf(checkTree(definition, 'in', path.join(base, 'a-file')))).to.equal(
+    expect(await codeOfAsync(checkTree(definition, 'in', path.join(base, 'a-file')))).to.equal(
       'BERTH_E_TREE_NOT_DIRECTORY',
     );
   });

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadMachine } from '../../src/check/manifest.js';
-import { buildArgs, defaultTag, labelsOf } from '../../src/harness/build.js';
+import { buildArgs, defaultBaseImage, defaultTag, labelsOf } from '../../src/harness/build.js';
 import { manifestFromInspect } from '../../src/manifest/inspect.js';
 import { sameJson } from '../../src/manifest/label-value.js';
 import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
+import { requirePeer } from '../support/peers.js';
+import { PODMAN } from '../support/podman.js';
 
 const SAMPLE = path.join(ROOT, 'sample-machine');
 
@@ -157,6 +159,32 @@ describe('cli/build: berth build', function () {
       const unknown = await runCli(['build', SAMPLE, '--engine', 'kaniko', '--dry-run']);
       expect(unknown.code).to.equal(2);
       expect(unknown.stderr).to.match(/BERTH_E_USAGE: .*no image builder "kaniko"/);
+    });
+
+    it('reads the base image a Dockerfile builds FROM through ARG BERTH_IMAGE', () => {
+      expect(defaultBaseImage('ARG BERTH_IMAGE=berth:latest\nFROM ${BERTH_IMAGE}\n')).to.equal(
+        'berth:latest',
+      );
+      expect(defaultBaseImage('ARG BERTH_IMAGE=berth:latest\nFROM node:20\n')).to.equal(undefined);
+      expect(defaultBaseImage('FROM node:20\n')).to.equal(undefined);
+    });
+
+    it('refuses a missing base image with exit 2 and the command that builds berth’s base image', async function () {
+      await requirePeer(this, PODMAN);
+      const r = await runCli([
+        'build',
+        SAMPLE,
+        '--engine',
+        'podman',
+        '--base',
+        'berth-test-no-such-base:never',
+      ]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.include(
+        'BERTH_E_IMAGE_NOT_FOUND: The base image berth-test-no-such-base:never that Dockerfile builds FROM is not in podman',
+      );
+      expect(r.stderr).to.include('`npm run build:image`');
+      expect(r.stderr).to.not.include('berth build: podman');
     });
   });
 });

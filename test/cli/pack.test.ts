@@ -180,6 +180,44 @@ describe('berth pack / berth unpack', function () {
     expect(n.stderr).to.match(/^berth: BERTH_E_/);
   });
 
+  it('unpack - stops reading an endless stdin past --max-bytes (exit 2, BERTH_E_TOO_LARGE); --max-entries is exit 1', async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'unpack', '-', '--manifest', SAMPLE, '--out', path.join(dir, 'cap'), '--max-bytes', '1MiB'],
+      {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.resume();
+    let written = 0;
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    child.stdin.on('error', () => undefined);
+    const feed = (): void => {
+      // Endless, bounded only by the child's reading: stop once it is gone.
+      while (!child.stdin.destroyed && written < 1 << 30) {
+        written += chunk.length;
+        if (!child.stdin.write(chunk)) return void child.stdin.once('drain', feed);
+      }
+    };
+    feed();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).to.equal(2);
+    expect(stderr).to.match(/BERTH_E_TOO_LARGE/);
+    expect(written).to.be.below(64 << 20);
+    const packed = await runCli(['pack', inputs, '--manifest', SAMPLE]);
+    const r = await runCli(
+      ['unpack', '-', '--manifest', SAMPLE, '--out', path.join(dir, 'few'), '--max-entries', '2'],
+      {
+        input: packed.stdout,
+      },
+    );
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stdout).to.match(/BERTH_E_TOO_MANY_ENTRIES/);
+  });
+
   it('exits 2 for unusable input, without stack traces', async () => {
     const text = path.join(dir, 'note.txt');
     await writeFile(text, 'hello');

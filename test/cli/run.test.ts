@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { writeSeries } from '../../src/dicom/synth.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 
@@ -101,5 +102,24 @@ describe('berth run and berth test', function () {
     ]);
     expect(r.code).to.equal(13);
     expect(r.stdout).to.include('TIMEOUT');
+  });
+
+  it('skips a byte-identical duplicate file of a {dicom: folder} case with a notice, and still passes', async () => {
+    const caseDir = path.join(dir, 'duplicate-case');
+    const series = path.join(caseDir, 'series');
+    const written = await writeSeries(series, { seed: 'dup', instances: 6, rows: 32, columns: 32 });
+    cpSync(written.files[0]!.path, path.join(series, 'copy.dcm'));
+    writeFileSync(
+      path.join(caseDir, 'case.yaml'),
+      'inputs:\n  ct: { dicom: series }\n  threshold-hu: 300\n  priority: routine\n',
+    );
+    const json = path.join(dir, 'dup', 'run.json');
+    const r = await runCli(['run', SAMPLE, '--case', caseDir, '--report', json]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.include('ct: skipped a byte-identical duplicate');
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { notices: string[] };
+    expect(report.notices.find((n) => n.includes('byte-identical'))).to.match(
+      /^ct: skipped a byte-identical duplicate, (copy\.dcm|[0-9.]+\.dcm) \(same bytes as [^)]+\), as berth sort does$/,
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { scanHeaderSync } from '../../src/dicom/scan.js';
 import { makeTemp, removeTemp } from '../dicom/helpers.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT, fixture } from '../support/paths.js';
@@ -82,5 +84,43 @@ describe('berth synth', () => {
       expect(r.stderr).to.include(run.code);
       expect(hasStackTrace(r.stderr)).to.equal(false);
     }
+  });
+
+  it('--set pins values by their path in the tree; a name the schema lacks exits 2 and writes nothing', async () => {
+    const out = path.join(dir, 'pinned');
+    const r = await runCli(
+      ['synth', sample, '--out', out, '--set', 'threshold-hu=250', '--set', 'priority=urgent', '--json'],
+      { timeoutMs: 30_000 },
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(await readFile(path.join(out, 'threshold-hu'), 'utf8')).to.equal('250');
+    expect(await readFile(path.join(out, 'priority'), 'utf8')).to.equal('urgent');
+    const bad = path.join(dir, 'pinned-bad');
+    const b = await runCli(['synth', sample, '--out', bad, '--set', 'no-such=1']);
+    expect(b.code, b.stdout + b.stderr).to.equal(2);
+    expect(b.stderr).to.match(/BERTH_E_USAGE.*--set no-such: the schema has no property "no-such"/);
+    expect(hasStackTrace(b.stderr)).to.equal(false);
+    expect(existsSync(bad)).to.equal(false);
+  });
+
+  it('gives several DICOM inputs one patient and study, or separate ones with --separate-studies', async () => {
+    const manifest = path.join(dir, 'two-series.yaml');
+    await writeFile(
+      manifest,
+      'metadata-version: 2\ninfo: {name: x}\nschema-in:\n  a: {dicom-type: dicom-series, series-related-instances: 2}\n  b: {dicom-type: dicom-series, series-related-instances: 2}\nschema-out: {o: {type: boolean}}\n',
+    );
+    const studies = async (flag: string[]): Promise<number> => {
+      const out = path.join(dir, `two-${flag.length}`);
+      const r = await runCli(['synth', manifest, '--out', out, ...flag]);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const uids = new Set<string>();
+      for (const p of ['a', 'b']) {
+        for (const f of await readdir(path.join(out, p)))
+          uids.add(scanHeaderSync(path.join(out, p, f)).StudyInstanceUID);
+      }
+      return uids.size;
+    };
+    expect(await studies([])).to.equal(1);
+    expect(await studies(['--separate-studies'])).to.equal(2);
   });
 });

@@ -29,6 +29,25 @@ const list: ('a' | 'b')[] = await m.inputs.get('list');
 const event: boolean = (await m.inputs.get('survival')).event;
 const all: Inputs = await m.inputs.read();
 console.log(threshold, hu, mode, text, photo, volume, anything, b, cd, list, event, all);
+const typed = [
+  await m.inputs.number('threshold'),
+  await m.inputs.percentage('ratio'),
+  await m.inputs.number('größe'),
+  await m.inputs.enum('mode'),
+  await m.inputs.string('note'),
+  await m.inputs.boolean('flag'),
+  await m.inputs.dateTime('when'),
+  await m.inputs.file('photo'),
+  await m.inputs.ndarray('volume'),
+  await m.inputs.ndarray('anything.npy'),
+  await m.inputs.object('params'),
+  await m.inputs.object('survival'),
+  await m.inputs.array('list'),
+  await m.inputs.dicomImage('image'),
+  await m.inputs.dicomSeries('ct'),
+  await m.inputs.dicomStudy('study'),
+];
+console.log(typed);
 
 await m.outputs.set('flag', true);
 await m.outputs.set('choice', 'yes-please');
@@ -73,6 +92,11 @@ await m.outputs.set('label', undefined); // TS2345 required output
 const h: number = await m.inputs.get('threshold-hu'); // TS2322 nullable input may be undefined
 await m.outputs.set('when', 5); // TS2345 not a date-time
 await m.outputs.array('items').object(0).set('slice', '3'); // TS2345 wrong item member, by index
+await m.inputs.percentage('ct'); // TS2345 a series read as a percentage
+await m.inputs.dicomImage('ct'); // TS2345 a series read as an image
+await m.inputs.string('mode'); // TS2345 an enum read as a free string
+await m.inputs.object('ct'); // TS2345 a series read as an object
+await m.inputs.number('nope'); // TS2345 unknown input, typed accessor
 console.log(n, h);
 `;
 
@@ -203,7 +227,7 @@ describe('berth types', () => {
         const m = / \/\/ (TS\d+) /.exec(l);
         return m ? [`${i + 1} ${m[1]}`] : [];
       });
-      expect(expected).to.have.length(15);
+      expect(expected).to.have.length(20);
       const actual = [
         ...new Set(errors.filter((e) => e.file === 'bad.ts').map((e) => `${e.line} ${e.code}`)),
       ];

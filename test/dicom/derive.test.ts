@@ -30,6 +30,7 @@ import {
   runPython,
   jpegLikePart10,
 } from './helpers.js';
+import { codeOf } from '../support/codes.js';
 
 const LATIN1_NAME = Buffer.from('Müller^Jürgen ', 'latin1'); // 14 bytes: even, as DICOM wants
 
@@ -61,15 +62,6 @@ function ctPixels(i: number): DerivedPixels {
   const data = new Int16Array(32 * 40);
   for (let k = 0; k < data.length; k++) data[k] = ((k * 7 + i * 13) % 2000) - 1000;
   return { data, rows: 32, columns: 40 };
-}
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return isBerthError(e) ? e.code : String(e);
-  }
-  return 'no error';
 }
 
 describe('dicom/derive: a new series from an input series', () => {

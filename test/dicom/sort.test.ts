@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/errors.js';
-import { sortDicom, type SortReport } from '../../src/dicom/sort.js';
+import { sameBytes, sortDicom, type SortReport } from '../../src/dicom/sort.js';
 import { synthSeries, writeBrokenCorpus } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
@@ -138,5 +138,30 @@ describe('dicom/sort: loose files into the reference layout', () => {
     const junk = join(dir, 'only-junk');
     await writeBrokenCorpus(junk, 'j');
     expect(await code(sortDicom(junk, join(dir, 'o2')))).to.equal('BERTH_E_SORT_NOTHING');
+  });
+
+  it('says whether a duplicate is byte for byte the file kept (sameBytes), for callers that skip only those', async () => {
+    const folder = join(dir, 'dups');
+    await mkdir(folder, { recursive: true });
+    const [a, b] = synthSeries({ seed: 'dups', instances: 2, rows: 8, columns: 8 });
+    const bytes = (i: typeof a) =>
+      encodePart10(i!.elements, { transferSyntaxUid: TS.ExplicitVRLittleEndian });
+    await writeFile(join(folder, 'a.dcm'), bytes(a));
+    await writeFile(join(folder, 'a-copy.dcm'), bytes(a));
+    await writeFile(join(folder, 'b.dcm'), bytes(b));
+    await writeFile(
+      join(folder, 'b-other.dcm'),
+      encodePart10(b!.elements, { transferSyntaxUid: TS.ImplicitVRLittleEndian }),
+    );
+    const report = await sortDicom(folder, join(dir, 'dups-out'), { as: 'series' });
+    const dups = report.skipped
+      .filter((s) => s.reason === 'duplicate')
+      .map((s) => [s.path.slice(folder.length + 1), s.duplicateOf?.slice(folder.length + 1), s.identical]);
+    expect(dups.sort()).to.deep.equal([
+      ['a.dcm', 'a-copy.dcm', true],
+      ['b.dcm', 'b-other.dcm', false],
+    ]);
+    expect(await sameBytes(join(folder, 'a.dcm'), join(folder, 'a-copy.dcm'))).to.equal(true);
+    expect(await sameBytes(join(folder, 'a.dcm'), join(folder, 'missing.dcm'))).to.equal(false);
   });
 });

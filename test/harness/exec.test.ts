@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { writeSeries } from '../../src/dicom/synth.js';
-import { execRoots, statusText } from '../../src/harness/exec.js';
+import { execMachine, execRoots, statusText } from '../../src/harness/exec.js';
 import { OUTCOMES } from '../../src/harness/outcome.js';
 import { CLI, hasStackTrace } from '../support/cli.js';
 
@@ -43,6 +43,8 @@ switch (process.env.MODE) {
   case 'pass': answer('42'); break;
   case 'bad-output': answer('forty-two'); break;
   case 'exit3': process.exit(3);
+  case 'finish-missing': fs.writeFileSync(path.join(status, 'error'), 'The outputs are invalid\\n'); process.exit(11);
+  case 'finish-valid': answer('42'); process.exit(11);
   case 'own-error': fs.writeFileSync(path.join(status, 'error'), 'model weights missing\\nsee the log\\n'); process.exit(1);
   case 'error-exit0': answer('42'); fs.writeFileSync(path.join(status, 'error'), 'gave up quietly\\n'); break;
   case 'sigkill': process.kill(process.pid, 'SIGKILL'); break;
@@ -166,6 +168,18 @@ describe('harness/exec: berth exec', function () {
     expect(r.error).to.include('BERTH_E_DICOM_REUSED_SOP_UID');
   });
 
+  it("invalid-output (11): a machine exiting 11 (the SDK's finish()) gets the findings, not a machine error", async () => {
+    const r = await exec('finish-missing');
+    expect(r.code).to.equal(11);
+    expect(r.error).to.match(/^1 output problem\(s\)\. First: BERTH_E_TREE_MISSING schema-out\/answer/);
+  });
+
+  it('machine-error (12): a machine exiting 11 whose outputs are valid', async () => {
+    const valid = await exec('finish-valid');
+    expect(valid.code).to.equal(12);
+    expect(valid.error).to.match(/^The machine exited with code 11, yet its outputs are valid/);
+  });
+
   it('machine-error (12): a non-zero exit without an error file gets one written', async () => {
     const r = await exec('exit3');
     expect(r.code).to.equal(12);
@@ -206,6 +220,20 @@ describe('harness/exec: berth exec', function () {
     const { BERTH_MANIFEST: _unused, ...rest } = env('pass');
     const r = await exec('pass', undefined, undefined, rest);
     expect(r.code, r.stderr).to.equal(0);
+  });
+
+  it('--writable-input: the machine writes into a private copy of its input, and the input tree is untouched', async () => {
+    const lines: string[] = [];
+    const result = await execMachine({
+      command: ['/bin/sh', '-c', `echo x > "$BERTH_INPUT/scratch" && exec node ${tree.machine}`],
+      env: env('pass'),
+      roots: execRoots(env('pass')),
+      writableInput: true,
+      log: (l) => lines.push(l),
+    });
+    expect(result.outcome, result.reason).to.equal('passed');
+    expect(lines.join('\n')).to.include('writable copy of the input');
+    expect(await readdir(tree.input)).to.not.include('scratch');
   });
 
   it('killed (14): the machine died by a signal', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { checkManifest, loadMachine, type MachineDefinition } from '../../src/check/manifest.js';
 import { isBerthError } from '../../src/errors.js';
 import { scanHeaderSync } from '../../src/dicom/scan.js';
-import { fromPattern, synthNumber, synthString, synthTree } from '../../src/harness/synth-tree.js';
+import { fromPattern, synthNumber, synthString, synthTree, words } from '../../src/harness/synth-tree.js';
 import { prng } from '../../src/dicom/synth.js';
 import type { Property } from '../../src/kinds/property.js';
 import { loadManifestText } from '../../src/manifest/load.js';
@@ -175,5 +175,99 @@ describe('harness/synth-tree: synthetic trees that satisfy a schema', () => {
     }
     const impossible = { minimum: 1, maximum: 2, multipleOf: 5 };
     expect(() => synthNumber(prop(impossible, 'integer'), impossible, rand, true, [0, 100])).to.throw();
+  });
+
+  it('writes strings without pattern or format as whole words, at any length range', () => {
+    const rand = prng('whole-words');
+    const vocabulary = new Set(
+      'a an of to in ct mr the and new left lung scan case note right value berth image chest sample report series normal finding lesion nodule patient marginal synthetic radiology calibrated measurement observations'.split(
+        ' ',
+      ),
+    );
+    for (const [min, max] of [
+      [0, 24],
+      [1, 1],
+      [2, 2],
+      [5, 6],
+      [11, 11],
+      [40, 40],
+      [3, 200],
+    ] as const) {
+      for (let i = 0; i < 40; i++) {
+        const s = synthString(prop({ minLength: min, maxLength: max }), rand);
+        expect(s.length, s).to.be.within(min, max);
+        for (const w of s.split(' ')) expect(vocabulary.has(w), `${JSON.stringify(s)}: ${w}`).to.equal(true);
+        expect(words(rand, min, max).length).to.be.within(min, max);
+      }
+    }
+  });
+
+  it('writes percentages through their text rule: multipleOf 0.1 never gives binary noise', async () => {
+    const definition = await definitionOf(
+      `metadata-version: 2\ninfo: {name: x}\nschema-in:\n  p: {type: percentage, minimum: 0, maximum: 100, multipleOf: 0.1}\n  q: {type: percentage, multipleOf: 0.01, minimum: 50, maximum: 51}\nschema-out: {o: {type: boolean}}\n`,
+    );
+    for (let seed = 0; seed < 60; seed++) {
+      const out = join(dir, `pct-${seed}`);
+      const result = await synthTree(definition, 'in', out, { seed });
+      expect(result.findings).to.deep.equal([]);
+      expect(await readFile(join(out, 'p'), 'utf8')).to.match(/^\d{1,3}(\.\d)?%$/);
+      expect(await readFile(join(out, 'q'), 'utf8')).to.match(/^5[01](\.\d{1,2})?%$/);
+    }
+  });
+
+  describe('pins (--set name=value)', () => {
+    const yaml = `metadata-version: 2
+info: {name: pins}
+schema-in:
+  threshold: {type: number, minimum: 0, maximum: 1}
+  confidence: {type: percentage}
+  flag: {type: boolean, nullable: true}
+  findings:
+    type: array
+    maxItems: 4
+    items:
+      type: object
+      properties:
+        label: {type: string}
+        size: {type: integer}
+  scan: {dicom-type: dicom-series, series-related-instances: 1}
+schema-out: {o: {type: boolean}}
+`;
+
+    it("writes pinned values, read by each kind's text rule, and keeps the rest synthetic", async () => {
+      const definition = await definitionOf(yaml);
+      const out = join(dir, 'pins');
+      const result = await synthTree(definition, 'in', out, {
+        omitNullable: true,
+        set: ['threshold=0.5', 'confidence=85.5%', 'flag=True', 'findings/3/label=nodule here'],
+      });
+      expect(result.findings).to.deep.equal([]);
+      expect(await readFile(join(out, 'threshold'), 'utf8')).to.equal('0.5');
+      expect(await readFile(join(out, 'confidence'), 'utf8')).to.equal('85.5%');
+      expect(await readFile(join(out, 'flag'), 'utf8')).to.equal('True');
+      expect(await readFile(join(out, 'findings', '3', 'label'), 'utf8')).to.equal('nodule here');
+      expect(await readdir(join(out, 'findings'))).to.have.members(['0', '1', '2', '3']);
+    });
+
+    it('refuses a name the schema lacks, a bad value, an index past maxItems and a kind without text', async () => {
+      const definition = await definitionOf(yaml);
+      const attempt = async (set: string): Promise<string | undefined> => {
+        const err = await synthTree(definition, 'in', join(dir, 'pins-refused'), { set: [set] }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        return isBerthError(err) ? `${err.code} ${err.message}` : String(err);
+      };
+      expect(await attempt('nothing=1')).to.match(/^BERTH_E_USAGE .*no property "nothing"/);
+      expect(await attempt('threshold')).to.match(/^BERTH_E_USAGE .*not name=value/);
+      expect(await attempt('threshold=2')).to.match(/^BERTH_E_VALUE_\w+ --set threshold:/);
+      expect(await attempt('confidence=0.85')).to.match(/^BERTH_E_VALUE_TEXT .*no % sign/);
+      expect(await attempt('findings/4/label=x')).to.match(/^BERTH_E_USAGE .*item index/);
+      expect(await attempt('findings/0/colour=x')).to.match(
+        /^BERTH_E_USAGE .*no property "colour" in findings\/0/,
+      );
+      expect(await attempt('scan=x')).to.match(/^BERTH_E_USAGE .*no text form/);
+      expect(await attempt('findings=x')).to.match(/^BERTH_E_USAGE .*no text form/);
+    });
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { resolveSide } from '../../src/kinds/resolve.js';
 import {
   RUNS,
-  codeOf,
+  problemCode,
   expectFormatRefused,
   expectParseRefused,
   roundTrip,
@@ -107,7 +107,7 @@ describe('kinds/text forms: enum', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 6 }), (t) => {
         fc.pre(!['A', 'B', 'C', 'A\n', 'B\n', 'C\n', 'A\r\n', 'B\r\n', 'C\r\n'].includes(t));
-        expect(codeOf(s.parse(t), show(t))).to.equal('BERTH_E_VALUE_ENUM');
+        expect(problemCode(s.parse(t), show(t))).to.equal('BERTH_E_VALUE_ENUM');
       }),
       RUNS,
     );

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { KindName } from '../../src/kinds/property.js';
 import { kindOf } from '../../src/kinds/registry.js';
 import type { JsonObject } from '../../src/manifest/document.js';
-import { codeOf, show, subject, valueOf } from './text-helpers.js';
+import { problemCode, show, subject, valueOf } from './text-helpers.js';
 
 /** One well-formed text per primitive kind (strings apart), with the value it stands for. */
 const SAMPLES: { kind: KindName; def: JsonObject; text: string; value: unknown; refusal: string }[] = [
@@ -86,7 +86,8 @@ describe('kinds/text forms: all primitive kinds', () => {
           s.text + '\u00a0',
           '\ufeff' + s.text,
         ];
-        for (const text of bad) expect(codeOf(subj.parse(text), show(text)), show(text)).to.equal(s.refusal);
+        for (const text of bad)
+          expect(problemCode(subj.parse(text), show(text)), show(text)).to.equal(s.refusal);
       });
     }
 

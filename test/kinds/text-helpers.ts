@@ -46,7 +46,7 @@ export function valueOf<V>(o: Outcome<V>, what = 'outcome'): V {
 }
 
 /** The problem code of an outcome that must fail; fails with the value otherwise. */
-export function codeOf(o: Outcome<unknown>, what = 'outcome'): Code {
+export function problemCode(o: Outcome<unknown>, what = 'outcome'): Code {
   if (o.ok) expect.fail(`${what}: expected a problem, got ok ${show(o.value)}`);
   expect(o.problem.message, `${what}: message`).to.be.a('string').with.length.above(0);
   return o.problem.code;
@@ -64,13 +64,14 @@ export function show(v: unknown): string {
 
 /** Asserts that every text is refused by `parse` with `code`. */
 export function expectParseRefused(s: Subject, texts: readonly string[], code: Code): void {
-  for (const t of texts) expect(codeOf(s.parse(t), `parse(${show(t)})`), `parse(${show(t)})`).to.equal(code);
+  for (const t of texts)
+    expect(problemCode(s.parse(t), `parse(${show(t)})`), `parse(${show(t)})`).to.equal(code);
 }
 
 /** Asserts that every value is refused by `format` with `code`. */
 export function expectFormatRefused(s: Subject, values: readonly unknown[], code: Code): void {
   for (const v of values) {
-    expect(codeOf(s.format(v), `format(${show(v)})`), `format(${show(v)})`).to.equal(code);
+    expect(problemCode(s.format(v), `format(${show(v)})`), `format(${show(v)})`).to.equal(code);
   }
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   RUNS,
-  codeOf,
+  problemCode,
   expectFormatRefused,
   expectParseRefused,
   roundTrip,
@@ -122,7 +122,7 @@ describe('kinds/text forms: integer', () => {
       const beyond = fc.oneof(fc.bigInt(2n ** 53n, 2n ** 200n), fc.bigInt(-(2n ** 200n), -(2n ** 53n)));
       fc.assert(
         fc.property(beyond, (b) => {
-          expect(codeOf(s.parse(String(b)), String(b))).to.equal('BERTH_E_INTEGER_UNSAFE');
+          expect(problemCode(s.parse(String(b)), String(b))).to.equal('BERTH_E_INTEGER_UNSAFE');
         }),
         RUNS,
       );
@@ -133,7 +133,7 @@ describe('kinds/text forms: integer', () => {
       fc.assert(
         fc.property(fc.maxSafeInteger(), junk, fc.boolean(), (n, j, before) => {
           const text = before ? j + String(n) : String(n) + j;
-          expect(codeOf(s.parse(text), JSON.stringify(text))).to.equal('BERTH_E_VALUE_TEXT');
+          expect(problemCode(s.parse(text), JSON.stringify(text))).to.equal('BERTH_E_VALUE_TEXT');
         }),
         RUNS,
       );
@@ -184,9 +184,9 @@ describe('kinds/text forms: integer', () => {
     it('multipleOf: 2 refuses large odd integers such as 1000000001 and 2^53 − 1', () => {
       const k = subject({ type: 'integer', multipleOf: 2 });
       for (const t of ['1000000001', '20000000001', '9007199254740991']) {
-        expect(codeOf(k.parse(t), t), t).to.equal('BERTH_E_VALUE_CONSTRAINT');
+        expect(problemCode(k.parse(t), t), t).to.equal('BERTH_E_VALUE_CONSTRAINT');
       }
-      expect(codeOf(k.format(1000000001), 'format(1000000001)')).to.equal('BERTH_E_VALUE_CONSTRAINT');
+      expect(problemCode(k.format(1000000001), 'format(1000000001)')).to.equal('BERTH_E_VALUE_CONSTRAINT');
     });
 
     it('multipleOf m accepts n exactly when n % m is 0 (fast-check)', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   RUNS,
-  codeOf,
+  problemCode,
   expectFormatRefused,
   expectParseRefused,
   roundTrip,
@@ -131,7 +131,7 @@ describe('kinds/text forms: number', () => {
       fc.assert(
         fc.property(finite, junk, fc.boolean(), (n, j, before) => {
           const text = before ? j + String(n) : String(n) + j;
-          expect(codeOf(s.parse(text), JSON.stringify(text))).to.equal('BERTH_E_VALUE_TEXT');
+          expect(problemCode(s.parse(text), JSON.stringify(text))).to.equal('BERTH_E_VALUE_TEXT');
         }),
         RUNS,
       );
@@ -190,7 +190,7 @@ describe('kinds/text forms: number', () => {
       fc.assert(
         fc.property(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 9 }), (i, d) => {
           const text = `${i}.${d}5`;
-          expect(codeOf(k.parse(text), text)).to.equal('BERTH_E_VALUE_CONSTRAINT');
+          expect(problemCode(k.parse(text), text)).to.equal('BERTH_E_VALUE_CONSTRAINT');
         }),
         RUNS,
       );
@@ -199,7 +199,7 @@ describe('kinds/text forms: number', () => {
     it('multipleOf: 2 refuses large odd numbers such as 20000000001', () => {
       const k = subject({ type: 'number', multipleOf: 2 });
       for (const t of ['20000000001', '1000000001', '1000000000000001']) {
-        expect(codeOf(k.parse(t), t), t).to.equal('BERTH_E_VALUE_CONSTRAINT');
+        expect(problemCode(k.parse(t), t), t).to.equal('BERTH_E_VALUE_CONSTRAINT');
       }
     });
   });

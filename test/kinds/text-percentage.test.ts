@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   RUNS,
-  codeOf,
+  problemCode,
   expectFormatRefused,
   expectParseRefused,
   roundTrip,
@@ -235,10 +235,10 @@ describe('kinds/text forms: percentage', () => {
       const half = subject({ type: 'percentage', multipleOf: 0.5 });
       valueOf(half.parse('85.5%'));
       valueOf(half.format(0.855));
-      expect(codeOf(half.parse('85.25%'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
+      expect(problemCode(half.parse('85.25%'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
       const tenth = subject({ type: 'percentage', multipleOf: 0.1 });
       for (const t of ['12.3%', '0.3%', '99.9%']) valueOf(tenth.parse(t), t);
-      expect(codeOf(tenth.parse('12.35%'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
+      expect(problemCode(tenth.parse('12.35%'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
     });
   });
 });

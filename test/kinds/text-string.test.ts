@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   RUNS,
-  codeOf,
+  problemCode,
   expectFormatRefused,
   expectParseRefused,
   roundTrip,
@@ -76,10 +76,10 @@ describe('kinds/text forms: string', () => {
       const one = subject({ type: 'string', maxLength: 1 });
       valueOf(one.parse('😀'), 'one emoji, two UTF-16 units');
       valueOf(one.format('😀'), 'one emoji, two UTF-16 units');
-      expect(codeOf(one.parse('👍🏽'), 'two code points')).to.equal('BERTH_E_VALUE_CONSTRAINT');
+      expect(problemCode(one.parse('👍🏽'), 'two code points')).to.equal('BERTH_E_VALUE_CONSTRAINT');
       const zero = subject({ type: 'string', maxLength: 0 });
       valueOf(zero.parse(''));
-      expect(codeOf(zero.parse('\n'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
+      expect(problemCode(zero.parse('\n'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
     });
 
     it('maxLength n accepts exactly the texts of at most n code points (fast-check)', () => {
@@ -105,11 +105,11 @@ describe('kinds/text forms: string', () => {
     it('pattern has Unicode semantics: ^.$ matches one emoji, \\p{Lu} works', () => {
       const dot = subject({ type: 'string', pattern: '^.$' });
       valueOf(dot.parse('😀'), 'one emoji is one character');
-      expect(codeOf(dot.parse('ab'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
+      expect(problemCode(dot.parse('ab'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
       const upper = subject({ type: 'string', pattern: '\\p{Lu}' });
       valueOf(upper.parse('aBc'));
       valueOf(upper.parse('É'));
-      expect(codeOf(upper.parse('abc'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
+      expect(problemCode(upper.parse('abc'))).to.equal('BERTH_E_VALUE_CONSTRAINT');
     });
 
     it('format email, uuid and date are checked', () => {

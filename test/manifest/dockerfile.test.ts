@@ -12,22 +12,13 @@ import {
 } from '../../src/manifest/label-value.js';
 import { emitLabels } from '../../src/manifest/labels-emit.js';
 import { fixture } from '../support/paths.js';
+import { codeOf } from '../support/codes.js';
 
 const read = (name: string): string => readFileSync(fixture('dockerfiles', name), 'utf8');
 
 /** The value Docker would store for one label of a Dockerfile text. */
 function valueOf(text: string, name = 'com.envoyai.x'): string | undefined {
   return loadDockerfileLabels(text, 'Dockerfile').labels.get(name)?.value;
-}
-
-function codeOf(f: () => unknown): Code | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isBerthError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
 }
 
 describe('Dockerfile LABELs: what Docker stores (BuildKit lexer rules)', () => {

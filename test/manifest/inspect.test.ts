@@ -4,16 +4,7 @@ import { isBerthError, type Code } from '../../src/errors.js';
 import { loadDockerfileLabels, manifestFromDockerfile } from '../../src/manifest/dockerfile.js';
 import { labelsFromInspect, manifestFromInspect } from '../../src/manifest/inspect.js';
 import { fixture } from '../support/paths.js';
-
-function codeOf(f: () => unknown): Code | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isBerthError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+import { codeOf } from '../support/codes.js';
 
 const LABELS = {
   'com.envoyai.metadata-version': '2',

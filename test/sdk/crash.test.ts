@@ -8,7 +8,8 @@ import { checkTree } from '../../src/check/tree.js';
 import { isAtomicTempName } from '../../src/tree/atomic.js';
 import { openMachine } from '../../src/sdk/machine.js';
 import { ROOT } from '../support/paths.js';
-import { removeDir, tempDir, writeManifest } from './helpers.js';
+import { writeManifest } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const MiB = 1024 * 1024;
 const TOTAL_CHUNKS = 100; // 100 MiB in all

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openMachine } from '../../src/sdk/machine.js';
-import { removeDir, tempDir, writeManifest } from './helpers.js';
+import { writeManifest } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 describe('sdk: a file output copied from a path the machine names', () => {
   let dir: string;

@@ -1,12 +1,11 @@
 /** Shared fixtures of the SDK and tree tests: a manifest declaring every kind, and a good tree for it. */
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { isBerthError } from '../../src/errors.js';
 import { ndarray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
+import { tempDir } from '../support/temp.js';
 
 /** One schema declaring every non-DICOM kind, used as both schema-in and schema-out. */
 export const SCHEMA = {
@@ -116,26 +115,6 @@ export async function writeGoodTree(root: string): Promise<void> {
     await mkdir(path.dirname(abs), { recursive: true });
     await writeFile(abs, data);
   }
-}
-
-/** A fresh temporary directory; remove it with {@link removeDir}. */
-export function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), `berth-${prefix}-`));
-}
-
-/** Removes a temporary directory, whatever it holds. */
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
-
-/** The BerthError code a promise rejects with (or a description of what else happened). */
-export async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return 'no error';
 }
 
 /** A machine opened over fresh temporary trees: input (the good tree), output and status. */

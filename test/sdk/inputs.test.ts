@@ -15,14 +15,13 @@ import {
   NOTES_TEXT,
   PDF_BYTES,
   PNG_BYTES,
-  codeOf,
   machineFixture,
-  removeDir,
-  tempDir,
   writeManifest,
   type MachineFixture,
 } from './helpers.js';
 import { ROOT } from '../support/paths.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { codeOfAsync } from '../support/codes.js';
 
 const run = promisify(execFile);
 
@@ -72,12 +71,12 @@ describe('sdk/inputs', () => {
   });
 
   it('refuses a typed accessor of the wrong kind, and an undeclared name', async () => {
-    expect(await codeOf(m.inputs.integer('ratio'))).to.equal('BERTH_E_VALUE_TYPE');
-    expect(await codeOf(m.inputs.string('count'))).to.equal('BERTH_E_VALUE_TYPE');
-    expect(await codeOf(m.inputs.file('mask.npy'))).to.equal('BERTH_E_VALUE_TYPE');
-    expect(await codeOf(m.inputs.array('patient'))).to.equal('BERTH_E_VALUE_TYPE');
-    expect(await codeOf(() => m.inputs.get('nope' as 'name'))).to.equal('BERTH_E_UNDECLARED_PROPERTY');
-    expect(await codeOf(() => m.inputs.string('nope'))).to.equal('BERTH_E_UNDECLARED_PROPERTY');
+    expect(await codeOfAsync(m.inputs.integer('ratio'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(m.inputs.string('count'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(m.inputs.file('mask.npy'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(m.inputs.array('patient'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(() => m.inputs.get('nope' as 'name'))).to.equal('BERTH_E_UNDECLARED_PROPERTY');
+    expect(await codeOfAsync(() => m.inputs.string('nope'))).to.equal('BERTH_E_UNDECLARED_PROPERTY');
   });
 
   it('reads a nullable input that is absent as undefined, and present as its value', async () => {
@@ -263,7 +262,7 @@ describe('sdk/inputs', () => {
         expect(error?.path?.startsWith(path.join(fx.input, prop))).to.equal(true);
         expect(error?.property).to.equal(`schema-in/${prop}`);
         // read() fails the same way
-        expect(await codeOf(m.inputs.read())).to.equal(code);
+        expect(await codeOfAsync(m.inputs.read())).to.equal(code);
       });
     }
   });
@@ -276,7 +275,7 @@ describe('sdk/inputs', () => {
 
   it('refuses an input root that does not exist', async () => {
     expect(
-      await codeOf(openMachine({ ...fx, input: path.join(fx.dir, 'nope'), captureErrors: false })),
+      await codeOfAsync(openMachine({ ...fx, input: path.join(fx.dir, 'nope'), captureErrors: false })),
     ).to.equal('BERTH_E_NOT_FOUND');
   });
 });
@@ -298,7 +297,8 @@ describe('sdk/inputs: a big array under a low open-file limit', function () {
     await writeFile(
       script,
       `const [sdk, manifest, input, output] = process.argv.slice(2);
-const { openMachine, checkTree, loadMachine } = await import(sdk);
+const { openMachine } = await import(sdk);
+const { checkTree, loadMachine } = await import(sdk.replace(/index\\.ts$/, 'tools.ts'));
 const m = await openMachine({ manifest, input, output, status: output + '-status', captureErrors: false });
 const values = await m.inputs.get('values');
 const findings = await checkTree(await loadMachine(manifest), 'in', input);

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openMachine } from '../../src/sdk/machine.js';
-import { codeOf, machineFixture, removeDir, type MachineFixture } from './helpers.js';
+import { machineFixture, type MachineFixture } from './helpers.js';
+import { removeDir } from '../support/temp.js';
+import { codeOfAsync } from '../support/codes.js';
 
 const ENV_KEYS = ['BERTH_MANIFEST', 'BERTH_INPUT', 'BERTH_OUTPUT', 'BERTH_STATUS'] as const;
 
@@ -80,7 +82,7 @@ describe('sdk/machine: openMachine', () => {
       // none: the case under test
     }
     process.chdir(fx.dir); // holds machine.json, not machine.yaml
-    expect(await codeOf(openMachine({ input: fx.input, captureErrors: false }))).to.equal(
+    expect(await codeOfAsync(openMachine({ input: fx.input, captureErrors: false }))).to.equal(
       'BERTH_E_MANIFEST_NOT_FOUND',
     );
   });
@@ -108,6 +110,6 @@ describe('sdk/machine: openMachine', () => {
         'schema-out': {},
       }),
     );
-    expect(await codeOf(openMachine({ ...fx, captureErrors: false }))).to.equal('BERTH_E_KIND_UNKNOWN');
+    expect(await codeOfAsync(openMachine({ ...fx, captureErrors: false }))).to.equal('BERTH_E_KIND_UNKNOWN');
   });
 });

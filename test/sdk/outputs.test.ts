@@ -7,7 +7,8 @@ import { loadMachine } from '../../src/check/manifest.js';
 import { isAtomicTempName } from '../../src/tree/atomic.js';
 import { ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
-import { openMachine, type Machine } from '../../src/sdk/machine.js';
+import { exitCodeOf } from '../../src/harness/outcome.js';
+import { INVALID_OUTPUT_EXIT, openMachine, type Machine } from '../../src/sdk/machine.js';
 import {
   BLOB_BYTES,
   JPEG_BYTES,
@@ -15,11 +16,11 @@ import {
   NOTES_TEXT,
   PDF_BYTES,
   PNG_BYTES,
-  codeOf,
   machineFixture,
-  removeDir,
   type MachineFixture,
 } from './helpers.js';
+import { removeDir } from '../support/temp.js';
+import { codeOfAsync } from '../support/codes.js';
 
 /** Every file under a directory, relative, sorted (temporary files included, so leftovers show). */
 async function listTree(dir: string): Promise<string[]> {
@@ -211,11 +212,11 @@ describe('sdk/outputs', () => {
   it('refuses a push beyond maxItems, and an object(i) index that is not an index', async () => {
     const scores = m.outputs.array('scores');
     for (let i = 0; i < 5; i++) await scores.push(i);
-    expect(await codeOf(scores.push(5))).to.equal('BERTH_E_VALUE_CONSTRAINT');
+    expect(await codeOfAsync(scores.push(5))).to.equal('BERTH_E_VALUE_CONSTRAINT');
     expect(await listTree(path.join(fx.output, 'scores'))).to.deep.equal(['0', '1', '2', '3', '4']);
     const lesions = m.outputs.array('lesions');
     for (const bad of [1.5, -1, NaN])
-      expect(await codeOf(() => lesions.object(bad))).to.equal('BERTH_E_VALUE_TYPE');
+      expect(await codeOfAsync(() => lesions.object(bad))).to.equal('BERTH_E_VALUE_TYPE');
   });
 
   it('set() of an object replaces it whole: a member left out is gone', async () => {
@@ -246,9 +247,9 @@ describe('sdk/outputs', () => {
     await typed.outputs.object('patient').object('extra').set('height', 1.5);
     await typed.outputs.array('lesions').push({ slice: 1, area: 2 });
     // @ts-expect-error: count is a number
-    expect(await codeOf(typed.outputs.set('count', 'one'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(typed.outputs.set('count', 'one'))).to.equal('BERTH_E_VALUE_TYPE');
     // @ts-expect-error: not an output
-    expect(await codeOf(() => typed.outputs.set('nope', 1))).to.equal('BERTH_E_UNDECLARED_PROPERTY');
+    expect(await codeOfAsync(() => typed.outputs.set('nope', 1))).to.equal('BERTH_E_UNDECLARED_PROPERTY');
     await m.outputs.object('patient').set('age', 3); // untyped: any member name compiles
   });
 
@@ -395,7 +396,7 @@ describe('sdk/outputs', () => {
     ];
     for (const [name, write, code] of cases) {
       it(`${name}: ${code}`, async () => {
-        expect(await codeOf(() => write(m))).to.equal(code);
+        expect(await codeOfAsync(() => write(m))).to.equal(code);
         expect(await listTree(fx.output)).to.deep.equal([]);
       });
     }
@@ -404,10 +405,10 @@ describe('sdk/outputs', () => {
       await m.outputs.set('scores', [1, 2]);
       await m.outputs.set('report.pdf', PDF_BYTES);
       await m.outputs.set('patient', { age: 1, sex: 'F', extra: { height: 1 } });
-      expect(await codeOf(m.outputs.set('scores', [1, 'x'] as never))).to.equal('BERTH_E_VALUE_TYPE');
-      expect(await codeOf(m.outputs.set('report.pdf', PNG_BYTES))).to.equal('BERTH_E_MIME_MISMATCH');
+      expect(await codeOfAsync(m.outputs.set('scores', [1, 'x'] as never))).to.equal('BERTH_E_VALUE_TYPE');
+      expect(await codeOfAsync(m.outputs.set('report.pdf', PNG_BYTES))).to.equal('BERTH_E_MIME_MISMATCH');
       expect(
-        await codeOf(m.outputs.set('patient', { age: 2, sex: 'F', extra: { height: 'x' } } as never)),
+        await codeOfAsync(m.outputs.set('patient', { age: 2, sex: 'F', extra: { height: 'x' } } as never)),
       ).to.equal('BERTH_E_VALUE_TYPE');
       expect(await listTree(fx.output)).to.deep.equal([
         'patient/age',
@@ -426,7 +427,7 @@ describe('sdk/outputs', () => {
         yield Buffer.alloc(5000, 1);
         throw new Error('disk on fire');
       }
-      expect(await codeOf(m.outputs.file('blob', failing()))).to.not.equal('no error');
+      expect(await codeOfAsync(m.outputs.file('blob', failing()))).to.not.equal('no error');
       expect(await listTree(fx.output)).to.deep.equal([]);
     });
   });
@@ -451,7 +452,7 @@ describe('sdk/outputs', () => {
       expect((await listTree(fx.output)).filter(isAtomicTempName)).to.deep.equal([]);
     });
 
-    it('writes status/error and sets a non-zero exit code when outputs are missing or invalid', async () => {
+    it('writes status/error and sets exit code 11 (invalid-output) when outputs are missing or invalid', async () => {
       await writeCompleteOutputs(m, fx.input);
       await writeFile(path.join(fx.output, 'count'), 'many');
       await writeFile(path.join(fx.output, 'stray'), '');
@@ -463,12 +464,16 @@ describe('sdk/outputs', () => {
         ['BERTH_E_TREE_MISSING', 'report.pdf'],
         ['BERTH_E_TREE_UNDECLARED', 'stray'],
       ]);
-      expect(process.exitCode).to.equal(1);
+      expect(process.exitCode).to.equal(11);
       const error = await text(fx.status, 'error');
       expect(error).to.match(/^The outputs are invalid \(3 problem\(s\)\):\n/);
       expect(error).to.include('BERTH_E_VALUE_TEXT').and.include('(count)');
       expect(error).to.include('BERTH_E_TREE_MISSING').and.include('(report.pdf)');
       expect(error).to.include('BERTH_E_TREE_UNDECLARED').and.include('(stray)');
+    });
+
+    it("exits like the harness's invalid-output outcome, which the SDK cannot import", () => {
+      expect(INVALID_OUTPUT_EXIT).to.equal(exitCodeOf('invalid-output'));
     });
 
     it('reports an empty output tree as every required output missing', async () => {
@@ -477,7 +482,7 @@ describe('sdk/outputs', () => {
       const findings = await m.finish();
       expect(new Set(findings.map((f) => f.code))).to.deep.equal(new Set(['BERTH_E_TREE_MISSING']));
       expect(findings.length).to.equal(18); // every output but the nullable `note`
-      expect(process.exitCode).to.equal(1);
+      expect(process.exitCode).to.equal(11);
     });
   });
 });

@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { FileHandle } from '../../src/kinds/file-handle.js';
 import { ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
 import { openMachine, type Machine } from '../../src/sdk/machine.js';
-import { codeOf, machineFixture, removeDir, type MachineFixture } from './helpers.js';
+import { machineFixture, type MachineFixture } from './helpers.js';
+import { removeDir } from '../support/temp.js';
+import { codeOfAsync } from '../support/codes.js';
 
 const RUNS = 150;
 
@@ -197,9 +199,9 @@ describe('sdk: text value files around the 4 KiB first read', () => {
   it('refuses UTF-8 broken across the 4 KiB boundary, and a 16 MiB + 1 value before reading it', async () => {
     const bytes = Buffer.concat([Buffer.alloc(4095, 0x61), Buffer.from([0xc3]), Buffer.alloc(10, 0x61)]);
     await writeFile(path.join(fx.output, 'note'), bytes);
-    expect(await codeOf(m.inputs.get('note'))).to.equal('BERTH_E_NOT_UTF8');
+    expect(await codeOfAsync(m.inputs.get('note'))).to.equal('BERTH_E_NOT_UTF8');
     await writeFile(path.join(fx.output, 'note'), '');
     await truncate(path.join(fx.output, 'note'), 16 * 1024 * 1024 + 1);
-    expect(await codeOf(m.inputs.get('note'))).to.equal('BERTH_E_VALUE_TOO_LARGE');
+    expect(await codeOfAsync(m.inputs.get('note'))).to.equal('BERTH_E_VALUE_TOO_LARGE');
   });
 });

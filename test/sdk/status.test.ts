@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Status } from '../../src/sdk/status.js';
-import { codeOf, removeDir, tempDir } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { codeOfAsync } from '../support/codes.js';
 
 describe('sdk/status', () => {
   let dir: string;
@@ -27,7 +28,7 @@ describe('sdk/status', () => {
 
   it('refuses a progress that is not a finite number', async () => {
     for (const bad of [NaN, Infinity, '50' as unknown as number]) {
-      expect(await codeOf(status.progress(bad))).to.equal('BERTH_E_VALUE_TYPE');
+      expect(await codeOfAsync(status.progress(bad))).to.equal('BERTH_E_VALUE_TYPE');
     }
   });
 

@@ -11,10 +11,10 @@ export function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-/** {@link codeOf} for a promise. */
-export async function codeOfAsync(p: Promise<unknown>): Promise<string | undefined> {
+/** {@link codeOf} for a promise, or for a function that returns one (or throws at once). */
+export async function codeOfAsync(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
   try {
-    await p;
+    await (typeof p === 'function' ? p() : p);
   } catch (e) {
     return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
   }

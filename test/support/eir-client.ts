@@ -76,6 +76,8 @@ export class EirWire {
   readonly sent: JsonObj[] = [];
   /** Close code once closed. */
   closeCode: number | undefined;
+  /** Close reason once closed (empty when the peer gave none). */
+  closeReason: string | undefined;
   private readonly inbox: (JsonObj | null)[] = [];
   private waiter: (() => void) | undefined;
   private readonly closedPromise: Promise<void>;
@@ -96,8 +98,9 @@ export class EirWire {
       this.waiter?.();
     });
     this.closedPromise = new Promise((resolve) => {
-      ws.once('close', (code: number) => {
+      ws.once('close', (code: number, reason: Buffer) => {
         this.closeCode = code;
+        this.closeReason = reason.toString('utf8');
         this.waiter?.();
         resolve();
       });

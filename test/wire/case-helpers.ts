@@ -67,16 +67,6 @@ export async function problemsOf(run: () => Promise<unknown>): Promise<[string, 
   throw new Error('expected the decode to fail');
 }
 
-/** The code of what `run` throws (undefined when it does not). */
-export async function codeOf(run: () => Promise<unknown> | unknown): Promise<string | undefined> {
-  try {
-    await run();
-  } catch (e) {
-    return isBerthError(e) ? e.code : `not a BerthError: ${String(e)}`;
-  }
-  return undefined;
-}
-
 /** Bytes as hex, for comparisons whose failures can be read. */
 export const hex = (b: Uint8Array): string =>
   Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');

@@ -12,6 +12,9 @@ import { BerthError, toBerthError } from '../../errors.js';
 import { isAtomicTempName, siblingTempPath } from '../../tree/atomic.js';
 import { classifyEntry } from '../../tree/entry.js';
 import { copyRegularFile } from '../../tree/open-regular.js';
+import type { MachineDefinition } from '../../check/manifest.js';
+import type { CaseSpec } from '../case.js';
+import { assertInlineUpdatable, updateInlineOutputs } from './update-inline.js';
 
 /** The name prefix of an expected tree set aside during an update. */
 export const OLD_TREE_PREFIX = '.berth-old-';
@@ -36,7 +39,7 @@ async function copyTree(from: string, to: string, realRoot: string): Promise<voi
           : info.kind === 'symlink-outside'
             ? 'BERTH_E_TREE_SYMLINK'
             : 'BERTH_E_TREE_UNREADABLE',
-        `The output entry cannot be copied into expected/ (${info.kind}${info.reason ? `: ${info.reason}` : ''})`,
+        `The output entry cannot be copied (${info.kind}${info.reason ? `: ${info.reason}` : ''})`,
         { path: src },
       );
     }
@@ -50,6 +53,14 @@ async function copyTree(from: string, to: string, realRoot: string): Promise<voi
  * BERTH_E_IO for file system failures.
  */
 export async function updateExpected(actualDir: string, expectedDir: string): Promise<void> {
+  await replaceTree(actualDir, expectedDir);
+}
+
+/**
+ * Replaces the tree `target` with a copy of `source` (created when absent), with the guarantees
+ * of {@link updateExpected}; also `berth run --out DIR`.
+ */
+export async function replaceTree(actualDir: string, expectedDir: string): Promise<void> {
   let realRoot: string;
   try {
     realRoot = await realpath(actualDir);
@@ -82,4 +93,36 @@ export async function updateExpected(actualDir: string, expectedDir: string): Pr
     throw toBerthError(e, 'BERTH_E_IO', { path: expectedDir });
   }
   if (setAside) await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * Refuses `--update` of a case before anything runs when its inline `expected.outputs` cannot be
+ * rewritten (see ./update-inline.ts), by `berth run` and `berth test` alike.
+ * @throws BerthError BERTH_E_USAGE naming the outputs and the way out.
+ */
+export function assertUpdatable(spec: CaseSpec, definition: MachineDefinition): void {
+  assertInlineUpdatable(spec, definition);
+}
+
+/**
+ * `--update` after a run with valid outputs: the case's inline `expected.outputs` are rewritten in
+ * its case file, and its expected tree (`outputs-dir`, else `expected/` beside the case unless the
+ * case lists its outputs inline only) replaced by the output tree. Returns the notice to report.
+ */
+export async function applyUpdate(
+  spec: CaseSpec,
+  definition: MachineDefinition,
+  outputDir: string,
+): Promise<string> {
+  const done: string[] = [];
+  if (spec.expectedOutputs) {
+    const names = await updateInlineOutputs(spec, definition, outputDir);
+    done.push(`${names.length} inline value(s) in ${spec.file} (${names.join(', ')})`);
+  }
+  if (spec.expectedDir || !spec.expectedOutputs) {
+    const target = spec.expectedDir ?? path.join(spec.baseDir, 'expected');
+    await updateExpected(outputDir, target);
+    done.push(`the tree ${target}`);
+  }
+  return `expected outputs updated: ${done.join(' and ')}`;
 }

@@ -103,7 +103,7 @@ export function containerArgs(spec: LaunchSpec, options: ContainerPlanOptions): 
     '--user',
     USER,
     '-v',
-    volume(spec.input, INSIDE.input, true),
+    volume(spec.input, INSIDE.input, !spec.writableInput),
     '-v',
     volume(spec.output, INSIDE.output, false),
     '-v',
@@ -317,11 +317,13 @@ export function createContainerDriver(options: ContainerOptions = {}): Driver {
       const plan = containerArgs(spec, { engine, name, gpu: await hasGpu(), defaultNetworkNone: ownConfig });
 
       const uid = process.getuid?.() ?? 0;
+      // The writable input is the machine's own copy (--writable-input): its user must own it too.
+      const writable = [spec.output, spec.status, ...(spec.writableInput ? [spec.input] : [])];
       if (uid === 0) {
-        for (const dir of [spec.output, spec.status]) await chownTree(dir, MACHINE_UID, MACHINE_GID);
+        for (const dir of writable) await chownTree(dir, MACHINE_UID, MACHINE_GID);
       } else if (engine === 'podman') {
         // Rootless: 10001 inside is a sub-uid outside; only podman's own user namespace can chown to it.
-        const r = await run('podman', ['unshare', 'chown', '-R', USER, spec.output, spec.status], env);
+        const r = await run('podman', ['unshare', 'chown', '-R', USER, ...writable], env);
         if (r.code !== 0) throw new Error(`cannot hand the output trees to ${USER}: ${r.stderr.trim()}`);
       } else {
         plan.notices.push(

@@ -22,6 +22,17 @@ export interface LaunchSpec {
   image?: string;
   /** Container drivers: `podman` or `docker`. */
   engine?: string;
+  /** Sandbox: where the machine folder (`cwd`) appears inside (a Dockerfile's `ADD . /prog`). */
+  contextAt?: string;
+  /** Sandbox: the working directory inside (a Dockerfile's WORKDIR); default `cwd`. */
+  workdir?: string;
+  /**
+   * The input tree is the machine's own writable copy (`--writable-input`): bound read-write by
+   * the sandbox and container drivers.
+   */
+  writableInput?: boolean;
+  /** Sandbox: host paths bound read-write (`--bind`) and read-only (`--ro-bind`) at their place. */
+  binds?: { path: string; writable: boolean }[];
 }
 
 /** A started machine. */
@@ -33,8 +44,11 @@ export interface Launched {
   notices: string[];
   /** Stops it: SIGTERM to the group, SIGKILL after `graceMs`. Resolves when signalled. */
   stop(graceMs: number): Promise<void>;
-  /** Cleans up driver resources after exit (container removal …). */
-  cleanup(): Promise<void>;
+  /**
+   * Cleans up after exit (container removal, processes the machine left behind …); may return
+   * notices for the report (what it stopped, what it could not).
+   */
+  cleanup(): Promise<string[] | void>;
   /**
    * Host pids of the machine's processes right now, for drivers whose machine leaves `pgid`
    * (bwrap's `--new-session`, a container's own PID namespace). Absent: sample the group.

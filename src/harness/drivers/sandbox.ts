@@ -17,29 +17,17 @@ import type { Driver, LaunchSpec, Launched } from './driver.js';
 import { exitOrDelay, hasExited } from './exit.js';
 import { signalGroup } from './group.js';
 import { chownTree, INSIDE, insideVariables, isWithin, MACHINE_GID, MACHINE_UID } from './inside.js';
+import { MASKED_DIRS, type HostView, type RootEntry } from './host-view.js';
+import { placeLayout } from './layout.js';
 import { pidsInNamespace, signalPid } from './namespace.js';
 
 /** Top-level host entries never bound as they are: replaced (proc, dev, tmp, sys, envoyai) or masked. */
 const NOT_BOUND = new Set(['proc', 'dev', 'tmp', 'sys', 'envoyai', 'lost+found']);
 
-/** Top-level host directories hidden behind an empty tmpfs (see the module comment). */
-export const MASKED_DIRS = ['/root', '/home', '/run'] as const;
+export { MASKED_DIRS, type HostView, type RootEntry } from './host-view.js';
 
 /** The PATH a machine gets when the host has none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** One top-level entry of the host's root directory. */
-export type RootEntry = { name: string; kind: 'dir' } | { name: string; kind: 'symlink'; target: string };
-
-/** The facts about the host that shape the bwrap arguments (read by {@link readHostView}). */
-export interface HostView {
-  /** Directories and symlinks directly under `/`. */
-  rootEntries: RootEntry[];
-  /** NVIDIA device nodes (`/dev/nvidia0`, `/dev/nvidiactl` …); empty without a GPU. */
-  gpuDevices: string[];
-  /** Where `/etc/resolv.conf` really lives, when that is under a masked directory (systemd-resolved). */
-  resolvConfDir?: string;
-}
 
 /** Options of {@link createSandboxDriver}. */
 export interface SandboxOptions {
@@ -147,7 +135,7 @@ export function sandboxArgs(spec: LaunchSpec, host: HostView, options: SandboxOp
   args.push(
     '--dir',
     '/envoyai',
-    '--ro-bind',
+    spec.writableInput ? '--bind' : '--ro-bind',
     spec.input,
     INSIDE.input,
     '--bind',
@@ -161,14 +149,22 @@ export function sandboxArgs(spec: LaunchSpec, host: HostView, options: SandboxOp
     INSIDE.manifest,
   );
   for (const p of options.readOnly ?? []) args.push('--ro-bind', p, p);
-  args.push('--ro-bind', spec.cwd, spec.cwd, '--remount-ro', '/', '--chdir', spec.cwd);
+  for (const b of spec.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.path, b.path);
+  // The machine folder, at its own place and where its Dockerfile's `ADD . <dir>` puts it.
+  args.push('--ro-bind', spec.cwd, spec.cwd);
+  if (spec.contextAt && spec.contextAt !== spec.cwd) args.push('--ro-bind', spec.cwd, spec.contextAt);
+  if (spec.workdir && !(spec.contextAt && isWithin(spec.workdir, spec.contextAt)))
+    args.push('--dir', spec.workdir);
+  args.push('--remount-ro', '/', '--chdir', spec.workdir ?? spec.cwd);
   // bwrap reports the machine's host pid and namespaces on fd 3: how stop() reaches the machine.
   args.push('--info-fd', '3', '--', ...spec.command);
 
   const exe = spec.command[0];
   if (exe !== undefined && path.isAbsolute(exe)) {
     const hidden = MASKED_DIRS.find((m) => isWithin(exe, m));
-    const rebound = [spec.cwd, ...(options.readOnly ?? [])].some((p) => isWithin(exe, p));
+    const rebound = [spec.cwd, ...(options.readOnly ?? []), ...(spec.binds ?? []).map((b) => b.path)].some(
+      (p) => isWithin(exe, p),
+    );
     if (hidden && !rebound) {
       notices.push(
         `${exe} lies under ${hidden}, which the sandbox masks; bind its install directory read-only`,
@@ -300,7 +296,10 @@ export function createSandboxDriver(options: SandboxOptions = {}): Driver {
         }
         await chownTree(dir, uid, gid);
       }
-      const plan = sandboxArgs(spec, await readHostView(), options);
+      const host = await readHostView();
+      const placed = await placeLayout(spec, host);
+      const plan = sandboxArgs(placed.spec, host, options);
+      plan.notices.unshift(...placed.notices);
       // Its own process group; the machine itself is in bwrap's new session (see stop()).
       const child = spawn(bwrap, plan.args, {
         cwd: '/',

@@ -1,7 +1,7 @@
 /**
  * The report page's style sheet, inlined into the page (no external request). Light colors with
- * one accent per outcome tone; grids collapse to one column on narrow screens; pictures of small
- * images are scaled up with crisp pixels.
+ * one accent per outcome tone; grids collapse to one column on narrow screens; pictures are
+ * scaled with crisp pixels (no smoothing), so masks and labels keep their edges.
  */
 export const STYLE = `
 :root {
@@ -67,7 +67,7 @@ ul.notes li.warn::marker { color: var(--differ); } ul.notes li.error::marker { c
 .pics { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 10px; }
 figure { margin: 0; display: inline-flex; flex-direction: column; align-items: flex-start; width: 194px; max-width: 100%; }
 figure img { display: block; background: #000; border: 1px solid var(--line); border-radius: 6px; max-width: 100%; height: auto; }
-figure img.px { image-rendering: pixelated; }
+figure img { image-rendering: pixelated; }
 figcaption { font-size: 12px; color: var(--muted); margin-top: 4px; max-width: 100%; overflow-wrap: anywhere; }
 figcaption b { color: var(--ink); }
 .pic-missing { width: 160px; height: 120px; display: flex; align-items: center; justify-content: center; text-align: center;

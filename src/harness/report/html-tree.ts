@@ -36,7 +36,14 @@ export function collectPictures(nodes: readonly ViewNode[], side: string): Map<V
   return out;
 }
 
-/** Renders a tree as nested lists; directories fold with `<details>` (open by default). */
+/** Items of an array shown before the rest fold into "N more items". */
+export const SHOWN_ITEMS = 10;
+
+/**
+ * Renders a tree as nested lists; directories fold with `<details>` (open by default, except
+ * long non-array directories). An array shows its first {@link SHOWN_ITEMS} items; the others
+ * sit in a folded `<details>` saying how many there are.
+ */
 export function renderTree(nodes: readonly ViewNode[], pictures: Map<ViewNode, PlacedPicture>): Html {
   if (nodes.length === 0) return html`<p class="none">empty: the schema declares nothing here</p>`;
   return html`<ul class="tree">
@@ -47,13 +54,30 @@ export function renderTree(nodes: readonly ViewNode[], pictures: Map<ViewNode, P
 function renderNode(n: ViewNode, pictures: Map<ViewNode, PlacedPicture>): Html {
   const line = renderLine(n, pictures.get(n));
   if (!n.children?.length) return html`<li>${line}</li>`;
-  // Long arrays start folded so the page stays scannable; the rest start open.
-  const open = n.children.length <= 12;
+  const long = n.list === true && n.children.length > SHOWN_ITEMS;
+  const shown = long ? n.children.slice(0, SHOWN_ITEMS) : n.children;
+  const rest = long ? n.children.slice(SHOWN_ITEMS) : [];
+  // Long directories start folded so the page stays scannable; arrays fold their tail instead.
+  const open = n.list === true || n.children.length <= 12;
   return html`<li>
     <details ${open ? html`open` : ''}>
       <summary>${line}</summary>
       <ul>
-        ${n.children.map((c) => renderNode(c, pictures))}
+        ${shown.map((c) => renderNode(c, pictures))}
+        ${
+          rest.length
+            ? html`<li>
+                <details class="more">
+                  <summary>
+                    <span class="info">${rest.length} more item${rest.length === 1 ? '' : 's'}</span>
+                  </summary>
+                  <ul>
+                    ${rest.map((c) => renderNode(c, pictures))}
+                  </ul>
+                </details>
+              </li>`
+            : ''
+        }
       </ul>
     </details>
   </li>`;

@@ -30,6 +30,7 @@ import { STYLE } from './html-style.js';
 import { collectPictures, renderGallery, renderTree } from './html-tree.js';
 import { thumbnailOfFile } from './raster.js';
 import { OUTCOME_LOOK } from './tone.js';
+import { overlayBases } from './overlay.js';
 import { defaultBudget, viewTree, type ViewBudget } from './tree-view.js';
 
 /** What the HTML report needs beyond the run report. */
@@ -61,6 +62,8 @@ export async function renderHtmlReport(report: RunReport, options: HtmlReportOpt
   // Comparison images first: they matter most when the budget runs short.
   const cmpPictures = await comparisonPictures(report.comparisons, options.assetsDir, budget);
   const inputView = await viewTree(options.input, definition.inputs, budget);
+  // Integer ndarray outputs are drawn over the input series they fit (./overlay.ts).
+  budget.overlays ??= await overlayBases(options.input, definition.inputs);
   const outputView = await viewTree(options.output, definition.outputs, budget);
   const expectedView = options.expected
     ? await viewTree(options.expected, definition.outputs, budget)

@@ -21,15 +21,17 @@ export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
 export const MAX_IMAGE_MEGAPIXELS = 100;
 
 /**
- * Shrinks an image so neither side exceeds `maxSize`, averaging each output pixel over the source
- * pixels it covers (no aliasing on fine detail such as noise or masks). Returns the same image
- * when it already fits.
+ * Shrinks an image so neither side exceeds `maxSize`. `area` (default, for photographs) averages
+ * each output pixel over the source pixels it covers; `nearest` (for DICOM slices and masks)
+ * takes one source pixel, so labels and edges stay sharp and no value is invented. Returns the
+ * same image when it already fits.
  */
-export function fitWithin(img: Rgba, maxSize: number): Rgba {
+export function fitWithin(img: Rgba, maxSize: number, sample: 'area' | 'nearest' = 'area'): Rgba {
   const scale = Math.min(1, maxSize / img.width, maxSize / img.height);
   if (scale >= 1) return img;
   const w = Math.max(1, Math.round(img.width * scale));
   const h = Math.max(1, Math.round(img.height * scale));
+  if (sample === 'nearest') return nearest(img, w, h);
   const out = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     const y0 = Math.floor((y * img.height) / h);
@@ -56,6 +58,18 @@ export function fitWithin(img: Rgba, maxSize: number): Rgba {
       out[o + 1] = Math.round(g / n);
       out[o + 2] = Math.round(b / n);
       out[o + 3] = Math.round(a / n);
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+function nearest(img: Rgba, w: number, h: number): Rgba {
+  const out = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    const sy = Math.min(img.height - 1, Math.floor(((y + 0.5) * img.height) / h));
+    for (let x = 0; x < w; x++) {
+      const sx = Math.min(img.width - 1, Math.floor(((x + 0.5) * img.width) / w));
+      out.set(img.data.subarray((sy * img.width + sx) * 4, (sy * img.width + sx) * 4 + 4), (y * w + x) * 4);
     }
   }
   return { width: w, height: h, data: out };

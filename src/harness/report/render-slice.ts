@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises';
 import { BerthError } from '../../errors.js';
 import { indexFolder } from '../../dicom/index.js';
-import { readPixels, type NativePixels } from '../../dicom/pixels.js';
+import { readNativePixels, type NativePixels } from '../../dicom/pixels.js';
 import { scanHeader, type DicomHeader } from '../../dicom/scan.js';
 import { encodeGrayPng, encodePng, fitWithin, grayToRgba, type Rgba } from './raster.js';
 
@@ -29,7 +29,7 @@ export interface WindowOptions {
 
 /** Options of the PNG renderers. */
 export interface RenderOptions {
-  /** Shrink so neither side exceeds this many pixels (area average); default: full size. */
+  /** Shrink so neither side exceeds this many pixels (nearest pixel: edges stay sharp); default: full size. */
   maxSize?: number;
 }
 
@@ -91,7 +91,7 @@ export function renderWindowed(
   if (opts.maxSize === undefined || (rows <= opts.maxSize && cols <= opts.maxSize)) {
     return encodeGrayPng(gray, cols, rows);
   }
-  const small = fitWithin(grayToRgba(gray, cols, rows), opts.maxSize);
+  const small = fitWithin(grayToRgba(gray, cols, rows), opts.maxSize, 'nearest');
   const smallGray = new Uint8Array(small.width * small.height);
   for (let i = 0; i < smallGray.length; i++) smallGray[i] = small.data[i * 4]!;
   return encodeGrayPng(smallGray, small.width, small.height);
@@ -154,21 +154,93 @@ export async function renderMiddleSlice(seriesDir: string, opts: RenderOptions =
   return renderSlice(choice.header, choice.frame, opts);
 }
 
+/** One grayscale frame windowed to 8 bits, and how. */
+export interface WindowedSlice {
+  /** `rows × columns` gray levels, row-major. */
+  gray: Uint8Array;
+  rows: number;
+  columns: number;
+  /** The window in words: `window C 40 W 400`, or `window min–max -1024…1200` when the header has none. */
+  window: string;
+}
+
+/** The rescale and window of a header (see the module comment). */
+function windowOf(header: DicomHeader): WindowOptions {
+  const first = (name: string): number | undefined => header.getNumbers(name)?.[0];
+  return {
+    slope: first('RescaleSlope') ?? 1,
+    intercept: first('RescaleIntercept') ?? 0,
+    center: first('WindowCenter'),
+    width: first('WindowWidth'),
+    invert: header.PhotometricInterpretation?.trim() === 'MONOCHROME1',
+  };
+}
+
+function describeWindow(values: ArrayLike<number>, w: WindowOptions): string {
+  if (w.center !== undefined && w.width !== undefined && w.width >= 1)
+    return `window C ${w.center} W ${w.width}`;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]! * (w.slope ?? 1) + (w.intercept ?? 0);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return `window min–max ${lo}…${hi}`;
+}
+
+/**
+ * One grayscale frame windowed per its header (see the module comment), at full size.
+ * @throws {@link BerthError} for compressed pixel data, colour images, short pixel data.
+ */
+export async function windowedSlice(header: DicomHeader, frame = 0): Promise<WindowedSlice> {
+  const px = await readNativePixels(header.path, header);
+  if (px.samplesPerPixel !== 1) {
+    throw new BerthError('BERTH_E_DICOM_PARSE', `SamplesPerPixel ${px.samplesPerPixel} is not grayscale`, {
+      path: header.path,
+      expected: '1 sample per pixel',
+    });
+  }
+  const f = Math.min(Math.max(0, frame), px.frames - 1);
+  const values = grayValues(px, f, header.BitsStored);
+  const w = windowOf(header);
+  return {
+    gray: windowPixels(values, w),
+    rows: px.rows,
+    columns: px.columns,
+    window: describeWindow(values, w),
+  };
+}
+
+/** A rendered slice and what it shows. */
+export interface RenderedSlice {
+  png: Buffer;
+  /** Size of the source image (columns × rows), before any shrinking. */
+  columns: number;
+  rows: number;
+  /** The window in words (see {@link WindowedSlice}); `colour` for colour images. */
+  window: string;
+}
+
 /**
  * Renders one frame of one instance as a PNG, windowed per its header (see the module comment).
  * @throws {@link BerthError} for compressed pixel data, unsupported layouts, short pixel data.
  */
 export async function renderSlice(header: DicomHeader, frame = 0, opts: RenderOptions = {}): Promise<Buffer> {
-  const px = await readPixels(header.path, header);
-  if (px.kind !== 'native') {
-    throw new BerthError(
-      'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
-      `The pixel data is compressed (${px.transferSyntaxUid}); reports do not decode it`,
-      { path: header.path, expected: 'native (uncompressed) pixel data' },
-    );
-  }
+  return (await renderSliceDetailed(header, frame, opts)).png;
+}
+
+/** {@link renderSlice}, with the size and window it used. Shrinking samples the nearest pixel. */
+export async function renderSliceDetailed(
+  header: DicomHeader,
+  frame = 0,
+  opts: RenderOptions = {},
+): Promise<RenderedSlice> {
+  const px = await readNativePixels(header.path, header);
   const f = Math.min(Math.max(0, frame), px.frames - 1);
-  if (px.samplesPerPixel === 3) return renderColour(px, f, header, opts);
+  if (px.samplesPerPixel === 3) {
+    return { png: renderColour(px, f, header, opts), columns: px.columns, rows: px.rows, window: 'colour' };
+  }
   if (px.samplesPerPixel !== 1) {
     throw new BerthError('BERTH_E_DICOM_PARSE', `SamplesPerPixel ${px.samplesPerPixel} cannot be shown`, {
       path: header.path,
@@ -176,15 +248,13 @@ export async function renderSlice(header: DicomHeader, frame = 0, opts: RenderOp
     });
   }
   const values = grayValues(px, f, header.BitsStored);
-  const first = (name: string): number | undefined => header.getNumbers(name)?.[0];
-  return renderWindowed(values, px.rows, px.columns, {
-    slope: first('RescaleSlope') ?? 1,
-    intercept: first('RescaleIntercept') ?? 0,
-    center: first('WindowCenter'),
-    width: first('WindowWidth'),
-    invert: header.PhotometricInterpretation?.trim() === 'MONOCHROME1',
-    ...opts,
-  });
+  const w = windowOf(header);
+  return {
+    png: renderWindowed(values, px.rows, px.columns, { ...w, ...opts }),
+    columns: px.columns,
+    rows: px.rows,
+    window: describeWindow(values, w),
+  };
 }
 
 /** The stored values of one grayscale frame, cut to BitsStored (sign-extended when signed). */
@@ -233,7 +303,7 @@ function renderColour(px: NativePixels, frame: number, header: DicomHeader, opts
     data[i * 4 + 3] = 255;
   }
   let img: Rgba = { width: px.columns, height: px.rows, data };
-  if (opts.maxSize !== undefined) img = fitWithin(img, opts.maxSize);
+  if (opts.maxSize !== undefined) img = fitWithin(img, opts.maxSize, 'nearest');
   return encodePng(img);
 }
 

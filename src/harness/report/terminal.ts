@@ -23,7 +23,10 @@ import { OUTCOME_LOOK, type Tone } from './tone.js';
 export interface TerminalOptions {
   /** Use ANSI colors (still off when NO_COLOR is set in `env`). */
   color: boolean;
-  /** Columns to fit long lines into (default 100, at least 40). */
+  /**
+   * Columns to fit long lines into (default 100, at least 40); `Infinity` cuts nothing — for
+   * output that is not a terminal ({@link summaryWidth}), where a cut line would hide the end.
+   */
   width?: number;
   /** Where the full reports were written, listed at the end. */
   reports?: { json?: string; html?: string };
@@ -36,6 +39,11 @@ export interface TerminalOptions {
 /** True when colors suit a stream: a TTY, and NO_COLOR unset or empty (https://no-color.org). */
 export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(stream.isTTY) && !env['NO_COLOR'];
+}
+
+/** The width to render for a stream: its columns on a terminal, else no limit (nothing cut with "…"). */
+export function summaryWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY ? (stream.columns ?? 100) : Infinity;
 }
 
 const SGR = {
@@ -136,6 +144,8 @@ export function renderTerminalSummary(report: RunReport, options: TerminalOption
   const paths: [string, string][] = [];
   if (options.reports?.json) paths.push(['json', options.reports.json]);
   if (options.reports?.html) paths.push(['html', options.reports.html]);
+  if (report.outputsCopiedTo) paths.push(['outputs', report.outputsCopiedTo]);
+  if (report.runFolder?.kept) paths.push(['run', report.runFolder.path]);
   if (report.trees) {
     paths.push(['input', report.trees.input], ['output', report.trees.output]);
     if (report.trees.expected) paths.push(['expected', report.trees.expected]);
@@ -143,6 +153,14 @@ export function renderTerminalSummary(report: RunReport, options: TerminalOption
   if (paths.length) {
     out.push(paint(SGR.bold, 'Reports'));
     for (const [label, p] of paths) out.push(`  ${paint(SGR.dim, label.padEnd(8))} ${visibleControls(p)}`);
+  }
+  if (report.runFolder && !report.runFolder.kept) {
+    out.push(
+      paint(
+        SGR.dim,
+        `The run folder (input/, output/, status/, logs/) was removed: keep it with --keep${report.outputsCopiedTo ? '' : ', or copy the outputs with --out DIR'}`,
+      ),
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -11,68 +11,18 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { indexFolder } from '../../dicom/index.js';
-import { scanHeader, type DicomHeader } from '../../dicom/scan.js';
 import { errorText } from './errors-text.js';
 import { MAGIC_PREFIX_BYTES, detectMimeType, readPrefix } from '../../kinds/file-handle.js';
 import type { Property } from '../../kinds/property.js';
 import { kindOf } from '../../kinds/registry.js';
 import { readNpyHeader } from '../../ndarray/npy.js';
 import { ARRAY_INDEX, classifyEntry } from '../../tree/entry.js';
-import { dataUri, thumbnailOfFile } from './raster.js';
-import { pickMiddle, renderSlice } from './render-slice.js';
+import { baseFor, isMaskDtype, renderOverlay } from './overlay.js';
+import { thumbnailOfFile } from './raster.js';
+import { addPicture, describeImage, describeSeries, describeStudy } from './tree-view-dicom.js';
+import type { ViewBudget, ViewNode } from './tree-view-types.js';
 
-/** A picture on the page. */
-export interface Picture {
-  /** A `data:` URI. */
-  uri: string;
-  width: number;
-  height: number;
-  /** What it shows, in words (`slice 4 of 8`, `512 × 512`). */
-  caption: string;
-}
-
-/** One entry of a tree as shown. */
-export interface ViewNode {
-  /** The entry name (a property name, an array index, a UID). */
-  name: string;
-  /** Path from the tree root, `/`-separated. */
-  rel: string;
-  /** The kind, or `undeclared` for entries the schema does not declare. */
-  kind: string;
-  /** The kind's short label (`integer`, `image/png`, `dicom-series`). */
-  label: string;
-  state: 'present' | 'missing' | 'absent' | 'undeclared' | 'unreadable';
-  /** True when the entry is (or, when missing, should be) a directory. */
-  directory?: boolean;
-  /** Primitive kinds: the text of the value (a prefix when long). */
-  value?: string;
-  /** True when {@link value} is a prefix of a longer text. */
-  truncated?: boolean;
-  /** Files: size in bytes. */
-  size?: number;
-  /** Files: the media type the content's magic bytes say. */
-  detected?: string;
-  /** More in words: `int16 [3, 64, 64]`, `8 instances · CT · 64 × 64`, why it is unreadable. */
-  note?: string;
-  /** A thumbnail of an image file, or the middle slice of DICOM. */
-  picture?: Picture;
-  /** Why no picture could be made. */
-  pictureError?: string;
-  children?: ViewNode[];
-}
-
-/** Limits of a tree view; one budget object may be shared by several trees of one page. */
-export interface ViewBudget {
-  /** Pictures (thumbnails and slices) still allowed. */
-  pictures: number;
-  /** Largest side of a picture in pixels. */
-  pictureSize: number;
-  /** Array items shown per array. */
-  arrayItems: number;
-  /** Characters of a primitive value shown. */
-  valueChars: number;
-}
+export type { Picture, ViewBudget, ViewNode } from './tree-view-types.js';
 
 /** The default budget: 48 pictures of ≤ 256 px, 100 array items, 400 characters per value. */
 export function defaultBudget(): ViewBudget {
@@ -217,6 +167,7 @@ async function viewProperty(
           : await viewMembers(root, real, rel, [], budget);
         break;
       case 'array':
+        node.list = true;
         node.children = await viewArray(root, real, rel, p, budget);
         break;
       case 'dicom-series':
@@ -301,17 +252,12 @@ async function describeFile(node: ViewNode, file: string, p: Property, budget: V
   if (p.kind === 'ndarray') {
     const h = await readNpyHeader(file);
     node.note = `${h.dtype} [${h.shape.join(', ')}]${h.fortranOrder ? ' (Fortran order)' : ''}`;
+    const base = budget.overlays && isMaskDtype(h) ? baseFor(h.shape, budget.overlays) : undefined;
+    if (base) await addPicture(node, budget, () => renderOverlay(file, h, base, budget.pictureSize));
     return;
   }
   if (p.kind === 'dicom-image') {
-    const header = await scanHeader(file);
-    node.note = describeHeader(header, 1);
-    await addSlice(
-      node,
-      budget,
-      () => renderSlice(header, Math.floor(header.frames / 2), { maxSize: budget.pictureSize }),
-      `middle frame of ${header.frames}`,
-    );
+    await describeImage(node, file, budget);
     return;
   }
   if (node.detected === 'image/png' || node.detected === 'image/jpeg') {
@@ -331,88 +277,5 @@ async function describeFile(node: ViewNode, file: string, p: Property, budget: V
     } catch (e) {
       node.pictureError = errorText(e);
     }
-  }
-}
-
-function describeHeader(h: DicomHeader, instances: number): string {
-  const parts: string[] = [];
-  if (instances !== 1) parts.push(`${instances} instances`);
-  if (h.Modality) parts.push(h.Modality);
-  if (h.Rows !== undefined && h.Columns !== undefined) parts.push(`${h.Columns} × ${h.Rows}`);
-  if (h.frames > 1) parts.push(`${h.frames} frames`);
-  if (h.SeriesDescription) parts.push(h.SeriesDescription);
-  return parts.join(' · ');
-}
-
-async function addSlice(
-  node: ViewNode,
-  budget: ViewBudget,
-  render: () => Promise<Buffer>,
-  caption: string,
-): Promise<void> {
-  if (budget.pictures <= 0) {
-    node.pictureError = 'picture budget of the page spent';
-    return;
-  }
-  budget.pictures--;
-  try {
-    const png = await render();
-    const { width, height } = pngSize(png);
-    node.picture = { uri: dataUri('image/png', png), width, height, caption };
-  } catch (e) {
-    node.pictureError = errorText(e);
-  }
-}
-
-/** Width and height from a PNG's IHDR. */
-function pngSize(png: Buffer): { width: number; height: number } {
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
-}
-
-async function describeSeries(node: ViewNode, dir: string, budget: ViewBudget): Promise<void> {
-  const index = await indexFolder(dir);
-  const series = [...index.series.values()];
-  const problems = index.errors.length + index.strays.length;
-  const notes: string[] = [];
-  if (series.length > 1) notes.push(`${series.length} series`);
-  const main = series.sort((a, b) => b.instances.length - a.instances.length)[0];
-  if (main) notes.push(describeHeader(main.instances[0]!, main.instances.length));
-  else notes.push('no readable instance');
-  if (problems) notes.push(`${problems} unreadable file${problems === 1 ? '' : 's'}`);
-  node.note = notes.join(' · ');
-  if (!main) return;
-  const m = pickMiddle(main.instances);
-  await addSlice(
-    node,
-    budget,
-    () => renderSlice(m.header, m.frame, { maxSize: budget.pictureSize }),
-    `slice ${m.position + 1} of ${m.count}`,
-  );
-}
-
-async function describeStudy(node: ViewNode, dir: string, rel: string, budget: ViewBudget): Promise<void> {
-  const index = await indexFolder(dir);
-  const problems = index.errors.length + index.strays.length;
-  node.note = `${index.series.size} series · ${index.instances.size} instances${problems ? ` · ${problems} unreadable` : ''}`;
-  node.children = [];
-  for (const s of index.series.values()) {
-    const first = s.instances[0]!;
-    const child: ViewNode = {
-      name: path.relative(dir, path.dirname(first.path)) || s.seriesInstanceUid,
-      rel: join(rel, path.relative(dir, path.dirname(first.path)) || s.seriesInstanceUid),
-      kind: 'dicom-series',
-      label: 'series',
-      directory: true,
-      state: 'present',
-      note: describeHeader(first, s.instances.length),
-    };
-    const m = pickMiddle(s.instances);
-    await addSlice(
-      child,
-      budget,
-      () => renderSlice(m.header, m.frame, { maxSize: budget.pictureSize }),
-      `slice ${m.position + 1} of ${m.count}`,
-    );
-    node.children.push(child);
   }
 }

@@ -41,6 +41,12 @@ export interface EirServerOptions {
    */
   highWaterMarkBytes?: number;
   /**
+   * Bytes of requests a connection may have waiting for their turn (one message always fits).
+   * A client that keeps sending but does not read its replies reaches it: the connection is then
+   * closed (1008, "Client not reading: …") rather than queueing every later frame. Default 32 MiB.
+   */
+  maxPendingBytes?: number;
+  /**
    * Requests a connection may have waiting for their turn. EIR pipelines about one request more
    * than it reads per batch, so this must exceed the batches of one epoch. Beyond it the
    * connection is closed (1008) rather than buffered without bound. Default 100 000.
@@ -62,6 +68,11 @@ export interface EirServer {
   readonly port: number;
   /** The shared stream state, for inspection. */
   readonly stream: EirStream;
+  /**
+   * Bytes held for clients now: requests waiting for their turn plus replies not yet handed to
+   * the kernel (ws `bufferedAmount`), over all connections.
+   */
+  bufferedBytes(): number;
   /** Terminates every client and stops listening; resolves when the port is free. Idempotent. */
   close(): Promise<void>;
 }
@@ -75,6 +86,7 @@ const CLOSE_POLICY = 1008;
 interface ConnectionLimits {
   maxBatchSize: number;
   highWaterMarkBytes: number;
+  maxPendingBytes: number;
   maxPendingRequests: number;
   handshakeTimeoutMs: number;
   report: (error: BerthError) => void;
@@ -112,6 +124,7 @@ export async function startEirServer(options: EirServerOptions): Promise<EirServ
   const limits: ConnectionLimits = {
     maxBatchSize: positiveInt(options.maxBatchSize, 10_000, 'maxBatchSize'),
     highWaterMarkBytes: positiveInt(options.highWaterMarkBytes, 8 * 2 ** 20, 'highWaterMarkBytes'),
+    maxPendingBytes: positiveInt(options.maxPendingBytes, 32 * 2 ** 20, 'maxPendingBytes'),
     maxPendingRequests: positiveInt(options.maxPendingRequests, 100_000, 'maxPendingRequests'),
     handshakeTimeoutMs: positiveInt(options.handshakeTimeoutMs, 30_000, 'handshakeTimeoutMs'),
     report,
@@ -138,10 +151,16 @@ export async function startEirServer(options: EirServerOptions): Promise<EirServ
     maxPayload: positiveInt(options.maxMessageBytes, 16 * 2 ** 20, 'maxMessageBytes'),
     perMessageDeflate: false,
     clientTracking: true,
+    // Pongs are sent by EirConnection, only while the client reads: a ping flood from a client
+    // that does not read would otherwise queue a pong each, without bound.
+    autoPong: false,
   });
+  const connections = new Set<EirConnection>();
   wss.on('error', (e) => report(toBerthError(e, 'BERTH_E_IO')));
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    new EirConnection(ws, stream, limits, req.socket.remoteAddress ?? '?');
+    const connection = new EirConnection(ws, stream, limits, req.socket.remoteAddress ?? '?');
+    connections.add(connection);
+    ws.once('close', () => connections.delete(connection));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -162,6 +181,11 @@ export async function startEirServer(options: EirServerOptions): Promise<EirServ
     url: `ws://${urlHost}:${port}${path}`,
     port,
     stream,
+    bufferedBytes(): number {
+      let n = 0;
+      for (const c of connections) n += c.bufferedBytes();
+      return n;
+    },
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();
@@ -188,6 +212,8 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
 /** One incoming frame waiting for its turn. */
 interface Pending {
   data: string | Buffer;
+  /** Its size as received. */
+  bytes: number;
 }
 
 /**
@@ -197,6 +223,8 @@ interface Pending {
 class EirConnection {
   private readonly queue: (Pending | undefined)[] = [];
   private head = 0;
+  /** Bytes of the frames waiting in `queue`. */
+  private pendingBytes = 0;
   private working = false;
   private handshaken = false;
   /** Set once the server decided to close; nothing more is read or answered. */
@@ -219,6 +247,9 @@ class EirConnection {
     }, limits.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     ws.on('message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary));
+    ws.on('ping', (data: Buffer) => {
+      if (ws.readyState === WebSocket.OPEN && ws.bufferedAmount <= limits.highWaterMarkBytes) ws.pong(data);
+    });
     // Without an 'error' listener a bad frame (oversized, invalid UTF-8) would crash the process;
     // ws closes that connection itself afterwards.
     ws.on('error', (e: Error) => {
@@ -231,9 +262,19 @@ class EirConnection {
       this.closed = true;
       this.stream.connections--;
       clearTimeout(this.handshakeTimer);
-      this.queue.length = 0;
-      this.head = 0;
+      this.dropQueue();
     });
+  }
+
+  /** Requests waiting plus replies not yet handed to the kernel. */
+  bufferedBytes(): number {
+    return this.pendingBytes + (this.closed ? 0 : this.ws.bufferedAmount);
+  }
+
+  private dropQueue(): void {
+    this.queue.length = 0;
+    this.head = 0;
+    this.pendingBytes = 0;
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -247,7 +288,14 @@ class EirConnection {
       : Buffer.isBuffer(data)
         ? data
         : Buffer.from(data);
-    this.queue.push({ data: isBinary ? buffer : buffer.toString('utf8') });
+    if (this.pendingBytes > 0 && this.pendingBytes + buffer.length > this.limits.maxPendingBytes) {
+      // Replies wait for the client to read while its requests keep coming: it is not reading.
+      const waiting = this.pendingBytes + this.ws.bufferedAmount;
+      this.closeWith(CLOSE_POLICY, `Client not reading: ${waiting} bytes held for it`);
+      return;
+    }
+    this.pendingBytes += buffer.length;
+    this.queue.push({ data: isBinary ? buffer : buffer.toString('utf8'), bytes: buffer.length });
     if (!this.working) {
       this.work().catch((e: unknown) => this.limits.report(toBerthError(e)));
     }
@@ -261,6 +309,7 @@ class EirConnection {
         const item = this.queue[this.head] as Pending;
         // Drop the frame now: it may be megabytes and the queue keeps its slot until compaction.
         this.queue[this.head++] = undefined;
+        this.pendingBytes -= item.bytes;
         // Compact now and then so a long-lived connection does not keep every frame it ever got.
         if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue.splice(0, this.head);
@@ -333,6 +382,11 @@ class EirConnection {
   private closeWith(code: number, reason: string): void {
     if (this.closed || this.closing) return;
     this.closing = true;
+    // Nothing waiting will be answered: free it now, not when the socket finally closes.
+    this.dropQueue();
+    this.limits.report(
+      new BerthError('BERTH_E_EIR_PROTOCOL', `EIR connection from ${this.peer} closed (${code}): ${reason}`),
+    );
     if (this.ws.readyState === WebSocket.OPEN) {
       this.ws.close(code, reason);
       // A client that never answers the close frame must not hold the connection open.

@@ -6,18 +6,21 @@
  *
  * Requests are admitted before their bodies are read: auth (401), media type (415), run id
  * (400/409), then a place among `concurrency + queue` (429 with Retry-After) — so a refused
- * request costs nothing. Bodies are limited by fastify's bodyLimit (413).
+ * request costs nothing. A body is read only once its request holds a run slot, so queued
+ * requests hold no body in memory. Bodies are limited by fastify's bodyLimit (413).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { boundedText } from '../../errors.js';
 import type { Outcome } from '../../harness/outcome.js';
 import { Admission, type Ticket } from './admission.js';
 import { BearerAuth } from './auth.js';
-import { HttpError, fromFastifyError } from './http-error.js';
+import { HttpError, clientErrorResponse, fromFastifyError } from './http-error.js';
 import { checkGatewayOptions, type Gateway, type GatewayOptions } from './options.js';
 import { errorAnswer, invoke, type InvokeContext } from './invoke.js';
 import { ACCEPTED_MEDIA_TYPES, wireFormatOf, type WireFormat } from './media-type.js';
@@ -25,7 +28,7 @@ import { openApiDocument } from './openapi.js';
 import { RUN_ID_HEADER, isRunId, newRunId } from './run-id.js';
 import { RunLog } from './run-log.js';
 import { streamRunEvents } from './sse.js';
-import { wireCodec } from './wire-codec.js';
+import { wireCodecWith } from './wire-codec.js';
 
 export type { Gateway, GatewayOptions, RequestLogEntry } from './options.js';
 
@@ -36,12 +39,18 @@ interface RequestState {
   ticket: Ticket;
   controller: AbortController;
   inHandler: boolean;
+  /** When it was admitted, and how long it waited for a run slot (before its body was read). */
+  admittedAt: number;
+  queuedMs?: number;
+  /** The upload deadline, from the moment the body may be read. */
+  uploadTimer?: NodeJS.Timeout;
   outcome?: Outcome;
 }
 
 /** Starts a gateway and resolves once it listens. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { machine, driver, command, concurrency, queue, maxBody } = await checkGatewayOptions(options);
+  const { machine, driver, command, launch, concurrency, queue, maxBody, limits } =
+    await checkGatewayOptions(options);
   const ownWorkRoot = options.workRoot === undefined;
   const workRoot = ownWorkRoot
     ? await mkdtemp(path.join(os.tmpdir(), 'berth-gateway-'))
@@ -58,8 +67,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     machine,
     driver,
     command,
+    launch,
     workRoot,
-    codec: options.codec ?? wireCodec,
+    codec: options.codec ?? wireCodecWith(limits),
     runs,
     ...(options.image ? { image: options.image } : {}),
     ...(options.engine ? { engine: options.engine } : {}),
@@ -74,23 +84,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Recent run durations, for an honest Retry-After: about when a slot frees up.
   let meanRunMs = 1000;
 
-  const app = fastify({
-    logger: false,
-    bodyLimit: maxBody,
-    requestTimeout: options.requestTimeoutMs ?? 5 * 60_000,
-    // Closing is handled here, to answer in the gateway's own error format.
-    return503OnClosing: false,
-  });
-  app.removeAllContentTypeParsers();
-  // Bodies stay bytes: the codec parses them, so that every format error is its typed error.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
   const refuse = (err: HttpError, reply: FastifyReply) =>
     reply
       .code(err.status)
       .headers(err.headers)
       .type('application/json; charset=utf-8')
       .send(JSON.stringify(err.body()));
+  const uploadMs = options.requestTimeoutMs ?? 5 * 60_000;
+  const app = fastify({
+    logger: false,
+    bodyLimit: maxBody,
+    // Node's own request timeout would count the time a request waits for a slot with its body
+    // unread; the upload deadline starts when the body may be read instead (waitForSlot).
+    requestTimeout: 0,
+    // Closing is handled here, to answer in the gateway's own error format.
+    return503OnClosing: false,
+    // So are fastify's and Node's own refusals: every error body is berth's, with a code.
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(clientErrorResponse(error as { code?: string }));
+      else socket.destroy();
+    },
+    frameworkErrors: (error, _request, reply) =>
+      refuse(HttpError.of('BERTH_E_HTTP_BAD_REQUEST', boundedText(error)), reply),
+  });
+  app.removeAllContentTypeParsers();
+  // Bodies stay bytes: the codec parses them, so that every format error is its typed error.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     const err = fromFastifyError(error, maxBody);
@@ -103,11 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.setNotFoundHandler((request, reply) =>
     refuse(
-      new HttpError(
-        404,
-        'BERTH_E_HTTP_NOT_FOUND',
-        `There is no ${request.method} ${request.url.split('?')[0]}`,
-      ),
+      HttpError.of('BERTH_E_HTTP_NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}`),
       reply,
     ),
   );
@@ -128,11 +143,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const checkOpen = async () => {
     if (shutdown.signal.aborted)
-      throw new HttpError(503, 'BERTH_E_HTTP_SHUTTING_DOWN', undefined, undefined, { connection: 'close' });
+      throw HttpError.of('BERTH_E_HTTP_SHUTTING_DOWN', undefined, undefined, { connection: 'close' });
   };
   const checkAuth = async (request: FastifyRequest) => {
     if (auth && !auth.accepts(request.headers.authorization)) {
-      throw new HttpError(401, 'BERTH_E_HTTP_UNAUTHORIZED', undefined, undefined, {
+      throw HttpError.of('BERTH_E_HTTP_UNAUTHORIZED', undefined, undefined, {
         'www-authenticate': 'Bearer realm="berth"',
       });
     }
@@ -145,17 +160,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const format = wireFormatOf(request.headers['content-type']);
     if (!format) {
       const given = request.headers['content-type'];
-      throw new HttpError(
-        415,
+      throw HttpError.of(
         'BERTH_E_HTTP_MEDIA_TYPE',
         `${given ? `Content-Type ${JSON.stringify(given)}` : 'No Content-Type'}: the body must be ${ACCEPTED_MEDIA_TYPES}`,
       );
     }
+    // A body declared too large is refused now, not after waiting for a slot.
+    const declared = Number(request.headers['content-length']);
+    if (declared > maxBody) {
+      throw HttpError.of('BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
+    }
     const given = request.headers[RUN_ID_HEADER.toLowerCase()];
     const runId = typeof given === 'string' ? given.trim() : newRunId();
     if (!isRunId(runId)) {
-      throw new HttpError(
-        400,
+      throw HttpError.of(
         'BERTH_E_HTTP_RUN_ID',
         `The run id ${JSON.stringify(String(given))} is not usable`,
         undefined,
@@ -164,13 +182,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     reply.header(RUN_ID_HEADER, runId);
     if (!runs.begin(runId)) {
-      throw new HttpError(409, 'BERTH_E_HTTP_RUN_ID_IN_USE', `The run id ${runId} was already posted`);
+      throw HttpError.of('BERTH_E_HTTP_RUN_ID_IN_USE', `The run id ${runId} was already posted`);
     }
     const ticket = admission.admit();
     if (!ticket) {
       const retryAfter = Math.max(1, Math.ceil(meanRunMs / concurrency / 1000));
-      const err = new HttpError(
-        429,
+      const err = HttpError.of(
         'BERTH_E_HTTP_BUSY',
         `All ${concurrency} run slot(s) and ${queue} queue place(s) are taken; retry in ${retryAfter} s`,
         undefined,
@@ -180,20 +197,51 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       throw err;
     }
     const controller = new AbortController();
-    const state: RequestState = { runId, format, ticket, controller, inHandler: false };
+    const state: RequestState = {
+      runId,
+      format,
+      ticket,
+      controller,
+      inHandler: false,
+      admittedAt: performance.now(),
+    };
     states.set(request.raw, state);
     const onShutdown = () => controller.abort('shutdown');
     shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     reply.raw.once('close', () => {
+      clearTimeout(state.uploadTimer);
       shutdown.signal.removeEventListener('abort', onShutdown);
       if (!reply.raw.writableFinished) controller.abort('client');
       // A request that never reached its handler gives its place back here; one that did, there.
       if (state.inHandler) return;
       ticket.release();
       // Gone while uploading: the id is free again (no-op when the error handler said so already).
-      const gone = new HttpError(499, 'BERTH_E_HTTP_CLIENT_GONE');
+      const gone = HttpError.of('BERTH_E_HTTP_CLIENT_GONE');
       runs.reject(runId, { runId, status: gone.status, error: gone.body().error });
     });
+  };
+
+  const abortError = (state: RequestState) =>
+    state.controller.signal.reason === 'shutdown' || shutdown.signal.aborted
+      ? HttpError.of('BERTH_E_HTTP_SHUTTING_DOWN', 'The gateway shut down before the run started')
+      : HttpError.of('BERTH_E_HTTP_CLIENT_GONE');
+
+  /**
+   * Before the body is read: wait for a run slot, in arrival order. A queued request's body stays
+   * in the client's socket (TCP pushes back), so the gateway holds at most `concurrency` bodies,
+   * not `concurrency + queue`. Then the upload has `requestTimeoutMs` to arrive.
+   */
+  const waitForSlot = async (request: FastifyRequest) => {
+    const state = states.get(request.raw)!;
+    runs.publish(state.runId, 'stage', { runId: state.runId, stage: 'queued', at: new Date().toISOString() });
+    if (!(await state.ticket.acquire(state.controller.signal))) throw abortError(state);
+    state.queuedMs = performance.now() - state.admittedAt;
+    if (!request.raw.complete) {
+      state.uploadTimer = setTimeout(() => {
+        if (!request.raw.complete) request.raw.socket?.destroy();
+      }, uploadMs).unref();
+      request.raw.once('end', () => clearTimeout(state.uploadTimer));
+    }
   };
 
   const invocation = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -207,11 +255,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       format: state.format,
       body,
       ticket: state.ticket,
+      queuedMs: state.queuedMs ?? 0,
       signal: state.controller.signal,
-      abortError: () =>
-        state.controller.signal.reason === 'shutdown' || shutdown.signal.aborted
-          ? new HttpError(503, 'BERTH_E_HTTP_SHUTTING_DOWN', 'The gateway shut down before the run started')
-          : new HttpError(499, 'BERTH_E_HTTP_CLIENT_GONE'),
+      abortError: () => abortError(state),
     });
     inflight.add(run);
     try {
@@ -221,11 +267,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return reply.code(answer.status).type(answer.contentType).send(answer.body);
     } catch (e) {
       // invoke() answers every failure itself; this is a last guard against a bug.
-      const err = new HttpError(
-        500,
-        'BERTH_E_INTERNAL',
-        `berth failed unexpectedly: ${(e as Error).message}`,
-      );
+      const err = HttpError.of('BERTH_E_INTERNAL', `berth failed unexpectedly: ${boundedText(e)}`);
       return reply
         .code(500)
         .type('application/json; charset=utf-8')
@@ -237,7 +279,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   for (const url of ['/invocations', '/predict']) {
-    app.post(url, { onRequest: admit }, invocation);
+    app.post(url, { onRequest: admit, preParsing: waitForSlot }, invocation);
   }
   app.get('/ping', async (_request, reply) => {
     await checkOpen();
@@ -262,15 +304,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async (request, reply) => {
       const runId = request.params.id;
       if (!isRunId(runId))
-        throw new HttpError(400, 'BERTH_E_HTTP_RUN_ID', `The run id ${JSON.stringify(runId)} is not usable`);
+        throw HttpError.of('BERTH_E_HTTP_RUN_ID', `The run id ${JSON.stringify(runId)} is not usable`);
       if (!runs.accepts(runId)) {
-        throw new HttpError(
-          429,
-          'BERTH_E_HTTP_BUSY',
-          'Too many run ids are waiting to be posted',
-          undefined,
-          { 'retry-after': '5' },
-        );
+        throw HttpError.of('BERTH_E_HTTP_BUSY', 'Too many run ids are waiting to be posted', undefined, {
+          'retry-after': '5',
+        });
       }
       const last = Number(request.headers['last-event-id'] ?? 0);
       reply.hijack();
@@ -278,6 +316,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         runId,
         lastEventId: Number.isSafeInteger(last) && last > 0 ? last : 0,
         heartbeatMs,
+        ...(options.eventBufferBytes === undefined ? {} : { maxBufferedBytes: options.eventBufferBytes }),
       });
     },
   );

@@ -3,9 +3,8 @@
  * clients might hope — Truss PR #316 showed that a msgpack error body only moves the confusion),
  * `{error: {code, message, path?}}` with the status the table in the README, "HTTP gateway" gives.
  */
-import { isNotApplicable } from '../../check/dicom.js';
 import type { FastifyError } from 'fastify';
-import { CATALOGUE, isBerthError, type Code } from '../../errors.js';
+import { boundedText, httpStatusOf, isBerthError, summaryOf, type Code } from '../../errors.js';
 import type { Outcome } from '../../harness/outcome.js';
 import { ACCEPTED_MEDIA_TYPES } from './media-type.js';
 
@@ -29,8 +28,13 @@ export class HttpError extends Error {
     readonly path?: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message ?? CATALOGUE[code]);
+    super(message ?? summaryOf(code));
     this.name = 'HttpError';
+  }
+
+  /** The error for a code, with the status its catalogue entry gives (src/errors.ts). */
+  static of(code: Code, message?: string, path?: string, headers?: Record<string, string>): HttpError {
+    return new HttpError(httpStatusOf(code), code, message, path, headers);
   }
 
   /** The JSON body of this error. */
@@ -45,23 +49,6 @@ export class HttpError extends Error {
   }
 }
 
-/**
- * The HTTP status of each outcome. `passed` is the only success. `failed-compare` cannot happen
- * (a request carries no expected outputs, so nothing is compared); were it to, it is the server's
- * fault, 500. Machine faults are 500 (the request was fine, the machine was not), except the
- * timeout: 504, the gateway gave up waiting on its upstream.
- */
-export const OUTCOME_STATUS: Record<Outcome, number> = {
-  passed: 200,
-  'failed-compare': 500,
-  'invalid-output': 500,
-  'machine-error': 500,
-  timeout: 504,
-  killed: 500,
-  'not-applicable': 422,
-  'invalid-input': 400,
-};
-
 /** The error code of an outcome that is not a success and has no finding of its own to name. */
 export const OUTCOME_CODE: Record<Exclude<Outcome, 'passed'>, Code> = {
   'failed-compare': 'BERTH_E_HTTP_INVALID_OUTPUT',
@@ -73,26 +60,18 @@ export const OUTCOME_CODE: Record<Exclude<Outcome, 'passed'>, Code> = {
   'invalid-input': 'BERTH_E_HTTP_INVALID_INPUT',
 };
 
-/** Codes that are the server's trouble, not the request's: answered 500 whatever step threw them. */
-const SERVER_CODES: ReadonlySet<Code> = new Set<Code>([
-  'BERTH_E_IO',
-  'BERTH_E_INTERNAL',
-  'BERTH_E_DRIVER_UNAVAILABLE',
-  'BERTH_E_LAUNCH',
-  'BERTH_E_NO_COMMAND',
-]);
-
 /**
- * The status of an error thrown while decoding a request into an input tree: a constraint the
- * DICOM does not meet is 422 (as the run would say `not-applicable`), a value larger than berth
- * takes is 413, the server's own failures are 500, and everything else the client sent is 400.
+ * The HTTP status of each outcome: 200 for `passed`, the only success, else its code's (src/errors.ts).
+ * `failed-compare` cannot happen (a request carries no expected outputs, so nothing is compared);
+ * were it to, it is the server's fault, 500. Machine faults are 500 (the request was fine, the
+ * machine was not), except the timeout: 504, the gateway gave up waiting on its upstream.
  */
-export function statusOfDecodeError(code: Code): number {
-  if (isNotApplicable(code)) return 422;
-  if (code === 'BERTH_E_TOO_LARGE') return 413;
-  if (SERVER_CODES.has(code)) return 500;
-  return 400;
-}
+export const OUTCOME_STATUS: Record<Outcome, number> = {
+  passed: 200,
+  ...(Object.fromEntries(
+    Object.entries(OUTCOME_CODE).map(([outcome, code]) => [outcome, httpStatusOf(code)]),
+  ) as Record<Exclude<Outcome, 'passed'>, number>),
+};
 
 /** How server paths are kept out of what a client is told. */
 export interface Scrubber {
@@ -104,15 +83,18 @@ export interface Scrubber {
 
 /**
  * An HttpError for anything thrown while decoding a request: typed errors keep their code (with
- * server paths taken out of the message); anything else is an internal error (500), never a 400.
+ * server paths taken out of the message) and get its status (src/errors.ts): a constraint the
+ * DICOM does not meet is 422 (as the run would say `not-applicable`), a value larger than berth
+ * takes (or a document creating more entries) 413, the server's own failures 500, and everything
+ * else the client sent 400. Anything else is an internal error (500), never a 400.
  * `path` is a JSON pointer into the request document (`/threshold-hu`, `` for the document).
  */
 export function decodeError(e: unknown, scrub: Scrubber): HttpError {
   if (e instanceof HttpError) return e;
   if (isBerthError(e)) {
-    return new HttpError(statusOfDecodeError(e.code), e.code, scrub.text(e.message), pointerOf(e, scrub));
+    return new HttpError(httpStatusOf(e.code), e.code, scrub.text(e.message), pointerOf(e, scrub));
   }
-  return new HttpError(500, 'BERTH_E_INTERNAL', `${CATALOGUE.BERTH_E_INTERNAL}: ${scrub.text(String(e))}`);
+  return HttpError.of('BERTH_E_INTERNAL', `${summaryOf('BERTH_E_INTERNAL')}: ${scrub.text(boundedText(e))}`);
 }
 
 /**
@@ -134,14 +116,37 @@ export function fromFastifyError(error: FastifyError | HttpError, maxBody: numbe
   if (error instanceof HttpError) return error;
   const code = (error as FastifyError).code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (error as FastifyError).statusCode === 413) {
-    return new HttpError(413, 'BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
+    return HttpError.of('BERTH_E_HTTP_TOO_LARGE', `The body is larger than ${maxBody} bytes`);
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new HttpError(415, 'BERTH_E_HTTP_MEDIA_TYPE', `The body must be ${ACCEPTED_MEDIA_TYPES}`);
+    return HttpError.of('BERTH_E_HTTP_MEDIA_TYPE', `The body must be ${ACCEPTED_MEDIA_TYPES}`);
   }
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return new HttpError(status, 'BERTH_E_HTTP_BAD_REQUEST', error.message);
+    return new HttpError(status, 'BERTH_E_HTTP_BAD_REQUEST', boundedText(error));
   }
-  return new HttpError(500, 'BERTH_E_INTERNAL', `berth failed unexpectedly: ${error.message}`);
+  return HttpError.of('BERTH_E_INTERNAL', `berth failed unexpectedly: ${boundedText(error)}`);
+}
+
+/**
+ * The raw HTTP answer to a request Node's parser refused before fastify saw it (malformed HTTP,
+ * headers too large, a request timeout), in berth's error format like every other answer. The
+ * connection is closed after it.
+ */
+export function clientErrorResponse(error: { code?: string }): string {
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431
+      ? 'The request headers are larger than the gateway accepts'
+      : status === 408
+        ? 'The request was not received in time'
+        : 'The request is not valid HTTP/1.1';
+  const body = JSON.stringify(new HttpError(status, 'BERTH_E_HTTP_BAD_REQUEST', message).body());
+  const reason =
+    status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
 }

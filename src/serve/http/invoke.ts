@@ -4,6 +4,8 @@
  * outputs in the request's format — and remove the request's trees whatever happened, before
  * the answer leaves (so a client that has its answer never sees them).
  */
+import { failureHints, readOnlyInputFinding } from '../../harness/hints.js';
+import type { LaunchExtras } from '../../harness/drivers/extras.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +38,8 @@ export interface InvokeContext {
   machine: MachineRef;
   driver: Driver;
   command: string[];
+  /** Driver settings for every run (see CheckedOptions). */
+  launch?: LaunchExtras;
   image?: string;
   engine?: string;
   timeoutMs?: number;
@@ -53,6 +57,8 @@ export interface Invocation {
   /** The request body; dropped (undefined) once decoded, so that it can be freed during the run. */
   body: Buffer | undefined;
   ticket: Ticket;
+  /** Milliseconds it waited for its run slot before the body was read (0 when unknown). */
+  queuedMs?: number;
   /** Aborts when the client is gone or the gateway shuts down (only a queued request stops). */
   signal: AbortSignal;
   /** Why `signal` aborted: the error to answer (a client that left gets nothing). */
@@ -88,13 +94,19 @@ export async function invoke(ctx: InvokeContext, inv: Invocation): Promise<Answe
   const { runs } = ctx;
   const publish = (stage: string) =>
     runs.publish(inv.runId, 'stage', { runId: inv.runId, stage, at: new Date().toISOString() });
-  publish('queued');
+  // Usually the slot is held already: the gateway waits for it before reading the body.
   if (!(await inv.ticket.acquire(inv.signal))) {
     const refused = inv.abortError();
     runs.reject(inv.runId, { runId: inv.runId, status: refused.status, error: refused.body().error });
     return errorAnswer(refused, {});
   }
-  const timing: Timing = { queuedMs: performance.now() - t0, decodeMs: 0, runMs: 0, encodeMs: 0, totalMs: 0 };
+  const timing: Timing = {
+    queuedMs: (inv.queuedMs ?? 0) + performance.now() - t0,
+    decodeMs: 0,
+    runMs: 0,
+    encodeMs: 0,
+    totalMs: 0,
+  };
   let runDir: string | undefined;
   let answer: Answer;
   try {
@@ -171,6 +183,7 @@ async function decodeRunEncode(
     case: spec,
     driver: ctx.driver,
     command: ctx.command,
+    ...(ctx.launch ? { launch: ctx.launch } : {}),
     workDir: runDir,
     ...(ctx.image ? { image: ctx.image } : {}),
     ...(ctx.engine ? { engine: ctx.engine } : {}),
@@ -182,6 +195,8 @@ async function decodeRunEncode(
     },
   });
   timing.runMs = performance.now() - t;
+  result.report.notices.push(...failureHints(result.report));
+  result.report.inputFindings.push(...readOnlyInputFinding(result.report, ctx.launch ?? {}));
   // The machine is done: its slot can go to the next request while this one encodes.
   inv.ticket.releaseSlotOnly();
   const report = result.report;

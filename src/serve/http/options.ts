@@ -6,8 +6,12 @@ import os from 'node:os';
 import { BerthError } from '../../errors.js';
 import type { Driver } from '../../harness/drivers/driver.js';
 import { driverNamed } from '../../harness/drivers/index.js';
-import { launchCommand, resolveMachine, type MachineRef } from '../../harness/machine.js';
+import { requireImage } from '../../harness/image.js';
+import { launchPlan, resolveMachine, type MachineRef } from '../../harness/machine.js';
+import type { LaunchExtras } from '../../harness/drivers/extras.js';
+import { sandboxNeeds } from '../../harness/drivers/needs.js';
 import type { Outcome } from '../../harness/outcome.js';
+import type { WireLimits } from '../../wire/case.js';
 import type { CaseCodec } from './codec.js';
 
 /** How to serve a machine. */
@@ -30,10 +34,18 @@ export interface GatewayOptions {
   queue?: number;
   /** The largest request body, in bytes (default 256 MiB). */
   maxBodyBytes?: number;
+  /** Tree entries one request document may create (default 100,000: the wire formats' `maxEntries`). */
+  maxEntries?: number;
+  /** Items of one list in a request document (default 20,000: the wire formats' `maxArrayItems`). */
+  maxArrayItems?: number;
   /** Require `Authorization: Bearer <token>` on everything but /ping. */
   token?: string;
   /** Overrides the manifest's timeout, per run. */
   timeoutMs?: number;
+  /** `--writable-input`: each run's machine gets a private writable copy of its input tree. */
+  writableInput?: boolean;
+  /** `--bind` / `--ro-bind` (sandbox). */
+  binds?: { path: string; writable: boolean }[];
   /** Extra environment for the machine. */
   env?: Record<string, string>;
   /**
@@ -50,7 +62,15 @@ export interface GatewayOptions {
   maxFinishedRuns?: number;
   /** Comment lines on event streams every so often (default 15 s). */
   heartbeatMs?: number;
-  /** Time to receive a whole request, headers and body (default 5 minutes). */
+  /**
+   * Bytes an event stream may hold for a client that does not read; beyond, the client gets a
+   * `dropped` event and the stream ends (default 4 MiB).
+   */
+  eventBufferBytes?: number;
+  /**
+   * Time to receive a request's body once it holds a run slot (bodies of queued requests are not
+   * read; default 5 minutes). Headers have Node's own 60 s.
+   */
   requestTimeoutMs?: number;
   /**
    * On close, how long connections may stay open after the last run was answered (slow readers
@@ -95,9 +115,13 @@ export interface CheckedOptions {
   machine: MachineRef;
   driver: Driver;
   command: string[];
+  /** Driver settings for every run (Dockerfile layout, writable input, binds). */
+  launch: LaunchExtras;
   concurrency: number;
   queue: number;
   maxBody: number;
+  /** The document limits given (entries per document and per list). */
+  limits: Pick<WireLimits, 'maxEntries' | 'maxArrayItems'>;
 }
 
 /**
@@ -108,7 +132,15 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
   const machine =
     typeof options.machine === 'string' ? await resolveMachine(options.machine) : options.machine;
   const driver = driverNamed(options.driver ?? 'process');
-  const command = launchCommand(machine, driver, options.command, options.image);
+  const plan = launchPlan(machine, driver, options.command, options.image);
+  const command = plan.command;
+  const needs = await sandboxNeeds(driver, machine.machineDir, plan);
+  const launch: LaunchExtras = {
+    ...(plan.contextAt ? { contextAt: plan.contextAt } : {}),
+    ...(plan.workdir ? { workdir: plan.workdir } : {}),
+    ...(options.writableInput ? { writableInput: true } : {}),
+    binds: [...needs.binds, ...(options.binds ?? [])],
+  };
   const unavailable = await driver.unavailable(
     options.engine === undefined ? {} : { engine: options.engine },
   );
@@ -118,13 +150,23 @@ export async function checkGatewayOptions(options: GatewayOptions): Promise<Chec
       `The ${driver.name} driver cannot run here: ${unavailable}`,
     );
   }
+  // A missing image refuses the gateway at start, not every request (BERTH_E_IMAGE_NOT_FOUND).
+  if (driver.name === 'container' && options.image)
+    await requireImage(options.image, options.engine, machine.machineDir);
   const concurrency = positive(options.concurrency ?? os.availableParallelism(), 'concurrency');
   const queue = nonNegative(options.queue ?? 4 * concurrency, 'queue');
   const maxBody = positive(options.maxBodyBytes ?? DEFAULT_MAX_BODY, 'max body size');
+  if (options.eventBufferBytes !== undefined) positive(options.eventBufferBytes, 'event buffer size');
   if (options.token !== undefined && options.token.length === 0) {
     throw new BerthError('BERTH_E_USAGE', 'The token is empty', { expected: 'a non-empty bearer token' });
   }
-  return { machine, driver, command, concurrency, queue, maxBody };
+  const limits: CheckedOptions['limits'] = {
+    ...(options.maxEntries === undefined ? {} : { maxEntries: positive(options.maxEntries, 'max entries') }),
+    ...(options.maxArrayItems === undefined
+      ? {}
+      : { maxArrayItems: positive(options.maxArrayItems, 'max array items') }),
+  };
+  return { machine, driver, command, launch, concurrency, queue, maxBody, limits };
 }
 
 function positive(n: number, what: string): number {

@@ -6,8 +6,10 @@
  *
  * Bounded everywhere: a finished run is kept `retentionMs` and at most `maxFinished` of them
  * (oldest dropped first); a run id subscribed to but never posted waits `retentionMs`, then its
- * subscribers get `expired`; at most `maxPending` such ids exist at once; consecutive `status`
- * (or `rejected`) events are kept as the last one only (live subscribers still see each).
+ * subscribers get `expired`; at most `maxPending` such ids exist at once, and one is forgotten as
+ * soon as its last subscriber leaves (so throw-away subscriptions hold no slot); a refused post
+ * nobody subscribed to leaves nothing behind; consecutive `status` (or `rejected`) events are kept
+ * as the last one only (live subscribers still see each).
  */
 
 /**
@@ -102,6 +104,11 @@ export class RunLog {
     const entry = this.entries.get(id);
     if (!entry || entry.state !== 'active') return;
     this.append(entry, 'rejected', data);
+    // Nobody waits for this id: the post's own answer said it all, and it must not hold a slot.
+    if (entry.subscribers.size === 0) {
+      this.entries.delete(id);
+      return;
+    }
     entry.state = 'pending';
     entry.timer = setTimeout(() => this.expire(id), this.retentionMs).unref();
   }
@@ -131,6 +138,11 @@ export class RunLog {
     live.subscribers.add(subscriber);
     return () => {
       live.subscribers.delete(subscriber);
+      // A waiting id nobody subscribes to any more frees its slot now, not after the retention.
+      if (live.state === 'pending' && live.subscribers.size === 0 && this.entries.get(id) === live) {
+        clearTimeout(live.timer);
+        this.entries.delete(id);
+      }
     };
   }
 

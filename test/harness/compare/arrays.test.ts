@@ -5,7 +5,8 @@ import type { Tolerance } from '../../../src/harness/types.js';
 import type { DtypeName } from '../../../src/ndarray/dtype.js';
 import { ndarray, type NdArray } from '../../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../../src/ndarray/npy.js';
-import { at, machine, pngOf, removeDir, tempDir, writeTree } from './helpers.js';
+import { at, machine, pngOf, writeTree } from './helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 describe('harness/compare: ndarrays and segmentations', () => {
   let dir: string;

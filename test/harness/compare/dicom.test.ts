@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { compareOutputs } from '../../../src/harness/compare/index.js';
 import type { Comparison, Tolerance } from '../../../src/harness/types.js';
-import { at, machine, pixelsOf, removeDir, setElement, tempDir, writeRun, type Edit } from './helpers.js';
+import { at, machine, pixelsOf, setElement, writeRun, type Edit } from './helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 const TS_JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 

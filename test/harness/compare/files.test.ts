@@ -3,18 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { compareOutputs } from '../../../src/harness/compare/index.js';
-import {
-  at,
-  jpegOf,
-  machine,
-  paint,
-  picture,
-  png16,
-  pngOf,
-  removeDir,
-  tempDir,
-  writeTree,
-} from './helpers.js';
+import { at, jpegOf, machine, paint, picture, png16, pngOf, writeTree } from './helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 const SCHEMA = {
   report: { 'mime-type': 'application/pdf' },

@@ -1,6 +1,5 @@
 /** Shared fixtures of the comparison tests: machines, trees, images and DICOM runs. */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -23,16 +22,6 @@ export function machine(schemaOut: object): MachineDefinition {
   const errors = check.findings.filter((f) => f.severity === 'error');
   expect(errors, JSON.stringify(errors)).to.deep.equal([]);
   return check.definition;
-}
-
-/** A fresh temporary folder. */
-export function tempDir(prefix = 'compare'): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), `berth-${prefix}-`));
-}
-
-/** Removes a temporary folder. */
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await rm(dir, { recursive: true, force: true });
 }
 
 /** Writes files by relative path (parents created). */

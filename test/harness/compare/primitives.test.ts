@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { compareOutputs } from '../../../src/harness/compare/index.js';
 import { Outputs } from '../../../src/sdk/outputs.js';
-import { at, machine, removeDir, tempDir, writeTree } from './helpers.js';
+import { at, machine, writeTree } from './helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 const SCHEMA = {
   name: { type: 'string' },

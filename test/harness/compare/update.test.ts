@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compareOutputs } from '../../../src/harness/compare/index.js';
 import { updateExpected } from '../../../src/harness/compare/update.js';
-import { machine, removeDir, tempDir, writeTree } from './helpers.js';
+import { machine, writeTree } from './helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 async function listTree(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

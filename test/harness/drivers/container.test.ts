@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { access, copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,14 @@ describe('harness/drivers/container', function () {
         expect(plan.args).to.deep.equal([...BASE, '--name', 'berth-abc', 'acme/lung:1.0']);
         expect(plan.notices).to.deep.equal([]);
       }
+    });
+
+    it('mounts a writable input copy read-write (--writable-input), the input read-only otherwise', () => {
+      const ro = containerArgs(SPEC, { engine: 'podman', name: 'n', gpu: false });
+      const rw = containerArgs({ ...SPEC, writableInput: true }, { engine: 'podman', name: 'n', gpu: false });
+      const inputVolume = (args: string[]) => args.find((a) => a.includes(':/envoyai/input'));
+      expect(inputVolume(ro.args)).to.match(/:ro/);
+      expect(inputVolume(rw.args)).to.not.match(/:ro/);
     });
 
     it('passes a command as the image arguments', () => {
@@ -261,6 +270,26 @@ describe('harness/drivers/container', function () {
       } finally {
         await listener.close();
       }
+    });
+
+    it('a setsid daemon holding stdout ends with the container: the run is not held and nothing survives', async function () {
+      dirs = await makeRun({});
+      const tag = `${900 + Math.floor(Math.random() * 99)}.${Date.now() % 100000}`;
+      const script = `/bin/busybox setsid /bin/busybox sleep ${tag} & sleep 0.3; echo done`;
+      const launched = await driver().launch(
+        specOf(dirs, ['/bin/busybox', 'sh', '-c', script], { image: IMAGE, engine: 'podman' }),
+      );
+      const end = await waitEnd(launched, 30_000);
+      await launched.cleanup();
+      expect(end.stdout).to.include('done');
+      const alive = readdirSync('/proc').filter((n) => {
+        try {
+          return /^\d+$/.test(n) && readFileSync(`/proc/${n}/cmdline`, 'latin1').split('\0').includes(tag);
+        } catch {
+          return false;
+        }
+      });
+      expect(alive).to.deep.equal([]);
     });
 
     it('stop(500) ends a container that ignores SIGTERM, and cleanup leaves no container', async function () {

@@ -188,6 +188,32 @@ describe('harness/drivers/sandbox', function () {
       nvidia: false,
     };
 
+    it('lays the machine folder at the Dockerfile ADD destination, starts in its WORKDIR, binds what it was given, and binds a writable input read-write', () => {
+      const { args } = sandboxArgs(
+        {
+          ...spec,
+          contextAt: '/prog',
+          workdir: '/prog',
+          writableInput: true,
+          binds: [
+            { path: '/home/u/venv', writable: false },
+            { path: '/home/u/scratch', writable: true },
+          ],
+        },
+        HOST,
+      );
+      const at = (flag: string, from: string, to: string) =>
+        args.some((a, i) => a === flag && args[i + 1] === from && args[i + 2] === to);
+      expect(at('--bind', '/tmp/run/in', '/envoyai/input')).to.equal(true);
+      expect(at('--ro-bind', '/tmp/run/machine', '/prog')).to.equal(true);
+      expect(at('--ro-bind', '/home/u/venv', '/home/u/venv')).to.equal(true);
+      expect(at('--bind', '/home/u/scratch', '/home/u/scratch')).to.equal(true);
+      expect(args[args.indexOf('--chdir') + 1]).to.equal('/prog');
+      // Binds come after the masks they reach under, and before the root is made read-only.
+      expect(args.indexOf('/home/u/venv')).to.be.greaterThan(args.lastIndexOf('/home'));
+      expect(args.indexOf('/home/u/venv')).to.be.lessThan(args.indexOf('--remount-ro'));
+    });
+
     it('builds the exact argument list', () => {
       const { args, notices } = sandboxArgs(spec, HOST);
       expect(notices).to.deep.equal([]);

@@ -110,6 +110,17 @@ describe('harness/report/json', () => {
     expect(ok, JSON.stringify(validate.errors, null, 2)).to.equal(true);
   });
 
+  it('accepts where the run folder was and where --out copied the outputs, and nothing else there', () => {
+    const located = {
+      ...fixture.report,
+      runFolder: { path: '/tmp/berth-run-x', kept: false },
+      outputsCopiedTo: '/o',
+    };
+    expect(validate(located), JSON.stringify(validate.errors)).to.equal(true);
+    expect(validate({ ...located, runFolder: { path: '/tmp/x' } })).to.equal(false);
+    expect(validate({ ...located, runFolder: { path: '/tmp/x', kept: true, extra: 1 } })).to.equal(false);
+  });
+
   it('lists exactly the outcomes of src/harness/outcome.ts and accepts every catalogue code', () => {
     expect(schema.definitions['outcome']!.enum).to.have.members(Object.keys(OUTCOMES));
     const pattern = new RegExp(schema.definitions['finding']!.properties!['code']!.pattern!);

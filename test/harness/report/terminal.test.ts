@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { formatBytes, formatDuration } from '../../../src/harness/report/format.js';
-import { renderTerminalSummary, wantsColor } from '../../../src/harness/report/terminal.js';
+import { renderTerminalSummary, summaryWidth, wantsColor } from '../../../src/harness/report/terminal.js';
 import type { RunReport } from '../../../src/harness/types.js';
 import { makeReportFixture, type ReportFixture } from './fixture.js';
 
@@ -131,6 +131,42 @@ describe('harness/report/terminal', () => {
     }
     expect(text).to.include('✗ error: xxx');
     expect(text).to.include('…');
+  });
+
+  it('cuts nothing when the output is not a terminal (summaryWidth is then unlimited)', () => {
+    expect(summaryWidth({ isTTY: false, columns: 80 })).to.equal(Infinity);
+    expect(summaryWidth({ isTTY: true, columns: 80 })).to.equal(80);
+    const long = 'y'.repeat(500);
+    const text = renderTerminalSummary(
+      {
+        ...report,
+        reason: long,
+        outputFindings: [
+          { code: 'BERTH_E_VALUE_TEXT', severity: 'error', message: long, path: `output/${long}` },
+        ],
+      },
+      { color: false, env: {}, width: summaryWidth({ isTTY: false }) },
+    );
+    expect(text).to.not.include('…');
+    expect(text).to.include(`  ${long}\n`);
+    expect(text).to.include(`output/${long}`);
+  });
+
+  it('says where the run folder is when kept, and that it was removed (and how to keep it) when not', () => {
+    const kept = renderTerminalSummary(
+      { ...report, runFolder: { path: '/tmp/berth-run-x', kept: true }, outputsCopiedTo: '/home/u/out' },
+      { color: false, env: {} },
+    );
+    expect(kept).to.match(/run\s+\/tmp\/berth-run-x/);
+    expect(kept).to.match(/outputs\s+\/home\/u\/out/);
+    expect(kept).to.not.include('was removed');
+    const removed = renderTerminalSummary(
+      { ...report, trees: undefined, runFolder: { path: '/tmp/berth-run-x', kept: false } },
+      { color: false, env: {} },
+    );
+    expect(removed).to.include(
+      'The run folder (input/, output/, status/, logs/) was removed: keep it with --keep, or copy the outputs with --out DIR',
+    );
   });
 
   it('describes a run that never started', () => {

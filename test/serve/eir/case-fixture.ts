@@ -4,8 +4,7 @@
  * object, float32 ndarray, PNG, string, survival out), trees written with the SDK's validating
  * writers, values seeded so tests can rebuild them.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -14,6 +13,8 @@ import { checkManifest, type MachineDefinition } from '../../../src/check/manife
 import { loadManifestText } from '../../../src/manifest/load.js';
 import { ndarray } from '../../../src/ndarray/ndarray.js';
 import { Outputs } from '../../../src/sdk/outputs.js';
+import { tempDir } from '../../support/temp.js';
+import { prng } from '../../support/prng.js';
 
 /** The manifest of the fixture, as a JSON-able document. */
 export const MANIFEST = {
@@ -59,18 +60,6 @@ export function definitionOf(doc: object): MachineDefinition {
   const errors = check.findings.filter((f) => f.severity === 'error');
   expect(errors, JSON.stringify(errors)).to.deep.equal([]);
   return check.definition;
-}
-
-/** mulberry32. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The values of case `index`, before writing. */
@@ -183,14 +172,4 @@ export async function writeDataset(
   }
   await writeFile(path.join(dir, 'README.md'), 'not a case\n');
   return { dir, ids };
-}
-
-/** A fresh temporary folder. */
-export function tempDir(prefix = 'eir-dataset'): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), `berth-${prefix}-`));
-}
-
-/** Removes a temporary folder. */
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await rm(dir, { recursive: true, force: true });
 }

@@ -30,13 +30,12 @@ import {
   SCAN,
   caseValues,
   definitionOf,
-  removeDir,
   rgbPng,
-  tempDir,
   writeCase,
   writeDataset,
 } from './case-fixture.js';
 import { FAST, closeAll, serve } from './helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 const DEF = definitionOf(MANIFEST);
 

@@ -7,6 +7,7 @@
  */
 import { PNG } from 'pngjs';
 import type { EirDatasetInfo, EirSample, EirSampleSource } from '../../../src/serve/eir/index.js';
+import { prng } from '../../support/prng.js';
 
 /** The dataset info of the seed, as EIR expects it. */
 export const SEED_INFO: EirDatasetInfo = {
@@ -40,18 +41,6 @@ export interface Originals {
   sequenceOutput: string;
   event: '0' | '1';
   time: number;
-}
-
-/** mulberry32: a small seeded PRNG, so every run builds the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The original values of sample `index` (deterministic). */

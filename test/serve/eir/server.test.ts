@@ -279,6 +279,67 @@ describe('serve/eir/server', function () {
       for (let i = 0; i < 120; i++) expect(dataIds(await wire.next(WAIT))).to.deep.equal(ids(i, i + 1));
     });
 
+    it('closes a client that stops reading but keeps sending (1008, with the reason), holding no more than its bounds', async () => {
+      const source = new MemorySource({ count: 5000, padBytes: 256 * 1024 });
+      const hwm = 1024 * 1024;
+      const maxPending = 64 * 1024;
+      const closed: BerthError[] = [];
+      const server = await serve({
+        source,
+        highWaterMarkBytes: hwm,
+        maxPendingBytes: maxPending,
+        onError: (e) => closed.push(e),
+      });
+      const wire = await connect(server);
+      wire.ws.pause();
+      let most = 0;
+      let sent = 0;
+      // Far more requests than the bounds hold: 5,000 × 256 KiB of replies asked for.
+      while (closed.length === 0 && sent < 5000) {
+        wire.send({ type: 'getData', payload: { batch_size: 1 } });
+        sent++;
+        most = Math.max(most, server.bufferedBytes());
+        if (sent % 20 === 0) await sleep(1);
+      }
+      await until(() => closed.length > 0, WAIT, 'the server closing the connection');
+      // The high-water mark, one reply over it, and the waiting requests.
+      expect(most).to.be.at.most(hwm + 300 * 1024 + maxPending);
+      expect(server.stream.status().served).to.be.lessThan(100);
+      expect(closed[0]!.message).to.match(/closed \(1008\): Client not reading/);
+      wire.ws.resume();
+      await wire.waitClosed(WAIT);
+      expect(wire.closeCode).to.equal(1008);
+      expect(wire.closeReason).to.match(/^Client not reading: \d+ bytes held for it$/);
+      expect(server.bufferedBytes()).to.equal(0);
+    });
+
+    it('answers pings while the client reads, and queues no pongs for one that does not', async () => {
+      const hwm = 256 * 1024;
+      const server = await serve({
+        source: new MemorySource({ count: 100, padBytes: 512 * 1024 }),
+        highWaterMarkBytes: hwm,
+      });
+      const wire = await connect(server);
+      const pong = new Promise<string>((resolve) =>
+        wire.ws.once('pong', (d: Buffer) => resolve(d.toString())),
+      );
+      wire.ws.ping('hello');
+      expect(await pong).to.equal('hello');
+      wire.ws.pause();
+      for (let i = 0; i < 40; i++) wire.send({ type: 'getData', payload: { batch_size: 1 } });
+      await until(() => server.bufferedBytes() > hwm, WAIT, 'replies piling up');
+      const before = server.bufferedBytes();
+      // 20,000 pings of 100 bytes: with ws's automatic pongs, 2 MB more would wait for this client.
+      const payload = Buffer.alloc(100);
+      for (let i = 0; i < 20_000; i++) {
+        wire.ws.ping(payload);
+        if (i % 1000 === 0) await sleep(5);
+      }
+      await sleep(200);
+      expect(wire.closed, 'the connection is still open').to.equal(false);
+      expect(server.bufferedBytes() - before).to.be.below(64 * 1024);
+    });
+
     it('reports what a plain HTTP request reaches', async () => {
       const server = await serve({ source: new MemorySource({ count: 1 }) });
       const status = await within(

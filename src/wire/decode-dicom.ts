@@ -1,0 +1,147 @@
+/**
+ * The decode walk's DICOM values (./case-decode.ts): instances scanned and checked in memory,
+ * planned where the DICOM writer stores them; after writing, the folder checks of `checkTree`.
+ */
+import { checkDicomProperty, instanceProblems } from '../check/dicom.js';
+import { scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
+import { BerthError } from '../errors.js';
+import type { Property } from '../kinds/property.js';
+import { safeJoin } from '../tree/safe-path.js';
+import { pointerTo } from './case-format.js';
+import {
+  WireDecodeError,
+  bytesOf,
+  countEntries,
+  describe,
+  report,
+  reportError,
+  type Decoded,
+  type PlannedDicom,
+  type Walk,
+} from './decode-walk.js';
+
+/** Checks DICOM instances in memory and plans where the writer stores them. */
+export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: string): Decoded {
+  const image = p.kind === 'dicom-image';
+  const study = p.kind === 'dicom-study';
+  let items: unknown[];
+  if (image) items = [v];
+  else if (Array.isArray(v)) items = v;
+  else {
+    return report(
+      walk,
+      'BERTH_E_VALUE_TYPE',
+      `${p.name} is ${p.kind} and takes a list of instances, not ${describe(v)}`,
+      pointer,
+      p,
+      `a list of DICOM Part 10 instances (${walk.format === 'json' ? 'base64' : 'bin'})`,
+    );
+  }
+  if (!image && items.length === 0) {
+    return report(
+      walk,
+      'BERTH_E_DICOM_EMPTY',
+      `${p.name} lists no instances`,
+      pointer,
+      p,
+      'at least one instance',
+    );
+  }
+  if (!image) countEntries(walk, items.length, pointer, p, true);
+  const planned: PlannedDicom = { p, pointer, abs, instances: [] };
+  const sources: Uint8Array[] = [];
+  const sops = new Map<string, string>();
+  let series: DicomHeader | undefined;
+  let ok = true;
+  items.forEach((item, i) => {
+    const at = image ? pointer : pointerTo(pointer, i);
+    try {
+      const bytes = bytesOf(
+        walk,
+        p,
+        item,
+        at,
+        image ? `The instance ${p.name}` : `Instance ${i} of ${p.name}`,
+      );
+      if (!bytes) {
+        ok = false;
+        return;
+      }
+      const header = scanHeaderBytes(bytes, `${p.name}${image ? '' : `[${i}]`}`);
+      const problems = instanceProblems(header, p);
+      for (const problem of problems) report(walk, problem.code, problem.message, at, p, problem.expected);
+      const earlier = sops.get(header.SOPInstanceUID);
+      if (earlier !== undefined) {
+        report(
+          walk,
+          'BERTH_E_DUPLICATE_INSTANCE',
+          `SOPInstanceUID ${header.SOPInstanceUID} is also the instance at ${earlier}`,
+          at,
+          p,
+          'each SOP instance once',
+        );
+        ok = false;
+      }
+      sops.set(header.SOPInstanceUID, at);
+      if (series && !study && header.SeriesInstanceUID !== series.SeriesInstanceUID) {
+        report(
+          walk,
+          'BERTH_E_DICOM_MIXED_SERIES',
+          `SeriesInstanceUID ${header.SeriesInstanceUID} differs from ${series.SeriesInstanceUID} of the first instance`,
+          at,
+          p,
+          'instances of one SeriesInstanceUID',
+        );
+        ok = false;
+      }
+      if (series && header.StudyInstanceUID !== series.StudyInstanceUID) {
+        report(
+          walk,
+          'BERTH_E_DICOM_MIXED_STUDY',
+          `StudyInstanceUID ${header.StudyInstanceUID} differs from ${series.StudyInstanceUID} of the first instance`,
+          at,
+          p,
+          'instances of one StudyInstanceUID',
+        );
+        ok = false;
+      }
+      series ??= header;
+      // The DICOM writer's layout; UIDs are data, so safeJoin refuses any that would not be one name.
+      const target = image
+        ? abs
+        : study
+          ? safeJoin(abs, header.SeriesInstanceUID, `${header.SOPInstanceUID}.dcm`)
+          : safeJoin(abs, `${header.SOPInstanceUID}.dcm`);
+      if (problems.length > 0) ok = false;
+      planned.instances.push({ pointer: at, header, target });
+      sources.push(bytes);
+    } catch (e) {
+      reportError(walk, e, at, p);
+      ok = false;
+    }
+  });
+  if (!ok) return undefined;
+  walk.dicom.push(planned);
+  return image ? sources[0] : sources;
+}
+
+/** The folder checks of `checkTree` on every DICOM series and study written (counts, frames of reference). */
+export async function checkDicomFolders(walk: Walk): Promise<void> {
+  const problems: BerthError[] = [];
+  for (const planned of walk.dicom) {
+    if (planned.p.kind === 'dicom-image') continue;
+    const findings = await checkDicomProperty(planned.p, planned.abs, planned.p.side);
+    for (const f of findings) {
+      if (f.severity !== 'error') continue;
+      const at = planned.instances.find((i) => i.target === f.path)?.pointer ?? planned.pointer;
+      problems.push(
+        new BerthError(f.code, f.message, {
+          path: at,
+          property: planned.p.path,
+          ...(f.expected === undefined ? {} : { expected: f.expected }),
+        }),
+      );
+    }
+  }
+  if (problems.length > 0) throw new WireDecodeError(problems, false);
+}

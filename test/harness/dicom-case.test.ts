@@ -1,0 +1,67 @@
+/**
+ * DICOM case values: a `{dicom: folder}` with a byte-identical second copy of an instance is
+ * delivered without it and with a notice, as `berth sort` skips it; a different file with the same
+ * SOPInstanceUID still stops the case.
+ */
+import { expect } from 'chai';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkManifest } from '../../src/check/manifest.js';
+import { writeSeries } from '../../src/dicom/synth.js';
+import { isBerthError } from '../../src/errors.js';
+import { dicomMaterialiser } from '../../src/harness/dicom-case.js';
+import { materialiseValues } from '../../src/harness/materialise.js';
+import { loadManifestText } from '../../src/manifest/load.js';
+import { makeTemp, removeTemp } from '../dicom/helpers.js';
+
+const DEF = checkManifest(
+  loadManifestText(
+    'metadata-version: 2\ninfo: {name: x}\nschema-in:\n  ct: {dicom-type: dicom-series}\nschema-out: {o: {type: boolean}}\n',
+    'inline.yaml',
+  ),
+).definition;
+
+describe('harness/dicom-case: DICOM folders in case files', () => {
+  let dir: string;
+  before(async () => {
+    dir = await makeTemp('berth-dicom-case-');
+  });
+  after(() => removeTemp(dir));
+
+  it('skips a byte-identical duplicate file with a notice naming both files', async () => {
+    const src = join(dir, 'dup');
+    const written = await writeSeries(src, { seed: 2, instances: 3, rows: 16, columns: 16 });
+    const first = written.files[0]!.path;
+    await copyFile(first, join(src, 'copy-of-first.dcm'));
+    const notices: string[] = [];
+    const out = join(dir, 'dup-out');
+    await materialiseValues(DEF.inputs, { ct: { dicom: src } }, out, {
+      baseDir: dir,
+      dicom: dicomMaterialiser((line) => notices.push(line)),
+    });
+    expect(await readdir(join(out, 'ct'))).to.have.length(3);
+    expect(notices).to.have.length(1);
+    expect(notices[0]).to.match(
+      /^ct: skipped a byte-identical duplicate, .* \(same bytes as .*\), as berth sort does$/,
+    );
+    expect(notices[0]).to.include('copy-of-first.dcm');
+  });
+
+  it('refuses a different file with the same SOPInstanceUID (BERTH_E_DUPLICATE_INSTANCE)', async () => {
+    const src = join(dir, 'clash');
+    const written = await writeSeries(src, { seed: 3, instances: 2, rows: 16, columns: 16 });
+    const bytes = await readFile(written.files[0]!.path);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff; // one pixel differs
+    await writeFile(join(src, 'changed.dcm'), bytes);
+    const notices: string[] = [];
+    const err = await materialiseValues(DEF.inputs, { ct: { dicom: src } }, join(dir, 'clash-out'), {
+      baseDir: dir,
+      dicom: dicomMaterialiser((line) => notices.push(line)),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isBerthError(err) && err.code, String(err)).to.equal('BERTH_E_DUPLICATE_INSTANCE');
+    expect(notices).to.deep.equal([]);
+  });
+});
