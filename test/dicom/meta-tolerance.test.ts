@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDicomProperty } from '../../src/check/dicom.js';
 import { deriveInstance } from '../../src/dicom/derive.js';
+import { parseFull } from '../../src/dicom/full.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { repairedBytes, repairMetaFile } from '../../src/dicom/repair.js';
 import { scanHeader, scanHeaderBytes } from '../../src/dicom/scan.js';
@@ -119,6 +120,17 @@ describe('dicom: tolerant reading of file meta defects, exact writing', () => {
       expect(px.kind).to.equal('native');
       const values = Array.from(px.kind === 'native' ? px.data : []);
       expect(values, m.name).to.deep.equal(m.pixels ?? Array.from({ length: 16 }, (_, i) => i - 8));
+    }
+  });
+
+  it('the full parser (dicom-parser) reads them too, by the syntax berth detects', () => {
+    for (const m of made) {
+      const ds = parseFull(m.path);
+      expect([ds.string('x00080018'), ds.string('x00100010'), ds.uint16('x00280010')], m.name).to.deep.equal([
+        m.sop,
+        m.pn,
+        m.rows,
+      ]);
     }
   });
 
