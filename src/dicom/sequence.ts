@@ -6,7 +6,8 @@
  */
 import { BerthError } from '../errors.js';
 import type { Charset } from './charset.js';
-import { entryByTag, resolveTag } from './dictionary.js';
+import { entryByTag, formatTag, resolveTag } from './dictionary.js';
+import { dicomError } from './errors.js';
 import {
   ITEM,
   ITEM_DELIMITATION,
@@ -158,6 +159,14 @@ function readItem(
       elements.set(h.tag, { tag: h.tag, vr, offset: h.valueOffset, length: undefined });
       pos = skipUndefinedLength(w, h, enc.little, enc.explicit);
       continue;
+    }
+    if (h.valueOffset + h.length > limit) {
+      throw dicomError(
+        'BERTH_E_DICOM_PARSE',
+        enc.path,
+        `Element ${formatTag(h.tag)} in a sequence item at byte ${pos} runs past its item (${h.length} bytes)`,
+        'item elements that end inside their item',
+      );
     }
     elements.set(h.tag, { tag: h.tag, vr, offset: h.valueOffset, length: h.length });
     pos = h.valueOffset + h.length;

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { scanHeader } from '../../src/dicom/scan.js';
+import { readFile } from 'node:fs/promises';
+import { scanHeader, scanHeaderBytes } from '../../src/dicom/scan.js';
+import { codeOf } from '../support/codes.js';
 import { DicomItem } from '../../src/dicom/sequence.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
@@ -92,5 +94,19 @@ describe('dicom/sequence: sequences read as nested data sets through header.get'
       expect(h.get('SliceThickness'), m.path).to.equal(m.thickness);
       expect(h.getString('ReferencedImageSequence')).to.equal(undefined);
     }
+  });
+
+  it('refuses an item element whose length runs past its item, with a code, not a crash', async () => {
+    const bytes = await readFile(made[0]!.path);
+    const h = scanHeaderBytes(bytes, 'x');
+    const el = h.element('ReferencedImageSequence')!;
+    // The first item's first element: (0008,1150) UI, its 2-byte length 16 bytes into the sequence.
+    const broken = Buffer.from(bytes);
+    const at = broken.indexOf(Buffer.from([0x08, 0x00, 0x50, 0x11, 0x55, 0x49]), el.offset);
+    broken.writeUInt16LE(0xfff0, at + 6);
+    const bad = scanHeaderBytes(broken, 'x');
+    expect(
+      codeOf(() => (bad.get('ReferencedImageSequence') as DicomItem[])[0]!.get('ReferencedSOPClassUID')),
+    ).to.equal('BERTH_E_DICOM_PARSE');
   });
 });
