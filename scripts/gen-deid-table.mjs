@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import prettier from 'prettier';
+import { standardDir } from './dicom-standard.mjs';
 
 const EDITION = 'DICOM 2024b';
 const SOURCE = 'innolitics/dicom-standard commit 7f4749d09ed3ef2fa70637d376d423a4b13523cd, standard/';
@@ -98,18 +99,7 @@ export async function generate(dir) {
 
 const args = process.argv.slice(2);
 const check = args.includes('--check');
-const dir =
-  args.find((a) => !a.startsWith('--')) ??
-  process.env.BERTH_DICOM_STANDARD ??
-  // The team's shared/ folder sits beside the repository (in CI too).
-  path.resolve(
-    path.dirname(fileURLToPath(import.meta.url)),
-    '..',
-    '..',
-    'shared',
-    'reference',
-    'dicom-standard',
-  );
+const dir = args.find((a) => !a.startsWith('--')) ?? standardDir();
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const text = await generate(dir);
   if (check) {

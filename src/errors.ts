@@ -179,14 +179,22 @@ export const CATALOGUE = {
     brokenDicom: true,
   }),
   BERTH_E_TRUNCATED: input('The DICOM file ends before its data does', { brokenDicom: true }),
-  BERTH_E_NO_TRANSFER_SYNTAX: input('The DICOM file meta has no TransferSyntaxUID', { brokenDicom: true }),
+  BERTH_E_NO_TRANSFER_SYNTAX: input(
+    'The DICOM file meta has no TransferSyntaxUID and no data element shows one',
+    { brokenDicom: true },
+  ),
   BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX: input('The transfer syntax is not one berth can read', {
     brokenDicom: true,
   }),
   BERTH_E_MISSING_ATTRIBUTE: input('A required DICOM attribute is missing', { brokenDicom: true }),
-  BERTH_E_META_MISMATCH: input('MediaStorageSOPInstanceUID differs from SOPInstanceUID', {
-    brokenDicom: true,
-  }),
+  BERTH_E_DICOM_META_MISMATCH: input(
+    'A DICOM file meta UID differs from the data set (the data set is used; berth writes a repaired meta)',
+    { severity: 'warning' },
+  ),
+  BERTH_E_DICOM_META_MISSING: input(
+    'A DICOM file lacks a file meta element or the whole meta (read from the data set, as dcmtk and pydicom do)',
+    { severity: 'warning' },
+  ),
   BERTH_E_PIXEL_LENGTH: input('The native pixel data is shorter than its declared size', {
     brokenDicom: true,
   }),

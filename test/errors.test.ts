@@ -161,7 +161,6 @@ describe('errors: the catalogue', () => {
           'BERTH_E_NO_TRANSFER_SYNTAX',
           'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX',
           'BERTH_E_MISSING_ATTRIBUTE',
-          'BERTH_E_META_MISMATCH',
           'BERTH_E_PIXEL_LENGTH',
           'BERTH_E_DICOM_PARSE',
         ].sort(),

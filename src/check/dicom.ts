@@ -295,6 +295,32 @@ class Findings {
     );
   }
 
+  /**
+   * The file meta defects the scan read past (BERTH_E_DICOM_META_*), as warnings: the data set is
+   * authoritative, so they never make an input broken. One finding per code, counting instances.
+   */
+  metaWarnings(headers: readonly DicomHeader[]): void {
+    const byCode = new Map<Code, { first: string; message: string; count: number }>();
+    for (const h of headers) {
+      for (const w of h.warnings) {
+        const g = byCode.get(w.code);
+        if (g) g.count++;
+        else byCode.set(w.code, { first: h.path, message: w.message, count: 1 });
+      }
+    }
+    for (const [code, g] of byCode) {
+      const message = g.count === 1 ? g.message : `${g.message} (and in ${g.count - 1} more instance(s))`;
+      this.list.push(
+        finding(code, message, {
+          path: g.first,
+          property: this.p.path,
+          severity: 'warning',
+          expected: "a file meta group naming the data set's SOP class, instance and transfer syntax",
+        }),
+      );
+    }
+  }
+
   error(e: BerthError, abs: string): void {
     this.add(e.code, e.detail, e.path ?? abs, e.expected);
   }
@@ -336,6 +362,7 @@ async function checkImage(
     out.error(e, abs);
     return;
   }
+  out.metaWarnings([h]);
   for (const problem of instanceProblems(h, p)) out.instance(problem, abs);
   if (options.inputUids)
     for (const problem of outputUidProblems(h, options.inputUids)) out.instance(problem, abs);
@@ -428,6 +455,7 @@ async function checkFolder(
       out.error(e, h.path);
     }
   }
+  out.metaWarnings(instances);
   if (instances.length === 0 && brokenByDir.size === 0) {
     out.add(
       'BERTH_E_DICOM_EMPTY',

@@ -115,6 +115,7 @@ export function deriveInstance(
     set: edits.set,
     drop: edits.drop,
     mediaStorageSopInstanceUid: ids.sopInstanceUid,
+    mediaStorageSopClassUid: h.SOPClassUID, // the data set's, whatever the source's meta said
   }).bytes;
 }
 
@@ -159,6 +160,15 @@ function deriveEdits(
       `a multiple of ${perFrame} values`,
     );
   }
+  const enhanced = h.has('PerFrameFunctionalGroupsSequence') || h.has('SharedFunctionalGroupsSequence');
+  if (enhanced && frames !== h.frames) {
+    // Each frame is described by an item of the functional groups, which berth keeps as they are.
+    throw pixelsProblem(
+      `The source is an enhanced multi-frame image of ${h.frames} frames, each described by its functional groups; the derived pixels have ${frames}`,
+      path,
+      `${h.frames} frames of ${px.rows} × ${px.columns}, or a single-frame source series`,
+    );
+  }
   const signed =
     px.data instanceof Int8Array || px.data instanceof Int16Array || px.data instanceof Int32Array;
   const representation = px.pixelRepresentation ?? (signed ? 1 : 0);
@@ -176,7 +186,9 @@ function deriveEdits(
     (sourceDescription ? `${sourceDescription} (derived)` : 'derived').slice(0, 64);
   const sourceNumber = h.getNumbers('SeriesNumber')?.[0];
   const seriesNumber = options.seriesNumber ?? (sourceNumber ?? 0) + 1000;
-  const imageType = (h.getString('ImageType') ?? '').split('\\').slice(2);
+  const sourceType = (h.getString('ImageType') ?? '').split('\\');
+  // Enhanced IODs allow only their own value 2 (PRIMARY …): keep it; classic ones get SECONDARY.
+  const imageType = ['DERIVED', enhanced ? sourceType[1] || 'PRIMARY' : 'SECONDARY', ...sourceType.slice(2)];
 
   const set = new Map<number, WriteElement>();
   const put = (e: WriteElement): void => void set.set(e.tag, e);
@@ -184,7 +196,7 @@ function deriveEdits(
   put(element('SOPInstanceUID', ids.sopInstanceUid));
   put(element('SeriesDescription', description));
   put(element('SeriesNumber', seriesNumber));
-  put(element('ImageType', ['DERIVED', 'SECONDARY', ...imageType]));
+  put(element('ImageType', imageType));
   put({ tag: 0x00082111, vr: 'ST', value: options.derivationDescription ?? 'derived by berth' });
   put({
     tag: 0x00082112, // SourceImageSequence

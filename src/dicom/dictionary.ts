@@ -1,12 +1,11 @@
 /**
- * A small DICOM data dictionary: keyword ↔ tag ↔ VR for the attributes berth and machine code
- * commonly ask for (patient, study, series, equipment, frame of reference, image plane, image
- * pixel, CT/MR acquisition, VOI LUT, SOP common).
- *
- * Limit: this is not the full PS3.6 dictionary. A keyword missing here cannot be looked up by name;
- * look it up by tag instead (`(0018,0050)` or `00180050`). In implicit VR files the VR of a tag
- * missing here is unknown, so its value comes back as raw bytes (VR `UN`).
+ * The DICOM data dictionary: keyword ↔ tag ↔ VR ↔ VM for every attribute of PS3.6 Table 6-1
+ * (DICOM 2024b: public and retired keywords, repeating groups such as (60xx,3000) included),
+ * generated into ./generated/dictionary.ts by scripts/gen-dicom-dictionary.mjs and parsed on first
+ * use. Private attributes are in no dictionary: look them up by tag (`(0029,1010)`); in implicit VR
+ * files their value comes back as raw bytes (VR `UN`).
  */
+import { DICTIONARY_EDITION, DICTIONARY_PATTERNS, DICTIONARY_ROWS } from './generated/dictionary.js';
 
 /** A two-letter DICOM value representation. */
 export type Vr =
@@ -49,136 +48,111 @@ export type Vr =
 export interface DictionaryEntry {
   readonly tag: number;
   readonly keyword: string;
+  /**
+   * The VR to use when the file does not say (implicit VR). Where PS3.6 allows several (`US or SS`,
+   * `OB or OW`) this is the first, or OW where OB and OW are allowed; {@link vrs} lists them all.
+   */
   readonly vr: Vr;
+  /** Every VR PS3.6 allows (one for most attributes); empty for items and delimiters. */
+  readonly vrs: readonly Vr[];
+  /** Value multiplicity as PS3.6 writes it: `1`, `3`, `1-n`, `2-2n` … */
+  readonly vm: string;
+  /** Retired by the standard (still read). */
+  readonly retired: boolean;
 }
 
-// [tag, keyword, vr]; tags as numbers (group << 16 | element) so lookups never build strings.
-const ENTRIES: readonly (readonly [number, string, Vr])[] = [
-  [0x00020000, 'FileMetaInformationGroupLength', 'UL'],
-  [0x00020001, 'FileMetaInformationVersion', 'OB'],
-  [0x00020002, 'MediaStorageSOPClassUID', 'UI'],
-  [0x00020003, 'MediaStorageSOPInstanceUID', 'UI'],
-  [0x00020010, 'TransferSyntaxUID', 'UI'],
-  [0x00020012, 'ImplementationClassUID', 'UI'],
-  [0x00020013, 'ImplementationVersionName', 'SH'],
-  [0x00020016, 'SourceApplicationEntityTitle', 'AE'],
-  [0x00080005, 'SpecificCharacterSet', 'CS'],
-  [0x00080008, 'ImageType', 'CS'],
-  [0x00080012, 'InstanceCreationDate', 'DA'],
-  [0x00080013, 'InstanceCreationTime', 'TM'],
-  [0x00080016, 'SOPClassUID', 'UI'],
-  [0x00080018, 'SOPInstanceUID', 'UI'],
-  [0x00080020, 'StudyDate', 'DA'],
-  [0x00080021, 'SeriesDate', 'DA'],
-  [0x00080022, 'AcquisitionDate', 'DA'],
-  [0x00080023, 'ContentDate', 'DA'],
-  [0x00080030, 'StudyTime', 'TM'],
-  [0x00080031, 'SeriesTime', 'TM'],
-  [0x00080032, 'AcquisitionTime', 'TM'],
-  [0x00080033, 'ContentTime', 'TM'],
-  [0x00080050, 'AccessionNumber', 'SH'],
-  [0x00080060, 'Modality', 'CS'],
-  [0x00080064, 'ConversionType', 'CS'],
-  [0x00080070, 'Manufacturer', 'LO'],
-  [0x00080080, 'InstitutionName', 'LO'],
-  [0x00080090, 'ReferringPhysicianName', 'PN'],
-  [0x00081030, 'StudyDescription', 'LO'],
-  [0x0008103e, 'SeriesDescription', 'LO'],
-  [0x00081090, 'ManufacturerModelName', 'LO'],
-  [0x00081140, 'ReferencedImageSequence', 'SQ'],
-  [0x00081150, 'ReferencedSOPClassUID', 'UI'],
-  [0x00081155, 'ReferencedSOPInstanceUID', 'UI'],
-  [0x00100010, 'PatientName', 'PN'],
-  [0x00100020, 'PatientID', 'LO'],
-  [0x00100030, 'PatientBirthDate', 'DA'],
-  [0x00100040, 'PatientSex', 'CS'],
-  [0x00101010, 'PatientAge', 'AS'],
-  [0x00101020, 'PatientSize', 'DS'],
-  [0x00101030, 'PatientWeight', 'DS'],
-  [0x00180015, 'BodyPartExamined', 'CS'],
-  [0x00180020, 'ScanningSequence', 'CS'],
-  [0x00180021, 'SequenceVariant', 'CS'],
-  [0x00180022, 'ScanOptions', 'CS'],
-  [0x00180023, 'MRAcquisitionType', 'CS'],
-  [0x00180050, 'SliceThickness', 'DS'],
-  [0x00180060, 'KVP', 'DS'],
-  [0x00180080, 'RepetitionTime', 'DS'],
-  [0x00180081, 'EchoTime', 'DS'],
-  [0x00180087, 'MagneticFieldStrength', 'DS'],
-  [0x00180088, 'SpacingBetweenSlices', 'DS'],
-  [0x00180091, 'EchoTrainLength', 'IS'],
-  [0x00181020, 'SoftwareVersions', 'LO'],
-  [0x00181063, 'FrameTime', 'DS'],
-  [0x00181030, 'ProtocolName', 'LO'],
-  [0x00181150, 'ExposureTime', 'IS'],
-  [0x00181151, 'XRayTubeCurrent', 'IS'],
-  [0x00181210, 'ConvolutionKernel', 'SH'],
-  [0x00185100, 'PatientPosition', 'CS'],
-  [0x00185101, 'ViewPosition', 'CS'],
-  [0x0020000d, 'StudyInstanceUID', 'UI'],
-  [0x0020000e, 'SeriesInstanceUID', 'UI'],
-  [0x00200010, 'StudyID', 'SH'],
-  [0x00200011, 'SeriesNumber', 'IS'],
-  [0x00200012, 'AcquisitionNumber', 'IS'],
-  [0x00200013, 'InstanceNumber', 'IS'],
-  [0x00200020, 'PatientOrientation', 'CS'],
-  [0x00200032, 'ImagePositionPatient', 'DS'],
-  [0x00200037, 'ImageOrientationPatient', 'DS'],
-  [0x00200052, 'FrameOfReferenceUID', 'UI'],
-  [0x00200060, 'Laterality', 'CS'],
-  [0x00201040, 'PositionReferenceIndicator', 'LO'],
-  [0x00201041, 'SliceLocation', 'DS'],
-  [0x00201208, 'NumberOfStudyRelatedInstances', 'IS'],
-  [0x00201209, 'NumberOfSeriesRelatedInstances', 'IS'],
-  [0x00280002, 'SamplesPerPixel', 'US'],
-  [0x00280004, 'PhotometricInterpretation', 'CS'],
-  [0x00280006, 'PlanarConfiguration', 'US'],
-  [0x00280008, 'NumberOfFrames', 'IS'],
-  [0x00280009, 'FrameIncrementPointer', 'AT'],
-  [0x00280010, 'Rows', 'US'],
-  [0x00280011, 'Columns', 'US'],
-  [0x00280030, 'PixelSpacing', 'DS'],
-  [0x00280034, 'PixelAspectRatio', 'IS'],
-  [0x00280100, 'BitsAllocated', 'US'],
-  [0x00280101, 'BitsStored', 'US'],
-  [0x00280102, 'HighBit', 'US'],
-  [0x00280103, 'PixelRepresentation', 'US'],
-  [0x00280120, 'PixelPaddingValue', 'US'],
-  [0x00280301, 'BurnedInAnnotation', 'CS'],
-  [0x00281050, 'WindowCenter', 'DS'],
-  [0x00281051, 'WindowWidth', 'DS'],
-  [0x00281052, 'RescaleIntercept', 'DS'],
-  [0x00281053, 'RescaleSlope', 'DS'],
-  [0x00281054, 'RescaleType', 'LO'],
-  [0x00282110, 'LossyImageCompression', 'CS'],
-  [0x00321060, 'RequestedProcedureDescription', 'LO'],
-  [0x00400244, 'PerformedProcedureStepStartDate', 'DA'],
-  [0x00400254, 'PerformedProcedureStepDescription', 'LO'],
-  [0x7fe00001, 'ExtendedOffsetTable', 'OV'],
-  [0x7fe00010, 'PixelData', 'OW'],
-];
+/** The standard edition the dictionary was generated from (see scripts/gen-dicom-dictionary.mjs). */
+export const DICOM_EDITION: string = DICTIONARY_EDITION;
 
-const BY_TAG = new Map<number, DictionaryEntry>();
-const BY_KEYWORD = new Map<string, DictionaryEntry>();
-for (const [tag, keyword, vr] of ENTRIES) {
-  const entry = { tag, keyword, vr };
-  BY_TAG.set(tag, entry);
-  BY_KEYWORD.set(keyword, entry);
+function parseRow(tag: number, row: string): DictionaryEntry {
+  const [keyword, vrText, vm, retired] = row.split(' ') as [string, string, string, string | undefined];
+  const vrs = vrText === '-' ? [] : (vrText.split('|') as Vr[]);
+  const vr: Vr = vrs.length === 0 ? 'UN' : vrs.includes('OW') && vrs.includes('OB') ? 'OW' : vrs[0]!;
+  return { tag, keyword, vr, vrs, vm: vm.replace(/\|/g, ' or '), retired: retired === 'R' };
 }
 
-/** The dictionary entry of a tag, if this small dictionary has it. */
+interface Tables {
+  byTag: Map<number, DictionaryEntry>;
+  byKeyword: Map<string, DictionaryEntry>;
+}
+
+let tables: Tables | undefined;
+
+/** Parses the generated rows on first use (≈5000 attributes, a few milliseconds). */
+function load(): Tables {
+  if (tables) return tables;
+  const byTag = new Map<number, DictionaryEntry>();
+  const byKeyword = new Map<string, DictionaryEntry>();
+  let p = DICTIONARY_ROWS.indexOf('\n') + 1;
+  while (p < DICTIONARY_ROWS.length) {
+    let nl = DICTIONARY_ROWS.indexOf('\n', p);
+    if (nl < 0) nl = DICTIONARY_ROWS.length;
+    if (nl - p > 9) {
+      const entry = parseRow(parseInt(DICTIONARY_ROWS.slice(p, p + 8), 16), DICTIONARY_ROWS.slice(p + 9, nl));
+      byTag.set(entry.tag, entry);
+      byKeyword.set(entry.keyword, entry);
+    }
+    p = nl + 1;
+  }
+  for (const [, value, row] of DICTIONARY_PATTERNS) {
+    const entry = parseRow(value, row);
+    if (!byKeyword.has(entry.keyword)) byKeyword.set(entry.keyword, entry);
+  }
+  tables = { byTag, byKeyword };
+  return tables;
+}
+
+// Until this many lookups, each one searches the rows text (tens of microseconds) rather than
+// building the tables: start-up, which looks up a handful of attributes, pays nothing for them.
+const LOOKUPS_BEFORE_TABLES = 64;
+let lookups = 0;
+
+/** The row of `needle` (`\n<hex> ` or ` <Keyword> `) found by text search, before the tables exist. */
+function searchRow(needle: string, keywordSearch: boolean): DictionaryEntry | undefined {
+  const rows = DICTIONARY_ROWS;
+  let i = rows.indexOf(needle);
+  // A keyword match must be the second field: its space is 8 characters after the line's start.
+  while (keywordSearch && i >= 0 && rows.charCodeAt(i - 9) !== 0x0a) i = rows.indexOf(needle, i + 1);
+  if (i < 0) return undefined;
+  const start = keywordSearch ? i - 8 : i + 1;
+  let end = rows.indexOf('\n', start);
+  if (end < 0) end = rows.length;
+  return parseRow(parseInt(rows.slice(start, start + 8), 16), rows.slice(start + 9, end));
+}
+
+function patternEntry(tag: number): DictionaryEntry | undefined {
+  for (const [mask, value, row] of DICTIONARY_PATTERNS) {
+    if ((tag & mask) >>> 0 === value) return parseRow(tag >>> 0, row);
+  }
+  return undefined;
+}
+
+function patternByKeyword(keyword: string): DictionaryEntry | undefined {
+  const found = DICTIONARY_PATTERNS.find(([, , row]) => row.startsWith(`${keyword} `));
+  return found && parseRow(found[1], found[2]);
+}
+
+/** The dictionary entry of a tag (repeating groups such as (60xx,3000) included), if PS3.6 has it. */
 export function entryByTag(tag: number): DictionaryEntry | undefined {
-  return BY_TAG.get(tag);
+  if (!tables && ++lookups <= LOOKUPS_BEFORE_TABLES) {
+    const hex = (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
+    return searchRow(`\n${hex} `, false) ?? patternEntry(tag);
+  }
+  return load().byTag.get(tag) ?? patternEntry(tag);
 }
 
-/** The dictionary entry of a keyword (case-sensitive, as in PS3.6), if this small dictionary has it. */
+/** The dictionary entry of a keyword (case-sensitive, as in PS3.6), if PS3.6 has it. */
 export function entryByKeyword(keyword: string): DictionaryEntry | undefined {
-  return BY_KEYWORD.get(keyword);
+  if (!tables && ++lookups <= LOOKUPS_BEFORE_TABLES) {
+    if (!/^[A-Za-z0-9]+$/.test(keyword)) return undefined;
+    return searchRow(` ${keyword} `, true) ?? patternByKeyword(keyword);
+  }
+  return load().byKeyword.get(keyword);
 }
 
 /** Every keyword the dictionary knows. */
 export function keywords(): string[] {
-  return [...BY_KEYWORD.keys()];
+  return [...load().byKeyword.keys()];
 }
 
 const TAG_TEXT = /^\(?([0-9A-Fa-f]{4}),?([0-9A-Fa-f]{4})\)?$/;
@@ -188,7 +162,7 @@ const TAG_TEXT = /^\(?([0-9A-Fa-f]{4}),?([0-9A-Fa-f]{4})\)?$/;
  * dicom-parser's `x00100010` to a tag number; undefined when it is neither.
  */
 export function resolveTag(name: string): number | undefined {
-  const entry = BY_KEYWORD.get(name);
+  const entry = entryByKeyword(name);
   if (entry) return entry.tag;
   const m = TAG_TEXT.exec(name.startsWith('x') ? name.slice(1) : name);
   if (!m) return undefined;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { inflateDataSet } from './deflated.js';
 import { fromDicomParserThrow } from './errors.js';
+import { readPart10Header } from './read-part10.js';
 import type { InflateOptions } from './inflate.js';
 
 /** Options of {@link parseFull}. */
@@ -43,6 +44,33 @@ export function parseFullBytes(bytes: Uint8Array, path: string, options: ParseFu
       }) as unknown as (arr: Uint8Array, position: number) => void,
     });
   } catch (e) {
+    // dicom-parser refuses a meta without TransferSyntaxUID and reads a raw data set only when told
+    // its syntax: berth's meta reader detects it (as dcmtk does) and the data set alone is parsed.
+    const raw = detectedDataSet(buf, path);
+    if (raw) {
+      try {
+        return dicomParser.parseDicom(raw.bytes, {
+          ...(options.stopBeforePixels ? { untilTag: 'x7fe00010' } : {}),
+          TransferSyntaxUID: raw.uid,
+        });
+      } catch {
+        // fall through: report the first failure
+      }
+    }
     throw fromDicomParserThrow(e, path);
+  }
+}
+
+/** The data set of a file whose syntax berth had to detect (no TransferSyntaxUID, no meta), or undefined. */
+function detectedDataSet(buf: Buffer, path: string): { bytes: Buffer; uid: string } | undefined {
+  try {
+    const meta = readPart10Header(
+      { buf, end: buf.length, complete: true, path, inflated: false },
+      buf.length,
+    );
+    if (meta.warnings.length === 0 || meta.transferSyntax.deflated) return undefined;
+    return { bytes: buf.subarray(meta.metaEnd), uid: meta.transferSyntaxUid };
+  } catch {
+    return undefined;
   }
 }

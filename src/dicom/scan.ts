@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { BerthError, isBerthError } from '../errors.js';
 import { openRegular, openRegularSync } from '../tree/open-regular.js';
-import { entryByTag, formatTag, resolveTag } from './dictionary.js';
+import { entryByTag, formatTag } from './dictionary.js';
 import { dicomError } from './errors.js';
 import {
   NeedMoreBytes,
@@ -31,9 +31,11 @@ import {
   type ElementHeader,
 } from './read-element.js';
 import { inflateRawBounded } from './inflate.js';
-import { readPart10Header, readUid, type Part10Header } from './read-part10.js';
+import { readPart10Header, readUid, type MetaWarning, type Part10Header } from './read-part10.js';
 import type { TransferSyntax } from './transfer-syntax.js';
-import { decodeNumbers, decodeString, decodeValue, parseDecimalBytes, type DicomValue } from './values.js';
+import { charsetOf, type Charset } from './charset.js';
+import { asNumbers, asString, tagOf, valueOfElement, type DicomGetValue } from './sequence.js';
+import { decodeNumbers, decodeString, parseDecimalBytes } from './values.js';
 
 /** Options of a header scan. */
 export interface ScanOptions {
@@ -125,7 +127,7 @@ const AT = {
   BitsStored: 18,
   PixelRepresentation: 19,
 } as const;
-// The VR of each core attribute in implicit VR data sets (all are in the small dictionary).
+// The VR of each core attribute in implicit VR data sets (all are in the dictionary).
 const CORE_VR = CORE.map((tag) => vrCode(entryByTag(tag)?.vr ?? 'UN'));
 const VR_DS = vrCode('DS');
 const VR_IS = vrCode('IS');
@@ -504,8 +506,9 @@ function finish(raw: RawScan, path: string, fileSize: number, options: ScanOptio
   const b = w.buf;
   const little = meta.transferSyntax.littleEndian;
   const utf8 =
-    slots[AT.SpecificCharacterSet * 3]! >= 0 &&
-    (str(b, slots, AT.SpecificCharacterSet, false) ?? '').includes('ISO_IR 192');
+    slots[AT.SpecificCharacterSet * 3]! >= 0
+      ? textCharset(str(b, slots, AT.SpecificCharacterSet, false))
+      : undefined;
   const fields: HeaderFields = {
     TransferSyntaxUID: meta.transferSyntaxUid,
     MediaStorageSOPClassUID: meta.mediaStorageSopClassUid,
@@ -545,7 +548,7 @@ function finish(raw: RawScan, path: string, fileSize: number, options: ScanOptio
     encapsulated: ts.encapsulated,
     inDeflatedStream: ts.deflated,
   };
-  if (options.requireUids ?? true) checkUids(fields, path);
+  const warnings = (options.requireUids ?? true) ? checkUids(fields, path, meta.warnings) : meta.warnings;
   if (pixel && (options.checkPixelLength ?? true)) checkPixelLength(fields, pixel, ts, fileSize, path);
 
   // Keep only the header bytes: meta + data set up to the pixel data element (usually 1-3 KB).
@@ -557,7 +560,7 @@ function finish(raw: RawScan, path: string, fileSize: number, options: ScanOptio
     bytes.set(new Uint8Array(b.buffer, b.byteOffset, raw.dataEnd));
   }
   const dataStart = raw.metaBytes ? raw.metaBytes.length : raw.dataStart;
-  return new DicomHeader(path, fileSize, ts, fields, pixel, bytes, dataStart, utf8);
+  return new DicomHeader(path, fileSize, ts, fields, pixel, bytes, dataStart, utf8, warnings);
 }
 
 /** The file meta's copy of a UID when equal: one string kept per header instead of two. */
@@ -597,7 +600,23 @@ function slotInt(b: Buffer, slots: Float64Array, slot: number, little: boolean):
   return v !== undefined && Number.isInteger(v) ? v : undefined;
 }
 
-function str(b: Buffer, slots: Float64Array, slot: number, utf8: boolean): string | undefined {
+let lastCharsetText: string | undefined;
+let lastCharset: boolean | Charset | undefined;
+
+/** The charset of a SpecificCharacterSet value; `true` for plain UTF-8 (Buffer's decoder, fastest). */
+function textCharset(value: string | undefined): boolean | Charset | undefined {
+  if (value === lastCharsetText) return lastCharset;
+  lastCharsetText = value;
+  lastCharset = value === 'ISO_IR 192' ? true : charsetOf(value);
+  return lastCharset;
+}
+
+function str(
+  b: Buffer,
+  slots: Float64Array,
+  slot: number,
+  utf8: boolean | Charset | undefined,
+): string | undefined {
   const off = slots[slot * 3]!;
   if (off < 0) return undefined;
   const vr = vrText(slotVr(slots, slot));
@@ -612,23 +631,23 @@ function tuple<N extends 3 | 6>(
   return values as never;
 }
 
-function checkUids(f: HeaderFields, path: string): void {
-  const present =
-    f.SOPInstanceUID &&
-    f.SOPClassUID &&
-    f.StudyInstanceUID &&
-    f.SeriesInstanceUID &&
-    f.MediaStorageSOPInstanceUID &&
-    f.MediaStorageSOPClassUID;
-  if (!present) {
+/**
+ * Throws when the data set lacks a UID berth needs; returns the meta defects it reads past as
+ * warnings (the data set is authoritative, as in dcmtk and pydicom): a missing MediaStorage UID,
+ * or one that differs from the data set's.
+ */
+function checkUids(
+  f: HeaderFields,
+  path: string,
+  metaWarnings: readonly MetaWarning[],
+): readonly MetaWarning[] {
+  if (!(f.SOPInstanceUID && f.SOPClassUID && f.StudyInstanceUID && f.SeriesInstanceUID)) {
     const missing = (
       [
         ['SOPInstanceUID', f.SOPInstanceUID],
         ['SOPClassUID', f.SOPClassUID],
         ['StudyInstanceUID', f.StudyInstanceUID],
         ['SeriesInstanceUID', f.SeriesInstanceUID],
-        ['MediaStorageSOPInstanceUID', f.MediaStorageSOPInstanceUID],
-        ['MediaStorageSOPClassUID', f.MediaStorageSOPClassUID],
       ] as const
     )
       .filter(([, v]) => !v)
@@ -640,22 +659,36 @@ function checkUids(f: HeaderFields, path: string): void {
       `${missing.join(', ')} present and non-empty`,
     );
   }
-  if (f.MediaStorageSOPInstanceUID !== f.SOPInstanceUID) {
-    throw dicomError(
-      'BERTH_E_META_MISMATCH',
-      path,
-      `MediaStorageSOPInstanceUID ${f.MediaStorageSOPInstanceUID} differs from SOPInstanceUID ${f.SOPInstanceUID}`,
-      'the file meta to name the same SOP instance as the data set',
-    );
+  if (
+    metaWarnings.length === 0 &&
+    f.MediaStorageSOPInstanceUID === f.SOPInstanceUID &&
+    f.MediaStorageSOPClassUID === f.SOPClassUID
+  ) {
+    return metaWarnings; // the well-formed file: nothing allocated
   }
-  if (f.MediaStorageSOPClassUID !== f.SOPClassUID) {
-    throw dicomError(
-      'BERTH_E_META_MISMATCH',
-      path,
-      `MediaStorageSOPClassUID ${f.MediaStorageSOPClassUID} differs from SOPClassUID ${f.SOPClassUID}`,
-      'the file meta to name the same SOP class as the data set',
-    );
+  return [...metaWarnings, ...metaUidWarnings(f)];
+}
+
+function metaUidWarnings(f: HeaderFields): MetaWarning[] {
+  const out: MetaWarning[] = [];
+  const pairs = [
+    ['MediaStorageSOPInstanceUID', f.MediaStorageSOPInstanceUID, 'SOPInstanceUID', f.SOPInstanceUID],
+    ['MediaStorageSOPClassUID', f.MediaStorageSOPClassUID, 'SOPClassUID', f.SOPClassUID],
+  ] as const;
+  for (const [metaName, metaValue, ownName, own] of pairs) {
+    if (metaValue === undefined || metaValue === '') {
+      out.push({
+        code: 'BERTH_E_DICOM_META_MISSING',
+        message: `The file meta group has no ${metaName}; the data set's ${ownName} ${own} is used`,
+      });
+    } else if (metaValue !== own) {
+      out.push({
+        code: 'BERTH_E_DICOM_META_MISMATCH',
+        message: `${metaName} ${metaValue} differs from ${ownName} ${own}; the data set's is used`,
+      });
+    }
   }
+  return out;
 }
 
 /**
@@ -801,10 +834,20 @@ export class DicomHeader implements HeaderFields {
     readonly bytes: Buffer,
     /** Where the data set starts in {@link bytes}. */
     readonly dataSetOffset: number,
-    /** Text decodes as UTF-8 (SpecificCharacterSet ISO_IR 192). */
-    readonly utf8: boolean,
+    /** How text decodes (SpecificCharacterSet): `true` UTF-8, a {@link Charset}, or Latin-1. */
+    readonly charset: boolean | Charset | undefined,
+    /**
+     * File meta defects read past (a missing or disagreeing MediaStorage UID, no TransferSyntaxUID,
+     * no meta at all): `berth validate` reports each as a warning. Empty for a well-formed file.
+     */
+    readonly warnings: readonly MetaWarning[] = [],
   ) {
     Object.assign(this, fields);
+  }
+
+  /** Text decodes as UTF-8 (SpecificCharacterSet ISO_IR 192). */
+  get utf8(): boolean {
+    return this.charset === true;
   }
 
   /** NumberOfFrames, or 1 when absent. */
@@ -814,13 +857,7 @@ export class DicomHeader implements HeaderFields {
 
   /** The raw element (VR and value position in {@link bytes}) of a keyword or tag, if present. */
   element(name: string): ElementRef | undefined {
-    const tag = resolveTag(name);
-    if (tag === undefined) {
-      throw new BerthError('BERTH_E_USAGE', `${JSON.stringify(name)} is neither a known keyword nor a tag`, {
-        expected: 'a keyword of the small dictionary (src/dicom/dictionary.ts) or a tag like (0018,0050)',
-      });
-    }
-    return this.elements().get(tag);
+    return this.elements().get(tagOf(name));
   }
 
   /** True when the header has this attribute at its top level. */
@@ -829,33 +866,33 @@ export class DicomHeader implements HeaderFields {
   }
 
   /**
-   * The value of a top-level attribute by keyword (`PatientName`) or tag (`(0010,0010)`):
-   * text for string VRs, a number or number[] for numeric VRs (IS and DS included), bytes for
-   * OB/OW/UN. Undefined when absent or empty; sequences are not decoded (undefined).
+   * The value of a top-level attribute by keyword (`PatientName`, any keyword of PS3.6) or tag
+   * (`(0010,0010)`): text for string VRs (decoded in the SpecificCharacterSet), a number or
+   * number[] for numeric VRs (IS and DS included), bytes for OB/OW/UN, and for a sequence its
+   * items as {@link DicomItem}s (nested data sets with the same accessors). Undefined when absent
+   * or empty.
    */
-  get(name: string): DicomValue | undefined {
-    const el = this.element(name);
-    if (!el || el.length === undefined || el.length === 0 || el.vr === 'SQ') return undefined;
-    const little = el.tag >>> 16 === 0x0002 || this.transferSyntax.littleEndian;
-    return decodeValue(this.bytes, el.offset, el.length, el.vr, little, this.utf8);
+  get(name: string): DicomGetValue | undefined {
+    return valueOfElement(
+      {
+        bytes: this.bytes,
+        little: this.transferSyntax.littleEndian,
+        explicit: this.transferSyntax.explicitVr,
+        charset: this.charset,
+        path: this.path,
+      },
+      this.element(name),
+    );
   }
 
   /** The value as text (numbers as written), or undefined. */
   getString(name: string): string | undefined {
-    const v = this.get(name);
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number') return String(v);
-    if (Array.isArray(v)) return v.join('\\');
-    return undefined;
+    return asString(this.get(name));
   }
 
   /** The value as numbers, or undefined when absent or not numeric. */
   getNumbers(name: string): number[] | undefined {
-    const v = this.get(name);
-    if (typeof v === 'number') return [v];
-    if (Array.isArray(v)) return v;
-    return undefined;
+    return asNumbers(this.get(name));
   }
 
   /** Every top-level element (file meta included), indexed on first use. */

@@ -67,12 +67,12 @@ const ALL: readonly TransferSyntax[] = [
   encapsulated('1.2.840.10008.1.2.4.106', 'MPEG-4 AVC/H.264 Stereo High Profile / Level 4.2'),
   encapsulated('1.2.840.10008.1.2.4.107', 'HEVC/H.265 Main Profile / Level 5.1'),
   encapsulated('1.2.840.10008.1.2.4.108', 'HEVC/H.265 Main 10 Profile / Level 5.1'),
-  encapsulated('1.2.840.10008.1.2.4.201', 'High-Throughput JPEG 2000 Image Compression (Lossless Only)'),
-  encapsulated('1.2.840.10008.1.2.4.202', 'High-Throughput JPEG 2000 with RPCL Options (Lossless Only)'),
-  encapsulated('1.2.840.10008.1.2.4.203', 'High-Throughput JPEG 2000 Image Compression'),
   encapsulated('1.2.840.10008.1.2.4.110', 'JPEG XL Lossless'),
   encapsulated('1.2.840.10008.1.2.4.111', 'JPEG XL JPEG Recompression'),
   encapsulated('1.2.840.10008.1.2.4.112', 'JPEG XL'),
+  encapsulated('1.2.840.10008.1.2.4.201', 'High-Throughput JPEG 2000 Image Compression (Lossless Only)'),
+  encapsulated('1.2.840.10008.1.2.4.202', 'High-Throughput JPEG 2000 with RPCL Options (Lossless Only)'),
+  encapsulated('1.2.840.10008.1.2.4.203', 'High-Throughput JPEG 2000 Image Compression'),
   encapsulated('1.2.840.10008.1.2.8.1', 'Deflated Image Frame Compression'),
 ];
 

@@ -1,9 +1,10 @@
 /**
  * Decoding element values by VR: text, numbers (binary and decimal strings), tags and bytes.
  *
- * Text is decoded as latin-1 unless SpecificCharacterSet includes `ISO_IR 192` (UTF-8). ISO 2022
- * code extensions (escape sequences for Japanese, Korean, ...) are not interpreted.
+ * Text is decoded in the value's character set (charset.ts: every term of PS3.3 C.12.1.1.2, ISO
+ * 2022 code extensions included); `true` stands for UTF-8 and `false` or no charset for Latin-1.
  */
+import { usesCharset, type Charset } from './charset.js';
 import { formatTag } from './dictionary.js';
 import { readUint16, readUint32 } from './read-element.js';
 
@@ -37,12 +38,19 @@ export function isStringVr(vr: string): boolean {
 }
 
 /** Decodes a string value, trimming padding (NUL and spaces) as the VR allows. */
-export function decodeString(b: Buffer, start: number, length: number, vr: string, utf8: boolean): string {
+export function decodeString(
+  b: Buffer,
+  start: number,
+  length: number,
+  vr: string,
+  charset: boolean | Charset | undefined,
+): string {
   let end = start + length;
   while (end > start && (b[end - 1] === 0x20 || b[end - 1] === 0)) end--;
   let s = start;
   if (!TEXT_VRS.has(vr)) while (s < end && b[s] === 0x20) s++;
-  return b.toString(utf8 && UTF8_VRS.has(vr) ? 'utf8' : 'latin1', s, end);
+  if (typeof charset === 'object' && usesCharset(vr)) return charset.decode(b, s, end, vr);
+  return b.toString(charset === true && UTF8_VRS.has(vr) ? 'utf8' : 'latin1', s, end);
 }
 
 /** One IS or DS component as text: trimmed, then `Number`; empty is NaN (`Number('')` is 0). */
@@ -195,9 +203,9 @@ export function decodeValue(
   length: number,
   vr: string,
   little: boolean,
-  utf8: boolean,
+  charset: boolean | Charset | undefined,
 ): DicomValue {
-  if (STRING_VRS.has(vr)) return decodeString(b, start, length, vr, utf8);
+  if (STRING_VRS.has(vr)) return decodeString(b, start, length, vr, charset);
   if (BYTE_VRS.has(vr)) return new Uint8Array(b.subarray(start, start + length));
   if (vr === 'AT') {
     const tags: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * The VR of a tag in an implicit VR data set, where the file does not say it.
  *
- * berth's small dictionary (dictionary.ts) is asked first; then dcmjs's full PS3.6 dictionary
+ * berth's PS3.6 dictionary (dictionary.ts) is asked first, for attributes with one VR; then dcmjs's full PS3.6 dictionary
  * (about 5000 attributes, loaded on first use: ≈45 ms), so a standard attribute converted from
  * implicit to explicit VR gets its real VR instead of UN. Ambiguous VRs are settled by the image's
  * own attributes, as PS3.5 and PS3.6 say: US/SS by PixelRepresentation, OB/OW by BitsAllocated.
@@ -52,8 +52,9 @@ export function vrForImplicit(tag: number, undefinedLength: boolean, ctx: VrCont
     // Private: the creator elements are LO (PS3.5 7.8.1); everything else is unknown to any dictionary.
     return element >= 0x0010 && element <= 0x00ff ? 'LO' : 'UN';
   }
-  const own = entryByTag(tag)?.vr;
-  if (own && !AMBIGUOUS_IN_OWN.has(tag)) return own;
+  const ownEntry = entryByTag(tag);
+  const own = ownEntry?.vr;
+  if (own && ownEntry.vrs.length === 1) return own; // several VRs (US or SS …): settled below
   const entry = fullDictionary()?.[`(${hex4(group)},${hex4(element)})`];
   const vr = entry?.vr ?? own ?? 'UN';
   switch (vr) {
@@ -72,6 +73,3 @@ export function vrForImplicit(tag: number, undefinedLength: boolean, ctx: VrCont
       return /^[A-Z]{2}$/.test(vr) ? vr : 'UN';
   }
 }
-
-// Tags the small dictionary lists with one VR although PS3.6 allows two.
-const AMBIGUOUS_IN_OWN = new Set([0x00280120, 0x7fe00010]);

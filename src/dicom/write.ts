@@ -321,6 +321,19 @@ export function encodePart10(elements: readonly WriteElement[], options: EncodeO
     [0x00020012, 'UI', BERTH_IMPLEMENTATION_CLASS_UID],
     [0x00020013, 'SH', BERTH_IMPLEMENTATION_VERSION],
   ];
+  return Buffer.concat([
+    Buffer.alloc(128),
+    Buffer.from('DICM', 'latin1'),
+    encodeFileMeta(metaValues),
+    encodeDataSet(
+      elements.filter((e) => e.tag >>> 16 !== 0x0002),
+      options,
+    ),
+  ]);
+}
+
+/** The file meta group (explicit VR little endian) of these elements, group length first. */
+function encodeFileMeta(metaValues: readonly [number, Vr, WriteValue | undefined][]): Buffer {
   const metaSyntax: Syntax = { little: true, explicit: true, undefinedSq: false };
   const metaOut: Buffer[] = [];
   for (const [tag, vr, value] of metaValues) {
@@ -329,15 +342,34 @@ export function encodePart10(elements: readonly WriteElement[], options: EncodeO
   const metaBody = Buffer.concat(metaOut);
   const groupLength: Buffer[] = [];
   encodeElement({ tag: 0x00020000, vr: 'UL', value: metaBody.length }, metaSyntax, groupLength);
+  return Buffer.concat([...groupLength, metaBody]);
+}
+
+/** What a repaired file meta names: the data set's own SOP class and instance, and its syntax. */
+export interface MetaFacts {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly transferSyntaxUid: string;
+}
+
+/**
+ * A Part 10 file with a correct meta: a zero preamble, `DICM`, a meta group naming the data set's
+ * SOP class, instance and transfer syntax, then the data set bytes (`dataSet`: everything after
+ * the old meta, or the whole of a raw data set) unchanged. How berth repairs what it lays out.
+ */
+export function withRepairedMeta(dataSet: Uint8Array, facts: MetaFacts): Buffer {
   return Buffer.concat([
     Buffer.alloc(128),
     Buffer.from('DICM', 'latin1'),
-    ...groupLength,
-    metaBody,
-    encodeDataSet(
-      elements.filter((e) => e.tag >>> 16 !== 0x0002),
-      options,
-    ),
+    encodeFileMeta([
+      [0x00020001, 'OB', new Uint8Array([0, 1])],
+      [0x00020002, 'UI', facts.sopClassUid],
+      [0x00020003, 'UI', facts.sopInstanceUid],
+      [0x00020010, 'UI', facts.transferSyntaxUid],
+      [0x00020012, 'UI', BERTH_IMPLEMENTATION_CLASS_UID],
+      [0x00020013, 'SH', BERTH_IMPLEMENTATION_VERSION],
+    ]),
+    dataSet,
   ]);
 }
 

@@ -6,6 +6,7 @@ import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
 import { scanHeader } from '../dicom/scan.js';
 import { sortDicom } from '../dicom/sort.js';
+import { repairMetaFile } from '../dicom/repair.js';
 import { canTranscode, transcodeFile } from '../dicom/transcode.js';
 import { safeJoin } from '../tree/safe-path.js';
 import type { DicomMaterialiser } from './materialise.js';
@@ -162,8 +163,16 @@ async function onlyFile(dir: string, p: Property): Promise<string> {
   return path.join(dir, names[0]!);
 }
 
-/** Copies one instance into place, in an accepted transfer syntax when it can be converted. */
+/**
+ * Copies one instance into place, in an accepted transfer syntax when it can be converted, with its
+ * file meta repaired from the data set when it disagrees or lacks elements (issue 14).
+ */
 async function deliver(p: Property, from: string, to: string): Promise<void> {
+  await place(p, from, to);
+  await repairMetaFile(to);
+}
+
+async function place(p: Property, from: string, to: string): Promise<void> {
   const accepted = p.dicom?.constraints.transferSyntaxUids;
   if (accepted && accepted.length > 0) {
     const header = await scanHeader(from);

@@ -16,6 +16,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, isBerthError, toBerthError } from '../errors.js';
 import { indexFolder } from '../dicom/index.js';
+import { repairedBytes } from '../dicom/repair.js';
 import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
 import type { Property } from '../kinds/property.js';
 import { writeFileAtomic } from '../tree/atomic.js';
@@ -87,8 +88,11 @@ async function load(source: DicomSource, p: Property): Promise<{ bytes: Uint8Arr
       expected: 'a Uint8Array/Buffer, a path string or {path}',
     });
   }
-  const header = scanHeaderBytes(bytes, file ?? `<bytes for ${p.path}>`);
-  return { bytes, header };
+  const where = file ?? `<bytes for ${p.path}>`;
+  const header = scanHeaderBytes(bytes, where);
+  // A meta that disagrees with the data set, or lacks elements, is written repaired (issue 14).
+  const repaired = repairedBytes(bytes, header);
+  return repaired ? { bytes: repaired, header: scanHeaderBytes(repaired, where) } : { bytes, header };
 }
 
 function refuse(problem: DicomProblem, p: Property, where: string): BerthError {

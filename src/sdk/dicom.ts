@@ -30,7 +30,7 @@ import {
   type PixelOptions,
 } from '../dicom/pixels.js';
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
-import type { DicomValue } from '../dicom/values.js';
+import type { DicomGetValue } from '../dicom/sequence.js';
 import type { Property } from '../kinds/property.js';
 import type { DicomReader } from './read-value.js';
 import { readRegularFile } from '../tree/open-regular.js';
@@ -66,8 +66,11 @@ export class DicomInstance {
     return this.header.Modality;
   }
 
-  /** A top-level attribute by keyword (`PatientName`) or tag (`(0018,0050)`); see `DicomHeader.get`. */
-  get(name: string): DicomValue | undefined {
+  /**
+   * A top-level attribute by keyword (`PatientName`, any PS3.6 keyword) or tag (`(0018,0050)`); a
+   * sequence gives its items, each with `get` again; see `DicomHeader.get`.
+   */
+  get(name: string): DicomGetValue | undefined {
     return this.header.get(name);
   }
 

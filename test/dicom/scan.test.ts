@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { DicomItem } from '../../src/dicom/sequence.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/errors.js';
@@ -89,7 +90,9 @@ describe('dicom/scan: header scan', () => {
           ).to.equal('private text');
           if (ts !== TS.ImplicitVRLittleEndian) expect(h.get('(0009,1002)')).to.equal(1234567);
           expect(h.has('ReferencedImageSequence')).to.equal(true);
-          expect(h.get('ReferencedImageSequence')).to.equal(undefined);
+          const items = h.get('ReferencedImageSequence') as DicomItem[];
+          expect(items).to.have.length(1);
+          expect(items[0]!.get('ReferencedSOPClassUID')).to.equal(h.SOPClassUID);
           expect(h.get('PatientWeight')).to.equal(undefined);
           expect(h.getString('SeriesNumber')).to.equal('1');
           expect(h.getNumbers('ImagePositionPatient')).to.deep.equal(file.imagePositionPatient);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { mkdir, readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries, writeSeries, writeStudy, type SeriesSpec } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
@@ -242,6 +243,21 @@ describe('sdk/dicom: DICOM inputs and outputs', () => {
       expect(names).to.deep.equal(sops.sort());
       expect(await readFile(a.path)).to.deep.equal(bytes[0]);
       expect(await m.finish()).to.deep.equal([]);
+    });
+
+    it('stores an instance whose file meta disagrees with its data set with the meta repaired', async () => {
+      const [inst] = synthSeries(derived('meta', 1));
+      const bytes = encodePart10(inst!.elements, {
+        transferSyntaxUid: TS.ExplicitVRLittleEndian,
+        meta: { MediaStorageSOPInstanceUID: '1.2.3.4', MediaStorageSOPClassUID: null },
+      });
+      const stored = await m.outputs.dicomSeries('seg').add(bytes);
+      const h = await scanHeader(stored.path);
+      expect(h.warnings).to.deep.equal([]);
+      expect([h.MediaStorageSOPInstanceUID, h.MediaStorageSOPClassUID]).to.deep.equal([
+        inst!.sopInstanceUid,
+        h.SOPClassUID,
+      ]);
     });
 
     it('refuses duplicates, a second series, non-Part-10 data and a wrong transfer syntax, writing nothing', async () => {

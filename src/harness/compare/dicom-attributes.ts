@@ -124,8 +124,9 @@ export function attributeDifferences(
       continue;
     }
     const name = formatTag(tag);
-    const ev = e.get(name);
-    const av = a.get(name);
+    // Not a sequence (skipped above), so never items.
+    const ev = e.get(name) as DicomValue | undefined;
+    const av = a.get(name) as DicomValue | undefined;
     if (!sameValue(ev, av))
       out.push({ attribute: tagName(tag), expected: showValue(ev), actual: showValue(av) });
   }

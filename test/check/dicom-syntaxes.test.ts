@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { checkDicomProperty, isNotApplicable } from '../../src/check/dicom.js';
+import { scanHeader } from '../../src/dicom/scan.js';
+import { synthSeries } from '../../src/dicom/synth.js';
+import { TS, transferSyntax } from '../../src/dicom/transfer-syntax.js';
+import { encodePart10 } from '../../src/dicom/write.js';
+import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { codes, definition, put } from './dicom-fixtures.js';
+
+/** A one-instance 8×8 OT file in `uid` whose pixel data is one opaque fragment. */
+function encapsulatedPart10(uid: string): Buffer {
+  const [inst] = synthSeries({ seed: uid, modality: 'OT', instances: 1, rows: 8, columns: 8 });
+  return encodePart10(
+    inst!.elements.map((e) =>
+      e.tag === 0x7fe00010
+        ? {
+            ...e,
+            value: {
+              encapsulated: true as const,
+              fragments: [new Uint8Array([0xff, 0x0a, 0, 0])],
+              offsetTable: [],
+            },
+          }
+        : e,
+    ),
+    { transferSyntaxUid: uid },
+  );
+}
+
+const NEWER = [
+  ['1.2.840.10008.1.2.4.110', 'JPEG XL Lossless'],
+  ['1.2.840.10008.1.2.4.111', 'JPEG XL JPEG Recompression'],
+  ['1.2.840.10008.1.2.4.112', 'JPEG XL'],
+  ['1.2.840.10008.1.2.8.1', 'Deflated Image Frame Compression'],
+] as const;
+
+describe('check/dicom: newer standard transfer syntaxes', () => {
+  let tmp: string;
+  before(async () => {
+    tmp = await realpath(await makeTemp('berth-check-syntax-'));
+  });
+  after(() => removeTemp(tmp));
+
+  for (const [uid, name] of NEWER) {
+    it(`reads the header of a ${name} file and reports it as a syntax the property does not accept, not a broken file`, async () => {
+      expect(transferSyntax(uid)?.encapsulated).to.equal(true);
+      const file = await put(path.join(tmp, uid), 'x.dcm', encapsulatedPart10(uid));
+      const h = await scanHeader(file);
+      expect(h.TransferSyntaxUID).to.equal(uid);
+      const machine = definition({
+        x: { 'dicom-type': 'dicom-image', 'transfer-syntax-uid': [TS.ExplicitVRLittleEndian] },
+      });
+      const findings = await checkDicomProperty(machine.inputs[0]!, file, 'in');
+      expect(codes(findings).filter((c) => c !== 'BERTH_E_DICOM_FILE_NAME')).to.deep.equal([
+        'BERTH_E_DICOM_TRANSFER_SYNTAX',
+      ]);
+      expect(isNotApplicable('BERTH_E_DICOM_TRANSFER_SYNTAX')).to.equal(true);
+    });
+  }
+});
