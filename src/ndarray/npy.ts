@@ -95,17 +95,20 @@ async function readPrefix(fh: FileHandle, path: string, size: number): Promise<U
 }
 
 /**
- * Reads only the header of a .npy file (its first few kilobytes) and checks that the file's
- * size matches the shape and dtype — for validation without reading the data.
+ * Opens a .npy file as every machine-written file is, checks its header against its size, and
+ * hands both to `use`; errors become berth errors with the path, and the file is always closed.
  */
-export async function readNpyHeader(path: string): Promise<NpyHeader> {
+async function withNpyFile<T>(
+  path: string,
+  use: (fh: FileHandle, header: NpyHeader) => Promise<T>,
+): Promise<T> {
   let fh: FileHandle | undefined;
   try {
     fh = await openRegularHandle(path);
     const st = await fh.stat();
     const header = parseNpyHeader(await readPrefix(fh, path, st.size), path);
     checkDataLength(header, st.size - header.dataOffset, path);
-    return header;
+    return await use(fh, header);
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path });
   } finally {
@@ -114,24 +117,23 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
 }
 
 /**
+ * Reads only the header of a .npy file (its first few kilobytes) and checks that the file's
+ * size matches the shape and dtype — for validation without reading the data.
+ */
+export async function readNpyHeader(path: string): Promise<NpyHeader> {
+  return withNpyFile(path, async (_fh, header) => header);
+}
+
+/**
  * Reads a .npy file into an array in C order, native byte order. The data is read once into
  * memory allocated for it (not Node's shared pool, so the typed-array view is aligned whatever
  * the header length) and is not copied again, except for Fortran-order files (see above).
  */
 export async function readNpy(path: string): Promise<NdArray> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await openRegularHandle(path);
-    const st = await fh.stat();
-    const header = parseNpyHeader(await readPrefix(fh, path, st.size), path);
-    checkDataLength(header, st.size - header.dataOffset, path);
+  return withNpyFile(path, async (fh, header) => {
     const data = allocBytes(header.dataLength, { path });
     const got = await readFully(fh, data, header.dataOffset);
     checkDataLength(header, got, path); // the file shrank while being read
     return finish(header, data, { path, owned: true });
-  } catch (e) {
-    throw toBerthError(e, 'BERTH_E_IO', { path });
-  } finally {
-    await fh?.close().catch(() => undefined);
-  }
+  });
 }
