@@ -11,7 +11,7 @@
  * - the last of each counts; stages built `FROM` an earlier stage inherit its settings.
  */
 import path from 'node:path';
-import { scanInstructions, type Instruction } from './dockerfile.js';
+import { scanInstructions, type Instruction } from './dockerfile-scan.js';
 
 /** One ENTRYPOINT or CMD: the argv it stands for and how it was written. */
 export interface StartForm {
