@@ -11,7 +11,7 @@ import type { MachineDefinition } from '../../check/manifest.js';
 import { checkTree } from '../../check/tree.js';
 import { finding, type Finding } from '../../errors.js';
 import type { Side } from '../../kinds/property.js';
-import { checkSampleIds } from './protocol.js';
+import { checkSampleIds } from './protocol-checks.js';
 
 /** The names a case's output tree may have, in the order they are looked for. */
 export const CASE_OUTPUT_DIRS = ['expected', 'output'] as const;

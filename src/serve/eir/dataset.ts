@@ -18,7 +18,7 @@ import {
 } from './dataset-sample.js';
 import { settleShape } from './dataset-shape.js';
 import { planEirFields, type EirField, type EirPlan } from './mapping.js';
-import { checkDatasetInfo } from './protocol.js';
+import { checkDatasetInfo } from './protocol-checks.js';
 import type { EirDatasetInfo, EirInputInfo, EirOutputInfo } from './protocol.js';
 
 export { CASE_OUTPUT_DIRS, type CaseEntry } from './dataset-cases.js';

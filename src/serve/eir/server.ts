@@ -13,7 +13,8 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { RawData } from 'ws';
 import { BerthError, toBerthError } from '../../errors.js';
-import { EIR_PROTOCOL_VERSION, errorReply, parseClientMessage } from './protocol.js';
+import { parseClientMessage } from './protocol-parse.js';
+import { EIR_PROTOCOL_VERSION, errorReply } from './protocol.js';
 import type { EirSampleSource, EirServerMessage } from './protocol.js';
 import { EirStream } from './state.js';
 
