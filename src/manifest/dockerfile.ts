@@ -46,7 +46,7 @@ import { BerthError, finding, type Finding } from '../errors.js';
 import { EXTENSION_LABEL_PREFIX, LABEL_PREFIX, type ManifestSource } from './document.js';
 import { lexWord, parseLabelPairs, TOKEN_WHITESPACE } from './dockerfile-lex.js';
 import { scanInstructions, type EscapeToken, type Instruction } from './dockerfile-scan.js';
-import { documentFromLabels, type LabelText } from './label-value.js';
+import { documentFromLabels, type LabelText } from './label-document.js';
 
 /** One LABEL as Docker sets it on the image. */
 export interface DockerfileLabel extends LabelText {
