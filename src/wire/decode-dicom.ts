@@ -100,6 +100,12 @@ function instanceList(
   return v;
 }
 
+/** The UIDs all instances of a value share, and the code when one differs. */
+const MIXED_UIDS = [
+  ['SeriesInstanceUID', 'BERTH_E_DICOM_MIXED_SERIES'],
+  ['StudyInstanceUID', 'BERTH_E_DICOM_MIXED_STUDY'],
+] as const;
+
 /** The instances of one value seen so far: SOP instance UIDs (with where), the first header. */
 interface SeenInstances {
   sops: Map<string, string>;
@@ -133,25 +139,16 @@ function fitsEarlier(
     ok = false;
   }
   seen.sops.set(header.SOPInstanceUID, at);
-  if (series && !study && header.SeriesInstanceUID !== series.SeriesInstanceUID) {
+  // A study may hold several series; every value holds one study.
+  for (const [uid, code] of MIXED_UIDS) {
+    if (!series || header[uid] === series[uid] || (study && uid === 'SeriesInstanceUID')) continue;
     report(
       walk,
-      'BERTH_E_DICOM_MIXED_SERIES',
-      `SeriesInstanceUID ${header.SeriesInstanceUID} differs from ${series.SeriesInstanceUID} of the first instance`,
+      code,
+      `${uid} ${header[uid]} differs from ${series[uid]} of the first instance`,
       at,
       p,
-      'instances of one SeriesInstanceUID',
-    );
-    ok = false;
-  }
-  if (series && header.StudyInstanceUID !== series.StudyInstanceUID) {
-    report(
-      walk,
-      'BERTH_E_DICOM_MIXED_STUDY',
-      `StudyInstanceUID ${header.StudyInstanceUID} differs from ${series.StudyInstanceUID} of the first instance`,
-      at,
-      p,
-      'instances of one StudyInstanceUID',
+      `instances of one ${uid}`,
     );
     ok = false;
   }
