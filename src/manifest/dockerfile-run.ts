@@ -2,7 +2,7 @@
  * How the image a Dockerfile builds starts: its ENTRYPOINT and CMD combined as Docker combines
  * them, its WORKDIR, and where `ADD`/`COPY . <dir>` lays the build context — so the process and
  * sandbox drivers can start a machine as its image would, without building it. Instructions are
- * split by the same scanner as the LABELs (dockerfile.ts).
+ * split by the same scanner as the LABELs (dockerfile-scan.ts).
  *
  * Docker's rules (Dockerfile reference, "Understand how CMD and ENTRYPOINT interact"):
  * - exec form `["a", "b"]` is the argv; shell form `a b` is `["/bin/sh", "-c", "a b"]`;
