@@ -96,18 +96,8 @@ function resolveOne(
     );
     return undefined;
   }
-  const claimed = KINDS.filter((k) => k.recognise(def));
-  if (claimed.length !== 1) {
-    findings.push(
-      recognitionFinding(
-        def,
-        claimed.map((k) => k.name),
-        at(),
-      ),
-    );
-    return undefined;
-  }
-  const kind = claimed[0]!;
+  const kind = recognise(def, at, findings);
+  if (kind === undefined) return undefined;
   const ctx: DefineContext = {
     side,
     path,
@@ -117,6 +107,66 @@ function resolveOne(
     resolve: (childName, childDef, childPointer, childPath) =>
       resolveOne(childName, childDef, side, childPointer, childPath, lineOf, findings, depth + 1),
   };
+  checkKeywords(def, kind, ctx, findings);
+  const nullableValue = def['nullable'];
+  if (nullableValue !== undefined && typeof nullableValue !== 'boolean') {
+    reportKeyword(
+      ctx,
+      'BERTH_E_KEYWORD_VALUE',
+      'nullable',
+      `nullable must be true or false, got ${describe(nullableValue)}`,
+    );
+  }
+  const title = stringKeyword(def, 'title', ctx);
+  const description = stringKeyword(def, 'description', ctx);
+  const berth = def['berth'];
+  const specific = kind.define(def, ctx);
+  return {
+    name,
+    path,
+    side,
+    kind: kind.name,
+    nullable: nullableValue === true,
+    keywords: {},
+    raw: def,
+    ...(title === undefined ? {} : { title }),
+    ...(description === undefined ? {} : { description }),
+    ...(isJsonObject(berth) ? { berth } : {}),
+    ...specific,
+  };
+}
+
+/** The one kind that recognises `def`, or undefined with the finding saying why not. */
+function recognise(
+  def: JsonObject,
+  where: () => { property: string; line?: number },
+  findings: Finding[],
+): (typeof KINDS)[number] | undefined {
+  const claimed = KINDS.filter((k) => k.recognise(def));
+  if (claimed.length !== 1) {
+    findings.push(
+      recognitionFinding(
+        def,
+        claimed.map((k) => k.name),
+        where(),
+      ),
+    );
+    return undefined;
+  }
+  return claimed[0]!;
+}
+
+/**
+ * Reports the keywords of `def` that its kind does not take: replaced or known elsewhere (not
+ * applicable), or unknown (a warning). Common keywords, the recognising one and `x-` ones pass.
+ */
+function checkKeywords(
+  def: JsonObject,
+  kind: (typeof KINDS)[number],
+  ctx: DefineContext,
+  findings: Finding[],
+): void {
+  const { pointer, path, lineOf } = ctx;
   for (const keyword of Object.keys(def)) {
     if (COMMON_KEYWORDS.includes(keyword) || kind.keywords.includes(keyword) || keyword === kind.recognisedBy)
       continue;
@@ -150,32 +200,6 @@ function resolveOne(
       );
     }
   }
-  const nullableValue = def['nullable'];
-  if (nullableValue !== undefined && typeof nullableValue !== 'boolean') {
-    reportKeyword(
-      ctx,
-      'BERTH_E_KEYWORD_VALUE',
-      'nullable',
-      `nullable must be true or false, got ${describe(nullableValue)}`,
-    );
-  }
-  const title = stringKeyword(def, 'title', ctx);
-  const description = stringKeyword(def, 'description', ctx);
-  const berth = def['berth'];
-  const specific = kind.define(def, ctx);
-  return {
-    name,
-    path,
-    side,
-    kind: kind.name,
-    nullable: nullableValue === true,
-    keywords: {},
-    raw: def,
-    ...(title === undefined ? {} : { title }),
-    ...(description === undefined ? {} : { description }),
-    ...(isJsonObject(berth) ? { berth } : {}),
-    ...specific,
-  };
 }
 
 function recognitionFinding(

@@ -2,7 +2,7 @@
  * How the image a Dockerfile builds starts: its ENTRYPOINT and CMD combined as Docker combines
  * them, its WORKDIR, and where `ADD`/`COPY . <dir>` lays the build context — so the process and
  * sandbox drivers can start a machine as its image would, without building it. Instructions are
- * split by the same scanner as the LABELs (dockerfile.ts).
+ * split by the same scanner as the LABELs (dockerfile-scan.ts).
  *
  * Docker's rules (Dockerfile reference, "Understand how CMD and ENTRYPOINT interact"):
  * - exec form `["a", "b"]` is the argv; shell form `a b` is `["/bin/sh", "-c", "a b"]`;
@@ -11,7 +11,7 @@
  * - the last of each counts; stages built `FROM` an earlier stage inherit its settings.
  */
 import path from 'node:path';
-import { scanInstructions, type Instruction } from './dockerfile.js';
+import { scanInstructions, type Instruction } from './dockerfile-scan.js';
 
 /** One ENTRYPOINT or CMD: the argv it stands for and how it was written. */
 export interface StartForm {

@@ -17,7 +17,7 @@ import {
   noLines,
   type ManifestSource,
 } from './document.js';
-import { documentFromLabels, type LabelText } from './label-value.js';
+import { documentFromLabels, type LabelText } from './label-document.js';
 
 /** A manifest read from inspect JSON, with the warnings found while reading it. */
 export interface InspectManifest extends ManifestSource {

@@ -31,7 +31,8 @@ import {
 } from 'yaml';
 import { BerthError } from '../errors.js';
 import { EXTENSION_KEYS, LABEL_KEYS, type JsonObject, type JsonValue } from './document.js';
-import { loadDockerfileLabels, type EscapeToken } from './dockerfile.js';
+import { type EscapeToken } from './dockerfile-scan.js';
+import { loadDockerfileLabels } from './dockerfile.js';
 import { decodeLabelValue, labelNameOf, sameJson } from './label-value.js';
 
 /** Options of {@link emitLabels}. */

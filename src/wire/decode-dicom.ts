@@ -24,34 +24,11 @@ import {
 export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: string): Decoded {
   const image = p.kind === 'dicom-image';
   const study = p.kind === 'dicom-study';
-  let items: unknown[];
-  if (image) items = [v];
-  else if (Array.isArray(v)) items = v;
-  else {
-    return report(
-      walk,
-      'BERTH_E_VALUE_TYPE',
-      `${p.name} is ${p.kind} and takes a list of instances, not ${describe(v)}`,
-      pointer,
-      p,
-      `a list of DICOM Part 10 instances (${walk.format === 'json' ? 'base64' : 'bin'})`,
-    );
-  }
-  if (!image && items.length === 0) {
-    return report(
-      walk,
-      'BERTH_E_DICOM_EMPTY',
-      `${p.name} lists no instances`,
-      pointer,
-      p,
-      'at least one instance',
-    );
-  }
-  if (!image) countEntries(walk, items.length, pointer, p, true);
+  const items = instanceList(walk, p, v, pointer, image);
+  if (items === undefined) return undefined;
   const planned: PlannedDicom = { p, pointer, abs, instances: [] };
   const sources: Uint8Array[] = [];
-  const sops = new Map<string, string>();
-  let series: DicomHeader | undefined;
+  const seen: SeenInstances = { sops: new Map() };
   let ok = true;
   items.forEach((item, i) => {
     const at = image ? pointer : pointerTo(pointer, i);
@@ -70,42 +47,7 @@ export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string
       const header = scanHeaderBytes(bytes, `${p.name}${image ? '' : `[${i}]`}`);
       const problems = instanceProblems(header, p);
       for (const problem of problems) report(walk, problem.code, problem.message, at, p, problem.expected);
-      const earlier = sops.get(header.SOPInstanceUID);
-      if (earlier !== undefined) {
-        report(
-          walk,
-          'BERTH_E_DUPLICATE_INSTANCE',
-          `SOPInstanceUID ${header.SOPInstanceUID} is also the instance at ${earlier}`,
-          at,
-          p,
-          'each SOP instance once',
-        );
-        ok = false;
-      }
-      sops.set(header.SOPInstanceUID, at);
-      if (series && !study && header.SeriesInstanceUID !== series.SeriesInstanceUID) {
-        report(
-          walk,
-          'BERTH_E_DICOM_MIXED_SERIES',
-          `SeriesInstanceUID ${header.SeriesInstanceUID} differs from ${series.SeriesInstanceUID} of the first instance`,
-          at,
-          p,
-          'instances of one SeriesInstanceUID',
-        );
-        ok = false;
-      }
-      if (series && header.StudyInstanceUID !== series.StudyInstanceUID) {
-        report(
-          walk,
-          'BERTH_E_DICOM_MIXED_STUDY',
-          `StudyInstanceUID ${header.StudyInstanceUID} differs from ${series.StudyInstanceUID} of the first instance`,
-          at,
-          p,
-          'instances of one StudyInstanceUID',
-        );
-        ok = false;
-      }
-      series ??= header;
+      if (!fitsEarlier(walk, p, header, at, seen, study)) ok = false;
       // The DICOM writer's layout; UIDs are data, so safeJoin refuses any that would not be one name.
       const target = image
         ? abs
@@ -123,6 +65,95 @@ export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string
   if (!ok) return undefined;
   walk.dicom.push(planned);
   return image ? sources[0] : sources;
+}
+
+/** The instances a value holds (one for an image), or undefined with the problem reported. */
+function instanceList(
+  walk: Walk,
+  p: Property,
+  v: unknown,
+  pointer: string,
+  image: boolean,
+): unknown[] | undefined {
+  if (image) return [v];
+  if (!Array.isArray(v)) {
+    return report(
+      walk,
+      'BERTH_E_VALUE_TYPE',
+      `${p.name} is ${p.kind} and takes a list of instances, not ${describe(v)}`,
+      pointer,
+      p,
+      `a list of DICOM Part 10 instances (${walk.format === 'json' ? 'base64' : 'bin'})`,
+    );
+  }
+  if (v.length === 0) {
+    return report(
+      walk,
+      'BERTH_E_DICOM_EMPTY',
+      `${p.name} lists no instances`,
+      pointer,
+      p,
+      'at least one instance',
+    );
+  }
+  countEntries(walk, v.length, pointer, p, true);
+  return v;
+}
+
+/** The UIDs all instances of a value share, and the code when one differs. */
+const MIXED_UIDS = [
+  ['SeriesInstanceUID', 'BERTH_E_DICOM_MIXED_SERIES'],
+  ['StudyInstanceUID', 'BERTH_E_DICOM_MIXED_STUDY'],
+] as const;
+
+/** The instances of one value seen so far: SOP instance UIDs (with where), the first header. */
+interface SeenInstances {
+  sops: Map<string, string>;
+  series?: DicomHeader;
+}
+
+/**
+ * Whether an instance fits those before it: a SOP instance once, one series (a study may hold
+ * several), one study. Reports each misfit; records the instance in `seen`.
+ */
+function fitsEarlier(
+  walk: Walk,
+  p: Property,
+  header: DicomHeader,
+  at: string,
+  seen: SeenInstances,
+  study: boolean,
+): boolean {
+  let ok = true;
+  const { series } = seen;
+  const earlier = seen.sops.get(header.SOPInstanceUID);
+  if (earlier !== undefined) {
+    report(
+      walk,
+      'BERTH_E_DUPLICATE_INSTANCE',
+      `SOPInstanceUID ${header.SOPInstanceUID} is also the instance at ${earlier}`,
+      at,
+      p,
+      'each SOP instance once',
+    );
+    ok = false;
+  }
+  seen.sops.set(header.SOPInstanceUID, at);
+  // A study may hold several series; every value holds one study.
+  for (const [uid, code] of MIXED_UIDS) {
+    if (!series || header[uid] === series[uid] || (study && uid === 'SeriesInstanceUID')) continue;
+    report(
+      walk,
+      code,
+      `${uid} ${header[uid]} differs from ${series[uid]} of the first instance`,
+      at,
+      p,
+      `instances of one ${uid}`,
+    );
+    ok = false;
+  }
+  seen.series ??= header;
+  return ok;
 }
 
 /** The folder checks of `checkTree` on every DICOM series and study written (counts, frames of reference). */

@@ -131,6 +131,11 @@ function checkTimestamp(data: Uint8Array, pointer: Where): void {
   }
 }
 
+/** The stack frame of a container of `count` entries (pairs, for a map) just opened. */
+function openFrame(count: number, map: boolean): Open {
+  return { remaining: map ? count * 2 : count, map, read: 0, keyAt: -1, keyLength: 0, keyBin: false };
+}
+
 /** Reads a big-endian unsigned length of `n` bytes at `at` (n ≤ 4). */
 function lengthAt(bytes: Uint8Array, at: number, n: number): number {
   let v = 0;
@@ -168,15 +173,7 @@ export function scanMsgpackMap(bytes: Uint8Array, maxNesting: number): void {
     if (stack.length >= maxNesting) {
       fail('BERTH_E_TOO_DEEP', `The document is nested deeper than ${maxNesting} levels`, pointer);
     }
-    if (count > 0)
-      stack.push({
-        remaining: map ? count * 2 : count,
-        map,
-        read: 0,
-        keyAt: -1,
-        keyLength: 0,
-        keyBin: false,
-      });
+    if (count > 0) stack.push(openFrame(count, map));
   };
   do {
     const top = stack[stack.length - 1];

@@ -3,6 +3,15 @@
  * See notes/wire-formats.md PART A for the protocol as EIR 0.23.0 speaks it.
  */
 export * from './protocol.js';
+export { parseClientMessage, type ParseOptions, type ParseResult } from './protocol-parse.js';
+export {
+  base64ByteLength,
+  checkDatasetInfo,
+  checkSampleIds,
+  checkSampleValues,
+  shapeSize,
+  toWireSample,
+} from './protocol-checks.js';
 export { EirStream } from './state.js';
 export type { EirClaim, EirStatus, EirStreamOptions } from './state.js';
 export { startEirServer } from './server.js';

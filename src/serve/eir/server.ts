@@ -2,19 +2,18 @@
  * The EIR stream server: a WebSocket endpoint that speaks the EIR streaming protocol 1.0 over an
  * {@link EirSampleSource}, so EIR 0.23.0 (`input_source: ws://host:port/ws`) can train on it.
  *
- * Per connection: the handshake comes first; requests are answered strictly in the order they
- * arrived, one reply each (two for reset), even when EIR pipelines them and samples load
- * asynchronously; sends wait while the client is not reading. Across connections: one shared
- * {@link EirStream}.
+ * Per connection (./connection.ts): the handshake comes first; requests are answered strictly in
+ * the order they arrived, one reply each (two for reset), even when EIR pipelines them and samples
+ * load asynchronously; sends wait while the client is not reading. Across connections: one
+ * shared {@link EirStream}.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocketServer, WebSocket } from 'ws';
-import type { RawData } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { BerthError, toBerthError } from '../../errors.js';
-import { EIR_PROTOCOL_VERSION, errorReply, parseClientMessage } from './protocol.js';
-import type { EirSampleSource, EirServerMessage } from './protocol.js';
+import { EirConnection, type ConnectionLimits } from './connection.js';
+import type { EirSampleSource } from './protocol.js';
 import { EirStream } from './state.js';
 
 /** Options of {@link startEirServer}. */
@@ -77,21 +76,6 @@ export interface EirServer {
   close(): Promise<void>;
 }
 
-/** Close code for a protocol violation (RFC 6455 §7.4.1). */
-const CLOSE_PROTOCOL_ERROR = 1002;
-/** Close code for a policy violation (no handshake in time, too many pending requests). */
-const CLOSE_POLICY = 1008;
-
-/** The parts of the options one connection needs. */
-interface ConnectionLimits {
-  maxBatchSize: number;
-  highWaterMarkBytes: number;
-  maxPendingBytes: number;
-  maxPendingRequests: number;
-  handshakeTimeoutMs: number;
-  report: (error: BerthError) => void;
-}
-
 /**
  * Starts an EIR stream server. Reads the source's info and ids first, so a source EIR could not
  * use is refused here (`BERTH_E_EIR_SOURCE`).
@@ -130,21 +114,7 @@ export async function startEirServer(options: EirServerOptions): Promise<EirServ
     report,
   };
 
-  const http: Server = createServer((_req, res) => {
-    // Plain HTTP on the stream's port is a misconfiguration; say what is expected.
-    res.writeHead(426, {
-      'content-type': 'text/plain; charset=utf-8',
-      upgrade: 'websocket',
-      connection: 'close',
-    });
-    res.end(`This is an EIR stream server; connect with a WebSocket to ${path}\n`);
-  });
-  // Every raw socket, upgraded or not, so close() can free the port even mid-handshake.
-  const sockets = new Set<Socket>();
-  http.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const { http, sockets } = upgradeOnlyServer(path);
   const wss = new WebSocketServer({
     server: http,
     path,
@@ -163,14 +133,7 @@ export async function startEirServer(options: EirServerOptions): Promise<EirServ
     ws.once('close', () => connections.delete(connection));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: Error): void => reject(toBerthError(e, 'BERTH_E_IO'));
-    http.once('error', onError);
-    http.listen(options.port ?? 0, host, () => {
-      http.off('error', onError);
-      resolve();
-    });
-  });
+  await listen(http, options.port ?? 0, host);
   http.on('error', (e) => report(toBerthError(e, 'BERTH_E_IO')));
 
   const address = http.address();
@@ -198,6 +161,40 @@ export async function startEirServer(options: EirServerOptions): Promise<EirServ
   };
 }
 
+/**
+ * The HTTP server the WebSocket server upgrades from: plain HTTP gets 426 with what is expected.
+ * Every raw socket, upgraded or not, is kept, so close() can free the port even mid-handshake.
+ */
+function upgradeOnlyServer(path: string): { http: Server; sockets: Set<Socket> } {
+  const http: Server = createServer((_req, res) => {
+    // Plain HTTP on the stream's port is a misconfiguration; say what is expected.
+    res.writeHead(426, {
+      'content-type': 'text/plain; charset=utf-8',
+      upgrade: 'websocket',
+      connection: 'close',
+    });
+    res.end(`This is an EIR stream server; connect with a WebSocket to ${path}\n`);
+  });
+  const sockets = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return { http, sockets };
+}
+
+/** Listens; a failure to listen (port taken) rejects as a berth error. */
+async function listen(http: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error): void => reject(toBerthError(e, 'BERTH_E_IO'));
+    http.once('error', onError);
+    http.listen(port, host, () => {
+      http.off('error', onError);
+      resolve();
+    });
+  });
+}
+
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) {
@@ -207,190 +204,4 @@ function positiveInt(value: number | undefined, fallback: number, name: string):
     );
   }
   return value;
-}
-
-/** One incoming frame waiting for its turn. */
-interface Pending {
-  data: string | Buffer;
-  /** Its size as received. */
-  bytes: number;
-}
-
-/**
- * One client connection: a FIFO of incoming frames worked off one at a time, so replies leave in
- * request order however long each takes; sends pause while the client is not reading.
- */
-class EirConnection {
-  private readonly queue: (Pending | undefined)[] = [];
-  private head = 0;
-  /** Bytes of the frames waiting in `queue`. */
-  private pendingBytes = 0;
-  private working = false;
-  private handshaken = false;
-  /** Set once the server decided to close; nothing more is read or answered. */
-  private closing = false;
-  private closed = false;
-  private readonly closedSignal: Promise<void>;
-  private readonly handshakeTimer: NodeJS.Timeout;
-
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly stream: EirStream,
-    private readonly limits: ConnectionLimits,
-    private readonly peer: string,
-  ) {
-    stream.connections++;
-    this.closedSignal = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-    this.handshakeTimer = setTimeout(() => {
-      if (this.handshaken || this.closed) return;
-      this.closeWith(CLOSE_POLICY, 'No handshake received');
-    }, limits.handshakeTimeoutMs);
-    this.handshakeTimer.unref();
-    ws.on('message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary));
-    ws.on('ping', (data: Buffer) => {
-      if (ws.readyState === WebSocket.OPEN && ws.bufferedAmount <= limits.highWaterMarkBytes) ws.pong(data);
-    });
-    // Without an 'error' listener a bad frame (oversized, invalid UTF-8) would crash the process;
-    // ws closes that connection itself afterwards.
-    ws.on('error', (e: Error) => {
-      this.limits.report(
-        new BerthError('BERTH_E_EIR_PROTOCOL', `EIR connection from ${this.peer}: ${e.message}`),
-      );
-    });
-    ws.on('close', () => {
-      if (this.closed) return;
-      this.closed = true;
-      this.stream.connections--;
-      clearTimeout(this.handshakeTimer);
-      this.dropQueue();
-    });
-  }
-
-  /** Requests waiting plus replies not yet handed to the kernel. */
-  bufferedBytes(): number {
-    return this.pendingBytes + (this.closed ? 0 : this.ws.bufferedAmount);
-  }
-
-  private dropQueue(): void {
-    this.queue.length = 0;
-    this.head = 0;
-    this.pendingBytes = 0;
-  }
-
-  private receive(data: RawData, isBinary: boolean): void {
-    if (this.closed || this.closing) return;
-    if (this.queue.length - this.head >= this.limits.maxPendingRequests) {
-      this.closeWith(CLOSE_POLICY, 'Too many pending requests');
-      return;
-    }
-    const buffer = Array.isArray(data)
-      ? Buffer.concat(data)
-      : Buffer.isBuffer(data)
-        ? data
-        : Buffer.from(data);
-    if (this.pendingBytes > 0 && this.pendingBytes + buffer.length > this.limits.maxPendingBytes) {
-      // Replies wait for the client to read while its requests keep coming: it is not reading.
-      const waiting = this.pendingBytes + this.ws.bufferedAmount;
-      this.closeWith(CLOSE_POLICY, `Client not reading: ${waiting} bytes held for it`);
-      return;
-    }
-    this.pendingBytes += buffer.length;
-    this.queue.push({ data: isBinary ? buffer : buffer.toString('utf8'), bytes: buffer.length });
-    if (!this.working) {
-      this.work().catch((e: unknown) => this.limits.report(toBerthError(e)));
-    }
-  }
-
-  /** Works off the queue; the only place replies are sent, hence one at a time and in order. */
-  private async work(): Promise<void> {
-    this.working = true;
-    try {
-      while (!this.closed && !this.closing && this.head < this.queue.length) {
-        const item = this.queue[this.head] as Pending;
-        // Drop the frame now: it may be megabytes and the queue keeps its slot until compaction.
-        this.queue[this.head++] = undefined;
-        this.pendingBytes -= item.bytes;
-        // Compact now and then so a long-lived connection does not keep every frame it ever got.
-        if (this.head > 1024 && this.head * 2 > this.queue.length) {
-          this.queue.splice(0, this.head);
-          this.head = 0;
-        }
-        let replies: EirServerMessage[];
-        let closeAfter = false;
-        try {
-          ({ replies, closeAfter } = await this.handle(item.data));
-        } catch (e) {
-          replies = [errorReply(`Internal error: ${e instanceof Error ? e.message : String(e)}`)];
-          this.limits.report(toBerthError(e));
-        }
-        for (const reply of replies) await this.send(reply);
-        if (closeAfter) {
-          this.closeWith(CLOSE_PROTOCOL_ERROR, 'Incompatible protocol version');
-          return;
-        }
-      }
-    } finally {
-      this.working = false;
-    }
-  }
-
-  private async handle(data: string | Buffer): Promise<{ replies: EirServerMessage[]; closeAfter: boolean }> {
-    const parsed = parseClientMessage(data, { maxBatchSize: this.limits.maxBatchSize });
-    if (!parsed.ok) return { replies: [errorReply(parsed.error)], closeAfter: false };
-    const message = parsed.message;
-    if (message.type === 'handshake') {
-      if (message.version !== EIR_PROTOCOL_VERSION) {
-        const text = `Incompatible protocol version: this server speaks ${EIR_PROTOCOL_VERSION}, got ${JSON.stringify(message.version.slice(0, 40))}`;
-        return { replies: [errorReply(text)], closeAfter: true };
-      }
-      this.handshaken = true;
-      clearTimeout(this.handshakeTimer);
-      return { replies: [{ type: 'handshake', version: EIR_PROTOCOL_VERSION }], closeAfter: false };
-    }
-    if (!this.handshaken) {
-      const text = `Handshake required first: send {"type": "handshake", "version": "${EIR_PROTOCOL_VERSION}"} before ${message.type}`;
-      return { replies: [errorReply(text)], closeAfter: false };
-    }
-    return { replies: await this.stream.respond(message), closeAfter: false };
-  }
-
-  /**
-   * Sends one reply as a text frame. While more than the high-water mark is queued for this
-   * client, waits until this frame has been handed to the kernel, so a client that stops reading
-   * stops the server from producing (and loading) more for it.
-   */
-  private async send(message: EirServerMessage): Promise<void> {
-    if (this.closed || this.closing || this.ws.readyState !== WebSocket.OPEN) return;
-    let text: string;
-    try {
-      text = JSON.stringify(message);
-    } catch (e) {
-      // A source value JSON cannot hold (a BigInt, a cycle): the client still gets its one reply.
-      const detail = e instanceof Error ? e.message : String(e);
-      this.limits.report(
-        new BerthError('BERTH_E_EIR_SOURCE', `A ${message.type} reply could not be serialised: ${detail}`),
-      );
-      text = JSON.stringify(errorReply(`The ${message.type} reply could not be serialised: ${detail}`));
-    }
-    const written = new Promise<void>((resolve) => {
-      this.ws.send(text, { binary: false }, () => resolve());
-    });
-    if (this.ws.bufferedAmount <= this.limits.highWaterMarkBytes) return;
-    await Promise.race([written, this.closedSignal]);
-  }
-
-  private closeWith(code: number, reason: string): void {
-    if (this.closed || this.closing) return;
-    this.closing = true;
-    // Nothing waiting will be answered: free it now, not when the socket finally closes.
-    this.dropQueue();
-    this.limits.report(
-      new BerthError('BERTH_E_EIR_PROTOCOL', `EIR connection from ${this.peer} closed (${code}): ${reason}`),
-    );
-    if (this.ws.readyState === WebSocket.OPEN) {
-      this.ws.close(code, reason);
-      // A client that never answers the close frame must not hold the connection open.
-      setTimeout(() => this.ws.terminate(), 2_000).unref();
-    } else this.ws.terminate();
-  }
 }

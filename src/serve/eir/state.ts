@@ -7,14 +7,8 @@
  */
 import { BerthError } from '../../errors.js';
 import type { JsonObject } from '../../manifest/document.js';
-import {
-  EIR_PROTOCOL_VERSION,
-  EIR_TERMINATE,
-  checkDatasetInfo,
-  checkSampleIds,
-  errorReply,
-  toWireSample,
-} from './protocol.js';
+import { EIR_PROTOCOL_VERSION, EIR_TERMINATE, errorReply } from './protocol.js';
+import { checkDatasetInfo, checkSampleIds, toWireSample } from './protocol-checks.js';
 import type {
   EirClientMessage,
   EirDatasetInfo,

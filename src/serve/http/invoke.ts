@@ -131,6 +131,7 @@ export async function invoke(ctx: InvokeContext, inv: Invocation): Promise<Answe
   return answer;
 }
 
+/** The run's stages: the body decoded into the input tree, the run, the answer. */
 async function decodeRunEncode(
   ctx: InvokeContext,
   inv: Invocation,
@@ -139,7 +140,6 @@ async function decodeRunEncode(
   publish: (stage: string) => void,
 ): Promise<Answer> {
   const { t0, ...timing } = clock;
-  const { machine, runs } = ctx;
   const scrub = scrubberFor(runDir);
   const inputDir = path.join(runDir, 'input');
   await mkdir(inputDir);
@@ -147,8 +147,51 @@ async function decodeRunEncode(
   // 1. The body becomes the input tree (straight where the run reads it: no copy).
   publish('decode');
   let t = performance.now();
+  const refused = await decodeInputs(ctx, inv, inputDir, scrub);
+  if (refused) return refused;
+  timing.decodeMs = performance.now() - t;
+
+  // 2. The run, as the harness does it; the case is the tree already in place.
+  t = performance.now();
+  const report = await runMachine(ctx, inv, runDir, publish);
+  timing.runMs = performance.now() - t;
+  // The machine is done: its slot can go to the next request while this one encodes.
+  inv.ticket.releaseSlotOnly();
+  timing.totalMs = performance.now() - t0;
+  const details = runDetails(inv.runId, report, scrub, timing);
+
+  // 3. The answer: the outputs in the request's format, or the outcome as a JSON error.
+  if (report.outcome !== 'passed')
+    return { ...outcomeError(report, report.outcome, scrub, details), runMs: timing.runMs };
+  publish('encode');
+  t = performance.now();
+  const outputs = await ctx.codec.encode(
+    inv.format,
+    ctx.machine.definition.outputs,
+    path.join(runDir, 'output'),
+  );
+  timing.encodeMs = performance.now() - t;
+  timing.totalMs = performance.now() - t0;
+  return {
+    status: 200,
+    contentType: MEDIA_TYPE[inv.format],
+    body: resultBody(outputs, details),
+    outcome: 'passed',
+    reason: scrub.text(report.reason),
+    runMs: timing.runMs,
+  };
+}
+
+/** Decodes the body into the input tree; the error answer when it cannot, else undefined. */
+async function decodeInputs(
+  ctx: InvokeContext,
+  inv: Invocation,
+  inputDir: string,
+  scrub: ReturnType<typeof scrubberFor>,
+): Promise<Answer | undefined> {
   try {
-    await ctx.codec.decode(inv.format, machine.definition.inputs, inv.body ?? Buffer.alloc(0), inputDir);
+    await ctx.codec.decode(inv.format, ctx.machine.definition.inputs, inv.body ?? Buffer.alloc(0), inputDir);
+    return undefined;
   } catch (e) {
     const err = decodeError(e, scrub);
     const outcome: Outcome | undefined =
@@ -166,10 +209,15 @@ async function decodeRunEncode(
   } finally {
     inv.body = undefined;
   }
-  timing.decodeMs = performance.now() - t;
+}
 
-  // 2. The run, as the harness does it; the case is the tree already in place.
-  t = performance.now();
+/** Runs the machine on the input tree in `runDir`, publishing its stages and status. */
+async function runMachine(
+  ctx: InvokeContext,
+  inv: Invocation,
+  runDir: string,
+  publish: (stage: string) => void,
+): Promise<RunReport> {
   const spec: CaseSpec = {
     name: inv.runId,
     path: `http:${inv.runId}`,
@@ -178,8 +226,8 @@ async function decodeRunEncode(
     tolerances: {},
   };
   const result = await runCase({
-    definition: machine.definition,
-    machineDir: machine.machineDir,
+    definition: ctx.machine.definition,
+    machineDir: ctx.machine.machineDir,
     case: spec,
     driver: ctx.driver,
     command: ctx.command,
@@ -191,45 +239,27 @@ async function decodeRunEncode(
     ...(ctx.env ? { env: ctx.env } : {}),
     onEvent: (e: RunEvent) => {
       if (e.type === 'stage' && e.stage !== 'done') publish(e.stage);
-      else if (e.type === 'status') runs.publish(inv.runId, 'status', { runId: inv.runId, ...e.status });
+      else if (e.type === 'status') ctx.runs.publish(inv.runId, 'status', { runId: inv.runId, ...e.status });
     },
   });
-  timing.runMs = performance.now() - t;
   result.report.notices.push(...failureHints(result.report));
   result.report.inputFindings.push(...readOnlyInputFinding(result.report, ctx.launch ?? {}));
-  // The machine is done: its slot can go to the next request while this one encodes.
-  inv.ticket.releaseSlotOnly();
-  const report = result.report;
-  timing.totalMs = performance.now() - t0;
-  const details = runDetails(inv.runId, report, scrub, timing);
+  return result.report;
+}
 
-  // 3. The answer: the outputs in the request's format, or the outcome as a JSON error.
-  if (report.outcome !== 'passed') {
-    const first = firstError(report);
-    const code =
-      report.outcome === 'invalid-input' || report.outcome === 'not-applicable'
-        ? (first?.code ?? OUTCOME_CODE[report.outcome])
-        : OUTCOME_CODE[report.outcome];
-    const where =
-      (report.outcome === 'invalid-input' || report.outcome === 'not-applicable') && first
-        ? pointerOf(first, scrub)
-        : undefined;
-    const err = new HttpError(OUTCOME_STATUS[report.outcome], code, scrub.text(report.reason), where);
-    return { ...errorAnswer(err, details, report.outcome), runMs: timing.runMs };
-  }
-  publish('encode');
-  t = performance.now();
-  const outputs = await ctx.codec.encode(inv.format, machine.definition.outputs, path.join(runDir, 'output'));
-  timing.encodeMs = performance.now() - t;
-  timing.totalMs = performance.now() - t0;
-  return {
-    status: 200,
-    contentType: MEDIA_TYPE[inv.format],
-    body: resultBody(outputs, details),
-    outcome: 'passed',
-    reason: scrub.text(report.reason),
-    runMs: timing.runMs,
-  };
+/** A run that did not pass, as its JSON error answer. */
+function outcomeError(
+  report: RunReport,
+  outcome: Exclude<Outcome, 'passed'>,
+  scrub: ReturnType<typeof scrubberFor>,
+  details: ReturnType<typeof runDetails>,
+): Answer {
+  const first = firstError(report);
+  const inputFault = outcome === 'invalid-input' || outcome === 'not-applicable';
+  const code = inputFault ? (first?.code ?? OUTCOME_CODE[outcome]) : OUTCOME_CODE[outcome];
+  const where = inputFault && first ? pointerOf(first, scrub) : undefined;
+  const err = new HttpError(OUTCOME_STATUS[outcome], code, scrub.text(report.reason), where);
+  return errorAnswer(err, details, outcome);
 }
 
 /** The run's details for results and errors: outcome, reason, findings (paths relative), usage. */

@@ -26,22 +26,67 @@ const errorResponse = (description: string) => ({
 /** The OpenAPI 3.1 document of a gateway serving this machine. */
 export function openApiDocument(definition: MachineDefinition, options: OpenApiOptions): JsonSchema {
   const info = definition.settings.info;
-  const security = options.auth ? [{ bearer: [] }] : [];
-  const secured = options.auth
-    ? { security, responses401: { '401': errorResponse('No bearer token, or a wrong one') } }
-    : { security, responses401: {} };
-  const runIdHeader = {
-    name: RUN_ID_HEADER,
-    in: 'header',
-    required: false,
-    description: 'Your own id for this run, to subscribe to /runs/{id}/events before posting.',
-    schema: { type: 'string', pattern: RUN_ID_PATTERN.source },
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: info['title'] ?? definition.settings.name,
+      version: info['release-version'] ?? '0.0.0',
+      description:
+        (info['abstract'] ? `${info['abstract']}\n\n` : '') +
+        `Served by berth ${VERSION} (machine ${definition.settings.name}).`,
+    },
+    ...(options.url ? { servers: [{ url: options.url }] } : {}),
+    paths: {
+      '/invocations': {
+        post: invocationOperation('invoke', 'Run the machine on one set of inputs', options),
+      },
+      '/predict': { post: invocationOperation('predict', 'The same as POST /invocations', options) },
+      '/ping': { get: PING_OPERATION },
+      '/openapi.json': { get: openApiOperation(options) },
+      '/runs/{id}/events': { get: eventsOperation(options) },
+    },
+    components: {
+      schemas: {
+        Inputs: sideSchema(definition.inputs, 'Inputs (schema-in)'),
+        Outputs: sideSchema(definition.outputs, 'Outputs (schema-out)'),
+        NumpyArrayField: NUMPY_ARRAY_FIELD,
+        InvocationResult: invocationResultSchema(),
+        Finding: FINDING,
+        Usage: USAGE,
+        Error: ERROR,
+      },
+      ...(options.auth ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {}),
+    },
   };
-  const invocation = (operationId: string, summary: string) => ({
+}
+
+/** An operation's security (only when a token is required) and its 401 answer. */
+function secured(options: OpenApiOptions): { security: JsonSchema; responses401: JsonSchema } {
+  return options.auth
+    ? {
+        security: { security: [{ bearer: [] }] },
+        responses401: { '401': errorResponse('No bearer token, or a wrong one') },
+      }
+    : { security: {}, responses401: {} };
+}
+
+/** POST /invocations and /predict. */
+function invocationOperation(operationId: string, summary: string, options: OpenApiOptions): JsonSchema {
+  const { security, responses401 } = secured(options);
+  return {
     operationId,
     summary,
-    parameters: [runIdHeader],
-    ...(options.auth ? { security } : {}),
+    parameters: [
+      {
+        name: RUN_ID_HEADER,
+        in: 'header',
+        required: false,
+        description: 'Your own id for this run, to subscribe to /runs/{id}/events before posting.',
+        schema: { type: 'string', pattern: RUN_ID_PATTERN.source },
+      },
+    ],
+    ...security,
     requestBody: {
       required: true,
       description:
@@ -67,7 +112,7 @@ export function openApiDocument(definition: MachineDefinition, options: OpenApiO
         },
       },
       '400': errorResponse('The body is malformed or its inputs are invalid (outcome invalid-input)'),
-      ...secured.responses401,
+      ...responses401,
       '409': errorResponse('The run id belongs to another run'),
       '413': errorResponse('The body is larger than the gateway accepts'),
       '415': errorResponse('The body is neither application/json nor application/octet-stream'),
@@ -77,93 +122,67 @@ export function openApiDocument(definition: MachineDefinition, options: OpenApiO
       '503': errorResponse('The gateway is shutting down'),
       '504': errorResponse('The machine ran past its timeout'),
     },
-  });
+  };
+}
+
+const PING_OPERATION: JsonSchema = {
+  operationId: 'ping',
+  summary: 'Liveness (never needs a token)',
+  security: [],
+  responses: {
+    '200': {
+      description: 'The gateway is up',
+      content: {
+        'application/json': {
+          schema: { type: 'object', properties: { ok: { const: true } }, required: ['ok'] },
+        },
+      },
+    },
+  },
+};
+
+function openApiOperation(options: OpenApiOptions): JsonSchema {
+  const { security, responses401 } = secured(options);
   return {
-    openapi: '3.1.0',
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
-    info: {
-      title: info['title'] ?? definition.settings.name,
-      version: info['release-version'] ?? '0.0.0',
-      description:
-        (info['abstract'] ? `${info['abstract']}\n\n` : '') +
-        `Served by berth ${VERSION} (machine ${definition.settings.name}).`,
+    operationId: 'openapi',
+    summary: 'This document',
+    ...security,
+    responses: {
+      '200': { description: 'The OpenAPI document', content: { 'application/json': { schema: {} } } },
+      ...responses401,
     },
-    ...(options.url ? { servers: [{ url: options.url }] } : {}),
-    paths: {
-      '/invocations': { post: invocation('invoke', 'Run the machine on one set of inputs') },
-      '/predict': { post: invocation('predict', 'The same as POST /invocations') },
-      '/ping': {
-        get: {
-          operationId: 'ping',
-          summary: 'Liveness (never needs a token)',
-          security: [],
-          responses: {
-            '200': {
-              description: 'The gateway is up',
-              content: {
-                'application/json': {
-                  schema: { type: 'object', properties: { ok: { const: true } }, required: ['ok'] },
-                },
-              },
-            },
-          },
-        },
+  };
+}
+
+function eventsOperation(options: OpenApiOptions): JsonSchema {
+  const { security, responses401 } = secured(options);
+  return {
+    operationId: 'runEvents',
+    summary: "Server-sent events of a run's progress, from before it starts to its outcome",
+    ...security,
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: RUN_ID_PATTERN.source },
       },
-      '/openapi.json': {
-        get: {
-          operationId: 'openapi',
-          summary: 'This document',
-          ...(options.auth ? { security } : {}),
-          responses: {
-            '200': { description: 'The OpenAPI document', content: { 'application/json': { schema: {} } } },
-            ...secured.responses401,
-          },
-        },
+      {
+        name: 'Last-Event-ID',
+        in: 'header',
+        required: false,
+        description: 'Resume after this event id',
+        schema: { type: 'integer', minimum: 0 },
       },
-      '/runs/{id}/events': {
-        get: {
-          operationId: 'runEvents',
-          summary: "Server-sent events of a run's progress, from before it starts to its outcome",
-          ...(options.auth ? { security } : {}),
-          parameters: [
-            {
-              name: 'id',
-              in: 'path',
-              required: true,
-              schema: { type: 'string', pattern: RUN_ID_PATTERN.source },
-            },
-            {
-              name: 'Last-Event-ID',
-              in: 'header',
-              required: false,
-              description: 'Resume after this event id',
-              schema: { type: 'integer', minimum: 0 },
-            },
-          ],
-          responses: {
-            '200': {
-              description:
-                'events: stage, status, outcome (terminal), expired (terminal), shutdown (terminal)',
-              content: { 'text/event-stream': { schema: { type: 'string' } } },
-            },
-            '400': errorResponse('The run id is malformed'),
-            ...secured.responses401,
-            '429': errorResponse('Too many run ids are waiting to be posted'),
-          },
-        },
+    ],
+    responses: {
+      '200': {
+        description: 'events: stage, status, outcome (terminal), expired (terminal), shutdown (terminal)',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
       },
-    },
-    components: {
-      schemas: {
-        Inputs: sideSchema(definition.inputs, 'Inputs (schema-in)'),
-        Outputs: sideSchema(definition.outputs, 'Outputs (schema-out)'),
-        NumpyArrayField: NUMPY_ARRAY_FIELD,
-        InvocationResult: invocationResultSchema(),
-        Finding: FINDING,
-        Usage: USAGE,
-        Error: ERROR,
-      },
-      ...(options.auth ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } : {}),
+      '400': errorResponse('The run id is malformed'),
+      ...responses401,
+      '429': errorResponse('Too many run ids are waiting to be posted'),
     },
   };
 }
