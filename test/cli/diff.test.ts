@@ -56,6 +56,12 @@ describe('berth diff (CLI)', () => {
     ]);
   });
 
+  it('reads a manifest in any form: the sample YAML and its Dockerfile LABELs have no change', async () => {
+    const r = await runCli(['diff', sample, path.join(ROOT, 'sample-machine', 'Dockerfile')]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('no changes\n');
+  });
+
   it('exits 2 with a code, never a stack trace, when a manifest cannot be used', async () => {
     const broken = path.join(dir, 'broken.yaml');
     await writeFile(broken, 'metadata-version: 2\nschema-in: 5\n');
