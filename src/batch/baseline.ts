@@ -7,13 +7,15 @@
  * `berth:` keys. The batch report lists the cases whose outputs changed beyond tolerance.
  */
 import { existsSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { compareOutputs } from '../harness/compare/index.js';
 import { resolveMachine } from '../harness/machine.js';
 import type { BatchReport } from './aggregate.js';
 import { runBatch, type BatchOptions } from './batch.js';
 import { BATCH_FILES, CASE_FILES, type CaseRecord } from './job.js';
-import type { BaselineReport } from './baseline-report.js';
+import type { Property } from '../kinds/property.js';
+import type { BaselineDifference, BaselineReport } from './baseline-report.js';
 import type { BatchRunSettings } from './run-job.js';
 import { LocalStorage, type Storage } from './storage.js';
 
@@ -31,6 +33,37 @@ export async function baselineSettings(arg: string, settings: BatchRunSettings):
 function outputDir(storage: Storage, record: CaseRecord | undefined): string | undefined {
   if (!record?.files.includes(CASE_FILES.output)) return undefined;
   return path.join(storage.caseLocation(record.id), CASE_FILES.output);
+}
+
+/** Whether a name exists in a folder (lstat: a machine-written link is never followed). */
+async function exists(dir: string, name: string): Promise<boolean> {
+  return lstat(path.join(dir, name)).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * The outputs the new machine wrote and the baseline did not (the comparison walks the baseline's
+ * tree, so it does not see them): top-level properties only.
+ */
+async function newOnly(
+  outputs: readonly Property[],
+  theirs: string,
+  mine: string,
+): Promise<BaselineDifference[]> {
+  const out: BaselineDifference[] = [];
+  for (const p of outputs) {
+    if ((await exists(mine, p.name)) && !(await exists(theirs, p.name))) {
+      out.push({
+        property: p.path,
+        path: p.name,
+        method: 'presence',
+        message: 'written by the new machine only',
+      });
+    }
+  }
+  return out;
 }
 
 /** Compares every case's outputs with the baseline's. */
@@ -58,9 +91,10 @@ async function compareWithBaseline(
       out.notCompared.push({ id: c.id, reason: `${who} wrote no outputs` });
       continue;
     }
-    const comparisons = await compareOutputs(options.settings.machine.definition, theirs, mine);
+    const { definition } = options.settings.machine;
+    const comparisons = await compareOutputs(definition, theirs, mine);
     out.compared++;
-    const differences = comparisons
+    const differences: BaselineDifference[] = comparisons
       .filter((x) => !x.passed)
       .map((x) => ({
         property: x.property,
@@ -68,6 +102,7 @@ async function compareWithBaseline(
         method: x.method,
         message: x.message ?? 'differs',
       }));
+    differences.push(...(await newOnly(definition.outputs, theirs, mine)));
     if (differences.length > 0) out.changed.push({ id: c.id, differences });
   }
   out.changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -102,4 +102,48 @@ describe('batch/baseline: berth batch --baseline', function () {
     expect(report.baseline!.compared).to.equal(6);
     expect(report.baseline!.changed).to.deep.equal([]);
   });
+
+  /** A shell machine: writes score 0.4, and a note for the cases whose value is in `noteFor`. */
+  async function shellMachine(name: string, noteFor: string[]): Promise<string> {
+    const folder = path.join(dir, name);
+    await mkdir(folder);
+    const notes = noteFor.map((v) => `[ "$v" = ${v} ] && echo hi > "$BERTH_OUTPUT/note"; `).join('');
+    const script = `v=$(cat "$BERTH_INPUT/value"); echo 0.4 > "$BERTH_OUTPUT/score"; ${notes}true`;
+    await writeFile(
+      path.join(folder, 'machine.yaml'),
+      [
+        'metadata-version: 2',
+        'info: {name: tiny}',
+        'schema-in:',
+        '  value: {type: string}',
+        'schema-out:',
+        '  score: {type: number}',
+        '  note: {type: string, nullable: true}',
+        'berth:',
+        `  command: ${JSON.stringify(['/bin/sh', '-c', script])}`,
+      ].join('\n') + '\n',
+    );
+    return folder;
+  }
+
+  it('lists an output the new machine writes and the baseline did not, and one it no longer writes', async () => {
+    const shellCases = path.join(dir, 'shell-cases');
+    await mkdir(shellCases);
+    for (const v of ['a', 'b', 'c', 'd'])
+      await writeFile(path.join(shellCases, `${v}.yaml`), `inputs: {value: ${v}}\n`);
+    const old = await shellMachine('old', ['c']);
+    const next = await shellMachine('new', ['b']);
+    const out = path.join(dir, 'shell-out');
+    const r = await runCli(['batch', next, '--cases', shellCases, '--out', out, '--baseline', old]);
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    const report = JSON.parse(await readFile(path.join(out, 'batch.json'), 'utf8')) as BatchReport;
+    expect(report.baseline!.compared).to.equal(4);
+    expect(
+      report.baseline!.changed.map((c) => [c.id, c.differences.map((d) => [d.path, d.method])]),
+    ).to.deep.equal([
+      ['b', [['note', 'presence']]],
+      ['c', [['note', 'presence']]],
+    ]);
+    expect(report.baseline!.changed[0]!.differences[0]!.message).to.equal('written by the new machine only');
+  });
 });
