@@ -82,13 +82,11 @@ async function compareWithBaseline(
     const mine = outputDir(storage, await storage.completed(c.id));
     const theirs = outputDir(baseline, await baseline.completed(c.id));
     if (mine === undefined || theirs === undefined) {
-      const who =
+      const reason =
         mine === undefined && theirs === undefined
-          ? 'neither run'
-          : mine
-            ? 'the baseline'
-            : 'the new machine';
-      out.notCompared.push({ id: c.id, reason: `${who} wrote no outputs` });
+          ? 'neither run wrote outputs'
+          : `${mine === undefined ? 'the new machine' : 'the baseline'} wrote no outputs`;
+      out.notCompared.push({ id: c.id, reason });
       continue;
     }
     const { definition } = options.settings.machine;

@@ -4,8 +4,10 @@ import { expect } from 'chai';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BatchReport } from '../../src/batch/aggregate.js';
+import { renderBatchHtml } from '../../src/batch/report-html.js';
 import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
+import { sampleBatch, XSS_ID } from './fixture.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -145,5 +147,35 @@ describe('batch/baseline: berth batch --baseline', function () {
       ['c', [['note', 'presence']]],
     ]);
     expect(report.baseline!.changed[0]!.differences[0]!.message).to.equal('written by the new machine only');
+  });
+});
+
+describe('batch/report-html: the baseline section', () => {
+  it('lists each changed property of each changed case, escaped, linking to the case and the baseline report', () => {
+    const report: BatchReport = {
+      ...sampleBatch().report,
+      baseline: {
+        machine: '/m/old/machine.yaml',
+        driver: 'process',
+        report: '.baseline/batch.html',
+        compared: 9,
+        notCompared: [{ id: 'broken', reason: 'neither run wrote outputs' }],
+        changed: [
+          {
+            id: XSS_ID,
+            differences: [
+              { property: 'schema-out/summary', path: 'summary', method: 'exact', message: '<b>x</b> ≠ y' },
+            ],
+          },
+        ],
+      },
+    };
+    const page = renderBatchHtml(report);
+    expect(page).to.include('Changed from the baseline').and.to.include('1 of 9 compared');
+    expect(page).to.include('href=".baseline/batch.html"').and.to.include('1 case(s) not compared');
+    expect(page).not.to.include(XSS_ID).and.not.to.include('<b>x</b>');
+    expect(page).to.include('&lt;b&gt;x&lt;/b&gt; ≠ y');
+    expect(page).to.include(`href="${encodeURIComponent(XSS_ID).replace(/'/g, '&#39;')}/report.html"`);
+    expect(renderBatchHtml(sampleBatch().report)).not.to.include('Changed from the baseline');
   });
 });
