@@ -6,6 +6,7 @@
  */
 import { OUTCOMES } from '../harness/outcome.js';
 import { VERSION } from '../version.js';
+import type { BaselineReport } from './baseline-report.js';
 import type { CaseRef } from './cases.js';
 import { CASE_FILES, type BatchOutcome, type CaseRecord } from './job.js';
 
@@ -63,6 +64,8 @@ export interface BatchReport {
   peakRssBytes: Stats | null;
   cases: BatchCase[];
   comparisons: PropertyAggregate[];
+  /** `--baseline`: the cases whose outputs changed from the baseline's (batch/baseline.ts). */
+  baseline?: BaselineReport;
 }
 
 /** The statistics of `values`, or null when there are none. */

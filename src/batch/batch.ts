@@ -29,6 +29,8 @@ export interface BatchOptions {
   resume: boolean;
   progress: Progress;
   control: BatchControl;
+  /** Adds to the report before it is written (`--baseline`: the comparison with the baseline). */
+  extend?: (report: BatchReport) => Promise<BatchReport>;
 }
 
 /** Stops a batch: gently (running cases finish) or at once (running machines are killed). */
@@ -119,7 +121,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   );
   progress.finish();
   const { definition, manifestPath } = options.settings.machine;
-  const report = buildBatchReport(
+  const built = buildBatchReport(
     {
       machine: { name: definition.settings.name, manifest: manifestPath },
       driver: options.settings.driver ?? 'process',
@@ -131,6 +133,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     cases,
     records,
   );
+  const report = options.extend ? await options.extend(built) : built;
   await storage.writeBatchFile(BATCH_FILES.json, JSON.stringify(report, null, 2) + '\n');
   await storage.writeBatchFile(BATCH_FILES.html, renderBatchHtml(report));
   return { report, ran };

@@ -204,6 +204,35 @@ function renderCases(cases: readonly BatchCase[]): Html {
   </section>`;
 }
 
+/** `--baseline`: the cases whose outputs changed from the baseline's, property by property. */
+function renderBaseline(b: BatchReport['baseline']): Html {
+  if (b === undefined) return html``;
+  const shown = b.changed.slice(0, MAX_FAILED_LISTED);
+  return html`<section id="baseline">
+    <h2>
+      Changed from the baseline <span class="count">${b.changed.length} of ${b.compared} compared</span>
+    </h2>
+    <p>
+      Baseline: ${b.image ?? b.machine} (<a href="${b.report}">its batch report</a
+      >)${b.notCompared.length > 0 ? html`; ${b.notCompared.length} case(s) not compared` : ''}
+    </p>
+    <table>
+      ${shown.flatMap((c) =>
+        c.differences.map(
+          (d) =>
+            html`<tr class="changed-row">
+              <td><a href="${encodeURIComponent(c.id)}/report.html">${c.id}</a></td>
+              <td>${d.path}</td>
+              <td>${d.method}</td>
+              <td>${d.message}</td>
+            </tr>`,
+        ),
+      )}
+    </table>
+    ${b.changed.length > shown.length ? html`<p class="none">${b.changed.length - shown.length} more in batch.json.</p>` : ''}
+  </section>`;
+}
+
 /** The whole page. */
 export function renderBatchHtml(r: BatchReport): string {
   const page = html`<!doctype html>
@@ -220,8 +249,8 @@ export function renderBatchHtml(r: BatchReport): string {
       </head>
       <body>
         <main>
-          ${renderHead(r)} ${renderStats(r)} ${renderFailed(r.cases)} ${renderComparisons(r.comparisons)}
-          ${renderOutcomes(r)} ${renderCharts(r)} ${renderCases(r.cases)}
+          ${renderHead(r)} ${renderStats(r)} ${renderBaseline(r.baseline)} ${renderFailed(r.cases)}
+          ${renderComparisons(r.comparisons)} ${renderOutcomes(r)} ${renderCharts(r)} ${renderCases(r.cases)}
         </main>
       </body>
     </html>`;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { BatchControl, runBatch } from '../batch/batch.js';
+import { BatchControl, runBatch, type BatchOptions } from '../batch/batch.js';
+import { runBaseline } from '../batch/baseline.js';
 import { BATCH_FILES } from '../batch/job.js';
 import { listCases } from '../batch/cases.js';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
@@ -20,6 +21,7 @@ interface BatchFlags extends DriverFlags {
   timeout?: string;
   concurrency: string;
   resume?: boolean;
+  baseline?: string;
 }
 
 /** The exit code of a batch stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
@@ -41,6 +43,10 @@ export function registerBatch(program: Command): void {
     .option('--timeout <duration>', "overrides the manifest's timeout, per case")
     .option('--concurrency <n>', `cases run at once (1–${MAX_CONCURRENCY})`, '1')
     .option('--resume', 'skip the cases already finished in --out (by their .complete marker)')
+    .option(
+      '--baseline <machine-or-image>',
+      'also run every case through this previous version (a machine directory or manifest, else an image) and list the cases whose outputs changed',
+    )
     .action(async (machine: string, flags: BatchFlags) => {
       process.exitCode = await batch(machine, flags);
     });
@@ -94,7 +100,7 @@ async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
     const release = onSignals(control, (t) => progress.note(t));
     let result;
     try {
-      result = await runBatch({
+      const options: BatchOptions = {
         cases,
         storage,
         concurrency,
@@ -110,18 +116,26 @@ async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
           ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
           ...driverSettings(flags),
         },
-      });
+      };
+      // --baseline: the previous version runs first, into <out>/.baseline; the report compares the two.
+      const extend = flags.baseline ? await runBaseline(flags.baseline, options) : undefined;
+      result = await runBatch(extend ? { ...options, extend } : options);
     } finally {
       release();
     }
     const { counts } = result.report;
     const failed = counts.finished - counts.outcomes.passed;
+    const { baseline } = result.report;
+    const changed = baseline
+      ? `; ${baseline.changed.length} of ${baseline.compared} changed from the baseline`
+      : '';
     await writeOut(
       `${counts.outcomes.passed} passed, ${failed} failed, ${counts.pending} pending of ${counts.total} ` +
-        `(${result.ran} run now); report: ${storage.location}/${BATCH_FILES.html}\n`,
+        `(${result.ran} run now)${changed}; report: ${storage.location}/${BATCH_FILES.html}\n`,
     );
     if (control.stopping && counts.pending > 0) return EXIT_INTERRUPTED;
-    return failed === 0 && counts.pending === 0 ? EXIT.ok : EXIT.findings;
+    const same = (baseline?.changed.length ?? 0) === 0;
+    return failed === 0 && counts.pending === 0 && same ? EXIT.ok : EXIT.findings;
   } catch (e) {
     return reportError(e, false);
   }

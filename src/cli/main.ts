@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import('./run.js')).registerRun,
   test: async () => (await import('./test.js')).registerTest,
   batch: async () => (await import('./batch.js')).registerBatch,
+  diff: async () => (await import('./diff.js')).registerDiff,
   synth: async () => (await import('./synth.js')).registerSynth,
   sort: async () => (await import('./sort.js')).registerSort,
   init: async () => (await import('./init.js')).registerInit,

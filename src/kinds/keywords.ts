@@ -180,3 +180,23 @@ export function describe(v: JsonValue | undefined): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   return String(v);
 }
+
+/**
+ * How each value keyword bounds the values a property accepts, for comparing two versions of a
+ * property (`berth diff`): a `lower` bound narrows the values when it rises, an `upper` bound when it
+ * falls; an `exact` keyword (a pattern, a format, a step) narrows when added, widens when removed,
+ * and is simply different when changed.
+ */
+export const KEYWORD_BOUNDS: Record<keyof ValueKeywords, 'lower' | 'upper' | 'exact'> = {
+  minimum: 'lower',
+  exclusiveMinimum: 'lower',
+  minLength: 'lower',
+  minItems: 'lower',
+  maximum: 'upper',
+  exclusiveMaximum: 'upper',
+  maxLength: 'upper',
+  maxItems: 'upper',
+  multipleOf: 'exact',
+  pattern: 'exact',
+  format: 'exact',
+};
