@@ -44,19 +44,6 @@ export {
 } from './sdk/dicom-writer.js';
 export type { NativePixels, EncapsulatedPixels, PixelArray } from './dicom/pixels.js';
 export type { DicomHeader } from './dicom/scan.js';
-export {
-  Deidentifier,
-  reidentify,
-  scanForLeaks,
-  checkMap,
-  deidentifyFolder,
-  reidentifyFolder,
-  type DeidOptions,
-  type DeidResult,
-  type DeidMap,
-  type PhiValue,
-  type RecordEntry,
-} from './dicom/deid/index.js';
 export { FileHandle } from './kinds/file-handle.js';
 export type { FileSource } from './kinds/file.js';
 export { IsoDateTime } from './kinds/date-time.js';

@@ -105,3 +105,18 @@ export {
   type EncodeTreeOptions,
   type DecodeTreeOptions,
 } from './wire/case.js';
+
+// De-identification (PS3.15 basic profile), re-identification and the leak check
+export {
+  Deidentifier,
+  reidentify,
+  scanForLeaks,
+  checkMap,
+  deidentifyFolder,
+  reidentifyFolder,
+  type DeidOptions,
+  type DeidResult,
+  type DeidMap,
+  type PhiValue,
+  type RecordEntry,
+} from './dicom/deid/index.js';
