@@ -10,7 +10,15 @@ import { readPixels, type NativePixels } from '../../src/dicom/pixels.js';
 import { scanHeader } from '../../src/dicom/scan.js';
 import { requirePeer } from '../support/peers.js';
 import { LOSSLESS_VARIANTS, LOSSY_VARIANTS, tool, writeSources, type Source } from './codec-corpus.js';
-import { DCMTK_PEER, makeTemp, pixelChecksum, PYDICOM_PEER, removeTemp, runPython } from './helpers.js';
+import {
+  DCMTK_PEER,
+  GDCM_PEER,
+  makeTemp,
+  pixelChecksum,
+  PYDICOM_GDCM_PEER,
+  removeTemp,
+  runPython,
+} from './helpers.js';
 
 async function values(path: string): Promise<NativePixels> {
   const px = await readPixels(path, await scanHeader(path));
@@ -32,6 +40,7 @@ describe('dicom/codecs: decoding a corpus made by dcmtk and GDCM', function () {
 
   before(async function () {
     await requirePeer(this, DCMTK_PEER);
+    await requirePeer(this, GDCM_PEER);
     dir = await makeTemp('berth-codecs-');
     await mkdir(join(dir, 'out'));
     sources = await writeSources(dir);
@@ -66,25 +75,38 @@ describe('dicom/codecs: decoding a corpus made by dcmtk and GDCM', function () {
     });
   }
 
-  it('decodes dcmtk and GDCM RLE files to the values pydicom decodes (the one compressed syntax pydicom decodes here)', async function () {
-    await requirePeer(this, PYDICOM_PEER);
-    const files: string[] = [];
-    const sums: string[] = [];
-    for (const variant of LOSSLESS_VARIANTS.filter((v) => v.name.includes('rle'))) {
-      for (const src of sources) {
-        const enc = join(dir!, 'out', `${src.name}.${variant.name}.py.dcm`);
+  it('decodes every lossless file to the values pydicom decodes (its own RLE handler, GDCM for the JPEG family)', async function () {
+    await requirePeer(this, PYDICOM_GDCM_PEER);
+    const mine = new Map<string, string>();
+    for (const variant of LOSSLESS_VARIANTS) {
+      for (const src of sources.filter(variant.fits)) {
+        const enc = join(dir!, 'out', `${src.name}.${variant.name}.dcm`);
         await tool(variant.make(src.path, enc));
-        files.push(enc);
-        sums.push(pixelChecksum((await values(enc)).data));
+        mine.set(enc, pixelChecksum((await values(enc)).data));
       }
     }
     const script =
       'import sys, hashlib, numpy as np, pydicom\n' +
       'for p in sys.argv[1:]:\n' +
-      '    print(hashlib.sha256(np.asarray(pydicom.dcmread(p).pixel_array, dtype="<f8").tobytes()).hexdigest())\n';
-    const r = await runPython(script, { args: files });
+      '    a = np.asarray(pydicom.dcmread(p).pixel_array, dtype="<f8")\n' +
+      '    print(p, hashlib.sha256(a.tobytes()).hexdigest())\n';
+    const r = await runPython(script, { args: [...mine.keys()] });
     expect(r.code, r.stderr.toString()).to.equal(0);
-    expect(r.stdout.toString().trim().split('\n')).to.deep.equal(sums);
+    const differ = r.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string])
+      .filter(([file, sum]) => mine.get(file) !== sum)
+      .map(([file]) => file.slice(file.lastIndexOf('/') + 1));
+    // pydicom 2.3 with GDCM (Debian 12) decodes the multi-frame JPEG-LS files whose frames span
+    // several fragments with no offset table to other values than dcmtk; berth's values for exactly
+    // these files equal dcmtk's and the source's (the tests above).
+    expect(differ.sort()).to.deep.equal([
+      'rgb8x2.dcmcjpls-frag-no-bot.dcm',
+      'u16x3.dcmcjpls-frag-no-bot.dcm',
+      'u8x3.dcmcjpls-frag-no-bot.dcm',
+    ]);
   });
 
   it('splits frames that span several fragments without any offset table by their start markers', async function () {

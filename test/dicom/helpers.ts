@@ -36,6 +36,13 @@ export const DCMTK_PEER: Peer = {
   probe: async () => (await exists('/usr/bin/dcmdump')) && (await exists('/usr/bin/dcmftest')),
 };
 
+/** GDCM's command-line tools (gdcmconv), a second encoder and decoder for the codec corpus. */
+export const GDCM_PEER: Peer = {
+  name: 'GDCM tools (gdcmconv)',
+  packages: ['libgdcm-tools'],
+  probe: async () => exists('/usr/bin/gdcmconv'),
+};
+
 export const DICOM3TOOLS_PEER: Peer = {
   name: 'dicom3tools (dciodvfy)',
   packages: ['dicom3tools'],
@@ -46,6 +53,13 @@ export const PYDICOM_PEER: Peer = {
   name: 'pydicom + numpy in /usr/bin/python3',
   packages: ['python3-pydicom', 'python3-numpy'],
   probe: async () => (await runPython('import pydicom, numpy')).code === 0,
+};
+
+/** pydicom with GDCM's Python binding, its pixel handler for JPEG, JPEG-LS and JPEG 2000. */
+export const PYDICOM_GDCM_PEER: Peer = {
+  name: 'pydicom + numpy + GDCM (python3-gdcm) in /usr/bin/python3',
+  packages: ['python3-pydicom', 'python3-numpy', 'python3-gdcm'],
+  probe: async () => (await runPython('import pydicom, numpy, gdcm')).code === 0,
 };
 
 /** Runs a program with a timeout; resolves its exit code and output, never rejects on exit status. */

@@ -15,9 +15,10 @@ import { requirePeer } from '../support/peers.js';
 import { tool, writeSources, type Source } from './codec-corpus.js';
 import {
   DCMTK_PEER,
+  GDCM_PEER,
   DICOM3TOOLS_PEER,
   makeTemp,
-  PYDICOM_PEER,
+  PYDICOM_GDCM_PEER,
   pixelChecksum,
   removeTemp,
   run,
@@ -111,6 +112,7 @@ describe('dicom/transcode: into and out of compressed syntaxes', function () {
 
   it('writes compressed files dcmtk and GDCM decode to the source pixels', async function () {
     await requirePeer(this, DCMTK_PEER);
+    await requirePeer(this, GDCM_PEER);
     for (const src of sources) {
       const original = await values(src.path);
       for (const [target, decoder] of TARGETS) {
@@ -127,15 +129,18 @@ describe('dicom/transcode: into and out of compressed syntaxes', function () {
     }
   });
 
-  it('writes RLE files pydicom decodes to the same values (pydicom here decodes RLE only)', async function () {
-    await requirePeer(this, PYDICOM_PEER);
+  it('writes RLE, JPEG-LS, JPEG lossless and JPEG 2000 files pydicom (with GDCM) decodes to the source values', async function () {
+    await requirePeer(this, PYDICOM_GDCM_PEER);
     const files: string[] = [];
     const sums: string[] = [];
     for (const src of sources) {
-      const enc = join(dir!, 'out', `${src.name}.py.rle.dcm`);
-      await transcodeFile(src.path, enc, RLE);
-      files.push(enc);
-      sums.push(pixelChecksum((await values(src.path)).data));
+      for (const [target, decoder] of TARGETS) {
+        if (!decoder) continue; // HTJ2K, encapsulated uncompressed: no second decoder here to check against
+        const enc = join(dir!, 'out', `${src.name}.${target}.py.dcm`);
+        await transcodeFile(src.path, enc, target);
+        files.push(enc);
+        sums.push(pixelChecksum((await values(src.path)).data));
+      }
     }
     const script =
       'import sys, hashlib, numpy as np, pydicom\n' +
