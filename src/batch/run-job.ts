@@ -45,12 +45,14 @@ async function moveFolder(from: string, to: string): Promise<boolean> {
 /**
  * Runs `job` and commits it. Returns its record, or undefined when the batch was being killed
  * meanwhile (its staging folder is then removed, so the case runs again on `--resume`).
+ * `stamp` adds what the caller knows to the record (a queue worker: its deliveries).
  */
 export async function runJob(
   job: CaseRef,
   settings: BatchRunSettings,
   storage: Storage,
   control: JobControl,
+  stamp: Pick<CaseRecord, 'deliveries'> = {},
 ): Promise<CaseRecord | undefined> {
   const staging = await storage.stage(job.id);
   const startedAt = new Date();
@@ -90,6 +92,7 @@ export async function runJob(
       },
     );
   }
+  record = { ...record, ...stamp };
   if (control.killing) {
     await staging.discard();
     return undefined;

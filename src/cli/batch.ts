@@ -7,6 +7,7 @@ import { lineProgress, terminalProgress } from '../batch/progress.js';
 import { LocalStorage } from '../batch/storage.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { queuedBatch, registerBatchQueueCommands } from './batch-queue.js';
 import { EXIT, reportError, writeOut } from './output.js';
 import { addDriverOptions, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
 
@@ -20,6 +21,7 @@ interface BatchFlags extends DriverFlags {
   timeout?: string;
   concurrency: string;
   resume?: boolean;
+  queue?: string;
 }
 
 /** The exit code of a batch stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
@@ -27,13 +29,14 @@ export const EXIT_INTERRUPTED = 130;
 
 /** `berth batch <machine> --cases <dir|list> --out <dir>`: a dataset through a local pool of runs. */
 export function registerBatch(program: Command): void {
-  addDriverOptions(program.command('batch'))
+  const command = program.command('batch');
+  addDriverOptions(command)
     .description(
       'run a machine over a dataset of cases, N at a time, resumable, with one report per case and one for the batch',
     )
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
-    .requiredOption('--cases <dir|list>', 'a folder of cases, or a file listing case paths (one a line)')
-    .requiredOption('--out <dir>', 'where each case folder and the batch report go')
+    .option('--cases <dir|list>', 'a folder of cases, or a file listing case paths (one a line); required')
+    .option('--out <dir>', 'where each case folder and the batch report go; required')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
     .option('--image <image>', 'the image to run (container driver)')
     .option('--engine <engine>', 'podman or docker')
@@ -41,9 +44,29 @@ export function registerBatch(program: Command): void {
     .option('--timeout <duration>', "overrides the manifest's timeout, per case")
     .option('--concurrency <n>', `cases run at once (1–${MAX_CONCURRENCY})`, '1')
     .option('--resume', 'skip the cases already finished in --out (by their .complete marker)')
+    // --- queue mode (src/cli/batch-queue.ts) ---
+    .option(
+      '--queue <url>',
+      'only enqueue the cases in this Redis (redis://host:port) for berth worker, and follow them',
+    )
     .action(async (machine: string, flags: BatchFlags) => {
-      process.exitCode = await batch(machine, flags);
+      // Checked here, not by commander, which would ask them of `batch status` … too.
+      const missing = (['cases', 'out'] as const).find((k) => flags[k] === undefined);
+      if (missing) {
+        process.exitCode = reportError(
+          new BerthError('BERTH_E_USAGE', `berth batch needs --${missing}`, {
+            expected: `--${missing} <dir>`,
+          }),
+          false,
+        );
+        return;
+      }
+      process.exitCode = flags.queue
+        ? await queuedBatch(machine, { ...flags, queue: flags.queue })
+        : await batch(machine, flags);
     });
+  registerBatchQueueCommands(command);
+  // --- end queue mode ---
 }
 
 function parseConcurrency(text: string): number {
