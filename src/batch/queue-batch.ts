@@ -23,7 +23,8 @@ import {
   type MachineIdentity,
 } from './queue.js';
 import { renderBatchHtml } from './report-html.js';
-import type { LocalStorage } from './storage.js';
+import { storageLocation } from './open-storage.js';
+import type { Storage } from './storage.js';
 
 /** Jobs added per Redis round trip, and job states asked per poll. */
 const ADD_CHUNK = 1000;
@@ -39,7 +40,7 @@ export interface QueueReportMeta {
 export interface QueueBatchOptions {
   queue: string;
   cases: readonly CaseRef[];
-  storage: LocalStorage;
+  storage: Storage;
   identity: MachineIdentity;
   meta: QueueReportMeta;
   timeoutMs?: number;
@@ -66,7 +67,7 @@ function queueDriver(url: string): string {
 
 /** Writes batch.json and batch.html from the markers in the store. */
 async function writeReport(
-  storage: LocalStorage,
+  storage: Storage,
   cases: readonly CaseRef[],
   meta: QueueReportMeta,
   queue: string,
@@ -195,7 +196,7 @@ export async function runQueuedBatch(o: QueueBatchOptions): Promise<QueueBatchRe
 
 /** The job ids of a batch in each state. */
 export async function batchStatus(queueUrl: string, out: string): Promise<Record<string, number>> {
-  const prefix = `${batchIdOf(out)}-`;
+  const prefix = `${batchIdOf(storageLocation(out))}-`;
   const queue = new Queue(QUEUE_NAME, { connection: connectionOf(queueUrl) });
   try {
     const counts: Record<string, number> = {};
@@ -211,7 +212,7 @@ export async function batchStatus(queueUrl: string, out: string): Promise<Record
 
 /** Puts a batch's failed jobs back in the queue; returns how many. */
 export async function retryFailed(queueUrl: string, out: string): Promise<number> {
-  const prefix = `${batchIdOf(out)}-`;
+  const prefix = `${batchIdOf(storageLocation(out))}-`;
   const queue = new Queue(QUEUE_NAME, { connection: connectionOf(queueUrl) });
   try {
     let n = 0;
@@ -229,7 +230,7 @@ export async function retryFailed(queueUrl: string, out: string): Promise<number
 }
 
 /** Rebuilds batch.json/batch.html of a queued batch: its cases from the queue, results from the store. */
-export async function reportBatch(queueUrl: string, storage: LocalStorage): Promise<BatchReport> {
+export async function reportBatch(queueUrl: string, storage: Storage): Promise<BatchReport> {
   const prefix = `${batchIdOf(storage.location)}-`;
   const queue = new Queue(QUEUE_NAME, { connection: connectionOf(queueUrl) });
   try {

@@ -36,7 +36,7 @@ export interface CaseJob {
   id: string;
   /** The case folder or file (a path every worker sees). */
   case: string;
-  /** The batch's output store (a folder every worker sees). */
+  /** The batch's output store (a folder every worker sees, or `s3://bucket/prefix`). */
   out: string;
   identity: MachineIdentity;
   timeoutMs?: number;
@@ -65,9 +65,9 @@ export const DEFAULT_LOCK: LockSettings = {
 export const JOB_ATTEMPTS = 3;
 export const JOB_BACKOFF_MS = 1000;
 
-/** The id of a batch: derived from its output store, so the same `--out` is the same batch. */
-export function batchIdOf(out: string): string {
-  return createHash('sha256').update(path.resolve(out)).digest('hex').slice(0, 16);
+/** The id of a batch: derived from its store's canonical location, so the same `--out` is the same batch. */
+export function batchIdOf(location: string): string {
+  return createHash('sha256').update(location).digest('hex').slice(0, 16);
 }
 
 /** The job id of a case: a key of the batch id and the case id (hex, so any case id fits). */
@@ -114,7 +114,7 @@ export function parseCaseJob(data: unknown): CaseJob | undefined {
     typeof d.case === 'string' &&
     path.isAbsolute(d.case) &&
     typeof d.out === 'string' &&
-    path.isAbsolute(d.out) &&
+    (path.isAbsolute(d.out) || d.out.startsWith('s3://')) &&
     (d.timeoutMs === undefined || (typeof d.timeoutMs === 'number' && d.timeoutMs > 0)) &&
     id !== null &&
     typeof id === 'object' &&

@@ -20,7 +20,7 @@ import {
   type MachineIdentity,
 } from './queue.js';
 import { runJob, type BatchRunSettings, type JobControl } from './run-job.js';
-import { LocalStorage } from './storage.js';
+import { storageAt } from './open-storage.js';
 
 /** What a worker needs. */
 export interface WorkerOptions {
@@ -62,7 +62,12 @@ async function processJob(job: Job, options: WorkerOptions, machines: Machines):
   if (mismatch) {
     throw unrecoverable('BERTH_E_QUEUE_MACHINE', `case ${data.id} of batch ${data.batch} wants ${mismatch}`);
   }
-  const storage = new LocalStorage(data.out);
+  let storage;
+  try {
+    storage = storageAt(data.out);
+  } catch (e) {
+    throw unrecoverable('BERTH_E_QUEUE_JOB', `job ${job.id ?? '?'}: ${(e as Error).message}`);
+  }
   const done = await storage.completed(data.id);
   if (done) return done;
   const settings: BatchRunSettings = {

@@ -8,7 +8,7 @@ import { BATCH_FILES } from '../batch/job.js';
 import { lineProgress, terminalProgress } from '../batch/progress.js';
 import { identityOf } from '../batch/queue.js';
 import { batchStatus, reportBatch, retryFailed, runQueuedBatch } from '../batch/queue-batch.js';
-import { LocalStorage } from '../batch/storage.js';
+import { openStorage, storageAt } from '../batch/open-storage.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { EXIT, reportError, writeOut } from './output.js';
 import { parseDuration } from './run-options.js';
@@ -43,8 +43,7 @@ export async function queuedBatch(machineArg: string, flags: QueueBatchFlags): P
       ...(command ? { command } : {}),
     });
     const cases = await listCases(flags.cases);
-    const storage = new LocalStorage(flags.out);
-    await storage.open();
+    const storage = await openStorage(flags.out);
     const progress = process.stdout.isTTY ? terminalProgress(process.stdout) : lineProgress(process.stdout);
     const result = await runQueuedBatch({
       queue: flags.queue,
@@ -118,7 +117,7 @@ export function registerBatchQueueCommands(batch: Command): void {
   queueCommand(batch, 'report', 'rebuild batch.json and batch.html of a queued batch').action(
     async (flags: QueueFlags) => {
       try {
-        const storage = new LocalStorage(flags.out);
+        const storage = storageAt(flags.out);
         const report = await reportBatch(flags.queue, storage);
         const { counts } = report;
         await writeOut(

@@ -4,7 +4,7 @@ import { BATCH_FILES } from '../batch/job.js';
 import { listCases } from '../batch/cases.js';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
 import { lineProgress, terminalProgress } from '../batch/progress.js';
-import { LocalStorage } from '../batch/storage.js';
+import { openStorage } from '../batch/open-storage.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { queuedBatch, registerBatchQueueCommands } from './batch-queue.js';
@@ -110,8 +110,7 @@ async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
     const concurrency = parseConcurrency(flags.concurrency);
     const machine = await resolveMachine(machineArg);
     const cases = await listCases(flags.cases);
-    const storage = new LocalStorage(flags.out);
-    await storage.open();
+    const storage = await openStorage(flags.out);
     const progress = process.stdout.isTTY ? terminalProgress(process.stdout) : lineProgress(process.stdout);
     const control = new BatchControl();
     const release = onSignals(control, (t) => progress.note(t));
