@@ -63,8 +63,9 @@ export async function runJob(
       casePath: job.path,
       reports: [path.join(staging.dir, CASE_FILES.json), path.join(staging.dir, CASE_FILES.html)],
       reportPaths: {
-        json: path.join(storage.caseLocation(job.id), CASE_FILES.json),
-        html: path.join(storage.caseLocation(job.id), CASE_FILES.html),
+        // Joined with `/`, not path.join, which would fold an `s3://` location's slashes.
+        json: `${storage.caseLocation(job.id)}/${CASE_FILES.json}`,
+        html: `${storage.caseLocation(job.id)}/${CASE_FILES.html}`,
       },
       onLaunched: (l) => control.launched(job.id, l),
     });

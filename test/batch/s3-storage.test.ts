@@ -2,6 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
+import { BatchControl, runBatch } from '../../src/batch/batch.js';
 import { recordOfError } from '../../src/batch/job.js';
 import { DEFAULT_LOCK, identityOf } from '../../src/batch/queue.js';
 import { runQueuedBatch } from '../../src/batch/queue-batch.js';
@@ -113,6 +114,28 @@ describe('S3 storage (against s3rver on loopback)', function () {
     expect(codeOf(() => parseS3Uri('s3://bucket/a//b'))).to.equal('BERTH_E_USAGE');
     expect(codeOf(() => parseS3Uri('s3://B/x'))).to.equal('BERTH_E_USAGE');
     expect(parseS3Uri('s3://bucket')).to.deep.equal({ bucket: 'bucket', prefix: '' });
+  });
+
+  it('runs an embedded batch into an s3:// prefix, each case report naming its s3:// place', async () => {
+    const machineDir = path.join(dir, 'machine-embedded');
+    makeMachine(machineDir);
+    makeCases(path.join(dir, 'cases-embedded'), 3);
+    const machine = await resolveMachine(machineDir);
+    const storage = new S3Storage(`s3://${BUCKET}/embedded`, settings);
+    const { report } = await runBatch({
+      cases: await listCases(path.join(dir, 'cases-embedded')),
+      storage,
+      settings: { machine, driver: 'process' },
+      concurrency: 2,
+      resume: false,
+      progress: lineProgress({ write: () => true } as unknown as NodeJS.WritableStream),
+      control: new BatchControl(),
+    });
+    expect(report.counts).to.include({ total: 3, finished: 3, pending: 0 });
+    const client = new S3Client(settings, BUCKET);
+    const html = (await client.get('embedded/c001/report.html'))!.toString();
+    expect(html).to.include(`s3://${BUCKET}/embedded/c001/report.json`);
+    expect(await client.get('embedded/batch.html')).to.not.equal(undefined);
   });
 
   it('runs a queued batch whose --out is an s3:// prefix: outputs, markers and batch.json land in the bucket', async function () {
