@@ -5,6 +5,7 @@
  * `status`, `retry-failed` and `report`, found in the queue by the batch id (from `--out`).
  */
 import { Queue } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 import { BerthError } from '../errors.js';
 import { buildBatchReport, type BatchReport } from './aggregate.js';
 import { finishedBefore } from './batch.js';
@@ -25,6 +26,54 @@ import {
 import { renderBatchHtml } from './report-html.js';
 import { storageLocation } from './open-storage.js';
 import type { Storage } from './storage.js';
+
+/** How long `berth batch --queue` and its subcommands wait for Redis to answer at start. */
+export const QUEUE_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Answers whether Redis at `url` takes a PING: one connection, no retries, a time limit. */
+async function probe(url: string): Promise<Error | undefined> {
+  const client = new Redis({
+    ...(connectionOf(url) as RedisOptions),
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: QUEUE_CONNECT_TIMEOUT_MS,
+  });
+  let first: Error | undefined;
+  client.on('error', (e: Error) => (first ??= e));
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (e) {
+    // The connection's own error (ECONNREFUSED …) says more than the command's "closed".
+    return first ?? (e instanceof Error ? e : new Error(String(e)));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * The queue, once Redis answers: a Redis that refuses or does not answer is
+ * `BERTH_E_QUEUE_UNREACHABLE` rather than endless reconnecting; later, a command fails after two
+ * tries instead of waiting forever (workers, unlike this side, wait for Redis to come back).
+ */
+async function openQueue(url: string): Promise<Queue> {
+  const problem = await probe(url);
+  if (problem) {
+    const u = new URL(url);
+    throw new BerthError(
+      'BERTH_E_QUEUE_UNREACHABLE',
+      `Redis at ${u.protocol}//${u.host} cannot be used: ${problem.message}`,
+      {
+        expected: 'a running Redis at the --queue URL, reachable from here',
+      },
+    );
+  }
+  const queue = new Queue(QUEUE_NAME, { connection: { ...connectionOf(url), maxRetriesPerRequest: 2 } });
+  queue.on('error', () => {}); // a failed command rejects; the event adds nothing
+  return queue;
+}
 
 /** Jobs added per Redis round trip, and job states asked per poll. */
 const ADD_CHUNK = 1000;
@@ -178,7 +227,7 @@ export async function runQueuedBatch(o: QueueBatchOptions): Promise<QueueBatchRe
   }
   const todo = o.cases.filter((c) => !records.has(c.id));
   const failedBefore = [...records.values()].filter((r) => r.outcome !== 'passed').length;
-  const queue = new Queue(QUEUE_NAME, { connection: connectionOf(o.queue) });
+  const queue = await openQueue(o.queue);
   try {
     await enqueue(queue, batch, todo, o);
     o.progress.note(`batch ${batch}: ${todo.length} job(s) in the queue; following them`);
@@ -197,7 +246,7 @@ export async function runQueuedBatch(o: QueueBatchOptions): Promise<QueueBatchRe
 /** The job ids of a batch in each state. */
 export async function batchStatus(queueUrl: string, out: string): Promise<Record<string, number>> {
   const prefix = `${batchIdOf(storageLocation(out))}-`;
-  const queue = new Queue(QUEUE_NAME, { connection: connectionOf(queueUrl) });
+  const queue = await openQueue(queueUrl);
   try {
     const counts: Record<string, number> = {};
     for (const state of ['wait', 'active', 'delayed', 'completed', 'failed'] as const) {
@@ -213,7 +262,7 @@ export async function batchStatus(queueUrl: string, out: string): Promise<Record
 /** Puts a batch's failed jobs back in the queue; returns how many. */
 export async function retryFailed(queueUrl: string, out: string): Promise<number> {
   const prefix = `${batchIdOf(storageLocation(out))}-`;
-  const queue = new Queue(QUEUE_NAME, { connection: connectionOf(queueUrl) });
+  const queue = await openQueue(queueUrl);
   try {
     let n = 0;
     for (const id of await queue.getRanges(['failed'], 0, -1)) {
@@ -232,7 +281,7 @@ export async function retryFailed(queueUrl: string, out: string): Promise<number
 /** Rebuilds batch.json/batch.html of a queued batch: its cases from the queue, results from the store. */
 export async function reportBatch(queueUrl: string, storage: Storage): Promise<BatchReport> {
   const prefix = `${batchIdOf(storage.location)}-`;
-  const queue = new Queue(QUEUE_NAME, { connection: connectionOf(queueUrl) });
+  const queue = await openQueue(queueUrl);
   try {
     const cases: CaseRef[] = [];
     let meta: QueueReportMeta | undefined;

@@ -152,6 +152,14 @@ describe('berth worker and berth batch --queue', function () {
     expect(report.stdout).to.match(/^200 finished, 0 pending of 200/);
   });
 
+  it('stops at once with BERTH_E_QUEUE_UNREACHABLE when nothing listens at the --queue URL', async () => {
+    const r = await runCli(['batch', 'status', '--queue', 'redis://127.0.0.1:1', '--out', dir!]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(
+      /^berth: BERTH_E_QUEUE_UNREACHABLE: Redis at redis:\/\/127\.0\.0\.1:1 cannot be used: .*ECONNREFUSED/,
+    );
+  });
+
   it('refuses a --queue that is not a Redis URL with a usage error', async () => {
     const r = await runCli(['batch', 'status', '--queue', 'http://127.0.0.1:1', '--out', dir!]);
     expect(r.code).to.equal(2);
