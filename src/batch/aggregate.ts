@@ -33,6 +33,8 @@ export interface BatchCase {
   peakRssBytes: number | null;
   /** The case's own reports, relative to the batch report. */
   reports: { json?: string; html?: string };
+  /** Queue mode: how many times the case's job was delivered to a worker (see CaseRecord). */
+  deliveries?: number;
 }
 
 /** The comparisons of one output property over every case that compared it. */
@@ -119,6 +121,7 @@ function caseOf(ref: CaseRef, record: CaseRecord | undefined): BatchCase {
       ...(record.files.includes(CASE_FILES.json) ? { json: href(CASE_FILES.json) } : {}),
       ...(record.files.includes(CASE_FILES.html) ? { html: href(CASE_FILES.html) } : {}),
     },
+    ...(record.deliveries !== undefined ? { deliveries: record.deliveries } : {}),
   };
 }
 

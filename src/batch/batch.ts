@@ -73,8 +73,11 @@ export interface BatchResult {
   ran: number;
 }
 
-/** The records of cases that already finished (a store used before). */
-async function finishedBefore(cases: readonly CaseRef[], storage: Storage): Promise<Map<string, CaseRecord>> {
+/** The records of cases that already finished (a store used before); the queue mode uses it too. */
+export async function finishedBefore(
+  cases: readonly CaseRef[],
+  storage: Storage,
+): Promise<Map<string, CaseRecord>> {
   const records = new Map<string, CaseRecord>();
   for (const c of cases) {
     const r = await storage.completed(c.id);

@@ -41,6 +41,11 @@ export interface CaseRecord {
   files: string[];
   /** The error that kept berth from running the case (`error` outcome only). */
   error?: { code: string; message: string };
+  /**
+   * Queue mode: how many times the queue handed this case's job to a worker, this run included
+   * (2 or more: a worker died or stalled holding it, and it was run again). Absent when embedded.
+   */
+  deliveries?: number;
 }
 
 /** The files of a finished run, as they are named in its case folder. */
@@ -151,7 +156,8 @@ export function isRecordOf(value: unknown, id: string): value is CaseRecord {
     typeof r.startedAt === 'string' &&
     typeof r.finishedAt === 'string' &&
     Array.isArray(r.comparisons) &&
-    Array.isArray(r.files)
+    Array.isArray(r.files) &&
+    (r.deliveries === undefined || (Number.isInteger(r.deliveries) && r.deliveries >= 1))
   );
 }
 

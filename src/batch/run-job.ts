@@ -45,12 +45,14 @@ async function moveFolder(from: string, to: string): Promise<boolean> {
 /**
  * Runs `job` and commits it. Returns its record, or undefined when the batch was being killed
  * meanwhile (its staging folder is then removed, so the case runs again on `--resume`).
+ * `stamp` adds what the caller knows to the record (a queue worker: its deliveries).
  */
 export async function runJob(
   job: CaseRef,
   settings: BatchRunSettings,
   storage: Storage,
   control: JobControl,
+  stamp: Pick<CaseRecord, 'deliveries'> = {},
 ): Promise<CaseRecord | undefined> {
   const staging = await storage.stage(job.id);
   const startedAt = new Date();
@@ -61,8 +63,9 @@ export async function runJob(
       casePath: job.path,
       reports: [path.join(staging.dir, CASE_FILES.json), path.join(staging.dir, CASE_FILES.html)],
       reportPaths: {
-        json: path.join(storage.caseLocation(job.id), CASE_FILES.json),
-        html: path.join(storage.caseLocation(job.id), CASE_FILES.html),
+        // Joined with `/`, not path.join, which would fold an `s3://` location's slashes.
+        json: `${storage.caseLocation(job.id)}/${CASE_FILES.json}`,
+        html: `${storage.caseLocation(job.id)}/${CASE_FILES.html}`,
       },
       onLaunched: (l) => control.launched(job.id, l),
     });
@@ -90,6 +93,7 @@ export async function runJob(
       },
     );
   }
+  record = { ...record, ...stamp };
   if (control.killing) {
     await staging.discard();
     return undefined;

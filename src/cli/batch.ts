@@ -5,9 +5,10 @@ import { BATCH_FILES } from '../batch/job.js';
 import { listCases } from '../batch/cases.js';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
 import { lineProgress, terminalProgress } from '../batch/progress.js';
-import { LocalStorage } from '../batch/storage.js';
+import { openStorage } from '../batch/open-storage.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { queuedBatch, registerBatchQueueCommands } from './batch-queue.js';
 import { EXIT, reportError, writeOut } from './output.js';
 import { addDriverOptions, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
 
@@ -22,6 +23,7 @@ interface BatchFlags extends DriverFlags {
   concurrency: string;
   resume?: boolean;
   baseline?: string;
+  queue?: string;
 }
 
 /** The exit code of a batch stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
@@ -29,13 +31,14 @@ export const EXIT_INTERRUPTED = 130;
 
 /** `berth batch <machine> --cases <dir|list> --out <dir>`: a dataset through a local pool of runs. */
 export function registerBatch(program: Command): void {
-  addDriverOptions(program.command('batch'))
+  const command = program.command('batch');
+  addDriverOptions(command)
     .description(
       'run a machine over a dataset of cases, N at a time, resumable, with one report per case and one for the batch',
     )
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
-    .requiredOption('--cases <dir|list>', 'a folder of cases, or a file listing case paths (one a line)')
-    .requiredOption('--out <dir>', 'where each case folder and the batch report go')
+    .option('--cases <dir|list>', 'a folder of cases, or a file listing case paths (one a line); required')
+    .option('--out <dir>', 'where each case folder and the batch report go; required')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
     .option('--image <image>', 'the image to run (container driver)')
     .option('--engine <engine>', 'podman or docker')
@@ -47,9 +50,38 @@ export function registerBatch(program: Command): void {
       '--baseline <machine-or-image>',
       'also run every case through this previous version (a machine directory or manifest, else an image) and list the cases whose outputs changed',
     )
+    // --- queue mode (src/cli/batch-queue.ts) ---
+    .option(
+      '--queue <url>',
+      'only enqueue the cases in this Redis (redis://host:port) for berth worker, and follow them',
+    )
     .action(async (machine: string, flags: BatchFlags) => {
-      process.exitCode = await batch(machine, flags);
+      // Checked here, not by commander, which would ask them of `batch status` … too.
+      const missing = (['cases', 'out'] as const).find((k) => flags[k] === undefined);
+      if (missing) {
+        process.exitCode = reportError(
+          new BerthError('BERTH_E_USAGE', `berth batch needs --${missing}`, {
+            expected: `--${missing} <dir>`,
+          }),
+          false,
+        );
+        return;
+      }
+      if (flags.queue && flags.baseline) {
+        process.exitCode = reportError(
+          new BerthError('BERTH_E_USAGE', '--baseline runs in the embedded mode only, not with --queue', {
+            expected: '--queue or --baseline',
+          }),
+          false,
+        );
+        return;
+      }
+      process.exitCode = flags.queue
+        ? await queuedBatch(machine, { ...flags, queue: flags.queue })
+        : await batch(machine, flags);
     });
+  registerBatchQueueCommands(command);
+  // --- end queue mode ---
 }
 
 function parseConcurrency(text: string): number {
@@ -93,8 +125,7 @@ async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
     const concurrency = parseConcurrency(flags.concurrency);
     const machine = await resolveMachine(machineArg);
     const cases = await listCases(flags.cases);
-    const storage = new LocalStorage(flags.out);
-    await storage.open();
+    const storage = await openStorage(flags.out);
     const progress = process.stdout.isTTY ? terminalProgress(process.stdout) : lineProgress(process.stdout);
     const control = new BatchControl();
     const release = onSignals(control, (t) => progress.note(t));

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   test: async () => (await import('./test.js')).registerTest,
   batch: async () => (await import('./batch.js')).registerBatch,
   diff: async () => (await import('./diff.js')).registerDiff,
+  worker: async () => (await import('./worker.js')).registerWorker,
   synth: async () => (await import('./synth.js')).registerSynth,
   sort: async () => (await import('./sort.js')).registerSort,
   init: async () => (await import('./init.js')).registerInit,
@@ -37,7 +38,9 @@ const program = new Command('berth')
   .version(VERSION)
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-  .showHelpAfterError('(run berth --help for usage)');
+  .showHelpAfterError('(run berth --help for usage)')
+  // A command's options are its own: `berth batch status --out …` is not `berth batch --out …`.
+  .enablePositionalOptions();
 
 try {
   const asked = process.argv[2];

@@ -1,13 +1,5 @@
 import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
@@ -15,50 +7,11 @@ import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
 import type { BatchReport } from '../../src/batch/aggregate.js';
 import { CLI, hasStackTrace, runCli, type CliResult } from '../support/cli.js';
+import { makeCases, makeMachine, runs } from '../support/tiny-machine.js';
 import { ROOT } from '../support/paths.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-/**
- * A trivial machine: a shell command that appends its input value to runs.log (so a test can
- * count how often each case ran), optionally sleeps, and writes score 0.4.
- */
-function makeMachine(dir: string, sleep = 0): void {
-  mkdirSync(dir, { recursive: true });
-  // One write per run (O_APPEND), so two machines running at once never interleave their lines.
-  const script = `printf '%s\\n' "$(cat "$BERTH_INPUT/value")" >> runs.log${sleep ? ` && sleep ${sleep}` : ''} && echo 0.4 > "$BERTH_OUTPUT/score"`;
-  writeFileSync(
-    path.join(dir, 'machine.yaml'),
-    [
-      'metadata-version: 2',
-      'info: {name: tiny}',
-      'schema-in:',
-      '  value: {type: string}',
-      'schema-out:',
-      '  score: {type: number}',
-      'berth:',
-      `  command: ${JSON.stringify(['/bin/sh', '-c', script])}`,
-    ].join('\n') + '\n',
-  );
-}
-
-/** `n` case files; those whose index is in `wrong` expect a score the machine does not write. */
-function makeCases(dir: string, n: number, wrong: (i: number) => boolean = () => false): void {
-  mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < n; i++) {
-    const id = `c${String(i).padStart(3, '0')}`;
-    writeFileSync(
-      path.join(dir, `${id}.yaml`),
-      `inputs: {value: ${id}}\nexpected: {outputs: {score: ${wrong(i) ? 0.9 : 0.4}}}\n`,
-    );
-  }
-}
-
-function runs(machineDir: string): string[] {
-  const file = path.join(machineDir, 'runs.log');
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
 
 /**
  * Runs `berth batch …` and sends SIGINT each time `when(stdout)` first holds for the next

@@ -1,0 +1,117 @@
+/**
+ * `berth worker`: takes case jobs from the queue, N at a time, and runs each through the same job
+ * code as the embedded pool ({@link runJob}: the harness, a staging folder, commit, completed
+ * marker last), into the output store the job names.
+ *
+ * Delivery is at least once: a job whose worker died (or stalled) is handed out again. A job
+ * whose case already has its completed marker is therefore a no-op that returns the marker, and a
+ * case's folder is only ever replaced whole. A job for another machine (its manifest hash, image
+ * or command differ from the worker's) fails at once, without retries.
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Launched } from '../harness/drivers/driver.js';
+import type { CaseRecord } from './job.js';
+import {
+  connectionOf,
+  identityMismatch,
+  parseCaseJob,
+  QUEUE_NAME,
+  type LockSettings,
+  type MachineIdentity,
+} from './queue.js';
+import { runJob, type BatchRunSettings, type JobControl } from './run-job.js';
+import { storageAt } from './open-storage.js';
+
+/** What a worker needs. */
+export interface WorkerOptions {
+  queue: string;
+  concurrency: number;
+  identity: MachineIdentity;
+  settings: BatchRunSettings;
+  lock: LockSettings;
+  /** Told of each job's end, in one line. */
+  log: (line: string) => void;
+}
+
+/** The running worker. */
+export interface RunningWorker {
+  /** Takes no other job, lets the running ones finish (or, `kill`, stops their machines first). */
+  close(kill?: boolean): Promise<void>;
+}
+
+/** The machines of the running jobs, so a closing worker can stop them. */
+class Machines implements JobControl {
+  killing = false;
+  readonly running = new Map<string, Launched>();
+  launched(id: string, launched: Launched): void {
+    this.running.set(id, launched);
+    if (this.killing) void launched.stop(0);
+  }
+}
+
+/** A stable error code on the failed job's reason (`BERTH_E_X: message`). */
+function unrecoverable(code: string, message: string): UnrecoverableError {
+  return new UnrecoverableError(`${code}: ${message}`);
+}
+
+/** Runs one job; returns the case's record (the existing one when it had already finished). */
+async function processJob(job: Job, options: WorkerOptions, machines: Machines): Promise<CaseRecord> {
+  const data = parseCaseJob(job.data);
+  if (!data) throw unrecoverable('BERTH_E_QUEUE_JOB', `job ${job.id ?? '?'} is not a berth case job`);
+  const mismatch = identityMismatch(data.identity, options.identity);
+  if (mismatch) {
+    throw unrecoverable('BERTH_E_QUEUE_MACHINE', `case ${data.id} of batch ${data.batch} wants ${mismatch}`);
+  }
+  let storage;
+  try {
+    storage = storageAt(data.out);
+  } catch (e) {
+    throw unrecoverable('BERTH_E_QUEUE_JOB', `job ${job.id ?? '?'}: ${(e as Error).message}`);
+  }
+  const done = await storage.completed(data.id);
+  if (done) return done;
+  const settings: BatchRunSettings = {
+    ...options.settings,
+    ...(data.timeoutMs !== undefined ? { timeoutMs: data.timeoutMs } : {}),
+  };
+  let record: CaseRecord | undefined;
+  try {
+    record = await runJob({ id: data.id, path: data.case }, settings, storage, machines, {
+      deliveries: job.attemptsStarted,
+    });
+  } finally {
+    machines.running.delete(data.id);
+  }
+  // Only when the worker is being killed: the job fails here and is delivered again.
+  if (!record) throw new Error(`case ${data.id} was stopped with its worker; the queue delivers it again`);
+  return record;
+}
+
+/** Starts a worker; it runs until closed. */
+export function startWorker(options: WorkerOptions): RunningWorker {
+  const machines = new Machines();
+  const worker = new Worker(QUEUE_NAME, (job) => processJob(job, options, machines), {
+    connection: connectionOf(options.queue),
+    concurrency: options.concurrency,
+    lockDuration: options.lock.lockDuration,
+    stalledInterval: options.lock.stalledInterval,
+    maxStalledCount: options.lock.maxStalledCount,
+    autorun: true,
+  });
+  worker.on('completed', (job, record: CaseRecord) => {
+    options.log(`done  ${record.id}: ${record.outcome} (delivery ${job.attemptsStarted})`);
+  });
+  worker.on('failed', (job, error) => {
+    options.log(`fail  ${job?.id ?? '?'}: ${error.message}`);
+  });
+  worker.on('error', (error) => options.log(`error ${error.message}`));
+  return {
+    async close(kill = false) {
+      if (kill) {
+        machines.killing = true;
+        for (const m of machines.running.values()) void m.stop(0);
+      }
+      await worker.close(kill);
+    },
+  };
+}

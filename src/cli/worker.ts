@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { MAX_CONCURRENCY } from '../batch/pool.js';
+import { DEFAULT_LOCK, identityOf, type LockSettings } from '../batch/queue.js';
+import { startWorker } from '../batch/worker.js';
+import { BerthError } from '../errors.js';
+import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { EXIT, reportError } from './output.js';
+import { addDriverOptions, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
+
+interface WorkerFlags extends DriverFlags {
+  queue: string;
+  concurrency: string;
+  driver: string;
+  image?: string;
+  engine?: string;
+  cmd?: string;
+  timeout?: string;
+  lockDuration: string;
+  stalledInterval: string;
+  maxStalled: string;
+}
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new BerthError('BERTH_E_USAGE', `${flag} ${text} is not a whole number from ${min} to ${max}`, {
+      expected: `${min}–${max}`,
+    });
+  }
+  return n;
+}
+
+/** The lock settings of the flags; the lock must outlast the stalled check's interval. */
+function lockOf(flags: WorkerFlags): LockSettings {
+  const lock = {
+    lockDuration: parseDuration(flags.lockDuration),
+    stalledInterval: parseDuration(flags.stalledInterval),
+    maxStalledCount: wholeNumber('--max-stalled', flags.maxStalled, 0, 100),
+  };
+  if (lock.lockDuration < 1000) {
+    throw new BerthError('BERTH_E_USAGE', '--lock-duration must be at least 1s', { expected: 'e.g. 60s' });
+  }
+  return lock;
+}
+
+/** `berth worker <machine> --queue URL`: runs queued cases of batches of this machine until stopped. */
+export function registerWorker(program: Command): void {
+  addDriverOptions(program.command('worker'))
+    .description('take the cases of queued batches (berth batch --queue) and run them, N at a time')
+    .argument('<machine>', 'the machine the batches run: a directory (with machine.yaml) or its manifest')
+    .requiredOption('--queue <url>', 'the Redis to take jobs from (redis://host:port)')
+    .option('--concurrency <n>', `cases run at once (1–${MAX_CONCURRENCY})`, '1')
+    .option('--driver <driver>', 'process, sandbox or container', 'process')
+    .option('--image <image>', 'the image to run (container driver); jobs must name the same')
+    .option('--engine <engine>', 'podman or docker')
+    .option('--cmd <command>', "the machine's command (overrides berth.command); jobs must name the same")
+    .option('--timeout <duration>', "overrides the manifest's timeout, per case (a job's own wins)")
+    .option(
+      '--lock-duration <duration>',
+      'how long a job stays locked without renewal',
+      `${DEFAULT_LOCK.lockDuration}ms`,
+    )
+    .option(
+      '--stalled-interval <duration>',
+      'how often expired locks (dead workers) are looked for',
+      `${DEFAULT_LOCK.stalledInterval}ms`,
+    )
+    .option(
+      '--max-stalled <n>',
+      'how often a job may stall before it fails',
+      String(DEFAULT_LOCK.maxStalledCount),
+    )
+    .action(async (machineArg: string, flags: WorkerFlags) => {
+      try {
+        const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
+        const lock = lockOf(flags);
+        const machine = await resolveMachine(machineArg);
+        const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
+        const identity = await identityOf(machine, {
+          ...(flags.image ? { image: flags.image } : {}),
+          ...(command ? { command } : {}),
+        });
+        const worker = startWorker({
+          queue: flags.queue,
+          concurrency,
+          identity,
+          lock,
+          log: (line) => process.stdout.write(`${line}\n`),
+          settings: {
+            machine,
+            driver: flags.driver,
+            ...(command ? { command } : {}),
+            ...(flags.image ? { image: flags.image } : {}),
+            ...(flags.engine ? { engine: flags.engine } : {}),
+            ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
+            ...driverSettings(flags),
+          },
+        });
+        process.stdout.write(`berth worker: taking jobs from ${flags.queue} (${concurrency} at a time)\n`);
+        await new Promise<void>((resolve) => {
+          let signals = 0;
+          const stop = (): void => {
+            signals++;
+            // First signal: finish the running jobs; a second: kill their machines (they run again).
+            void worker.close(signals > 1).then(resolve, resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        process.exitCode = EXIT.ok;
+      } catch (e) {
+        process.exitCode = reportError(e, false);
+      }
+    });
+}

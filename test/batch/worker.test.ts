@@ -1,0 +1,157 @@
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { expect } from 'chai';
+import { recordOfError } from '../../src/batch/job.js';
+import {
+  batchIdOf,
+  connectionOf,
+  DEFAULT_LOCK,
+  identityOf,
+  jobIdOf,
+  QUEUE_NAME,
+  type CaseJob,
+  type MachineIdentity,
+} from '../../src/batch/queue.js';
+import { LocalStorage } from '../../src/batch/storage.js';
+import { startWorker, type RunningWorker } from '../../src/batch/worker.js';
+import { resolveMachine } from '../../src/harness/machine.js';
+import { codeOf } from '../support/codes.js';
+import { requirePeer } from '../support/peers.js';
+import { REDIS_PEER, startRedis, type TestRedis } from '../support/redis.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { makeCases, makeMachine, runs } from '../support/tiny-machine.js';
+
+/** Waits (at most 20 s) until the job has completed or failed; returns its state. */
+async function settled(queue: Queue, jobId: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const state = await queue.getJobState(jobId);
+    if (state === 'completed' || state === 'failed') return state;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return queue.getJobState(jobId);
+}
+
+describe('batch worker', function () {
+  this.timeout(60_000);
+  let redis: TestRedis | undefined;
+  let dir: string;
+  let queue: Queue;
+  let worker: RunningWorker | undefined;
+  let identity: MachineIdentity;
+  let machineDir: string;
+
+  before(async function () {
+    await requirePeer(this, REDIS_PEER);
+    redis = await startRedis();
+    dir = await tempDir('worker');
+    machineDir = path.join(dir, 'machine');
+    makeMachine(machineDir);
+    makeCases(path.join(dir, 'cases'), 3);
+    const machine = await resolveMachine(machineDir);
+    identity = await identityOf(machine, {});
+    queue = new Queue(QUEUE_NAME, { connection: connectionOf(redis.url) });
+    worker = startWorker({
+      queue: redis.url,
+      concurrency: 1,
+      identity,
+      settings: { machine, driver: 'process' },
+      lock: DEFAULT_LOCK,
+      log: () => {},
+    });
+  });
+
+  after(async () => {
+    await worker?.close();
+    await queue?.close();
+    await redis?.stop();
+    await removeDir(dir);
+  });
+
+  function job(id: string, out: string, over: Partial<CaseJob> = {}): CaseJob {
+    return {
+      v: 1,
+      batch: batchIdOf(out),
+      id,
+      case: path.join(dir, 'cases', `${id}.yaml`),
+      out,
+      identity,
+      ...over,
+    };
+  }
+
+  async function add(data: unknown, jobId: string): Promise<void> {
+    await queue.add('case', data, { jobId, attempts: 3, backoff: { type: 'fixed', delay: 100 } });
+  }
+
+  it('fails a job enqueued for another machine at once with BERTH_E_QUEUE_MACHINE, without retrying or writing it', async () => {
+    const out = path.join(dir, 'out-other');
+    const data = job('c000', out, { identity: { manifest: 'sha256:0000' } });
+    const jobId = jobIdOf(data.batch, data.id);
+    await add(data, jobId);
+    expect(await settled(queue, jobId)).to.equal('failed');
+    const failed = await queue.getJob(jobId);
+    expect(failed!.failedReason).to.match(
+      /^BERTH_E_QUEUE_MACHINE: case c000 of batch \w+ wants manifest sha256:0000/,
+    );
+    expect(failed!.attemptsMade).to.equal(1);
+    expect(await new LocalStorage(out).completed('c000')).to.equal(undefined);
+  });
+
+  it('fails a job whose data is not a berth case job with BERTH_E_QUEUE_JOB, without retrying it', async () => {
+    const out = path.join(dir, 'out-bad');
+    const jobId = 'not-a-case';
+    await add({ ...job('c001', out), id: '../escape' }, jobId);
+    expect(await settled(queue, jobId)).to.equal('failed');
+    const failed = await queue.getJob(jobId);
+    expect(failed!.failedReason).to.match(/^BERTH_E_QUEUE_JOB: job not-a-case is not a berth case job/);
+    expect(failed!.attemptsMade).to.equal(1);
+  });
+
+  it('treats a delivered job whose case already has its completed marker as done, without running the machine', async () => {
+    const out = path.join(dir, 'out-done');
+    const storage = new LocalStorage(out);
+    await storage.open();
+    const staging = await storage.stage('c002');
+    const t = new Date();
+    await staging.commit(
+      recordOfError('c002', 'earlier', { code: 'BERTH_E_IO', message: 'x' }, { startedAt: t, finishedAt: t }),
+    );
+    const before = runs(machineDir).length;
+    const data = job('c002', out);
+    const jobId = jobIdOf(data.batch, data.id);
+    await add(data, jobId);
+    expect(await settled(queue, jobId)).to.equal('completed');
+    expect((await queue.getJob(jobId))!.returnvalue).to.include({ id: 'c002', case: 'earlier' });
+    expect(runs(machineDir).length).to.equal(before);
+  });
+
+  it('runs a new job into its output store with one delivery recorded', async () => {
+    const out = path.join(dir, 'out-new');
+    await new LocalStorage(out).open(); // the batch made it
+    const data = job('c001', out);
+    const jobId = jobIdOf(data.batch, data.id);
+    await add(data, jobId);
+    expect(await settled(queue, jobId), (await queue.getJob(jobId))?.failedReason).to.equal('completed');
+    const record = await new LocalStorage(out).completed('c001');
+    expect(record).to.include({ outcome: 'passed', deliveries: 1 });
+  });
+
+  it('refuses a --queue URL that is not redis:// with BERTH_E_USAGE', () => {
+    expect(codeOf(() => connectionOf('http://localhost:6379'))).to.equal('BERTH_E_USAGE');
+    expect(codeOf(() => connectionOf('redis://localhost:6379/x'))).to.equal('BERTH_E_USAGE');
+    expect(connectionOf('redis://u:p%40ss@h:7000/3')).to.include({
+      host: 'h',
+      port: 7000,
+      db: 3,
+      password: 'p@ss',
+    });
+  });
+
+  it('derives job ids from the batch and the case, the same each time and different per case', () => {
+    const b = batchIdOf('/data/out');
+    expect(jobIdOf(b, 'c1')).to.equal(jobIdOf(batchIdOf('/data/out'), 'c1'));
+    expect(jobIdOf(b, 'c1')).to.not.equal(jobIdOf(b, 'c2'));
+    expect(jobIdOf(b, 'c1')).to.not.equal(jobIdOf(batchIdOf('/data/out2'), 'c1'));
+    expect(jobIdOf(b, 'a:b/c')).to.match(/^[0-9a-f]+-[0-9a-f]{32}$/);
+  });
+});

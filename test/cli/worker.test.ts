@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { expect } from 'chai';
+import type { BatchReport } from '../../src/batch/aggregate.js';
+import { CLI, runCli, type CliResult } from '../support/cli.js';
+import { ROOT } from '../support/paths.js';
+import { requirePeer } from '../support/peers.js';
+import { REDIS_PEER, startRedis, type TestRedis } from '../support/redis.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { makeCases, makeMachine, runs } from '../support/tiny-machine.js';
+
+// ajv-formats is CommonJS; under NodeNext its default export is the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Short locks, so a killed worker's jobs are found stalled within seconds (defaults: 60 s / 30 s). */
+const TEST_LOCK = ['--lock-duration', '2s', '--stalled-interval', '1s', '--max-stalled', '2'];
+
+interface Spawned {
+  child: ChildProcess;
+  out: () => string;
+  done: Promise<CliResult>;
+}
+
+/** `berth ARGS` as a process, its output collected; killed after `timeoutMs`. */
+function berth(args: string[], timeoutMs: number): Spawned {
+  const started = Date.now();
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+  return { child, out: () => stdout, done };
+}
+
+/** Resolves once `test(out)` holds, checking every 100 ms, at most `limitMs`. */
+async function waitFor(test: () => boolean, limitMs: number): Promise<boolean> {
+  for (let t = 0; t < limitMs; t += 100) {
+    if (test()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return test();
+}
+
+describe('berth worker and berth batch --queue', function () {
+  this.timeout(120_000);
+  let redis: TestRedis | undefined;
+  let dir: string | undefined;
+  const workers: Spawned[] = [];
+
+  before(async function () {
+    await requirePeer(this, REDIS_PEER);
+    redis = await startRedis();
+    dir = await tempDir('queue');
+  });
+
+  after(async () => {
+    for (const w of workers) {
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+      await w.done;
+    }
+    await redis?.stop();
+    await removeDir(dir);
+  });
+
+  it('runs 200 cases on two workers, one SIGKILLed mid-run: each case ends once, whole, and the stalled jobs ran again', async () => {
+    const machine = path.join(dir!, 'machine');
+    const cases = path.join(dir!, 'cases');
+    const out = path.join(dir!, 'out');
+    makeMachine(machine, 0.2);
+    makeCases(cases, 200);
+    const workerArgs = ['worker', machine, '--queue', redis!.url, '--concurrency', '2', ...TEST_LOCK];
+    const doomed = berth(workerArgs, 100_000);
+    const survivor = berth(workerArgs, 100_000);
+    workers.push(doomed, survivor);
+    const batch = berth(['batch', machine, '--cases', cases, '--out', out, '--queue', redis!.url], 100_000);
+    const finished = (): number => (batch.out().match(/\[\d+\/200\]$/gm) ?? []).length;
+    // Mid-run, while the doomed worker holds jobs of its own.
+    expect(await waitFor(() => finished() >= 40 && /^done /m.test(doomed.out()), 60_000)).to.equal(true);
+    doomed.child.kill('SIGKILL');
+    const result = await batch.done;
+    expect(result.stderr).to.equal('');
+    expect(result.code, result.stdout).to.equal(0);
+    expect(result.stdout).to.match(/200 passed, 0 failed, 0 pending of 200/);
+
+    // Exactly one whole folder per case, nothing half-written left beside them.
+    const names = readdirSync(out).sort();
+    expect(names.filter((n) => n.startsWith('.'))).to.deep.equal([]);
+    expect(names).to.have.length(202);
+    for (let i = 0; i < 200; i++) {
+      const id = `c${String(i).padStart(3, '0')}`;
+      expect(existsSync(path.join(out, id, '.complete')), id).to.equal(true);
+      expect(readFileSync(path.join(out, id, 'output', 'score'), 'utf8').trim()).to.equal('0.4');
+      expect(existsSync(path.join(out, id, 'report.json')), id).to.equal(true);
+    }
+
+    // The report counts all 200; the jobs the killed worker held were delivered again.
+    const report = JSON.parse(readFileSync(path.join(out, 'batch.json'), 'utf8')) as BatchReport;
+    expect(report.counts).to.include({ total: 200, finished: 200, pending: 0 });
+    expect(report.counts.outcomes.passed).to.equal(200);
+    const redelivered = report.cases.filter((c) => (c.deliveries ?? 0) >= 2);
+    expect(redelivered.length).to.be.greaterThan(0);
+    expect(report.cases.every((c) => (c.deliveries ?? 0) >= 1)).to.equal(true);
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    addFormats(ajv);
+    const schema = JSON.parse(
+      readFileSync(path.join(ROOT, 'schemas', 'batch.schema.json'), 'utf8'),
+    ) as object;
+    expect(ajv.validate(schema, report), ajv.errorsText()).to.equal(true);
+    // Every case ran; those re-delivered ran twice (at least once is the contract).
+    expect(new Set(runs(machine)).size).to.equal(200);
+    expect(runs(machine).length).to.be.at.least(200 + redelivered.length);
+  });
+
+  it('enqueues nothing again for a finished batch, and status, report and retry-failed read it from the queue', async () => {
+    const machine = path.join(dir!, 'machine');
+    const cases = path.join(dir!, 'cases');
+    const out = path.join(dir!, 'out');
+    const again = await runCli(
+      ['batch', machine, '--cases', cases, '--out', out, '--queue', redis!.url, '--resume'],
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.match(/: 0 job\(s\) in the queue/);
+    expect(again.stdout).to.match(/200 passed, 0 failed, 0 pending of 200/);
+
+    const status = await runCli(['batch', 'status', '--queue', redis!.url, '--out', out], {
+      timeoutMs: 30_000,
+    });
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.match(/completed 200, failed 0/);
+    const retry = await runCli(['batch', 'retry-failed', '--queue', redis!.url, '--out', out], {
+      timeoutMs: 30_000,
+    });
+    expect(retry.stdout).to.match(/^0 failed job\(s\) queued again/);
+    const report = await runCli(['batch', 'report', '--queue', redis!.url, '--out', out], {
+      timeoutMs: 30_000,
+    });
+    expect(report.code, report.stderr).to.equal(0);
+    expect(report.stdout).to.match(/^200 finished, 0 pending of 200/);
+  });
+
+  it('stops at once with BERTH_E_QUEUE_UNREACHABLE when nothing listens at the --queue URL', async () => {
+    const r = await runCli(['batch', 'status', '--queue', 'redis://127.0.0.1:1', '--out', dir!]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(
+      /^berth: BERTH_E_QUEUE_UNREACHABLE: Redis at redis:\/\/127\.0\.0\.1:1 cannot be used: .*ECONNREFUSED/,
+    );
+  });
+
+  it('refuses a --queue that is not a Redis URL with a usage error', async () => {
+    const r = await runCli(['batch', 'status', '--queue', 'http://127.0.0.1:1', '--out', dir!]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/BERTH_E_USAGE: --queue http:\/\/127\.0\.0\.1:1 is not a Redis URL/);
+  });
+});
