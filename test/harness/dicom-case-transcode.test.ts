@@ -117,7 +117,7 @@ describe('harness/dicom-case: compressed case inputs', function () {
   async function validateAndRun(
     name: string,
     folder: string,
-  ): Promise<{ exit: number; codes: [string, string][]; outcome: string }> {
+  ): Promise<{ exit: number | null; codes: [string, string][]; outcome: string }> {
     const v = await runCli(['validate', SAMPLE, '--inputs', await inputTree(name, folder), '--json']);
     const found = JSON.parse(v.stdout) as { findings: { code: string; severity: string }[] };
     const r = await runCli(['run', SAMPLE, '--case', await caseWith(name, folder), '--json']);
