@@ -20,7 +20,9 @@
  *   and their values would be wrong in the new syntax.
  * - **File meta**: rebuilt with the new TransferSyntaxUID, berth's ImplementationClassUID and
  *   ImplementationVersionName, and a new group length; every other meta element and the preamble
- *   are kept.
+ *   are kept — except that a meta lacking or disagreeing with the data set's MediaStorage UIDs gets
+ *   the data set's, and a raw data set (no preamble, no meta) gets a zero preamble and a whole meta
+ *   (it is never "unchanged", even into its own syntax).
  *
  * Encapsulated (compressed) syntaxes pass through unchanged when the target is the source; other
  * conversions into or out of them decode and encode the pixel data (transcodeFile, through
