@@ -75,9 +75,10 @@ function names(uids: readonly string[]): string {
  * and any output, is BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable). One rule for validate, the
  * wire decoder and the case materialiser (which convert by ../dicom/deliver.ts).
  */
-function transferSyntaxProblem(uid: string, accepted: readonly string[], side: Side): DicomProblem {
+function transferSyntaxProblem(h: DicomHeader, accepted: readonly string[], side: Side): DicomProblem {
+  const uid = h.TransferSyntaxUID;
   const expected = `one of ${names(accepted)} (transfer-syntax-uid)`;
-  const to = side === 'in' ? accepted.find((t) => canConvert(uid, t)) : undefined;
+  const to = side === 'in' ? accepted.find((t) => canConvert(uid, t, h.BitsStored)) : undefined;
   if (to !== undefined) {
     return {
       code: 'BERTH_E_DICOM_CONVERTED',
@@ -93,7 +94,7 @@ export function instanceProblems(h: DicomHeader, p: Property): DicomProblem[] {
   const c = p.dicom?.constraints ?? {};
   const out: DicomProblem[] = [];
   if (c.transferSyntaxUids && !c.transferSyntaxUids.includes(h.TransferSyntaxUID)) {
-    out.push(transferSyntaxProblem(h.TransferSyntaxUID, c.transferSyntaxUids, p.side));
+    out.push(transferSyntaxProblem(h, c.transferSyntaxUids, p.side));
   }
   if (c.sopClasses && !c.sopClasses.includes(h.SOPClassUID)) {
     out.push({

@@ -47,10 +47,11 @@ async function convertInto(
   where: DeliverWhere,
 ): Promise<boolean> {
   if (!accepted || accepted.length === 0) return false;
-  const current = (await scanHeader(from)).TransferSyntaxUID;
+  const header = await scanHeader(from);
+  const current = header.TransferSyntaxUID;
   if (accepted.includes(current)) return false;
   const details = { path: from, ...(where.property === undefined ? {} : { property: where.property }) };
-  const target = accepted.find((t) => canTranscode(current, t));
+  const target = accepted.find((t) => canTranscode(current, t, header.BitsStored));
   if (!target) {
     throw new BerthError(
       'BERTH_E_DICOM_TRANSFER_SYNTAX',
@@ -59,7 +60,7 @@ async function convertInto(
     );
   }
   await transcodeFile(from, to, target).catch((e: unknown) => {
-    // A codestream berth turns out not to decode (12-bit JPEG): not applicable, like no codec at all.
+    // A codestream berth turns out not to decode: not applicable, like no codec at all.
     if (!isBerthError(e) || e.code !== 'BERTH_E_TRANSCODE_UNSUPPORTED') throw e;
     throw new BerthError('BERTH_E_DICOM_TRANSFER_SYNTAX', `${path.basename(from)}: ${e.detail}`, details);
   });

@@ -51,10 +51,11 @@ export const TRANSCODABLE_SYNTAXES: readonly string[] = [
 
 /**
  * True when berth can turn a file in syntax `from` into syntax `to`: among native syntaxes, and
- * into or out of every compressed syntax berth decodes or (lossless only) encodes.
+ * into or out of every compressed syntax berth decodes or (lossless only) encodes; given the
+ * instance's BitsStored, not from a width the codec refuses (12-bit JPEG).
  */
-export function canTranscode(from: string, to: string): boolean {
-  return canConvert(from, to);
+export function canTranscode(from: string, to: string, bitsStored?: number): boolean {
+  return canConvert(from, to, bitsStored);
 }
 
 /**

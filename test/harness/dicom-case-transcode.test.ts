@@ -182,7 +182,7 @@ describe('harness/dicom-case: compressed case inputs', function () {
     expect(isNotApplicable('BERTH_E_DICOM_TRANSFER_SYNTAX')).to.equal(true);
   });
 
-  it('finds a 12-bit JPEG input, which berth cannot decode, not applicable rather than broken', async function () {
+  it('finds a 12-bit JPEG input, which berth cannot decode, not applicable rather than broken, in run and validate alike', async function () {
     await requirePeer(this, DCMTK_PEER);
     const native = path.join(dir!, 'twelve-native');
     const series = await writeSeries(native, { seed: 12, instances: 1, rows: 16, columns: 16 });
@@ -201,5 +201,13 @@ describe('harness/dicom-case: compressed case inputs', function () {
     );
     expect(e).to.include({ code: 'BERTH_E_DICOM_TRANSFER_SYNTAX' });
     expect(isNotApplicable((e as { code: Code }).code)).to.equal(true);
+    // validate says so too, from the header's BitsStored: not a "convertible" warning.
+    // dcmcjpeg gives its lossy output a new SOPInstanceUID (so a file-name finding too): syntax only.
+    const found = (await checkDicomProperty(ct, jpeg12, 'in')).filter((f) =>
+      ['BERTH_E_DICOM_TRANSFER_SYNTAX', 'BERTH_E_DICOM_CONVERTED'].includes(f.code),
+    );
+    expect(found.map((f) => [f.code, f.severity])).to.deep.equal([
+      ['BERTH_E_DICOM_TRANSFER_SYNTAX', 'error'],
+    ]);
   });
 });
