@@ -159,14 +159,16 @@ function fitsEarlier(
 }
 
 /**
- * After writing: every DICOM instance delivered as the case materialiser delivers it (in an accepted
- * transfer syntax, converted when it is in another one berth converts; meta repaired — one function,
- * ../dicom/deliver.ts), then the folder checks of `checkTree` on every series and study (counts,
- * frames of reference). One berth cannot convert is BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable).
+ * After writing: every DICOM input instance delivered as the case materialiser delivers it (in an
+ * accepted transfer syntax, converted when it is in another one berth converts; meta repaired — one
+ * function, ../dicom/deliver.ts), then the folder checks of `checkTree` on every series and study
+ * (counts, frames of reference). One berth cannot convert is BERTH_E_DICOM_TRANSFER_SYNTAX (not
+ * applicable).
  */
 export async function checkDicomFolders(walk: Walk): Promise<void> {
   const problems: BerthError[] = [];
-  for (const planned of walk.dicom) {
+  // Inputs only: an output document's instances are the machine's, checked as written.
+  for (const planned of walk.dicom.filter((d) => d.p.side === 'in')) {
     for (const i of planned.instances) {
       try {
         await deliverInSyntax(i.target, i.target, planned.p.dicom?.constraints.transferSyntaxUids, {
