@@ -44,7 +44,7 @@ async function compress(tool: string, args: string[], series: WrittenSeries, dir
   return dir;
 }
 
-describe('wire/decode-dicom: inputs in another transfer syntax', function () {
+describe('wire/decode-dicom: DICOM in another transfer syntax', function () {
   this.timeout(120_000);
   const fresh = freshPaths('berth-wire-syntax-');
 
@@ -72,7 +72,25 @@ describe('wire/decode-dicom: inputs in another transfer syntax', function () {
     }
   });
 
-  it('refuses an input berth cannot convert as not applicable: MPEG-2 by its header, a 12-bit JPEG on decoding', async function () {
+  it('refuses, not converts, an output instance in a syntax its property does not list', async function () {
+    await requirePeer(this, DCMTK_PEER);
+    const out = definitionOf(`
+metadata-version: 2
+info: {name: wire-out}
+schema-in:
+  n: {type: integer}
+schema-out:
+  seg: {dicom-type: dicom-image, transfer-syntax-uid: ['${TS.ExplicitVRLittleEndian}']}
+`);
+    const series = await writeSeries(fresh(), { seed: 5, instances: 1, rows: 16, columns: 16 });
+    const [rle] = await b64(await compress('dcmcrle', [], series, fresh()));
+    const dir = fresh();
+    expect(await problemsOf(() => decodeTreeJson(out.outputs, { seg: rle }, dir))).to.deep.equal([
+      ['BERTH_E_DICOM_TRANSFER_SYNTAX', '/seg'],
+    ]);
+  });
+
+  it('refuses an input berth cannot convert as not applicable: MPEG-2 by its syntax, a 12-bit JPEG by its BitsStored', async function () {
     await requirePeer(this, DCMTK_PEER);
     const [inst] = synthSeries({ seed: 'video', modality: 'CT', instances: 1, rows: 8, columns: 8 });
     const mpeg2 = encodePart10(
