@@ -234,6 +234,10 @@ export const CATALOGUE = {
   BERTH_E_DICOM_TRANSFER_SYNTAX: notApplicable(
     'A DICOM instance is in a transfer syntax its property does not accept',
   ),
+  BERTH_E_DICOM_CONVERTED: input(
+    'A DICOM input is in a transfer syntax its property does not list but berth converts it to (a run delivers it converted)',
+    { severity: 'warning' },
+  ),
   BERTH_E_DICOM_SOP_CLASS: notApplicable('A DICOM instance is of a SOP class its property does not accept'),
   BERTH_E_DICOM_MODALITY: notApplicable('A DICOM instance has a modality its property does not accept'),
   BERTH_E_DICOM_SERIES_INSTANCES: notApplicable(

@@ -68,19 +68,33 @@ function names(uids: readonly string[]): string {
   return uids.map((u) => (transferSyntax(u) ? `${u} (${transferSyntax(u)!.name})` : u)).join(', ');
 }
 
+/**
+ * An instance in a syntax its property does not list. An **input** berth converts to a listed one
+ * (canConvert) is acceptable — `berth run` delivers it converted, as the platform converts inputs
+ * to the declared syntax — so it is only the warning BERTH_E_DICOM_CONVERTED; one it cannot convert,
+ * and any output, is BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable). One rule for validate, the
+ * wire decoder and the case materialiser (which convert by ../dicom/deliver.ts).
+ */
+function transferSyntaxProblem(h: DicomHeader, accepted: readonly string[], side: Side): DicomProblem {
+  const uid = h.TransferSyntaxUID;
+  const expected = `one of ${names(accepted)} (transfer-syntax-uid)`;
+  const to = side === 'in' ? accepted.find((t) => canConvert(uid, t, h.BitsStored)) : undefined;
+  if (to !== undefined) {
+    return {
+      code: 'BERTH_E_DICOM_CONVERTED',
+      message: `TransferSyntaxUID is ${names([uid])}; berth run delivers it converted to ${names([to])}, as the platform converts inputs to the declared syntax`,
+      expected,
+    };
+  }
+  return { code: 'BERTH_E_DICOM_TRANSFER_SYNTAX', message: `TransferSyntaxUID is ${names([uid])}`, expected };
+}
+
 /** The constraints of a property (`transfer-syntax-uid`, `sop-classes`, `modalities`) one instance breaks. */
 export function instanceProblems(h: DicomHeader, p: Property): DicomProblem[] {
   const c = p.dicom?.constraints ?? {};
   const out: DicomProblem[] = [];
   if (c.transferSyntaxUids && !c.transferSyntaxUids.includes(h.TransferSyntaxUID)) {
-    const to = c.transferSyntaxUids.find((t) => canConvert(h.TransferSyntaxUID, t));
-    out.push({
-      code: 'BERTH_E_DICOM_TRANSFER_SYNTAX',
-      message:
-        `TransferSyntaxUID is ${names([h.TransferSyntaxUID])}` +
-        (to ? `; convertible: berth run delivers it as ${to}` : ''),
-      expected: `one of ${names(c.transferSyntaxUids)} (transfer-syntax-uid)`,
-    });
+    out.push(transferSyntaxProblem(h, c.transferSyntaxUids, p.side));
   }
   if (c.sopClasses && !c.sopClasses.includes(h.SOPClassUID)) {
     out.push({

@@ -1,7 +1,7 @@
 /**
- * The full parser: dicom-parser over a whole file (or its header), for what berth's own scan does
- * not decode — nested sequences, attributes after the pixel data — and as an independent
- * cross-check of the scan in tests. Slower (≈8× the raw read on headers): not for indexing.
+ * The full parser: dicom-parser over a whole file (or its header), an independent cross-check of
+ * berth's scan in tests. No command uses it: `header.get()` (sequences included) is served by the
+ * scan itself (scan.ts, sequence.ts). Slower (≈8× the raw read on headers): not for indexing.
  */
 import fs from 'node:fs';
 import dicomParser, { type DataSet } from 'dicom-parser';

@@ -27,7 +27,8 @@ import {
   where,
   type ByteWindow,
 } from './read-element.js';
-import { readPart10Header } from './read-part10.js';
+import { hasDicmPrefix, readPart10Header, type Part10Header } from './read-part10.js';
+import { scanHeaderBytes } from './scan.js';
 import { transferSyntax, TS, type TransferSyntax } from './transfer-syntax.js';
 import { BERTH_IMPLEMENTATION_CLASS_UID, BERTH_IMPLEMENTATION_VERSION } from './uid.js';
 import { vrForImplicit, type VrContext } from './vr-lookup.js';
@@ -103,7 +104,9 @@ export function rewritePart10(
     unchanged,
     bytes: out,
   });
-  if (!edits && from.uid === targetUid) return result(Buffer.from(buf), true);
+  // A raw data set (no preamble, no meta) is never "unchanged": what berth writes is Part 10.
+  const part10 = hasDicmPrefix(buf, buf.length);
+  if (!edits && from.uid === targetUid && part10) return result(Buffer.from(buf), true);
   const replacesPixels = edits?.set?.some((e) => e.tag === PIXEL_DATA) ?? false;
   // Edits that replace the pixel data may start from a compressed file: its fragments are never read.
   if (!to || ((to.encapsulated || from.encapsulated) && !replacesPixels))
@@ -142,9 +145,10 @@ export function rewritePart10(
   );
   const bodyBytes = Buffer.concat(body);
   const out = Buffer.concat([
-    buf.subarray(0, 128),
+    // The source's preamble, or zeros: a raw data set's first 128 bytes are data, not a preamble.
+    part10 ? buf.subarray(0, 128) : Buffer.alloc(128),
     Buffer.from('DICM', 'latin1'),
-    rewriteMeta(buf, meta.metaEnd, targetUid, edits),
+    rewriteMeta(buf, meta.metaEnd, targetUid, withMediaStorage(edits, meta, buf, path)),
     to.deflated ? zlib.deflateRawSync(bodyBytes) : bodyBytes,
   ]);
   return result(out, false);
@@ -152,6 +156,25 @@ export function rewritePart10(
 
 // ---------------------------------------------------------------------------------------------
 // The file meta group
+
+/**
+ * `edits` with the MediaStorage UIDs taken from the data set when the source's meta lacks them or
+ * disagrees (a meta warning), unless the edits name them: what berth writes has a correct meta.
+ */
+function withMediaStorage(
+  edits: DataSetEdits | undefined,
+  meta: Part10Header,
+  buf: Buffer,
+  path: string,
+): DataSetEdits | undefined {
+  if (meta.warnings.length === 0) return edits;
+  const h = scanHeaderBytes(buf, path);
+  return {
+    ...edits,
+    mediaStorageSopInstanceUid: edits?.mediaStorageSopInstanceUid ?? h.SOPInstanceUID,
+    mediaStorageSopClassUid: edits?.mediaStorageSopClassUid ?? h.SOPClassUID,
+  };
+}
 
 function uidBytes(uid: string): Buffer {
   const b = Buffer.from(uid, 'latin1');

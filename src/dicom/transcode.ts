@@ -20,7 +20,9 @@
  *   and their values would be wrong in the new syntax.
  * - **File meta**: rebuilt with the new TransferSyntaxUID, berth's ImplementationClassUID and
  *   ImplementationVersionName, and a new group length; every other meta element and the preamble
- *   are kept.
+ *   are kept — except that a meta lacking or disagreeing with the data set's MediaStorage UIDs gets
+ *   the data set's, and a raw data set (no preamble, no meta) gets a zero preamble and a whole meta
+ *   (it is never "unchanged", even into its own syntax).
  *
  * Encapsulated (compressed) syntaxes pass through unchanged when the target is the source; other
  * conversions into or out of them decode and encode the pixel data (transcodeFile, through
@@ -49,10 +51,11 @@ export const TRANSCODABLE_SYNTAXES: readonly string[] = [
 
 /**
  * True when berth can turn a file in syntax `from` into syntax `to`: among native syntaxes, and
- * into or out of every compressed syntax berth decodes or (lossless only) encodes.
+ * into or out of every compressed syntax berth decodes or (lossless only) encodes; given the
+ * instance's BitsStored, not from a width the codec refuses (12-bit JPEG).
  */
-export function canTranscode(from: string, to: string): boolean {
-  return canConvert(from, to);
+export function canTranscode(from: string, to: string, bitsStored?: number): boolean {
+  return canConvert(from, to, bitsStored);
 }
 
 /**

@@ -99,12 +99,13 @@ export const NATIVE_TRANSFER_SYNTAXES: readonly string[] = [
 /**
  * True when berth converts pixel data in syntax `from` to syntax `to`: the same syntax, any native
  * one to another, or through native values when berth decodes `from` (codecs/index.ts) and writes
- * `to` — which it does for native and lossless syntaxes only (lossy targets are refused).
+ * `to` — which it does for native and lossless syntaxes only (lossy targets are refused). Given the
+ * instance's BitsStored, it also says no where the codec refuses that width (12-bit JPEG).
  */
-export function canConvert(from: string, to: string): boolean {
+export function canConvert(from: string, to: string, bitsStored?: number): boolean {
   const a = BY_UID.get(from);
   const b = BY_UID.get(to);
   if (!a || !b) return false;
   if (from === to) return true;
-  return (!a.encapsulated || canDecode(from)) && (!b.encapsulated || canEncode(to));
+  return (!a.encapsulated || canDecode(from, bitsStored)) && (!b.encapsulated || canEncode(to));
 }

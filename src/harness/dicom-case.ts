@@ -1,13 +1,11 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BerthError, isBerthError } from '../errors.js';
+import { BerthError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
-import { scanHeader } from '../dicom/scan.js';
 import { sortDicom } from '../dicom/sort.js';
-import { repairMetaFile } from '../dicom/repair.js';
-import { canTranscode, transcodeFile } from '../dicom/transcode.js';
+import { deliverInSyntax } from '../dicom/deliver.js';
 import { safeJoin } from '../tree/safe-path.js';
 import type { DicomMaterialiser } from './materialise.js';
 import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
@@ -163,41 +161,9 @@ async function onlyFile(dir: string, p: Property): Promise<string> {
   return path.join(dir, names[0]!);
 }
 
-/**
- * Copies one instance into place, in an accepted transfer syntax when it can be converted, with its
- * file meta repaired from the data set when it disagrees or lacks elements (issue 14).
- */
-async function deliver(p: Property, from: string, to: string): Promise<void> {
-  await place(p, from, to);
-  await repairMetaFile(to);
-}
-
-async function place(p: Property, from: string, to: string): Promise<void> {
-  const accepted = p.dicom?.constraints.transferSyntaxUids;
-  if (accepted && accepted.length > 0) {
-    const header = await scanHeader(from);
-    const current = header.TransferSyntaxUID;
-    if (!accepted.includes(current)) {
-      const target = accepted.find((t) => canTranscode(current, t));
-      if (!target) {
-        throw new BerthError(
-          'BERTH_E_DICOM_TRANSFER_SYNTAX',
-          `${path.basename(from)} is in ${current}; berth cannot convert it to ${accepted.join(' or ')}`,
-          { path: from, property: p.path },
-        );
-      }
-      await transcodeFile(from, to, target).catch((e: unknown) => {
-        // A codestream berth turns out not to decode (12-bit JPEG): not applicable, like no codec at all.
-        if (!isBerthError(e) || e.code !== 'BERTH_E_TRANSCODE_UNSUPPORTED') throw e;
-        throw new BerthError('BERTH_E_DICOM_TRANSFER_SYNTAX', `${path.basename(from)}: ${e.detail}`, {
-          path: from,
-          property: p.path,
-        });
-      });
-      return;
-    }
-  }
-  await copyFile(from, to);
+/** Copies one instance into place, the way the platform delivers it (../dicom/deliver.ts). */
+function deliver(p: Property, from: string, to: string): Promise<void> {
+  return deliverInSyntax(from, to, p.dicom?.constraints.transferSyntaxUids, { property: p.path });
 }
 
 function count(p: Property, dest: string, name: string, v: unknown, max: number): number | undefined {

@@ -14,7 +14,7 @@
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { BerthError, isBerthError, toBerthError } from '../errors.js';
+import { BerthError, defaultSeverityOf, isBerthError, toBerthError } from '../errors.js';
 import { indexFolder } from '../dicom/index.js';
 import { repairedBytes } from '../dicom/repair.js';
 import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
@@ -117,7 +117,8 @@ export class DicomOutputs {
 
   /** The per-instance checks: the property's constraints and the output UID rules. */
   async check(header: DicomHeader, p: Property, where: string): Promise<void> {
-    const problems = instanceProblems(header, p);
+    // Warnings (an input in a syntax berth converts on delivery: wire/decode-dicom.ts) do not refuse.
+    const problems = instanceProblems(header, p).filter((x) => defaultSeverityOf(x.code) === 'error');
     if (this.#inputs) problems.push(...outputUidProblems(header, await this.#inputs()));
     if (problems.length > 0) throw refuse(problems[0]!, p, where);
   }

@@ -4,7 +4,8 @@
  */
 import { checkDicomProperty, instanceProblems } from '../check/dicom.js';
 import { scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
-import { BerthError } from '../errors.js';
+import { deliverInSyntax } from '../dicom/deliver.js';
+import { BerthError, defaultSeverityOf, isBerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
 import { safeJoin } from '../tree/safe-path.js';
 import { pointerTo } from './case-format.js';
@@ -45,7 +46,8 @@ export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string
         return;
       }
       const header = scanHeaderBytes(bytes, `${p.name}${image ? '' : `[${i}]`}`);
-      const problems = instanceProblems(header, p);
+      // A warning (an input in a syntax berth converts) is no refusal: checkDicomFolders converts it.
+      const problems = instanceProblems(header, p).filter((x) => defaultSeverityOf(x.code) === 'error');
       for (const problem of problems) report(walk, problem.code, problem.message, at, p, problem.expected);
       if (!fitsEarlier(walk, p, header, at, seen, study)) ok = false;
       // The DICOM writer's layout; UIDs are data, so safeJoin refuses any that would not be one name.
@@ -156,9 +158,32 @@ function fitsEarlier(
   return ok;
 }
 
-/** The folder checks of `checkTree` on every DICOM series and study written (counts, frames of reference). */
+/**
+ * After writing: every DICOM input instance delivered as the case materialiser delivers it (in an
+ * accepted transfer syntax, converted when it is in another one berth converts; meta repaired — one
+ * function, ../dicom/deliver.ts), then the folder checks of `checkTree` on every series and study
+ * (counts, frames of reference). One berth cannot convert is BERTH_E_DICOM_TRANSFER_SYNTAX (not
+ * applicable).
+ */
 export async function checkDicomFolders(walk: Walk): Promise<void> {
   const problems: BerthError[] = [];
+  // Inputs only: an output document's instances are the machine's, checked as written.
+  for (const planned of walk.dicom.filter((d) => d.p.side === 'in')) {
+    for (const i of planned.instances) {
+      try {
+        await deliverInSyntax(i.target, i.target, planned.p.dicom?.constraints.transferSyntaxUids, {
+          property: planned.p.path,
+        });
+      } catch (e) {
+        if (!isBerthError(e)) throw e;
+        const expected = e.expected === undefined ? {} : { expected: e.expected };
+        problems.push(
+          new BerthError(e.code, e.detail, { path: i.pointer, property: planned.p.path, ...expected }),
+        );
+      }
+    }
+  }
+  if (problems.length > 0) throw new WireDecodeError(problems, false);
   for (const planned of walk.dicom) {
     if (planned.p.kind === 'dicom-image') continue;
     const findings = await checkDicomProperty(planned.p, planned.abs, planned.p.side);

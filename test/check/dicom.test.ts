@@ -21,6 +21,8 @@ const NOT_APPLICABLE_CODES: ReadonlySet<Code> = new Set(codesOfClass('not-applic
 const SERIES = { 'dicom-type': 'dicom-series' };
 const STUDY = { 'dicom-type': 'dicom-study' };
 const IMAGE = { 'dicom-type': 'dicom-image' };
+/** MPEG-2 Main Profile: a syntax berth has no encoder for, so nothing converts to it. */
+const MPEG2 = '1.2.840.10008.1.2.4.100';
 
 /** Checks one property `x` declared as `def` whose entry is `dir` (input side unless told). */
 async function check(def: object, dir: string, side: 'in' | 'out' = 'in'): Promise<Finding[]> {
@@ -121,8 +123,8 @@ describe('check/dicom: DICOM properties in trees', () => {
 
     const cases: [string, object, () => string, Code][] = [
       [
-        'transfer-syntax-uid',
-        { ...SERIES, 'transfer-syntax-uid': [TS.ImplicitVRLittleEndian] },
+        'transfer-syntax-uid berth cannot convert to',
+        { ...SERIES, 'transfer-syntax-uid': [MPEG2] },
         () => series.dir,
         'BERTH_E_DICOM_TRANSFER_SYNTAX',
       ],
@@ -160,7 +162,7 @@ describe('check/dicom: DICOM properties in trees', () => {
       ['modalities on a study', { ...STUDY, modalities: ['CR'] }, () => study.dir, 'BERTH_E_DICOM_MODALITY'],
       [
         'transfer-syntax-uid on an image',
-        { ...IMAGE, 'transfer-syntax-uid': [TS.ExplicitVRBigEndian] },
+        { ...IMAGE, 'transfer-syntax-uid': [MPEG2] },
         () => series.files[0]!.path,
         'BERTH_E_DICOM_TRANSFER_SYNTAX',
       ],
@@ -180,6 +182,15 @@ describe('check/dicom: DICOM properties in trees', () => {
         expect(findings[0]!.expected).to.be.a('string');
       });
     }
+
+    it('only warns of an input in another syntax berth converts to a listed one (run delivers it converted); an output in it is an error', async () => {
+      const def = { ...SERIES, 'transfer-syntax-uid': [TS.ImplicitVRLittleEndian] };
+      const inputs = await check(def, series.dir);
+      expect(inputs.map((f) => [f.code, f.severity])).to.deep.equal([['BERTH_E_DICOM_CONVERTED', 'warning']]);
+      expect(inputs[0]!.message).to.include(`delivers it converted to ${TS.ImplicitVRLittleEndian}`);
+      const outputs = await check(def, series.dir, 'out');
+      expect(codes(outputs)).to.include('BERTH_E_DICOM_TRANSFER_SYNTAX');
+    });
 
     it('groups one problem of many instances into one finding that counts them', async () => {
       const [f] = await check({ ...SERIES, modalities: ['MR'] }, series.dir);

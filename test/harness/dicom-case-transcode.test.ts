@@ -3,7 +3,7 @@
  * for a machine declaring explicit VR little endian is decoded, and the run passes on native pixels.
  */
 import { expect } from 'chai';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { scanHeader } from '../../src/dicom/scan.js';
@@ -102,45 +102,87 @@ describe('harness/dicom-case: compressed case inputs', function () {
     }
   });
 
-  it('agrees with validate: an input berth cannot convert is not applicable, one it can is called convertible', async function () {
-    await requirePeer(this, DCMTK_PEER);
-    // An MPEG-2 "series": readable headers, a syntax berth has no decoder for.
-    const [inst] = synthSeries({ seed: 'video', modality: 'CT', instances: 1, rows: 8, columns: 8 });
-    const video = path.join(dir!, 'video');
-    await mkdir(video);
-    await writeFile(
-      path.join(video, `${inst!.sopInstanceUid}.dcm`),
-      encodePart10(
-        inst!.elements.map((e) =>
-          e.tag === 0x7fe00010
-            ? {
-                ...e,
-                vr: 'OB' as const,
-                value: { encapsulated: true as const, fragments: [new Uint8Array(8)], offsetTable: [] },
-              }
-            : e,
-        ),
-        { transferSyntaxUid: '1.2.840.10008.1.2.4.100' },
-      ),
-    );
-    const r = await runCli(['run', SAMPLE, '--case', await caseWith('video', video), '--json']);
-    const report = JSON.parse(r.stdout) as { outcome: string; inputFindings: { code: string }[] };
-    expect(report.outcome).to.equal('not-applicable');
-    expect(report.inputFindings.map((f) => f.code)).to.deep.equal(['BERTH_E_DICOM_TRANSFER_SYNTAX']);
+  /** The sample machine's input tree with `folder`'s files as its ct series (what validate --inputs reads). */
+  async function inputTree(name: string, folder: string): Promise<string> {
+    const tree = path.join(dir!, `tree-${name}`);
+    await mkdir(path.join(tree, 'ct'), { recursive: true });
+    for (const n of await readdir(folder)) await copyFile(path.join(folder, n), path.join(tree, 'ct', n));
+    await writeFile(path.join(tree, 'threshold-hu'), '300');
+    await writeFile(path.join(tree, 'patient-age'), '61');
+    await writeFile(path.join(tree, 'priority'), 'routine');
+    return tree;
+  }
 
+  /** `berth validate --inputs` and `berth run` on one folder: validate's exit and codes, run's outcome. */
+  async function validateAndRun(
+    name: string,
+    folder: string,
+  ): Promise<{ exit: number | null; codes: [string, string][]; outcome: string }> {
+    const v = await runCli(['validate', SAMPLE, '--inputs', await inputTree(name, folder), '--json']);
+    const found = JSON.parse(v.stdout) as { findings: { code: string; severity: string }[] };
+    const r = await runCli(['run', SAMPLE, '--case', await caseWith(name, folder), '--json']);
+    const report = JSON.parse(r.stdout) as { outcome: string };
+    return { exit: v.code, codes: found.findings.map((f) => [f.code, f.severity]), outcome: report.outcome };
+  }
+
+  /** A one-instance series in an encapsulated syntax berth has no decoder for (header-only frames). */
+  async function undecodable(name: string, uid: string): Promise<string> {
+    const [inst] = synthSeries({ seed: name, modality: 'CT', instances: 1, rows: 8, columns: 8 });
+    const folder = path.join(dir!, name);
+    await mkdir(folder);
+    const fragments = [new Uint8Array(8)];
+    const elements = inst!.elements.map((e) =>
+      e.tag === 0x7fe00010
+        ? { ...e, vr: 'OB' as const, value: { encapsulated: true as const, fragments, offsetTable: [] } }
+        : e,
+    );
+    await writeFile(
+      path.join(folder, `${inst!.sopInstanceUid}.dcm`),
+      encodePart10(elements, { transferSyntaxUid: uid }),
+    );
+    return folder;
+  }
+
+  it('agrees with run: validate accepts a JPEG-LS or RLE series berth converts (a warning, exit 0) and run passes on it', async function () {
+    await requirePeer(this, DCMTK_PEER);
+    const { series, jls } = await jlsSeries();
+    const rle = path.join(dir!, 'rle');
+    await mkdir(rle);
+    for (const f of series.files) {
+      const r = await run('dcmcrle', [f.path, path.join(rle, path.basename(f.path))]);
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    for (const [name, folder] of [
+      ['agree-jls', jls],
+      ['agree-rle', rle],
+    ] as const) {
+      expect(await validateAndRun(name, folder), name).to.deep.equal({
+        exit: 0,
+        codes: [['BERTH_E_DICOM_CONVERTED', 'warning']],
+        outcome: 'passed',
+      });
+    }
     const machine = await loadMachine(path.join(SAMPLE, 'machine.yaml'));
     const ct = machine.inputs.find((p) => p.name === 'ct')!;
-    const inVideo = await checkDicomProperty(ct, video, 'in');
-    expect(inVideo.map((f) => f.code)).to.include('BERTH_E_DICOM_TRANSFER_SYNTAX');
-    expect(inVideo.find((f) => f.code === 'BERTH_E_DICOM_TRANSFER_SYNTAX')!.message).to.not.include(
-      'convertible',
-    );
-    const jls = await checkDicomProperty(ct, (await jlsSeries()).jls, 'in');
-    const found = jls.find((f) => f.code === 'BERTH_E_DICOM_TRANSFER_SYNTAX')!;
-    expect(found.message).to.include(`convertible: berth run delivers it as ${TS.ExplicitVRLittleEndian}`);
+    const [warning] = await checkDicomProperty(ct, jls, 'in');
+    expect(warning!.message).to.include(`berth run delivers it converted to ${TS.ExplicitVRLittleEndian}`);
   });
 
-  it('finds a 12-bit JPEG input, which berth cannot decode, not applicable rather than broken', async function () {
+  it('agrees with validate: an MPEG-2 or JPEG XL series, which berth cannot convert, is not applicable in both', async function () {
+    for (const [name, uid] of [
+      ['agree-mpeg2', '1.2.840.10008.1.2.4.100'],
+      ['agree-jxl', '1.2.840.10008.1.2.4.110'],
+    ] as const) {
+      expect(await validateAndRun(name, await undecodable(name, uid)), name).to.deep.equal({
+        exit: 1,
+        codes: [['BERTH_E_DICOM_TRANSFER_SYNTAX', 'error']],
+        outcome: 'not-applicable',
+      });
+    }
+    expect(isNotApplicable('BERTH_E_DICOM_TRANSFER_SYNTAX')).to.equal(true);
+  });
+
+  it('finds a 12-bit JPEG input, which berth cannot decode, not applicable rather than broken, in run and validate alike', async function () {
     await requirePeer(this, DCMTK_PEER);
     const native = path.join(dir!, 'twelve-native');
     const series = await writeSeries(native, { seed: 12, instances: 1, rows: 16, columns: 16 });
@@ -159,5 +201,13 @@ describe('harness/dicom-case: compressed case inputs', function () {
     );
     expect(e).to.include({ code: 'BERTH_E_DICOM_TRANSFER_SYNTAX' });
     expect(isNotApplicable((e as { code: Code }).code)).to.equal(true);
+    // validate says so too, from the header's BitsStored: not a "convertible" warning.
+    // dcmcjpeg gives its lossy output a new SOPInstanceUID (so a file-name finding too): syntax only.
+    const found = (await checkDicomProperty(ct, jpeg12, 'in')).filter((f) =>
+      ['BERTH_E_DICOM_TRANSFER_SYNTAX', 'BERTH_E_DICOM_CONVERTED'].includes(f.code),
+    );
+    expect(found.map((f) => [f.code, f.severity])).to.deep.equal([
+      ['BERTH_E_DICOM_TRANSFER_SYNTAX', 'error'],
+    ]);
   });
 });

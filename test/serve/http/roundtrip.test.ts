@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -13,7 +13,9 @@ import { materialiseValues } from '../../../src/harness/materialise.js';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
 import { decodeTreeValue, encodeTree, parseJsonDocument } from '../../../src/wire/case.js';
 import { pythonUnpackr } from '../../../src/wire/ndarray-msgpack.js';
+import { DCMTK_PEER, run } from '../../dicom/helpers.js';
 import { ROOT } from '../../support/paths.js';
+import { requirePeer } from '../../support/peers.js';
 import { request } from './support.js';
 
 /**
@@ -106,6 +108,25 @@ describe('serve/http: round trips of the sample machine', function () {
     expect(error['code']).to.equal('BERTH_E_DICOM_MODALITY');
     expect(error['path']).to.match(/^\/ct/);
     expect(a.json!['outcome']).to.equal('not-applicable');
+  });
+
+  it('a JPEG-LS series for a machine declaring explicit VR little endian is converted, as the platform does: 200 passed', async function () {
+    await requirePeer(this, DCMTK_PEER);
+    // The normal case's tree with its ct series compressed by dcmtk.
+    const jls = path.join(tmp, 'jls-input');
+    cpSync(inputDir, jls, { recursive: true });
+    for (const name of readdirSync(path.join(jls, 'ct'))) {
+      const file = path.join(jls, 'ct', name);
+      const r = await run('dcmcjpls', [path.join(inputDir, 'ct', name), file]);
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    const body = await encodeTree('json', machine.definition.inputs, jls);
+    const a = await request(`${gw.url}/invocations`, {
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(a.status, a.bytes.toString('utf8').slice(0, 500)).to.equal(200);
+    expect(a.json!['outcome']).to.equal('passed');
   });
 
   it('GET /openapi.json is OpenAPI 3.1 whose schemas compile (ajv 2020) and describe the traffic', async () => {

@@ -1,0 +1,68 @@
+/**
+ * Delivering one DICOM instance to a machine the way the platform does: in one of the transfer
+ * syntaxes its property accepts (converted when it is in another one berth can convert), with its
+ * file meta repaired from the data set. The one rule behind the case materialiser
+ * (harness/dicom-case.ts) and the HTTP/wire decoder (wire/decode-dicom.ts); `berth validate`
+ * judges by the same canConvert (check/dicom.ts), so the three agree on what is not applicable.
+ */
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BerthError, isBerthError } from '../errors.js';
+import { repairMetaFile } from './repair.js';
+import { scanHeader } from './scan.js';
+import { canTranscode, transcodeFile } from './transcode.js';
+
+/** Where a delivery is, for error details. */
+export interface DeliverWhere {
+  /** The property's path in the manifest. */
+  readonly property?: string;
+}
+
+/**
+ * Places the instance `from` at `to` (`to` may be `from`: converted in place) in one of `accepted`
+ * (all syntaxes when it is undefined or empty): as it is when it is in one, else converted to the
+ * first accepted syntax berth can convert it to (decoded and re-encoded as transcode.ts can). Then
+ * rebuilds its file meta when it disagrees with the data set or lacks elements (repair.ts).
+ * @throws {@link BerthError} BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable) when berth cannot
+ * convert it — no codec, a lossy target, or a codestream the codec refuses (12-bit JPEG) — or the
+ * read codes of a broken file.
+ */
+export async function deliverInSyntax(
+  from: string,
+  to: string,
+  accepted: readonly string[] | undefined,
+  where: DeliverWhere = {},
+): Promise<void> {
+  if (!(await convertInto(from, to, accepted, where)) && path.resolve(from) !== path.resolve(to)) {
+    await copyFile(from, to);
+  }
+  await repairMetaFile(to);
+}
+
+/** Converts `from` into `to` when it is in no accepted syntax; false when it needs no conversion. */
+async function convertInto(
+  from: string,
+  to: string,
+  accepted: readonly string[] | undefined,
+  where: DeliverWhere,
+): Promise<boolean> {
+  if (!accepted || accepted.length === 0) return false;
+  const header = await scanHeader(from);
+  const current = header.TransferSyntaxUID;
+  if (accepted.includes(current)) return false;
+  const details = { path: from, ...(where.property === undefined ? {} : { property: where.property }) };
+  const target = accepted.find((t) => canTranscode(current, t, header.BitsStored));
+  if (!target) {
+    throw new BerthError(
+      'BERTH_E_DICOM_TRANSFER_SYNTAX',
+      `${path.basename(from)} is in ${current}; berth cannot convert it to ${accepted.join(' or ')}`,
+      details,
+    );
+  }
+  await transcodeFile(from, to, target).catch((e: unknown) => {
+    // A codestream berth turns out not to decode: not applicable, like no codec at all.
+    if (!isBerthError(e) || e.code !== 'BERTH_E_TRANSCODE_UNSUPPORTED') throw e;
+    throw new BerthError('BERTH_E_DICOM_TRANSFER_SYNTAX', `${path.basename(from)}: ${e.detail}`, details);
+  });
+  return true;
+}
