@@ -3,6 +3,8 @@
  * for the originals' identifying values, and valid DICOM outputs come back re-identified.
  */
 import { expect } from 'chai';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +16,11 @@ import type { DeidRunSettings } from '../../src/harness/deid-stage.js';
 import { processDriver } from '../../src/harness/drivers/process.js';
 import { resolveMachine } from '../../src/harness/machine.js';
 import { runCase, type RunResult } from '../../src/harness/run.js';
+import { reportToJson } from '../../src/harness/report/json.js';
+import { ROOT } from '../support/paths.js';
 import { SYSTEM_PYTHON } from '../support/python.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const SECRET = Buffer.from('a site secret of the test, 32 b.');
 
@@ -161,6 +167,12 @@ describe('harness/deid-stage: berth run --deidentify', function () {
     expect(deid.attributes.some((a) => a.attribute === 'PatientName' && a.action === 'emptied')).to.equal(
       true,
     );
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    addFormats(ajv);
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'report.schema.json'), 'utf8')) as object,
+    );
+    expect(validate(JSON.parse(reportToJson(r))), JSON.stringify(validate.errors)).to.equal(true);
   });
 
   it('ends invalid-output with BERTH_E_PHI_LEAK when the machine writes a value the keep list let through', async () => {
