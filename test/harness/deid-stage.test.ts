@@ -8,6 +8,7 @@ import addFormatsModule from 'ajv-formats';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { MachineDefinition } from '../../src/check/manifest.js';
 import { isSequence, parseFile, type DataSetNode } from '../../src/dicom/deid/tree.js';
 import { writeSeries, type SeriesSpec } from '../../src/dicom/synth.js';
 import { loadCase } from '../../src/harness/case.js';
@@ -16,7 +17,9 @@ import type { DeidRunSettings } from '../../src/harness/deid-stage.js';
 import { processDriver } from '../../src/harness/drivers/process.js';
 import { resolveMachine } from '../../src/harness/machine.js';
 import { runCase, type RunResult } from '../../src/harness/run.js';
+import { renderHtmlReport } from '../../src/harness/report/html.js';
 import { reportToJson } from '../../src/harness/report/json.js';
+import { renderTerminalSummary } from '../../src/harness/report/terminal.js';
 import { ROOT } from '../support/paths.js';
 import { SYSTEM_PYTHON } from '../support/python.js';
 
@@ -83,7 +86,7 @@ describe('harness/deid-stage: berth run --deidentify', function () {
     spec: SeriesSpec,
     manifestExtra: string[],
     settings: Partial<DeidRunSettings> = {},
-  ): Promise<{ result: RunResult; originals: DataSetNode[]; work: string }> {
+  ): Promise<{ result: RunResult; originals: DataSetNode[]; work: string; definition: MachineDefinition }> {
     const m = path.join(dir, name);
     const written = await writeSeries(path.join(m, 'series'), spec);
     const originals = written.files.map((f) => parseFile(readFileSync(f.path), f.path).dataSet);
@@ -114,11 +117,11 @@ describe('harness/deid-stage: berth run --deidentify', function () {
       dicom: dicomMaterialiser(() => undefined),
       deidentify: { secret: SECRET, secretSource: 'file', retainModifiedDates: true, ...settings },
     });
-    return { result, originals, work };
+    return { result, originals, work, definition: machine.definition };
   }
 
   it('gives the machine pseudonyms and shifted dates, and re-identifies its derived series to the original UIDs and patient', async () => {
-    const { result, originals, work } = await run(
+    const { result, originals, work, definition } = await run(
       'roundtrip',
       DERIVE,
       { seed: 11, instances: 2, rows: 16, columns: 16, patientName: 'Canary^Jane', patientId: 'MRN-77-ORIG' },
@@ -173,6 +176,18 @@ describe('harness/deid-stage: berth run --deidentify', function () {
       JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'report.schema.json'), 'utf8')) as object,
     );
     expect(validate(JSON.parse(reportToJson(r))), JSON.stringify(validate.errors)).to.equal(true);
+    // The terminal line and the HTML section.
+    expect(renderTerminalSummary(r, { color: false, width: Infinity })).to.match(
+      /\n {2}deid {4}2 instance\(s\) de-identified \(.*\d+ shifted.*\) · \d+ UID\(s\) remapped · date shift -?\d+ day\(s\) · 0 leak\(s\) · 2 output\(s\) re-identified\n/,
+    );
+    const page = await renderHtmlReport(r, {
+      input: path.join(work, 'input'),
+      output: path.join(work, 'output'),
+      definition,
+      assetsDir: path.join(work, 'assets'),
+    });
+    expect(page).to.include('id="deidentification"').and.include('UIDs re-identified');
+    expect(page).to.include(study).and.include(deid.studies[0]!.pseudonymousStudyUid);
   });
 
   it('ends invalid-output with BERTH_E_PHI_LEAK when the machine writes a value the keep list let through', async () => {
