@@ -150,3 +150,17 @@ export async function deidSettings(flags: DeidFlags): Promise<DeidRunSettings | 
   new Deidentifier({ secret }); // the library's secret rule: BERTH_E_DEID_MAP when too short
   return settings;
 }
+
+/** The command-line words of {@link addDeidOptions}' flags, to print a command that reruns alike. */
+export function deidArgs(flags: DeidFlags): string[] {
+  if (!flags.deidentify) return [];
+  const args = ['--deidentify'];
+  if (flags.deidSecretFile) args.push('--deid-secret-file', flags.deidSecretFile);
+  if (flags.modifiedDates === false) args.push('--no-modified-dates');
+  if (flags.patientCharacteristics) args.push('--patient-characteristics');
+  if (flags.deviceIdentity) args.push('--device-identity');
+  if (flags.cleanDescriptors) args.push('--clean-descriptors');
+  for (const c of flags.keepPrivate ?? []) args.push('--keep-private', c);
+  if (flags.allowBurnedIn) args.push('--allow-burned-in');
+  return args;
+}

@@ -14,6 +14,7 @@ import {
   addDeidOptions,
   addDriverOptions,
   collect,
+  deidArgs,
   deidSettings,
   driverSettings,
   parseDuration,
@@ -176,6 +177,7 @@ function rerunHint(machineArg: string, casePath: string, flags: TestFlags, repor
   if (flags.engine) args.push('--engine', flags.engine);
   if (flags.cmd) args.push('--cmd', flags.cmd);
   if (flags.timeout) args.push('--timeout', flags.timeout);
+  args.push(...deidArgs(flags));
   args.push('--report', 'run.html', '--keep');
   return `      rerun with a report: ${args.map(quoted).join(' ')}\n`;
 }
