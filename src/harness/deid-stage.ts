@@ -5,9 +5,9 @@
  * identifying value of the originals (BERTH_E_PHI_LEAK), and valid outputs are re-identified before
  * they are compared, reported or copied out (the machine's own tree is kept as `output-deidentified/`).
  */
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isCode, finding, type Finding } from '../errors.js';
+import { finding, isBerthError, isCode, type Finding } from '../errors.js';
 import type { MachineDefinition } from '../check/manifest.js';
 import { Deidentifier } from '../dicom/deid/deidentify.js';
 import {
@@ -16,6 +16,7 @@ import {
   MAX_DEID_FILE_BYTES,
   outputPath,
   reidentifyFolder,
+  type DeidFolderReport,
   type Skipped,
 } from '../dicom/deid/folder.js';
 import { scanForLeaks } from '../dicom/deid/leak.js';
@@ -105,7 +106,18 @@ export class DeidRun {
         else tally.set(key, { attribute, action: e.action, reason: e.reason, count: 1 });
       }
     };
-    const folder = await deidentifyFolder(identified, inputDir, d, onRecord);
+    const folder = await deidentifyFolder(identified, inputDir, d, onRecord).catch(
+      (e: unknown): DeidFolderReport => {
+        if (!isBerthError(e)) throw e;
+        const broken: Skipped = {
+          path: e.path ?? identified,
+          reason: 'broken',
+          code: e.code,
+          message: e.detail,
+        };
+        return { written: [], skipped: [broken], actions: {} };
+      },
+    );
     const rename_ = (uid: string): string | undefined => d.pseudonymOf(uid);
     const copied = await mirror(identified, inputDir, folder.skipped, rename_, false);
     const lines = [...tally.values()].sort(
@@ -138,29 +150,49 @@ export class DeidRun {
     return { run, refusal: { findings: refused.map(refusalFinding) } };
   }
 
-  /** BERTH_E_PHI_LEAK findings: every output file searched for every identifying value of the inputs. */
+  /**
+   * BERTH_E_PHI_LEAK findings: every output file searched for every identifying value of the inputs.
+   * Outputs that cannot be searched whole (too deep, unreadable) are an error finding too.
+   */
   async leakCheck(outputDir: string): Promise<Finding[]> {
-    const files = await listFiles(outputDir, []);
-    const leaks = await scanForLeaks(files, this.d.phi(), { shiftedDates: this.d.shiftedDates });
-    this.report.leaks = leaks.length;
-    return leaks;
+    try {
+      const files = await listFiles(outputDir, []);
+      const leaks = await scanForLeaks(files, this.d.phi(), { shiftedDates: this.d.shiftedDates });
+      this.report.leaks = leaks.length;
+      return leaks;
+    } catch (e) {
+      if (!isBerthError(e)) throw e;
+      const f = e.toFinding();
+      return [{ ...f, severity: 'error', message: `The outputs cannot be searched for leaks: ${f.message}` }];
+    }
   }
 
-  /** Re-identifies `outputDir` in place (the machine's tree moves to `output-deidentified/`). */
-  async reidentify(outputDir: string, workDir: string): Promise<void> {
-    const machine = path.join(workDir, 'output-deidentified');
-    await rename(outputDir, machine);
-    await mkdir(outputDir);
+  /**
+   * Re-identifies `outputDir` (into a staging folder, swapped in when whole; the machine's tree is
+   * kept as `output-deidentified/`). Returns notices: a failure leaves the outputs as they were.
+   */
+  async reidentify(outputDir: string, workDir: string): Promise<string[]> {
+    const staged = path.join(workDir, 'output-reidentified');
     const map = this.d.map();
-    const r = await reidentifyFolder(machine, outputDir, map, { leakCheck: false });
     const back = (uid: string): string | undefined =>
       Object.hasOwn(map.uids, uid) ? map.uids[uid] : undefined;
-    // Valid outputs re-identify; any file the re-identifier could not read stays as the machine wrote it.
-    await mirror(machine, outputDir, r.skipped, back, true);
-    this.report.outputs = r.written.map((w) => ({
-      file: path.relative(outputDir, w.output),
-      uidsRestored: w.uidsRestored,
-    }));
+    try {
+      const r = await reidentifyFolder(outputDir, staged, map, { leakCheck: false });
+      await mkdir(staged, { recursive: true });
+      // Any file the re-identifier could not read stays as the machine wrote it.
+      await mirror(outputDir, staged, r.skipped, back, true);
+      await rename(outputDir, path.join(workDir, 'output-deidentified'));
+      await rename(staged, outputDir);
+      this.report.outputs = r.written.map((w) => ({
+        file: path.relative(staged, w.output),
+        uidsRestored: w.uidsRestored,
+      }));
+      return [];
+    } catch (e) {
+      if (!isBerthError(e)) throw e;
+      await rm(staged, { recursive: true, force: true });
+      return [`--deidentify: the outputs were not re-identified (left pseudonymous): ${e.message}`];
+    }
   }
 }
 

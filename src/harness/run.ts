@@ -327,7 +327,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       `${outputErrors.length} output problem(s), first: ${describe(outputErrors[0]!)}`,
     );
   }
-  if (deid) await deid.run.reidentify(dirs.output, workDir);
+  if (deid) report.notices.push(...(await deid.run.reidentify(dirs.output, workDir)));
   // Inline expected values are materialised over a copy of the expected tree, when both are given.
   const expectedDir = options.case.expectedOutputs ? dirs.expected : options.case.expectedDir;
   if (expectedDir && options.compare) {
