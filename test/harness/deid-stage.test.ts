@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import type { MachineDefinition } from '../../src/check/manifest.js';
+import { shiftDate } from '../../src/dicom/deid/pseudonyms.js';
 import { isSequence, parseFile, type DataSetNode } from '../../src/dicom/deid/tree.js';
 import { writeSeries, type SeriesSpec } from '../../src/dicom/synth.js';
 import { loadCase } from '../../src/harness/case.js';
@@ -143,9 +144,11 @@ describe('harness/deid-stage: berth run --deidentify', function () {
       expect(studyUid)
         .to.match(/^2\.25\.\d+$/)
         .and.not.equal(study);
-      expect(date)
-        .to.match(/^\d{8}$/)
-        .and.not.equal(valueAt(originals[0]!, 0x00080020));
+      const studyDate = valueAt(originals[0]!, 0x00080020)!;
+      expect(date).to.not.equal(studyDate);
+      expect(date, 'the study date, shifted by the reported days').to.equal(
+        shiftDate(studyDate, r.deidentification!.studies[0]!.dateShiftDays),
+      );
       expect(originalSops.has(sop)).to.equal(false);
     }
     // What came back: references to the original instances, the original patient and study.
