@@ -113,7 +113,7 @@ export function addDeidOptions(command: Command): Command {
     )
     .option(
       '--deid-secret-file <file>',
-      `the site secret (≥ ${MIN_SECRET_BYTES} bytes; else $BERTH_DEID_SECRET, else random per run)`,
+      `the site secret (≥ ${MIN_SECRET_BYTES} bytes; else $BERTH_DEID_SECRET, else random for this command)`,
     )
     .option('--no-modified-dates', 'with --deidentify: remove dates instead of shifting them')
     .option('--patient-characteristics', 'with --deidentify: Retain Patient Characteristics option')
