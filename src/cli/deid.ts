@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BerthError } from '../errors.js';
-import { resolveTag } from '../dicom/dictionary.js';
-import { ROWS } from '../dicom/deid/actions.js';
 import { Deidentifier, MIN_SECRET_BYTES } from '../dicom/deid/deidentify.js';
 import { deidentifyFolder } from '../dicom/deid/folder.js';
 import { writeFileAtomic } from '../tree/atomic.js';
-import { readRegularFile } from '../tree/open-regular.js';
+import { deidSecret, keepTag } from '../dicom/deid/settings.js';
 import { EXIT, reportError, writeOut } from './output.js';
 
 interface DeidCliOptions {
@@ -62,21 +59,6 @@ export function registerDeid(program: Command): void {
     });
 }
 
-/** A keyword of Table E.1-1 or the dictionary, or a tag; BERTH_E_USAGE otherwise. */
-export function keepTag(name: string): number {
-  for (const row of ROWS.values()) if (row.keyword === name) return row.tag;
-  const tag = resolveTag(name);
-  if (tag === undefined)
-    throw new BerthError('BERTH_E_USAGE', `--keep ${name} is neither a known keyword nor a tag`);
-  return tag;
-}
-
-async function secretOf(file: string | undefined): Promise<Buffer> {
-  if (file) return (await readRegularFile(file, { maxBytes: 4096 })).subarray(0);
-  const env = process.env['BERTH_DEID_SECRET'];
-  return env ? Buffer.from(env, 'utf8') : randomBytes(32);
-}
-
 async function ensureEmpty(dir: string): Promise<void> {
   const entries = await readdir(dir).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'ENOENT') return [];
@@ -95,7 +77,7 @@ async function runDeid(input: string, opts: DeidCliOptions): Promise<number> {
   try {
     await ensureEmpty(opts.out);
     const d = new Deidentifier({
-      secret: await secretOf(opts.secretFile),
+      secret: (await deidSecret(opts.secretFile)).secret,
       retainModifiedDates: opts.modifiedDates,
       retainPatientCharacteristics: opts.patientCharacteristics,
       retainDeviceIdentity: opts.deviceIdentity,

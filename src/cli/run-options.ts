@@ -3,6 +3,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { BerthError } from '../errors.js';
 import { MAX_TIMEOUT_MINUTES } from '../manifest/manifest.js';
+import { Deidentifier, MIN_SECRET_BYTES } from '../dicom/deid/deidentify.js';
+import { deidSecret } from '../dicom/deid/settings.js';
+import type { DeidRunSettings } from '../harness/deid-stage.js';
 
 /**
  * Parses a duration: `90s`, `5m`, `1h`, `250ms`, or a bare number of minutes (like the manifest),
@@ -87,4 +90,77 @@ export function driverSettings(flags: DriverFlags): {
     ...(flags.writableInput ? { writableInput: true } : {}),
     ...(binds.length > 0 ? { binds } : {}),
   };
+}
+
+/** The `--deidentify` options shared by `run` and `test`. */
+export interface DeidFlags {
+  deidentify?: boolean;
+  deidSecretFile?: string;
+  modifiedDates?: boolean;
+  patientCharacteristics?: boolean;
+  deviceIdentity?: boolean;
+  cleanDescriptors?: boolean;
+  keepPrivate?: string[];
+  allowBurnedIn?: boolean;
+}
+
+/** Adds `--deidentify` and its profile options (the keep list is the manifest's dicom-tags). */
+export function addDeidOptions(command: Command): Command {
+  return command
+    .option(
+      '--deidentify',
+      'de-identify DICOM inputs as the platform does; leak-check and re-identify outputs',
+    )
+    .option(
+      '--deid-secret-file <file>',
+      `the site secret (≥ ${MIN_SECRET_BYTES} bytes; else $BERTH_DEID_SECRET, else random for this command)`,
+    )
+    .option('--no-modified-dates', 'with --deidentify: remove dates instead of shifting them')
+    .option('--patient-characteristics', 'with --deidentify: Retain Patient Characteristics option')
+    .option('--device-identity', 'with --deidentify: Retain Device Identity option')
+    .option('--clean-descriptors', 'with --deidentify: Clean Descriptors option')
+    .option(
+      '--keep-private <creator>',
+      'with --deidentify: keep this private creator’s blocks (repeatable)',
+      collect,
+    )
+    .option(
+      '--allow-burned-in',
+      'with --deidentify: also accept instances that may have identity in their pixels',
+    );
+}
+
+/**
+ * The de-identification settings of {@link addDeidOptions}' flags, the secret read and checked now
+ * (a bad secret costs no run); undefined without `--deidentify`.
+ */
+export async function deidSettings(flags: DeidFlags): Promise<DeidRunSettings | undefined> {
+  if (!flags.deidentify) return undefined;
+  const { secret, source } = await deidSecret(flags.deidSecretFile);
+  const settings: DeidRunSettings = {
+    secret,
+    secretSource: source,
+    retainModifiedDates: flags.modifiedDates !== false,
+    ...(flags.patientCharacteristics ? { retainPatientCharacteristics: true } : {}),
+    ...(flags.deviceIdentity ? { retainDeviceIdentity: true } : {}),
+    ...(flags.cleanDescriptors ? { cleanDescriptors: true } : {}),
+    ...(flags.keepPrivate?.length ? { keepPrivateCreators: flags.keepPrivate } : {}),
+    ...(flags.allowBurnedIn ? { allowBurnedIn: true } : {}),
+  };
+  new Deidentifier({ secret }); // the library's secret rule: BERTH_E_DEID_MAP when too short
+  return settings;
+}
+
+/** The command-line words of {@link addDeidOptions}' flags, to print a command that reruns alike. */
+export function deidArgs(flags: DeidFlags): string[] {
+  if (!flags.deidentify) return [];
+  const args = ['--deidentify'];
+  if (flags.deidSecretFile) args.push('--deid-secret-file', flags.deidSecretFile);
+  if (flags.modifiedDates === false) args.push('--no-modified-dates');
+  if (flags.patientCharacteristics) args.push('--patient-characteristics');
+  if (flags.deviceIdentity) args.push('--device-identity');
+  if (flags.cleanDescriptors) args.push('--clean-descriptors');
+  for (const c of flags.keepPrivate ?? []) args.push('--keep-private', c);
+  if (flags.allowBurnedIn) args.push('--allow-burned-in');
+  return args;
 }

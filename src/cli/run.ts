@@ -7,15 +7,18 @@ import { checkOutDir, checkReportFiles, reportFormatOf } from '../harness/report
 import { renderTerminalSummary, summaryWidth, wantsColor } from '../harness/report/terminal.js';
 import { reportError, writeOut } from './output.js';
 import {
+  addDeidOptions,
   addDriverOptions,
   collect,
+  deidSettings,
   driverSettings,
   parseBytes,
   parseDuration,
+  type DeidFlags,
   type DriverFlags,
 } from './run-options.js';
 
-interface RunFlags extends DriverFlags {
+interface RunFlags extends DriverFlags, DeidFlags {
   case: string;
   driver: string;
   image?: string;
@@ -32,7 +35,7 @@ interface RunFlags extends DriverFlags {
 
 /** `berth run <machine-dir|manifest> --case CASE`: one run, exactly as the platform would do it. */
 export function registerRun(program: Command): void {
-  addDriverOptions(program.command('run'))
+  addDeidOptions(addDriverOptions(program.command('run')))
     .description('run a machine on a case as the platform would, then validate, compare and report')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .requiredOption('--case <case>', 'a case directory or case file (case.yaml/.json)')
@@ -62,6 +65,7 @@ async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
     const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
     await checkReportFiles(flags.report ?? []);
     if (flags.out !== undefined) await checkOutDir(flags.out);
+    const deidentify = await deidSettings(flags);
     const machine = await resolveMachine(machineArg);
     live = flags.json ? undefined : liveDisplay(process.stderr, flags.case);
     const result = await executeCase({
@@ -78,6 +82,7 @@ async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
       reports: flags.report ?? [],
       ...(flags.update ? { update: true } : {}),
       ...driverSettings(flags),
+      ...(deidentify ? { deidentify } : {}),
       ...(live ? { onEvent: live.onEvent } : {}),
     });
     live?.done();

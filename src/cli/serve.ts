@@ -5,14 +5,17 @@ import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { startGateway, type Gateway } from '../serve/http/gateway.js';
 import { reportError } from './output.js';
 import {
+  addDeidOptions,
   addDriverOptions,
+  deidSettings,
   driverSettings,
   parseBytes,
   parseDuration,
+  type DeidFlags,
   type DriverFlags,
 } from './run-options.js';
 
-interface ServeFlags extends DriverFlags {
+interface ServeFlags extends DriverFlags, DeidFlags {
   driver: string;
   image?: string;
   engine?: string;
@@ -32,7 +35,7 @@ interface ServeFlags extends DriverFlags {
 
 /** `berth serve <machine>`: the machine behind HTTP (the README, "HTTP gateway"). */
 export function registerServe(program: Command): void {
-  addDriverOptions(program.command('serve'))
+  addDeidOptions(addDriverOptions(program.command('serve')))
     .description('serve a machine over HTTP: POST /invocations with JSON or msgpack inputs, get its outputs')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
@@ -74,6 +77,7 @@ async function serve(machineArg: string, flags: ServeFlags): Promise<number> {
     const queue = integer(flags.queue, '--queue');
     const maxEntries = integer(flags.maxEntries, '--max-entries');
     const maxArrayItems = integer(flags.maxArrayItems, '--max-array-items');
+    const deidentify = await deidSettings(flags);
     gateway = await startGateway({
       machine,
       driver: flags.driver,
@@ -91,6 +95,7 @@ async function serve(machineArg: string, flags: ServeFlags): Promise<number> {
       ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
       ...(flags.workRoot ? { workRoot: flags.workRoot } : {}),
       ...driverSettings(flags),
+      ...(deidentify ? { deidentify } : {}),
       ...(flags.quiet
         ? {}
         : {

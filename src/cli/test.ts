@@ -10,9 +10,19 @@ import { liveDisplay } from '../harness/live.js';
 import { resolveMachine, splitCommand, type MachineRef } from '../harness/machine.js';
 import { checkResultDir } from '../harness/report/destinations.js';
 import { EXIT, reportError, writeOut } from './output.js';
-import { addDriverOptions, collect, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
+import {
+  addDeidOptions,
+  addDriverOptions,
+  collect,
+  deidArgs,
+  deidSettings,
+  driverSettings,
+  parseDuration,
+  type DeidFlags,
+  type DriverFlags,
+} from './run-options.js';
 
-interface TestFlags extends DriverFlags {
+interface TestFlags extends DriverFlags, DeidFlags {
   driver: string;
   image?: string;
   engine?: string;
@@ -26,7 +36,7 @@ interface TestFlags extends DriverFlags {
 
 /** `berth test <machine-dir>`: every case under `cases/`, ending with `N passed, N failed`. */
 export function registerTest(program: Command): void {
-  addDriverOptions(program.command('test'))
+  addDeidOptions(addDriverOptions(program.command('test')))
     .description(
       "run every case under the machine's cases/ folder; a case passes when its outcome is the expected one",
     )
@@ -113,6 +123,7 @@ async function runTests(machineArg: string, flags: TestFlags): Promise<number> {
     const timeoutMs = flags.timeout ? parseDuration(flags.timeout) : undefined;
     const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
     for (const dir of flags.report ?? []) await checkResultDir(dir, '--report');
+    const deidentify = await deidSettings(flags);
     const machine = await resolveMachine(machineArg);
     const cases = await findCases(machine, flags);
     let passed = 0;
@@ -137,6 +148,7 @@ async function runTests(machineArg: string, flags: TestFlags): Promise<number> {
         reports,
         ...(flags.update ? { update: true } : {}),
         ...driverSettings(flags),
+        ...(deidentify ? { deidentify } : {}),
         ...(live ? { onEvent: live.onEvent } : {}),
       }).finally(() => live?.done());
       const ok = result.report.outcome === spec.expectedOutcome;
@@ -165,6 +177,7 @@ function rerunHint(machineArg: string, casePath: string, flags: TestFlags, repor
   if (flags.engine) args.push('--engine', flags.engine);
   if (flags.cmd) args.push('--cmd', flags.cmd);
   if (flags.timeout) args.push('--timeout', flags.timeout);
+  args.push(...deidArgs(flags));
   args.push('--report', 'run.html', '--keep');
   return `      rerun with a report: ${args.map(quoted).join(' ')}\n`;
 }

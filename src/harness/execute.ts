@@ -9,6 +9,7 @@ import type { Driver, Launched } from './drivers/driver.js';
 import { launchPlan, type MachineRef } from './machine.js';
 import { sandboxNeeds } from './drivers/needs.js';
 import { failureHints, readOnlyInputFinding } from './hints.js';
+import type { DeidRunSettings } from './deid-stage.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { dicomMaterialiser } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
@@ -47,6 +48,8 @@ export interface ExecuteOptions {
    * writes them into a staging folder that is then renamed into place); the HTML report names them.
    */
   reportPaths?: { json?: string; html?: string };
+  /** `--deidentify` (harness/deid-stage.ts). */
+  deidentify?: DeidRunSettings;
   /** Told of the started machine, so a caller (a batch pool on a second Ctrl-C) can stop it. */
   onLaunched?: (launched: Launched) => void;
 }
@@ -126,6 +129,7 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     ...(options.out === undefined ? {} : { outDir: options.out }),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.deidentify ? { deidentify: options.deidentify } : {}),
     dicom: dicomMaterialiser((line) => caseNotices.push(line)),
     compare: compareOutputs,
   });

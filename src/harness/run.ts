@@ -7,12 +7,13 @@ import type { MachineDefinition } from '../check/manifest.js';
 import { checkTree } from '../check/tree.js';
 import { VERSION } from '../version.js';
 import { capture, CAPTURE_GRACE_MS, settleCaptures } from './capture.js';
-import { replaceTree } from './compare/update.js';
 import { requireImage } from './image.js';
 import type { CaseSpec } from './case.js';
 import type { Driver, Launched } from './drivers/driver.js';
 import { launchInput, type LaunchExtras } from './drivers/extras.js';
 import { hasExited } from './drivers/exit.js';
+import { copyOutputs, relativiseToRun } from './run-folder.js';
+import { DeidRun, type DeidRunSettings } from './deid-stage.js';
 import { copyTree, materialiseValues, type DicomMaterialiser } from './materialise.js';
 import { exitCodeOf, type Outcome } from './outcome.js';
 import type { Comparison, ProcessEnd, RunReport, StatusSeen, Tolerance, Usage } from './types.js';
@@ -75,6 +76,8 @@ export interface RunOptions {
   launch?: LaunchExtras;
   /** Notices to report from before the launch (e.g. the command chosen from the Dockerfile). */
   notices?: string[];
+  /** `--deidentify`: the machine sees de-identified DICOM; outputs are leak-checked and re-identified. */
+  deidentify?: DeidRunSettings;
 }
 
 /** A finished run: its report and where its trees are (until cleaned up). */
@@ -188,6 +191,17 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
         );
   }
 
+  // 1b. De-identification (deid-stage.ts): the machine sees only pseudonymous DICOM.
+  const deid = options.deidentify
+    ? await DeidRun.start(options.deidentify, definition, dirs.input, workDir)
+    : undefined;
+  if (deid) report.deidentification = deid.run.report;
+  if (deid?.refusal) {
+    report.inputFindings.push(...deid.refusal.findings);
+    const f = deid.refusal.findings[0]!;
+    return await finish(isNotApplicableCode(f.code) ? 'not-applicable' : 'invalid-input', describe(f));
+  }
+
   // 2. Launch, watch, wait.
   onEvent?.({ type: 'stage', stage: 'launch' });
   // The trees are shared with a machine that may run as another user (sandbox, container).
@@ -299,6 +313,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
   report.outputFindings = await checkTree(definition, 'out', dirs.output, {
     dicom: dicomTreeCheck({ inputs: { root: dirs.input, properties: definition.inputs } }),
   });
+  if (deid) report.outputFindings.push(...(await deid.run.leakCheck(dirs.output)));
   const outputErrors = report.outputFindings.filter((f) => f.severity === 'error');
   if (entrypointSaysInvalidOutput && outputErrors.length === 0) {
     return await finish(
@@ -312,6 +327,7 @@ export async function runCase(options: RunOptions): Promise<RunResult> {
       `${outputErrors.length} output problem(s), first: ${describe(outputErrors[0]!)}`,
     );
   }
+  if (deid) report.notices.push(...(await deid.run.reidentify(dirs.output, workDir)));
   // Inline expected values are materialised over a copy of the expected tree, when both are given.
   const expectedDir = options.case.expectedOutputs ? dirs.expected : options.case.expectedDir;
   if (expectedDir && options.compare) {
@@ -351,33 +367,6 @@ export function signalOfExitCode(code: number | null): string | undefined {
   if (code === null || code <= 128 || code > 128 + 64) return undefined;
   const n = code - 128;
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
-}
-
-// --- where things are: paths relative to the run folder, the --out copy ---------------------
-
-/** `/tmp/berth-run-x/output/sr.dcm` → `output/sr.dcm`, in every path and message of the report. */
-function relativiseToRun(report: RunReport, workDir: string): void {
-  const prefix = workDir.endsWith(path.sep) ? workDir : workDir + path.sep;
-  const rel = (text: string) => text.split(prefix).join('');
-  for (const f of [...report.inputFindings, ...report.outputFindings]) {
-    f.message = rel(f.message);
-    if (f.path !== undefined) f.path = f.path === workDir ? '.' : rel(f.path);
-  }
-  report.reason = rel(report.reason);
-  if (report.stdout) report.stdout.file = rel(report.stdout.file);
-  if (report.stderr) report.stderr.file = rel(report.stderr.file);
-}
-
-/** Copies the final output tree to `--out DIR`, recording where; a failure is a notice, not a lost report. */
-async function copyOutputs(report: RunReport, outputDir: string, outDir: string): Promise<void> {
-  try {
-    await replaceTree(outputDir, outDir);
-    report.outputsCopiedTo = path.resolve(outDir);
-  } catch (e) {
-    report.notices.push(
-      `--out: the outputs could not be copied to ${outDir}: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
 }
 
 function describe(f: Finding): string {

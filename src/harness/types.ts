@@ -1,3 +1,4 @@
+import type { DeidRunReport } from './deid-stage.js';
 import type { Finding } from '../errors.js';
 import type { Outcome } from './outcome.js';
 
@@ -128,4 +129,6 @@ export interface RunReport {
   runFolder?: { path: string; kept: boolean };
   /** Where `berth run --out DIR` copied the final output tree (absolute). */
   outputsCopiedTo?: string;
+  /** What `--deidentify` did (harness/deid-stage.ts). */
+  deidentification?: DeidRunReport;
 }

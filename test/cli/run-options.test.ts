@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { driverSettings, parseDuration } from '../../src/cli/run-options.js';
+import { Command } from 'commander';
+import {
+  addDeidOptions,
+  deidArgs,
+  deidSettings,
+  driverSettings,
+  parseDuration,
+  type DeidFlags,
+} from '../../src/cli/run-options.js';
 import { MAX_TIMEOUT_MINUTES } from '../../src/manifest/manifest.js';
 import { codeOf } from '../support/codes.js';
 
@@ -29,5 +37,43 @@ describe('cli: run options', () => {
       binds: [{ path: process.cwd(), writable: false }],
     });
     expect(codeOf(() => driverSettings({ bind: ['/no/such/berth/path'] }))).to.equal('BERTH_E_USAGE');
+  });
+
+  it('reads the --deidentify options into settings and prints them back as the same words', async () => {
+    const words = [
+      '--deidentify',
+      '--no-modified-dates',
+      '--patient-characteristics',
+      '--device-identity',
+      '--clean-descriptors',
+      '--keep-private',
+      'ACME 1',
+      '--keep-private',
+      'ACME 2',
+      '--allow-burned-in',
+    ];
+    const cmd = addDeidOptions(new Command('x')).exitOverride();
+    cmd.parse(words, { from: 'user' });
+    const flags = cmd.opts<DeidFlags>();
+    expect(deidArgs(flags)).to.deep.equal(words);
+    const saved = process.env['BERTH_DEID_SECRET'];
+    delete process.env['BERTH_DEID_SECRET'];
+    try {
+      const { secret, ...settings } = (await deidSettings(flags))!;
+      expect(secret).to.have.length(32);
+      expect(settings).to.deep.equal({
+        secretSource: 'generated',
+        retainModifiedDates: false,
+        retainPatientCharacteristics: true,
+        retainDeviceIdentity: true,
+        cleanDescriptors: true,
+        keepPrivateCreators: ['ACME 1', 'ACME 2'],
+        allowBurnedIn: true,
+      });
+    } finally {
+      if (saved !== undefined) process.env['BERTH_DEID_SECRET'] = saved;
+    }
+    expect(await deidSettings({})).to.equal(undefined);
+    expect(deidArgs({})).to.deep.equal([]);
   });
 });

@@ -14,7 +14,7 @@ import type { Deidentifier } from './deidentify.js';
 import { scanForLeaks } from './leak.js';
 import type { DeidMap } from './map.js';
 import { reidentify } from './restore.js';
-import type { RecordAction } from './walk.js';
+import type { RecordAction, RecordEntry } from './walk.js';
 
 /** Largest file read whole (default 2 GiB − 1); larger ones are skipped with BERTH_E_TOO_LARGE. */
 export const MAX_DEID_FILE_BYTES = 2 ** 31 - 1;
@@ -48,7 +48,7 @@ export async function listFiles(root: string, skipped: Skipped[], depth = 0): Pr
 }
 
 /** The output path of `file`: each folder or file name that `rename` maps is renamed. */
-function outputPath(
+export function outputPath(
   root: string,
   file: string,
   out: string,
@@ -71,11 +71,15 @@ export interface DeidFolderReport {
   readonly actions: Partial<Record<RecordAction, number>>;
 }
 
-/** De-identifies every DICOM file under `input` into `out` (non-DICOM files are skipped, never copied). */
+/**
+ * De-identifies every DICOM file under `input` into `out` (non-DICOM files are skipped, never copied);
+ * `onRecord` is told what was done to each file (the harness lists it in its report).
+ */
 export async function deidentifyFolder(
   input: string,
   out: string,
   d: Deidentifier,
+  onRecord?: (record: readonly RecordEntry[], file: string) => void,
 ): Promise<DeidFolderReport> {
   const skipped: Skipped[] = [];
   const written: DeidFolderReport['written'] = [];
@@ -89,6 +93,7 @@ export async function deidentifyFolder(
       }
       const r = d.deidentify(bytes, file);
       for (const e of r.record) actions[e.action] = (actions[e.action] ?? 0) + 1;
+      onRecord?.(r.record, file);
       const target = outputPath(input, file, out, (uid) => d.pseudonymOf(uid));
       await writeFileAtomic(target, r.bytes);
       written.push({ source: file, output: target });

@@ -26,6 +26,7 @@ import {
   renderStreams,
   type ComparisonPictures,
 } from './html-sections.js';
+import { renderDeidentification } from './deid.js';
 import { STYLE } from './html-style.js';
 import { collectPictures, renderGallery, renderTree } from './html-tree.js';
 import { thumbnailOfFile } from './raster.js';
@@ -77,7 +78,7 @@ export async function renderHtmlReport(report: RunReport, options: HtmlReportOpt
   );
   const findings = html`${renderFindings('Input findings', report.inputFindings, 'input-findings')}
   ${renderFindings('Output findings', report.outputFindings, 'output-findings')}`;
-  const comparisons = renderComparisons(report.comparisons, cmpPictures);
+  const comparisons = html`${renderComparisons(report.comparisons, cmpPictures)}${renderDeidentification(report.deidentification)}`;
   const look = OUTCOME_LOOK[report.outcome];
   const footerPaths: [string, string][] = [];
   if (options.reports?.json) footerPaths.push(['JSON report', options.reports.json]);

@@ -18,6 +18,7 @@ import {
   visibleControls,
 } from './format.js';
 import { OUTCOME_LOOK, type Tone } from './tone.js';
+import { deidSummary } from './deid.js';
 
 /** Options of {@link renderTerminalSummary}. */
 export interface TerminalOptions {
@@ -115,6 +116,8 @@ export function renderTerminalSummary(report: RunReport, options: TerminalOption
   for (const f of st.findings ?? [])
     out.push(`    ${paint(SGR.yellow, '!')} ${line(`${f.code} ${f.message}`, width - 6)}`);
   for (const n of report.notices) out.push(`    ${paint(SGR.cyan, 'i')} ${line(n, width - 6)}`);
+  if (report.deidentification)
+    out.push(`  ${paint(SGR.dim, 'deid')}    ${line(deidSummary(report.deidentification), width - 10)}`);
 
   // --- findings ----------------------------------------------------------------------------
   out.push('');

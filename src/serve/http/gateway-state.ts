@@ -82,6 +82,7 @@ export async function gatewayState(options: GatewayOptions): Promise<GatewayStat
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.deidentify ? { deidentify: options.deidentify } : {}),
   };
   return {
     options,

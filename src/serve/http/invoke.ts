@@ -4,6 +4,7 @@
  * outputs in the request's format — and remove the request's trees whatever happened, before
  * the answer leaves (so a client that has its answer never sees them).
  */
+import type { DeidRunSettings } from '../../harness/deid-stage.js';
 import { failureHints, readOnlyInputFinding } from '../../harness/hints.js';
 import type { LaunchExtras } from '../../harness/drivers/extras.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -44,6 +45,7 @@ export interface InvokeContext {
   engine?: string;
   timeoutMs?: number;
   env?: Record<string, string>;
+  deidentify?: DeidRunSettings;
   /** Where request trees are made (one fresh folder per request, removed after it). */
   workRoot: string;
   codec: CaseCodec;
@@ -237,6 +239,7 @@ async function runMachine(
     ...(ctx.engine ? { engine: ctx.engine } : {}),
     ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
     ...(ctx.env ? { env: ctx.env } : {}),
+    ...(ctx.deidentify ? { deidentify: ctx.deidentify } : {}),
     onEvent: (e: RunEvent) => {
       if (e.type === 'stage' && e.stage !== 'done') publish(e.stage);
       else if (e.type === 'status') ctx.runs.publish(inv.runId, 'status', { runId: inv.runId, ...e.status });

@@ -2,6 +2,7 @@
  * The gateway's options, and their checks: everything `startGateway` refuses to start with is
  * found here, before anything listens.
  */
+import type { DeidRunSettings } from '../../harness/deid-stage.js';
 import os from 'node:os';
 import { BerthError } from '../../errors.js';
 import type { Driver } from '../../harness/drivers/driver.js';
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   writableInput?: boolean;
   /** `--bind` / `--ro-bind` (sandbox). */
   binds?: { path: string; writable: boolean }[];
+  /** `--deidentify`: every run de-identifies its DICOM inputs, leak-checks and re-identifies its outputs. */
+  deidentify?: DeidRunSettings;
   /** Extra environment for the machine. */
   env?: Record<string, string>;
   /**
