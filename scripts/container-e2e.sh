@@ -249,7 +249,7 @@ check 'LABELs: berth check accepts the image'"'"'s podman inspect JSON' \
 same_manifest() {
   node --input-type=module -e '
     const [dist, a, b] = process.argv.slice(1);
-    const { loadManifestFile } = await import(dist + "/index.js");
+    const { loadManifestFile } = await import(dist + "/tools.js");
     const { sameJson } = await import(dist + "/manifest/label-value.js");
     const [x, y] = await Promise.all([loadManifestFile(a), loadManifestFile(b)]);
     if (!sameJson(x.document, y.document)) {
