@@ -20,6 +20,11 @@ export async function pidNamespaceOf(pid: number): Promise<number | undefined> {
  * namespace — which nothing inside can leave — is how berth finds all of them.
  */
 export async function pidsInNamespace(nsInode: number): Promise<number[]> {
+  return livePidsWhere(async (pid) => (await pidNamespaceOf(pid)) === nsInode);
+}
+
+/** The pids of /proc (every live process) for which `keep` holds, ascending. */
+export async function livePidsWhere(keep: (pid: number) => Promise<boolean>): Promise<number[]> {
   let names: string[];
   try {
     names = await readdir('/proc');
@@ -32,7 +37,7 @@ export async function pidsInNamespace(nsInode: number): Promise<number[]> {
       const c = name.charCodeAt(0);
       if (c < 48 || c > 57) return;
       const pid = Number(name);
-      if ((await pidNamespaceOf(pid)) === nsInode) found.push(pid);
+      if (await keep(pid)) found.push(pid);
     }),
   );
   return found.sort((a, b) => a - b);

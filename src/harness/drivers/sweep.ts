@@ -9,8 +9,8 @@
  * their PID namespace.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { signalPid } from './namespace.js';
+import { readFile } from 'node:fs/promises';
+import { livePidsWhere, signalPid } from './namespace.js';
 
 /** The environment variable that marks a run's processes. */
 export const RUN_ID_VARIABLE = 'BERTH_RUN_ID';
@@ -57,26 +57,13 @@ async function carriesRunId(pid: number, runId: string): Promise<boolean> {
  * The pids of a run's processes alive now: in the leader's group or session, or carrying the
  * run id. Never berth itself.
  */
-export async function runProcesses(leader: number, runId: string): Promise<number[]> {
-  let names: string[];
-  try {
-    names = await readdir('/proc');
-  } catch {
-    return [];
-  }
-  const found: number[] = [];
-  await Promise.all(
-    names.map(async (name) => {
-      const c = name.charCodeAt(0);
-      if (c < 48 || c > 57) return;
-      const pid = Number(name);
-      if (pid === process.pid) return;
-      const ids = await groupAndSession(pid);
-      if (!ids) return;
-      if (ids.pgrp === leader || ids.session === leader || (await carriesRunId(pid, runId))) found.push(pid);
-    }),
-  );
-  return found.sort((a, b) => a - b);
+export function runProcesses(leader: number, runId: string): Promise<number[]> {
+  return livePidsWhere(async (pid) => {
+    if (pid === process.pid) return false;
+    const ids = await groupAndSession(pid);
+    if (!ids) return false;
+    return ids.pgrp === leader || ids.session === leader || carriesRunId(pid, runId);
+  });
 }
 
 /**
