@@ -6,9 +6,8 @@
  * machine is escaped.
  */
 import { formatBytes, formatDuration, formatNumber } from '../harness/report/format.js';
-import { html, raw, type Html } from '../harness/report/html-escape.js';
-import { STYLE } from '../harness/report/html-style.js';
-import { CSP } from '../harness/report/html.js';
+import { html, type Html } from '../harness/report/html-escape.js';
+import { reportPage } from '../harness/report/html-page.js';
 import { OUTCOME_LOOK, type Tone } from '../harness/report/tone.js';
 import type { BatchCase, BatchReport, PropertyAggregate, Stats } from './aggregate.js';
 import { HISTOGRAM_STYLE, svgHistogram } from './histogram.js';
@@ -235,24 +234,11 @@ function renderBaseline(b: BatchReport['baseline']): Html {
 
 /** The whole page. */
 export function renderBatchHtml(r: BatchReport): string {
-  const page = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta http-equiv="Content-Security-Policy" content="${CSP}" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="generator" content="berth ${r.berthVersion}" />
-        <title>Batch · ${r.machine.name} · ${r.counts.finished}/${r.counts.total} — berth</title>
-        <style>
-          ${raw(STYLE)}${HISTOGRAM_STYLE}
-        </style>
-      </head>
-      <body>
-        <main>
-          ${renderHead(r)} ${renderStats(r)} ${renderBaseline(r.baseline)} ${renderFailed(r.cases)}
-          ${renderComparisons(r.comparisons)} ${renderOutcomes(r)} ${renderCharts(r)} ${renderCases(r.cases)}
-        </main>
-      </body>
-    </html>`;
-  return page.text;
+  return reportPage(
+    `Batch · ${r.machine.name} · ${r.counts.finished}/${r.counts.total} — berth`,
+    r.berthVersion,
+    html`${renderHead(r)} ${renderStats(r)} ${renderBaseline(r.baseline)} ${renderFailed(r.cases)}
+    ${renderComparisons(r.comparisons)} ${renderOutcomes(r)} ${renderCharts(r)} ${renderCases(r.cases)}`,
+    HISTOGRAM_STYLE,
+  );
 }

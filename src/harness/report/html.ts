@@ -15,7 +15,7 @@ import type { MachineDefinition } from '../../check/manifest.js';
 import { isInside } from '../../tree/safe-path.js';
 import type { Comparison, RunReport } from '../types.js';
 import { errorText } from './errors-text.js';
-import { html, raw, type Html } from './html-escape.js';
+import { html, type Html } from './html-escape.js';
 import {
   renderComparisons,
   renderFindings,
@@ -27,7 +27,7 @@ import {
   type ComparisonPictures,
 } from './html-sections.js';
 import { renderDeidentification } from './deid.js';
-import { STYLE } from './html-style.js';
+import { reportPage } from './html-page.js';
 import { collectPictures, renderGallery, renderTree } from './html-tree.js';
 import { thumbnailOfFile } from './raster.js';
 import { OUTCOME_LOOK } from './tone.js';
@@ -52,9 +52,7 @@ export interface HtmlReportOptions {
   budget?: Partial<ViewBudget>;
 }
 
-/** No request of any kind may leave the page: pictures are data: URIs, styles inline, no script. */
-export const CSP =
-  "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+export { CSP } from './html-page.js';
 
 /** Renders the complete report page. Never throws for bad tree content (it becomes notes). */
 export async function renderHtmlReport(report: RunReport, options: HtmlReportOptions): Promise<string> {
@@ -84,48 +82,34 @@ export async function renderHtmlReport(report: RunReport, options: HtmlReportOpt
   if (options.reports?.json) footerPaths.push(['JSON report', options.reports.json]);
   if (options.reports?.html) footerPaths.push(['HTML report', options.reports.html]);
 
-  const page = html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta http-equiv="Content-Security-Policy" content="${CSP}" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="generator" content="berth ${report.berthVersion}" />
-        <title>${look.label} · ${report.machine.name} · ${report.case.name} — berth</title>
-        <style>
-          ${raw(STYLE)}
-        </style>
-      </head>
-      <body>
-        <main>
-          ${renderHeader(report, definition)} ${renderStats(report)} ${renderStatus(report)}
-          ${findingsFirst ? html`${findings}${comparisons}` : html`${comparisons}${findings}`}
-          <div class="cols">
-            <section id="input-tree">
-              <h2>Input tree <span class="count mono">${options.input}</span></h2>
-              ${renderTree(inputView, inPics)}
-            </section>
-            <section id="output-tree">
-              <h2>Output tree <span class="count mono">${options.output}</span></h2>
-              ${renderTree(outputView, outPics)}
-            </section>
-          </div>
-          <div class="cols">
-            <section id="input-pictures">
-              <h2>Input images <span class="count">${inPics.size}</span></h2>
-              ${renderGallery(inPics.values())}
-            </section>
-            <section id="output-pictures">
-              <h2>Output images <span class="count">${outPics.size}</span></h2>
-              ${renderGallery(outPics.values())}
-            </section>
-          </div>
-          ${expectedView && expPics ? renderExpected(options.expected!, expectedView, expPics) : ''}
-          ${renderStreams(report)} ${renderFooter(report, footerPaths)}
-        </main>
-      </body>
-    </html> `;
-  return page.text;
+  return reportPage(
+    `${look.label} · ${report.machine.name} · ${report.case.name} — berth`,
+    report.berthVersion,
+    html` ${renderHeader(report, definition)} ${renderStats(report)} ${renderStatus(report)}
+      ${findingsFirst ? html`${findings}${comparisons}` : html`${comparisons}${findings}`}
+      <div class="cols">
+        <section id="input-tree">
+          <h2>Input tree <span class="count mono">${options.input}</span></h2>
+          ${renderTree(inputView, inPics)}
+        </section>
+        <section id="output-tree">
+          <h2>Output tree <span class="count mono">${options.output}</span></h2>
+          ${renderTree(outputView, outPics)}
+        </section>
+      </div>
+      <div class="cols">
+        <section id="input-pictures">
+          <h2>Input images <span class="count">${inPics.size}</span></h2>
+          ${renderGallery(inPics.values())}
+        </section>
+        <section id="output-pictures">
+          <h2>Output images <span class="count">${outPics.size}</span></h2>
+          ${renderGallery(outPics.values())}
+        </section>
+      </div>
+      ${expectedView && expPics ? renderExpected(options.expected!, expectedView, expPics) : ''}
+      ${renderStreams(report)} ${renderFooter(report, footerPaths)}`,
+  );
 }
 
 function renderExpected(
