@@ -141,12 +141,15 @@ describe('S3 storage (against s3rver on loopback)', function () {
   it('runs a queued batch whose --out is an s3:// prefix: outputs, markers and batch.json land in the bucket', async function () {
     await requirePeer(this, REDIS_PEER);
     const redis = await startRedis();
-    const saved = { ...process.env };
-    Object.assign(process.env, {
+    const set = {
       BERTH_S3_ENDPOINT: settings.endpoint,
       AWS_ACCESS_KEY_ID: settings.accessKeyId,
       AWS_SECRET_ACCESS_KEY: settings.secretAccessKey,
-    });
+    };
+    // Restored key by key afterwards: replacing process.env would leave modules that hold the
+    // object (test/support/fuzz.ts) reading a stale copy.
+    const saved = Object.keys(set).map((k) => [k, process.env[k]] as const);
+    Object.assign(process.env, set);
     const machineDir = path.join(dir, 'machine');
     makeMachine(machineDir);
     makeCases(path.join(dir, 'cases'), 5);
@@ -188,7 +191,10 @@ describe('S3 storage (against s3rver on loopback)', function () {
     } finally {
       await worker.close();
       await redis.stop();
-      process.env = saved;
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 });
