@@ -4,11 +4,11 @@
  * metrics of every output property aggregated over the cases — all from the cases' completed
  * records, so a resumed or re-aggregated batch reports the same as one that ran in one go.
  */
-import { OUTCOMES } from '../harness/outcome.js';
+import { OUTCOMES, type Outcome } from '../harness/outcome.js';
 import { VERSION } from '../version.js';
 import type { BaselineReport } from './baseline-report.js';
 import type { CaseRef } from './cases.js';
-import { CASE_FILES, type BatchOutcome, type CaseRecord } from './job.js';
+import { CASE_FILES, casePassed, type BatchOutcome, type CaseRecord } from './job.js';
 
 /** Count, extremes, mean and quantiles of a set of numbers. */
 export interface Stats {
@@ -26,6 +26,8 @@ export interface BatchCase {
   case: string;
   /** `pending`: the batch stopped before the case finished. */
   outcome: BatchOutcome | 'pending';
+  /** The outcome the case file expects, when it is not `passed`. */
+  expected?: Outcome;
   exitCode: number | null;
   reason: string;
   startedAt: string | null;
@@ -61,7 +63,14 @@ export interface BatchReport {
   finishedAt: string;
   /** True when the batch was stopped (Ctrl-C) before every case had finished. */
   interrupted: boolean;
-  counts: { total: number; finished: number; pending: number; outcomes: Record<BatchOutcome, number> };
+  /** `passed`: the finished cases that ended as their case files expect (see casePassed). */
+  counts: {
+    total: number;
+    finished: number;
+    pending: number;
+    passed: number;
+    outcomes: Record<BatchOutcome, number>;
+  };
   wallMs: Stats | null;
   peakRssBytes: Stats | null;
   cases: BatchCase[];
@@ -112,6 +121,7 @@ function caseOf(ref: CaseRef, record: CaseRecord | undefined): BatchCase {
     id: ref.id,
     case: record.case,
     outcome: record.outcome,
+    ...(record.expected ? { expected: record.expected } : {}),
     exitCode: record.exitCode,
     reason: record.reason,
     startedAt: record.startedAt,
@@ -127,7 +137,7 @@ function caseOf(ref: CaseRef, record: CaseRecord | undefined): BatchCase {
 
 /** Failed cases first (errors, then other outcomes), then passed, then pending; slowest first in each. */
 function caseOrder(a: BatchCase, b: BatchCase): number {
-  const rank = (c: BatchCase): number => (c.outcome === 'pending' ? 2 : c.outcome === 'passed' ? 1 : 0);
+  const rank = (c: BatchCase): number => (c.outcome === 'pending' ? 2 : casePassed(c) ? 1 : 0);
   return rank(a) - rank(b) || (b.wallMs ?? -1) - (a.wallMs ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
@@ -210,6 +220,7 @@ export function buildBatchReport(
       total: cases.length,
       finished: finished.length,
       pending: cases.length - finished.length,
+      passed: finished.filter(casePassed).length,
       outcomes,
     },
     wallMs: statsOf(numbers((r) => r.wallMs)),

@@ -12,7 +12,7 @@ import type { Launched } from '../harness/drivers/driver.js';
 import { STOP_GRACE_MS } from '../harness/run.js';
 import { buildBatchReport, type BatchReport } from './aggregate.js';
 import type { CaseRef } from './cases.js';
-import { BATCH_FILES, type CaseRecord } from './job.js';
+import { BATCH_FILES, casePassed, type CaseRecord } from './job.js';
 import { runPool } from './pool.js';
 import type { Progress } from './progress.js';
 import { renderBatchHtml } from './report-html.js';
@@ -100,7 +100,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     );
   }
   const todo = cases.filter((c) => !records.has(c.id));
-  const failedBefore = [...records.values()].filter((r) => r.outcome !== 'passed').length;
+  const failedBefore = [...records.values()].filter((r) => !casePassed(r)).length;
   progress.start(cases.length, records.size, failedBefore);
   let ran = 0;
   await runPool(

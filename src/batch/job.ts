@@ -26,6 +26,8 @@ export interface CaseRecord {
   /** The case folder or file it came from. */
   case: string;
   outcome: BatchOutcome;
+  /** The outcome the case file expects (`expected.outcome`), when it is not `passed`. */
+  expected?: Outcome;
   /** The run's exit code (null for `error`). */
   exitCode: number | null;
   reason: string;
@@ -91,19 +93,29 @@ export function summariseComparison(c: Comparison): ComparisonSummary {
   };
 }
 
-/** The record of a case that ran. */
+/**
+ * True when a case ended as its case file expects (`passed` unless it says otherwise), as `berth
+ * test` judges a case: the one rule for what a batch counts as passed.
+ */
+export function casePassed(r: { outcome: BatchOutcome | 'pending'; expected?: Outcome }): boolean {
+  return r.outcome === (r.expected ?? 'passed');
+}
+
+/** The record of a case that ran; `expected` is the case file's expected outcome. */
 export function recordOfRun(
   id: string,
   casePath: string,
   report: RunReport,
   times: { startedAt: Date; finishedAt: Date },
   files: string[],
+  expected: Outcome = 'passed',
 ): CaseRecord {
   return {
     schema: 'berth-batch-case/1',
     id,
     case: casePath,
     outcome: report.outcome,
+    ...(expected === 'passed' ? {} : { expected }),
     exitCode: report.exitCode,
     reason: report.reason,
     startedAt: times.startedAt.toISOString(),
@@ -150,6 +162,7 @@ export function isRecordOf(value: unknown, id: string): value is CaseRecord {
     r.id === id &&
     typeof r.outcome === 'string' &&
     (r.outcome === 'error' || Object.hasOwn(OUTCOMES, r.outcome)) &&
+    (r.expected === undefined || Object.hasOwn(OUTCOMES, r.expected)) &&
     isNumberOrNull(r.wallMs) &&
     isNumberOrNull(r.peakRssBytes) &&
     typeof r.reason === 'string' &&

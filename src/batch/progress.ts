@@ -3,7 +3,7 @@
  * running, ETA); elsewhere (a log, CI), one plain line per finished case.
  */
 import { formatDuration, visibleControls } from '../harness/report/format.js';
-import type { CaseRecord } from './job.js';
+import { casePassed, type CaseRecord } from './job.js';
 
 /** What a batch tells its progress display. */
 export interface Progress {
@@ -66,7 +66,7 @@ export function terminalProgress(out: NodeJS.WriteStream): Progress {
       if (record) {
         t.done++;
         t.doneHere++;
-        if (record.outcome !== 'passed') t.failed++;
+        if (!casePassed(record)) t.failed++;
       }
       draw(t.done === t.total);
     },
@@ -100,7 +100,7 @@ export function lineProgress(out: NodeJS.WritableStream): Progress {
       }
       t.done++;
       t.doneHere++;
-      const ok = record.outcome === 'passed';
+      const ok = casePassed(record);
       if (!ok) t.failed++;
       const time = record.wallMs === null ? '' : `  ${formatDuration(record.wallMs)}`;
       out.write(

@@ -10,7 +10,7 @@ import { BerthError } from '../errors.js';
 import { buildBatchReport, type BatchReport } from './aggregate.js';
 import { finishedBefore } from './batch.js';
 import type { CaseRef } from './cases.js';
-import { BATCH_FILES, type CaseRecord } from './job.js';
+import { BATCH_FILES, casePassed, type CaseRecord } from './job.js';
 import type { Progress } from './progress.js';
 import {
   batchIdOf,
@@ -226,7 +226,7 @@ export async function runQueuedBatch(o: QueueBatchOptions): Promise<QueueBatchRe
     );
   }
   const todo = o.cases.filter((c) => !records.has(c.id));
-  const failedBefore = [...records.values()].filter((r) => r.outcome !== 'passed').length;
+  const failedBefore = [...records.values()].filter((r) => !casePassed(r)).length;
   const queue = await openQueue(o.queue);
   try {
     await enqueue(queue, batch, todo, o);

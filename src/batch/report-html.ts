@@ -11,6 +11,7 @@ import { reportPage } from '../harness/report/html-page.js';
 import { OUTCOME_LOOK, type Tone } from '../harness/report/tone.js';
 import type { BatchCase, BatchReport, PropertyAggregate, Stats } from './aggregate.js';
 import { HISTOGRAM_STYLE, svgHistogram } from './histogram.js';
+import { casePassed } from './job.js';
 
 /** The most case rows the page shows (the rest are in batch.json). */
 export const MAX_HTML_ROWS = 5000;
@@ -38,7 +39,7 @@ function stat(k: string, v: string, cls = ''): Html {
 }
 
 function renderHead(r: BatchReport): Html {
-  const failed = r.counts.finished - r.counts.outcomes.passed;
+  const failed = r.counts.finished - r.counts.passed;
   const tone: Tone = failed > 0 ? 'fail' : r.counts.pending > 0 ? 'differ' : 'pass';
   const label = failed > 0 ? `${failed} FAILED` : r.counts.pending > 0 ? 'INCOMPLETE' : 'ALL PASSED';
   return html`<header class="run ${tone}">
@@ -58,9 +59,9 @@ function renderHead(r: BatchReport): Html {
 }
 
 function renderStats(r: BatchReport): Html {
-  const failed = r.counts.finished - r.counts.outcomes.passed;
+  const failed = r.counts.finished - r.counts.passed;
   return html`<div class="stats">
-    ${stat('cases', String(r.counts.total))} ${stat('passed', String(r.counts.outcomes.passed), 'good')}
+    ${stat('cases', String(r.counts.total))} ${stat('passed', String(r.counts.passed), 'good')}
     ${stat('failed', String(failed), failed > 0 ? 'bad' : '')}
     ${stat('pending', String(r.counts.pending), r.counts.pending > 0 ? 'warn' : '')}
     ${stat('median time', r.wallMs ? formatDuration(r.wallMs.median) : '—')}
@@ -156,7 +157,7 @@ function renderComparisons(list: readonly PropertyAggregate[]): Html {
 }
 
 function renderFailed(cases: readonly BatchCase[]): Html {
-  const failed = cases.filter((c) => c.outcome !== 'passed' && c.outcome !== 'pending');
+  const failed = cases.filter((c) => c.outcome !== 'pending' && !casePassed(c));
   if (failed.length === 0) return html``;
   const shown = failed.slice(0, MAX_FAILED_LISTED);
   return html`<section id="failed">

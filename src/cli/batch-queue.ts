@@ -60,9 +60,9 @@ export async function queuedBatch(machineArg: string, flags: QueueBatchFlags): P
       stop,
     });
     const { counts } = result.report;
-    const failed = counts.finished - counts.outcomes.passed;
+    const failed = counts.finished - counts.passed;
     await writeOut(
-      `${counts.outcomes.passed} passed, ${failed} failed, ${counts.pending} pending of ${counts.total}` +
+      `${counts.passed} passed, ${failed} failed, ${counts.pending} pending of ${counts.total}` +
         `${result.failedJobs.length ? ` (${result.failedJobs.length} queue job(s) failed)` : ''}; ` +
         `batch ${result.batch}; report: ${storage.location}/${BATCH_FILES.html}\n`,
     );

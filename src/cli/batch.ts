@@ -155,13 +155,13 @@ async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
       release();
     }
     const { counts } = result.report;
-    const failed = counts.finished - counts.outcomes.passed;
+    const failed = counts.finished - counts.passed;
     const { baseline } = result.report;
     const changed = baseline
       ? `; ${baseline.changed.length} of ${baseline.compared} changed from the baseline`
       : '';
     await writeOut(
-      `${counts.outcomes.passed} passed, ${failed} failed, ${counts.pending} pending of ${counts.total} ` +
+      `${counts.passed} passed, ${failed} failed, ${counts.pending} pending of ${counts.total} ` +
         `(${result.ran} run now)${changed}; report: ${storage.location}/${BATCH_FILES.html}\n`,
     );
     if (control.stopping && counts.pending > 0) return EXIT_INTERRUPTED;

@@ -200,4 +200,17 @@ describe('berth batch', function () {
     expect(page).to.include(path.join(out, 'c000', 'report.json'));
     expect(page).not.to.include('.tmp-');
   });
+
+  it("counts a case that ends as its case file expects as passed, as berth test does (the sample machine's not-applicable case)", async () => {
+    const out = path.join(dir, 'out-sample');
+    const cases = path.join(ROOT, 'sample-machine', 'cases');
+    const r = await runCli(['batch', path.join(ROOT, 'sample-machine'), '--cases', cases, '--out', out]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const report = readReport(out);
+    expect(report.counts).to.deep.include({ finished: 3, passed: 3 });
+    expect(report.counts.outcomes).to.deep.include({ passed: 2, 'not-applicable': 1 });
+    const wrong = report.cases.find((c) => c.id === 'wrong-modality')!;
+    expect([wrong.outcome, wrong.expected]).to.deep.equal(['not-applicable', 'not-applicable']);
+    expect(r.stdout).to.match(/^ok +wrong-modality: not-applicable/m);
+  });
 });
