@@ -8,7 +8,6 @@ import { cp, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { isBerthError, toBerthError } from '../errors.js';
 import type { Launched } from '../harness/drivers/driver.js';
-import { loadCase } from '../harness/case.js';
 import { executeCase, type ExecuteOptions } from '../harness/execute.js';
 import type { CaseRef } from './cases.js';
 import { CASE_FILES, recordOfError, recordOfRun, type CaseRecord } from './job.js';
@@ -78,10 +77,8 @@ export async function runJob(
             files.push(name);
         }
       }
-      // The case file was read by the run already: read again for its expected outcome only.
-      const { expectedOutcome } = await loadCase(job.path);
       const times = { startedAt, finishedAt: new Date() };
-      record = recordOfRun(job.id, job.path, result.report, times, files, expectedOutcome);
+      record = recordOfRun(job.id, job.path, result.report, times, files, result.expectedOutcome);
     } finally {
       await result.cleanup();
     }

@@ -100,7 +100,10 @@ async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteO
 }
 
 /** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
-export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
+/** A run's result, with the outcome its case file expects (`passed` unless it says otherwise). */
+export type ExecuteResult = RunResult & { expectedOutcome: CaseSpec['expectedOutcome'] };
+
+export async function executeCase(options: ExecuteOptions): Promise<ExecuteResult> {
   const driver = watchedDriver(driverNamed(options.driver ?? 'process'), options.onLaunched);
   const plan = launchPlan(options.machine, driver, options.command, options.image);
   const launch = await sandboxNeeds(driver, options.machine.machineDir, plan);
@@ -141,5 +144,5 @@ export async function executeCase(options: ExecuteOptions): Promise<RunResult> {
     const output = path.join(result.workDir, 'output');
     result.report.notices.push(await applyUpdate(spec, options.machine.definition, output));
   }
-  return result;
+  return Object.assign(result, { expectedOutcome: spec.expectedOutcome });
 }
