@@ -31,6 +31,7 @@ import type { Property, Side } from '../kinds/property.js';
 import { isAtomicTempName } from '../tree/atomic.js';
 import { ARRAY_INDEX, classifyEntry } from '../tree/entry.js';
 import type { DicomTreeCheck } from './tree.js';
+import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 
 // ---------------------------------------------------------------------------------------------
 // Classification
@@ -91,7 +92,7 @@ function transferSyntaxProblem(h: DicomHeader, accepted: readonly string[], side
 
 /** The constraints of a property (`transfer-syntax-uid`, `sop-classes`, `modalities`) one instance breaks. */
 export function instanceProblems(h: DicomHeader, p: Property): DicomProblem[] {
-  const c = p.dicom?.constraints ?? {};
+  const c = dicomSpecOf(p).constraints;
   const out: DicomProblem[] = [];
   if (c.transferSyntaxUids && !c.transferSyntaxUids.includes(h.TransferSyntaxUID)) {
     out.push(transferSyntaxProblem(h, c.transferSyntaxUids, p.side));
@@ -588,7 +589,7 @@ function checkCounts(
   brokenByDir: ReadonlyMap<string, number>,
   out: Findings,
 ): void {
-  const c = p.dicom?.constraints ?? {};
+  const c = dicomSpecOf(p).constraints;
   let broken = 0;
   for (const n of brokenByDir.values()) broken += n;
   const total = instances.length + broken;

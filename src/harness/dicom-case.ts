@@ -9,6 +9,7 @@ import { deliverInSyntax } from '../dicom/deliver.js';
 import { safeJoin } from '../tree/safe-path.js';
 import type { DicomMaterialiser } from './materialise.js';
 import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
+import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 
 /** Largest `rows`/`columns` a case's `{synth}` may ask for. */
 export const MAX_SYNTH_SIZE = 2048;
@@ -163,7 +164,7 @@ async function onlyFile(dir: string, p: Property): Promise<string> {
 
 /** Copies one instance into place, the way the platform delivers it (../dicom/deliver.ts). */
 function deliver(p: Property, from: string, to: string): Promise<void> {
-  return deliverInSyntax(from, to, p.dicom?.constraints.transferSyntaxUids, { property: p.path });
+  return deliverInSyntax(from, to, dicomSpecOf(p).constraints.transferSyntaxUids, { property: p.path });
 }
 
 function count(p: Property, dest: string, name: string, v: unknown, max: number): number | undefined {

@@ -14,6 +14,7 @@ import {
   type EntryInfo,
 } from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
+import { leafOf, textFormOf } from '../kinds/kind.js';
 
 /** Reads DICOM kinds; supplied by the DICOM layer (src/dicom), absent until it is loaded. */
 export type DicomReader = (p: Property, abs: string) => Promise<unknown>;
@@ -78,20 +79,21 @@ export async function readValue(
     throw new BerthError('BERTH_E_TREE_NOT_DIRECTORY', undefined, where);
   }
   const limiter = scope.limiter ?? SHARED_LIMITER;
-  if (kind.text) {
+  const textForm = textFormOf(kind);
+  if (textForm) {
     let text: string;
     try {
       text = await limiter.run(() => readTextFile(real));
     } catch (e) {
       throw treeReadError(e, where);
     }
-    const outcome = kind.text.parse(text, p);
+    const outcome = textForm.parse(text, p);
     if (outcome.ok) return outcome.value;
     const { code, message, expected } = outcome.problem;
     throw new BerthError(code, message, { ...where, ...(expected === undefined ? {} : { expected }) });
   }
-  if (kind.leaf) {
-    const leaf = kind.leaf;
+  const leaf = leafOf(kind);
+  if (leaf) {
     try {
       await scope.beforeLeafRead?.(p, real);
       return await limiter.run(() => leaf.read(real, p));

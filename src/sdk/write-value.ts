@@ -6,6 +6,7 @@ import type { Property } from '../kinds/property.js';
 import { siblingTempPath, writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
 import type { DicomOutputs } from './dicom-writer.js';
+import { leafOf, textFormOf } from '../kinds/kind.js';
 
 /** Writes DICOM kinds; supplied by the DICOM layer. */
 export type DicomWriter = (p: Property, abs: string, value: unknown) => Promise<void>;
@@ -45,8 +46,9 @@ export function validateValue(p: Property, abs: string, value: unknown): void {
     if (p.nullable) return;
     throw refuse(p, abs, `${p.name} is required and cannot be ${String(value)}`);
   }
-  if (kind.text) {
-    const outcome = kind.text.format(value, p);
+  const textForm = textFormOf(kind);
+  if (textForm) {
+    const outcome = textForm.format(value, p);
     if (!outcome.ok) {
       const { code, message, expected } = outcome.problem;
       throw new BerthError(code, message, {
@@ -112,14 +114,16 @@ async function writeChecked(
     return;
   }
   const kind = kindOf(p.kind);
-  if (kind.text) {
-    const outcome = kind.text.format(value, p);
+  const textForm = textFormOf(kind);
+  if (textForm) {
+    const outcome = textForm.format(value, p);
     if (!outcome.ok) return;
     if (fresh) await writeFile(abs, outcome.value);
     else await writeFileAtomic(abs, outcome.value);
     return;
   }
-  if (kind.leaf) return kind.leaf.write(abs, value, p);
+  const leaf = leafOf(kind);
+  if (leaf) return leaf.write(abs, value, p);
   if (kind.shape === 'object') {
     const obj = value as Record<string, unknown>;
     const members = p.properties ?? [];

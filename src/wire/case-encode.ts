@@ -24,6 +24,7 @@ import { encodeBase64 } from './base64.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
 import { encodeNdarrayJson } from './ndarray-json.js';
 import { encodeNdarrayMsgpack, packForPython } from './ndarray-msgpack.js';
+import { textFormOf } from '../kinds/kind.js';
 
 /** Options of the encoders. */
 export interface EncodeTreeOptions extends Pick<WireLimits, 'maxBytes'> {
@@ -112,7 +113,7 @@ async function instanceSize(path: string): Promise<number> {
 
 async function encodeValue(enc: Encoding, p: Property, value: unknown, pointer: string): Promise<unknown> {
   const kind = kindOf(p.kind);
-  if (kind.text) {
+  if (textFormOf(kind)) {
     if (p.kind === 'date-time') {
       // The text as it is in the tree (its offset, its precision); text without a zone means UTC,
       // and says so on the wire, where the date-time writer requires a zone.

@@ -20,6 +20,7 @@ import {
   type PlannedDicom,
   type Walk,
 } from './decode-walk.js';
+import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 
 /** Checks DICOM instances in memory and plans where the writer stores them. */
 export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: string): Decoded {
@@ -171,7 +172,7 @@ export async function checkDicomFolders(walk: Walk): Promise<void> {
   for (const planned of walk.dicom.filter((d) => d.p.side === 'in')) {
     for (const i of planned.instances) {
       try {
-        await deliverInSyntax(i.target, i.target, planned.p.dicom?.constraints.transferSyntaxUids, {
+        await deliverInSyntax(i.target, i.target, dicomSpecOf(planned.p).constraints.transferSyntaxUids, {
           property: planned.p.path,
         });
       } catch (e) {

@@ -28,7 +28,7 @@ async function treeHash(dir: string, files: readonly string[]): Promise<string> 
 }
 
 function prop(keywords: Property['keywords'], kind: Property['kind'] = 'string'): Property {
-  return { name: 'x', path: 'schema-in/x', side: 'in', kind, nullable: false, keywords, raw: {} };
+  return { name: 'x', path: 'schema-in/x', side: 'in', kind, nullable: false, keywords, raw: {}, spec: null };
 }
 
 async function definitionOf(yaml: string): Promise<MachineDefinition> {
