@@ -35,6 +35,7 @@ import type { Property } from '../kinds/property.js';
 import type { DicomReader } from './read-value.js';
 import { readRegularFile } from '../tree/open-regular.js';
 import { readVolume, type Volume, type VolumeOptions } from './volume.js';
+import { dicomLevelOf } from '../kinds/registry.js';
 
 /** One DICOM instance (one Part 10 file): its header, and its pixels on demand. */
 export class DicomInstance {
@@ -276,14 +277,21 @@ export async function readDicomStudy(abs: string, p?: Property): Promise<DicomSt
 
 /** The reader `Inputs` uses for DICOM kinds (the `DicomReader` hook). */
 export const readDicom: DicomReader = async (p, abs) => {
-  switch (p.kind) {
-    case 'dicom-image':
+  const level = dicomLevelOf(p);
+  switch (level) {
+    case 'instance':
       return readDicomImage(abs);
-    case 'dicom-series':
+    case 'series':
       return readDicomSeries(abs, p);
-    case 'dicom-study':
+    case 'study':
       return readDicomStudy(abs, p);
-    default:
+    case undefined:
       throw new BerthError('BERTH_E_INTERNAL', `${p.kind} is not a DICOM kind`, { property: p.path });
+    default:
+      return unreachable(level);
   }
 };
+
+function unreachable(level: never): never {
+  throw new Error(`no DICOM reader for the level ${String(level)}`);
+}

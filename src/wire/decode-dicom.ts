@@ -21,11 +21,12 @@ import {
   type Walk,
 } from './decode-walk.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
+import { dicomLevelOf } from '../kinds/registry.js';
 
 /** Checks DICOM instances in memory and plans where the writer stores them. */
 export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: string): Decoded {
-  const image = p.kind === 'dicom-image';
-  const study = p.kind === 'dicom-study';
+  const image = dicomLevelOf(p) === 'instance';
+  const study = dicomLevelOf(p) === 'study';
   const items = instanceList(walk, p, v, pointer, image);
   if (items === undefined) return undefined;
   const planned: PlannedDicom = { p, pointer, abs, instances: [] };
@@ -186,7 +187,7 @@ export async function checkDicomFolders(walk: Walk): Promise<void> {
   }
   if (problems.length > 0) throw new WireDecodeError(problems, false);
   for (const planned of walk.dicom) {
-    if (planned.p.kind === 'dicom-image') continue;
+    if (dicomLevelOf(planned.p) === 'instance') continue;
     const findings = await checkDicomProperty(planned.p, planned.abs, planned.p.side);
     for (const f of findings) {
       if (f.severity !== 'error') continue;
