@@ -27,7 +27,6 @@ import {
   type DicomProblem,
   type InputUidSource,
 } from '../check/dicom.js';
-import type { WriteScope } from './write-value.js';
 import { dicomLevelOf } from '../kinds/registry.js';
 
 /** A DICOM instance to write: Part 10 bytes, or the path of a Part 10 file (as a string or `{path}`). */
@@ -291,12 +290,11 @@ function bindInstance(
 }
 
 /** The DICOM output layer of a write scope, made on first use when the scope has none. */
-export function dicomOutputsOf(scope: WriteScope): DicomOutputs {
-  if (!scope.dicomOutputs) {
-    scope.dicomOutputs = new DicomOutputs();
-    scope.dicom ??= scope.dicomOutputs.write;
-  }
-  return scope.dicomOutputs;
+export function dicomOutputsOf(scope: { dicomOutputs?: unknown }): DicomOutputs {
+  if (scope.dicomOutputs instanceof DicomOutputs) return scope.dicomOutputs;
+  const outputs = new DicomOutputs();
+  scope.dicomOutputs = outputs;
+  return outputs;
 }
 
 /**

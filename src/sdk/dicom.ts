@@ -32,7 +32,6 @@ import {
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
 import type { DicomGetValue } from '../dicom/sequence.js';
 import type { Property } from '../kinds/property.js';
-import type { DicomReader } from './read-value.js';
 import { readRegularFile } from '../tree/open-regular.js';
 import { readVolume, type Volume, type VolumeOptions } from './volume.js';
 import { dicomLevelOf } from '../kinds/registry.js';
@@ -276,7 +275,7 @@ export async function readDicomStudy(abs: string, p?: Property): Promise<DicomSt
 }
 
 /** The reader `Inputs` uses for DICOM kinds (the `DicomReader` hook). */
-export const readDicom: DicomReader = async (p, abs) => {
+export const readDicom = async (p: Property, abs: string): Promise<unknown> => {
   const level = dicomLevelOf(p);
   switch (level) {
     case 'instance':

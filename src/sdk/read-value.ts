@@ -14,15 +14,12 @@ import {
   type EntryInfo,
 } from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
+import { readDicom } from './dicom.js';
 import { leafOf, textFormOf } from '../kinds/kind.js';
-
-/** Reads DICOM kinds; supplied by the DICOM layer (src/dicom), absent until it is loaded. */
-export type DicomReader = (p: Property, abs: string) => Promise<unknown>;
 
 /** What reading needs to know about the tree. */
 export interface ReadScope {
   realRoot: string;
-  dicom?: DicomReader;
   /** Caps the value files read at once (default: one limiter of 64 shared by the process). */
   limiter?: Limiter;
   /**
@@ -103,7 +100,7 @@ export async function readValue(
   }
   if (kind.shape === 'object') return readMembers(p.properties ?? [], abs, real, scope, p);
   if (kind.shape === 'array') return readArray(p, abs, real, scope);
-  if (scope.dicom) return scope.dicom(p, real);
+  if (kind.storage.form === 'dicom') return readDicom(p, real);
   throw new BerthError('BERTH_E_INTERNAL', `No reader for ${p.kind}`, where);
 }
 

@@ -358,7 +358,7 @@ async function writeTree(
   root: string,
 ): Promise<void> {
   const outputs = new DicomOutputs();
-  const scope: WriteScope = { dicom: outputs.write, dicomOutputs: outputs };
+  const scope: WriteScope = { dicomOutputs: outputs };
   for (const p of props) {
     const value = values[p.name];
     if (value === undefined) continue;

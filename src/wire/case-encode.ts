@@ -17,7 +17,6 @@ import type { JsonObject } from '../manifest/document.js';
 import { allocBytes, asBuffer, type NdArray } from '../ndarray/ndarray.js';
 import { readNpyHeader } from '../ndarray/npy.js';
 import type { DicomImage, DicomSeries, DicomStudy } from '../sdk/dicom.js';
-import { readDicom } from '../sdk/dicom.js';
 import { readObject } from '../sdk/read-value.js';
 import { Limiter } from '../tree/entry.js';
 import { encodeBase64 } from './base64.js';
@@ -205,7 +204,6 @@ async function encodeWith(
   };
   const values = await readObject(props, realRoot, {
     realRoot,
-    dicom: readDicom,
     beforeLeafRead: (p, file) => reserveArray(enc, p, file, realRoot),
   });
   return encodeMembers(enc, props, values, '');
