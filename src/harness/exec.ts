@@ -17,7 +17,7 @@ import { exitCodeOf, type Outcome } from './outcome.js';
 import { checkOutputs } from './run/collect.js';
 import { runChild, SignalRelay, withInputCopy } from './run/exec-launch.js';
 import { checkInputs } from './run/preflight.js';
-import { describe, finalVerdict, verdict, type RunFacts } from './run/verdict.js';
+import { describeFinding, finalVerdict, verdict, type RunFacts } from './run/verdict.js';
 
 export { FORWARDED_SIGNALS } from './run/exec-launch.js';
 
@@ -195,7 +195,7 @@ async function steps(
     return { outcome: 'invalid-output', reason: `The output tree cannot be read: ${why(e)}`, machine };
   }
   for (const w of facts.outputFindings.filter((f) => f.severity === 'warning'))
-    log(`warning: ${describe(w)}`);
+    log(`warning: ${describeFinding(w)}`);
   const ended = finalVerdict(facts);
   // Invalid outputs are berth's to explain, over whatever the machine wrote.
   return { ...ended, machine, machineWrote: machineWrote && ended.outcome !== 'invalid-output' };

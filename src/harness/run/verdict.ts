@@ -84,20 +84,20 @@ function inputVerdict(facts: RunFacts): Verdict | undefined {
   if (broken.length > 0) {
     return {
       outcome: 'invalid-input',
-      reason: `${broken.length} input problem(s); the machine was not started. First: ${describe(broken[0]!)}`,
+      reason: `${broken.length} input problem(s); the machine was not started. First: ${describeFinding(broken[0]!)}`,
       findings: broken,
     };
   }
   if (errors.length > 0) {
     return {
       outcome: 'not-applicable',
-      reason: `The inputs do not meet the machine's constraints; the machine was not started: ${describe(errors[0]!)}`,
+      reason: `The inputs do not meet the machine's constraints; the machine was not started: ${describeFinding(errors[0]!)}`,
       findings: errors,
     };
   }
   const refused = facts.deidRefusal ?? [];
   if (refused.length > 0)
-    return { outcome: inputFault(refused[0]!), reason: describe(refused[0]!), findings: [...refused] };
+    return { outcome: inputFault(refused[0]!), reason: describeFinding(refused[0]!), findings: [...refused] };
   return undefined;
 }
 
@@ -143,7 +143,7 @@ function outputVerdict(facts: RunFacts): Verdict | undefined {
   if (errors.length > 0) {
     return {
       outcome: 'invalid-output',
-      reason: `${errors.length} output problem(s). First: ${describe(errors[0]!)}`,
+      reason: `${errors.length} output problem(s). First: ${describeFinding(errors[0]!)}`,
       findings: errors,
     };
   }
@@ -175,7 +175,7 @@ function statusLine(text: string | undefined): string | undefined {
 }
 
 /** A finding in a reason: `CODE property: message`. */
-export function describe(f: Finding): string {
+export function describeFinding(f: Finding): string {
   return `${f.code}${f.property ? ` ${f.property}` : ''}: ${f.message}`;
 }
 
