@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VERSION } from '../../version.js';
 import { exitCodeOf } from '../outcome.js';
-import { copyOutputs, relativiseToRun } from '../run-folder.js';
+import { copyOutputs, relativiseToRun } from './folder.js';
 import type { RunReport } from '../types.js';
 import type { RunEvent, RunOptions, RunResult } from './options.js';
 import { finalVerdict, type RunFacts } from './verdict.js';
