@@ -8,7 +8,7 @@
 import { encodeLosslessJpeg } from './jpeg-lossless-encode.js';
 import { EntropyReader } from './entropy-reader.js';
 import { buildDecodeTable, type DecodeTable } from './huffman.js';
-import { fitSamples } from './samples.js';
+import { expectFrameSize, fitSamples } from './samples.js';
 import {
   CodecError,
   UnsupportedCodestreamError,
@@ -30,13 +30,14 @@ function u16(b: Uint8Array, p: number): number {
 }
 
 /** Decodes one frame: its samples as `Uint16Array`-ready little endian bytes of 1 or 2 bytes each. */
-function decodeStream(src: Uint8Array): { frame: Frame; planes: Uint16Array[] } {
+function decodeStream(src: Uint8Array, info: PixelInfo): { frame: Frame; planes: Uint16Array[] } {
   if (src[0] !== 0xff || src[1] !== 0xd8)
     throw new CodecError('The frame does not start with a JPEG SOI marker');
   const tables = new Map<number, DecodeTable>();
   let frame: Frame | undefined;
   let planes: Uint16Array[] = [];
   let restart = 0;
+  let scans = 0;
   let p = 2;
   for (;;) {
     while (p < src.length && src[p] === 0xff && src[p + 1] === 0xff) p++; // fill bytes
@@ -52,6 +53,10 @@ function decodeStream(src: Uint8Array): { frame: Frame; planes: Uint16Array[] } 
     if (marker === 0xffc3) {
       const nf = src[seg + 5]!;
       frame = { precision: src[seg]!, rows: u16(src, seg + 1), columns: u16(src, seg + 3), ids: [] };
+      if (frame.precision < 2 || frame.precision > 16)
+        throw new CodecError(`Lossless JPEG precision ${frame.precision} is not 2–16`);
+      if (seg + 6 + 3 * nf > end) throw new CodecError('The JPEG frame header is cut short');
+      expectFrameSize(frame.columns, frame.rows, nf, info);
       for (let i = 0; i < nf; i++) {
         frame.ids.push(src[seg + 6 + 3 * i]!);
         if (src[seg + 7 + 3 * i] !== 0x11)
@@ -76,6 +81,8 @@ function decodeStream(src: Uint8Array): { frame: Frame; planes: Uint16Array[] } 
       restart = u16(src, seg);
     } else if (marker === 0xffda) {
       if (!frame) throw new CodecError('A JPEG scan comes before its SOF3 frame header');
+      // Each component is in one scan: more scans would each decode the whole frame again.
+      if (++scans > frame.ids.length) throw new CodecError('The JPEG frame has more scans than components');
       p = decodeScan(src, seg, end, frame, planes, tables, restart);
       continue;
     }
@@ -163,13 +170,7 @@ function predict(sv: number, a: number, b: number, c: number): number {
 }
 
 function decode(frame: Uint8Array, info: PixelInfo): DecodedFrame {
-  const { frame: f, planes } = decodeStream(frame);
-  if (f.rows !== info.rows || f.columns !== info.columns || planes.length !== info.samplesPerPixel) {
-    throw new CodecError(
-      `The JPEG frame is ${f.columns}×${f.rows}×${planes.length}; the data set says ` +
-        `${info.columns}×${info.rows}×${info.samplesPerPixel}`,
-    );
-  }
+  const { frame: f, planes } = decodeStream(frame, info);
   const n = f.rows * f.columns;
   const samples = planes.length;
   let wide = planes[0]!; // one component: its plane is the frame
