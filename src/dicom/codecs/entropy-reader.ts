@@ -62,6 +62,54 @@ export class EntropyReader {
     throw new CodecError('Invalid Huffman code in the JPEG data');
   }
 
+  /**
+   * Lossless JPEG differences (H.1.2.2): `count` of them into `out` from `at`, each a Huffman-coded
+   * category SSSS then SSSS extra bits (16: 32768, no extra bits), cycling through `tables` (one a
+   * component of the scan). The bit buffer is kept in locals: this is the decoder's hot loop.
+   */
+  differences(tables: readonly DecodeTable[], out: Int32Array, at: number, count: number): void {
+    let acc = this.acc;
+    let bits = this.count;
+    const nt = tables.length;
+    for (let i = at, t = 0, end = at + count; i < end; i++) {
+      const table = tables[t]!;
+      if (++t === nt) t = 0;
+      if (bits < 16) {
+        this.acc = acc;
+        this.count = bits;
+        this.fill();
+        acc = this.acc;
+        bits = this.count;
+      }
+      let s = table.fast[(acc >>> (bits - FAST_BITS)) & FAST_MASK]!;
+      if (s !== 0) {
+        bits -= s >>> 8;
+        s &= 0xff;
+      } else {
+        this.acc = acc;
+        this.count = bits;
+        s = this.symbol(table);
+        bits = this.count;
+      }
+      if (s === 0) out[i] = 0;
+      else if (s === 16) out[i] = 32768;
+      else {
+        if (bits < s) {
+          this.acc = acc;
+          this.count = bits;
+          this.fill();
+          acc = this.acc;
+          bits = this.count;
+        }
+        bits -= s;
+        const v = (acc >>> bits) & ((1 << s) - 1);
+        out[i] = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
+      }
+    }
+    this.acc = acc;
+    this.count = bits;
+  }
+
   /** The next `n` bits (0–16) as an unsigned number. */
   bits(n: number): number {
     if (n === 0) return 0;

@@ -121,30 +121,28 @@ function decodeScan(
   const { rows, columns } = frame;
   const mask = (1 << (frame.precision - pt)) - 1;
   const initial = 1 << (frame.precision - pt - 1);
+  const diffs = new Int32Array(columns * ns);
   let sinceRestart = 0;
   let resetAt = 0; // the sample predicted from 2^(P-Pt-1): the first, and the first after each restart
   let firstRow = 0; // the row of resetAt: the rest of it is predicted from the left (H.1.2.1)
-  for (let row = 0, i = 0; row < rows; row++) {
-    for (let x = 0; x < columns; x++, i++) {
+  for (let row = 0; row < rows; row++) {
+    // The row in pieces that end where a restart interval does (usually the whole row).
+    for (let x = 0; x < columns;) {
       if (restart > 0 && sinceRestart === restart) {
         reader.restart();
         sinceRestart = 0;
-        resetAt = i;
+        resetAt = row * columns + x;
         firstRow = row;
       }
-      sinceRestart++;
+      const n = restart > 0 ? Math.min(columns - x, restart - sinceRestart) : columns - x;
+      reader.differences(scanTables, diffs, 0, n * ns);
+      const piece: Piece = { diffs, ns, start: row * columns + x, x, n, columns, mask };
       for (let c = 0; c < ns; c++) {
-        const s = reader.symbol(scanTables[c]!);
-        const diff = s === 16 ? 32768 : reader.signed(s);
-        const v = scanPlanes[c]!;
-        let pred: number;
-        if (i === resetAt) pred = initial;
-        else if (row === firstRow) pred = v[i - 1]!;
-        else if (x === 0) pred = v[i - columns]!;
-        else if (predictor === 1) pred = v[i - 1]!;
-        else pred = predict(predictor, v[i - 1]!, v[i - columns]!, v[i - columns - 1]!);
-        v[i] = (pred + diff) & mask;
+        if (row === firstRow) fromLeft(scanPlanes[c]!, piece, c, resetAt, initial);
+        else predicted(predictor, scanPlanes[c]!, piece, c);
       }
+      sinceRestart += n;
+      x += n;
     }
   }
   if (pt > 0)
@@ -152,8 +150,50 @@ function decodeScan(
   return reader.markerPosition();
 }
 
+/** `n` samples of a row from sample `start` (column `x`), their differences interleaved `ns` apart. */
+interface Piece {
+  readonly diffs: Int32Array;
+  readonly ns: number;
+  readonly start: number;
+  readonly x: number;
+  readonly n: number;
+  readonly columns: number;
+  readonly mask: number;
+}
+
+/** In the first row of a restart interval: its first sample from 2^(P-Pt-1), the others from the left. */
+function fromLeft(v: Uint16Array, p: Piece, c: number, resetAt: number, initial: number): void {
+  const { diffs, ns, start, n, mask } = p;
+  for (let k = 0, i = start; k < n; k++, i++) {
+    v[i] = ((i === resetAt ? initial : v[i - 1]!) + diffs[k * ns + c]!) & mask;
+  }
+}
+
+/** In any other row: column 0 from above, the others by the scan's predictor (H.1.2.1). */
+function predicted(sv: number, v: Uint16Array, p: Piece, c: number): void {
+  const { diffs, ns, start, n, columns, mask } = p;
+  let k = 0;
+  if (p.x === 0) {
+    v[start] = (v[start - columns]! + diffs[c]!) & mask;
+    k = 1;
+  }
+  if (sv === 1) {
+    let left = v[start + k - 1]!;
+    for (let i = start + k, j = k * ns + c; k < n; k++, i++, j += ns) {
+      left = (left + diffs[j]!) & mask;
+      v[i] = left;
+    }
+    return;
+  }
+  for (let i = start + k; k < n; k++, i++) {
+    v[i] = (predict(sv, v[i - 1]!, v[i - columns]!, v[i - columns - 1]!) + diffs[k * ns + c]!) & mask;
+  }
+}
+
 function predict(sv: number, a: number, b: number, c: number): number {
   switch (sv) {
+    case 1:
+      return a;
     case 2:
       return b;
     case 3:
