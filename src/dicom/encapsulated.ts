@@ -161,7 +161,18 @@ export async function readFrames(path: string, header: DicomHeader): Promise<Uin
   let offsets: number[] = [];
   for (let p = table.start; p + 4 <= table.start + table.length; p += 4)
     offsets.push(readUint32(buf, p, true));
-  if (offsets.length === 0) offsets = extendedOffsets(header) ?? [];
+  const basic = offsets.length > 0;
+  if (!basic) offsets = extendedOffsets(header) ?? [];
+  if (offsets.length > 0 && offsets.length !== count) {
+    // One entry a frame (PS3.5 A.4); any other count misplaces frames (or decodes one fragment
+    // again for each of a million entries).
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      path,
+      `The ${basic ? 'Basic' : 'Extended'} Offset Table has ${offsets.length} entries for ${count} frames`,
+      'one offset table entry a frame (NumberOfFrames)',
+    );
+  }
   if (offsets.length > 0) {
     return offsets.map((start, i) => {
       const stop = offsets[i + 1] ?? Infinity;
