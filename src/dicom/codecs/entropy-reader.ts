@@ -110,6 +110,75 @@ export class EntropyReader {
     this.count = bits;
   }
 
+  /** The highest zig-zag index the last {@link block} decoded (0: only the DC coefficient). */
+  lastIndex = 0;
+
+  /**
+   * One 8×8 block of a sequential DCT scan (F.2.2.1–F.2.2.2) into `coef`, cleared first, dequantized
+   * by `q` and in natural order through `zigzag`; returns the new DC predictor. The bit buffer is
+   * kept in locals: this is the decoder's hot loop.
+   */
+  block(
+    dc: DecodeTable,
+    ac: DecodeTable,
+    q: Int32Array,
+    zigzag: Uint8Array,
+    coef: Int32Array,
+    pred: number,
+  ): number {
+    coef.fill(0);
+    let s = this.symbol(dc);
+    const value = pred + this.signed(s);
+    coef[0] = value * q[0]!;
+    let acc = this.acc;
+    let bits = this.count;
+    let k = 1;
+    let last = 0;
+    while (k < 64) {
+      if (bits < 16) {
+        this.acc = acc;
+        this.count = bits;
+        this.fill();
+        acc = this.acc;
+        bits = this.count;
+      }
+      let rs = ac.fast[(acc >>> (bits - FAST_BITS)) & FAST_MASK]!;
+      if (rs !== 0) {
+        bits -= rs >>> 8;
+        rs &= 0xff;
+      } else {
+        this.acc = acc;
+        this.count = bits;
+        rs = this.symbol(ac);
+        bits = this.count;
+      }
+      s = rs & 15;
+      if (s === 0) {
+        if (rs !== 0xf0) break; // end of block
+        k += 16;
+        continue;
+      }
+      k += rs >> 4;
+      if (k > 63) throw new CodecError('A JPEG block has more than 64 coefficients');
+      if (bits < s) {
+        this.acc = acc;
+        this.count = bits;
+        this.fill();
+        acc = this.acc;
+        bits = this.count;
+      }
+      bits -= s;
+      const v = (acc >>> bits) & ((1 << s) - 1);
+      const z = zigzag[k]!;
+      coef[z] = (v < 1 << (s - 1) ? v - (1 << s) + 1 : v) * q[z]!;
+      last = k++;
+    }
+    this.acc = acc;
+    this.count = bits;
+    this.lastIndex = last;
+    return value;
+  }
+
   /** The next `n` bits (0–16) as an unsigned number. */
   bits(n: number): number {
     if (n === 0) return 0;

@@ -22,6 +22,48 @@ for (let x = 0; x < 8; x++) {
   }
 }
 
+/** A block with only its DC coefficient: every sample DC/8 (rounded half up, as integer IDCTs do). */
+export function flatBlock(
+  dc: number,
+  dst: Uint16Array,
+  offset: number,
+  stride: number,
+  level: number,
+  max: number,
+): void {
+  const v = Math.round(dc / 8) + level;
+  const value = v < 0 ? 0 : v > max ? max : v;
+  for (let y = 0; y < 8; y++) dst.fill(value, offset + y * stride, offset + y * stride + 8);
+}
+
+/**
+ * One 8-point inverse DCT from `src` (`step` apart from `at`) into `dst` (same): the even terms
+ * (u = 0, 2, 4, 6) are symmetric in x ↔ 7 − x and the odd ones antisymmetric, so 32 products.
+ */
+function idct8(
+  src: Float64Array | Int32Array,
+  at: number,
+  step: number,
+  dst: Float64Array,
+  to: number,
+): void {
+  const f0 = src[at]!;
+  const f1 = src[at + step]!;
+  const f2 = src[at + 2 * step]!;
+  const f3 = src[at + 3 * step]!;
+  const f4 = src[at + 4 * step]!;
+  const f5 = src[at + 5 * step]!;
+  const f6 = src[at + 6 * step]!;
+  const f7 = src[at + 7 * step]!;
+  for (let x = 0; x < 4; x++) {
+    const r = x * 8;
+    const even = COS[r]! * f0 + COS[r + 2]! * f2 + COS[r + 4]! * f4 + COS[r + 6]! * f6;
+    const odd = COS[r + 1]! * f1 + COS[r + 3]! * f3 + COS[r + 5]! * f5 + COS[r + 7]! * f7;
+    dst[to + x * step] = even + odd;
+    dst[to + (7 - x) * step] = even - odd;
+  }
+}
+
 /**
  * Inverse DCT of `coef` (natural order, dequantized) into `dst` at `offset` (8 lines of `stride`),
  * level-shifted by `level` and clamped to 0..max; `tmp` is scratch of 64.
@@ -39,21 +81,14 @@ export function idctBlock(
     const r = v * 8;
     let zero = true;
     for (let u = 1; u < 8; u++) if (coef[r + u] !== 0) zero = false;
-    if (zero) {
+    if (zero)
       tmp.fill(coef[r]! * COS[0]!, r, r + 8); // only the DC term: a constant row
-      continue;
-    }
-    for (let x = 0; x < 8; x++) {
-      let s = 0;
-      for (let u = 0; u < 8; u++) s += COS[x * 8 + u]! * coef[r + u]!;
-      tmp[r + x] = s;
-    }
+    else idct8(coef, r, 1, tmp, r);
   }
-  for (let x = 0; x < 8; x++) {
-    for (let y = 0; y < 8; y++) {
-      let s = 0;
-      for (let v = 0; v < 8; v++) s += COS[y * 8 + v]! * tmp[v * 8 + x]!;
-      const value = Math.round(s) + level;
+  for (let x = 0; x < 8; x++) idct8(tmp, x, 8, tmp, x);
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      const value = Math.round(tmp[y * 8 + x]!) + level;
       dst[offset + y * stride + x] = value < 0 ? 0 : value > max ? max : value;
     }
   }
@@ -101,7 +136,8 @@ export function upsample(
   }
   for (let y = 0; y < height; y++) {
     const line = Math.floor(y / fy) * stride;
-    for (let x = 0; x < width; x++) out[y * width + x] = src[line + Math.floor(x / fx)]!;
+    if (fx === 1) out.set(src.subarray(line, line + width), y * width);
+    else for (let x = 0; x < width; x++) out[y * width + x] = src[line + Math.floor(x / fx)]!;
   }
   return out;
 }

@@ -8,7 +8,7 @@
  */
 import { EntropyReader } from './entropy-reader.js';
 import { buildDecodeTable, type DecodeTable } from './huffman.js';
-import { idctBlock, upsample, type ComponentPlane } from './jpeg-dct-pixels.js';
+import { flatBlock, idctBlock, upsample, type ComponentPlane } from './jpeg-dct-pixels.js';
 import { expectFrameSize } from './samples.js';
 import { CodecError, UnsupportedCodestreamError, type PixelInfo } from './types.js';
 
@@ -127,34 +127,6 @@ function readQuant(src: Uint8Array, seg: number, end: number, quant: Tables['qua
   }
 }
 
-/** Decodes one block into `coef` (natural order, dequantized). */
-function decodeBlock(
-  r: EntropyReader,
-  c: Component,
-  dc: DecodeTable,
-  ac: DecodeTable,
-  q: Int32Array,
-  coef: Int32Array,
-): void {
-  coef.fill(0);
-  c.pred += r.signed(r.symbol(dc));
-  coef[0] = c.pred * q[0]!;
-  for (let k = 1; k < 64;) {
-    const rs = r.symbol(ac);
-    const s = rs & 15;
-    if (s === 0) {
-      if (rs !== 0xf0) break; // EOB
-      k += 16;
-      continue;
-    }
-    k += rs >> 4;
-    if (k > 63) throw new CodecError('A JPEG block has more than 64 coefficients');
-    const z = ZIGZAG[k]!;
-    coef[z] = r.signed(s) * q[z]!;
-    k++;
-  }
-}
-
 /** Decodes the scan whose header is at `seg`; returns the position of the marker after its data. */
 function decodeScan(src: Uint8Array, seg: number, end: number, f: Frame, t: Tables, restart: number): number {
   const ns = src[seg]!;
@@ -188,8 +160,10 @@ function decodeScan(src: Uint8Array, seg: number, end: number, f: Frame, t: Tabl
   const max = (1 << f.precision) - 1;
   const block = (k: number, by: number, bx: number): void => {
     const c = comps[k]!;
-    decodeBlock(reader, c, dcs[k]!, acs[k]!, qs[k]!, coef);
-    idctBlock(coef, out, c.samples, (by * c.stride + bx) * 8, c.stride, level, max);
+    c.pred = reader.block(dcs[k]!, acs[k]!, qs[k]!, ZIGZAG, coef, c.pred);
+    const at = (by * c.stride + bx) * 8;
+    if (reader.lastIndex === 0) flatBlock(coef[0]!, c.samples, at, c.stride, level, max);
+    else idctBlock(coef, out, c.samples, at, c.stride, level, max);
   };
   // One component: blocks in raster order over the component's own extent (A.2.2).
   const single = ns === 1;
