@@ -51,7 +51,7 @@ describe('dicom/encapsulated: fragments, frames and truncation', () => {
     ]);
   });
 
-  it('refuses a basic or extended offset table whose entries are not one a frame', async () => {
+  it('refuses a basic or extended offset table whose entries are not one a frame, at validation too', async () => {
     const [inst] = synthSeries({ seed: 'bot', modality: 'OT', instances: 1, rows: 8, columns: 8, frames: 2 });
     const fragments = [new Uint8Array([1, 1]), new Uint8Array([2, 2])];
     const base: WriteElement[] = inst!.elements.filter((e) => e.tag !== 0x7fe00010);
@@ -80,9 +80,15 @@ describe('dicom/encapsulated: fragments, frames and truncation', () => {
           { transferSyntaxUid: RLE },
         ),
       );
-      const err = await readFrames(path, await scanHeader(path)).catch((e: unknown) => e);
-      expect(err, name).to.include({ code: 'BERTH_E_DICOM_PARSE' });
-      expect((err as Error).message, name).to.match(message);
+      const header = await scanHeader(path);
+      // Both when decoding and at validation, which reads the item headers only.
+      for (const err of [
+        await readFrames(path, header).catch((e: unknown) => e),
+        await checkFragments(path, header).catch((e: unknown) => e),
+      ]) {
+        expect(err, name).to.include({ code: 'BERTH_E_DICOM_PARSE' });
+        expect((err as Error).message, name).to.match(message);
+      }
     }
   });
 
