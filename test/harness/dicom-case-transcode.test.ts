@@ -167,10 +167,11 @@ describe('harness/dicom-case: compressed case inputs', function () {
     expect(warning!.message).to.include(`berth run delivers it converted to ${TS.ExplicitVRLittleEndian}`);
   });
 
-  it('agrees with validate: an MPEG-2 or JPEG XL series, which berth cannot convert, is not applicable in both', async function () {
+  it('agrees with validate: an MPEG-2, JPEG XL or Deflated Image Frame series, which berth cannot convert, is not applicable in both', async function () {
     for (const [name, uid] of [
       ['agree-mpeg2', '1.2.840.10008.1.2.4.100'],
       ['agree-jxl', '1.2.840.10008.1.2.4.110'],
+      ['agree-deflated-frame', '1.2.840.10008.1.2.8.1'],
     ] as const) {
       expect(await validateAndRun(name, await undecodable(name, uid)), name).to.deep.equal({
         exit: 1,

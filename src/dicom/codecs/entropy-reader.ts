@@ -89,6 +89,7 @@ export class EntropyReader {
         this.acc = acc;
         this.count = bits;
         s = this.symbol(table);
+        acc = this.acc;
         bits = this.count;
       }
       if (s === 0) out[i] = 0;
@@ -150,6 +151,7 @@ export class EntropyReader {
         this.acc = acc;
         this.count = bits;
         rs = this.symbol(ac);
+        acc = this.acc;
         bits = this.count;
       }
       s = rs & 15;
