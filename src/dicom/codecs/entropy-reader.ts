@@ -70,16 +70,27 @@ export class EntropyReader {
   differences(tables: readonly DecodeTable[], out: Int32Array, at: number, count: number): void {
     let acc = this.acc;
     let bits = this.count;
+    const src = this.src;
     const nt = tables.length;
     for (let i = at, t = 0, end = at + count; i < end; i++) {
       const table = tables[t]!;
       if (++t === nt) t = 0;
       if (bits < 16) {
-        this.acc = acc;
-        this.count = bits;
-        this.fill();
-        acc = this.acc;
-        bits = this.count;
+        const p = this.p;
+        const b0 = src[p]!;
+        const b1 = src[p + 1]!;
+        if (b0 !== 0xff && b1 !== 0xff && p + 1 < src.length && this.marker < 0) {
+          // The usual case: two plain data bytes.
+          acc = ((acc << 16) | (b0 << 8) | b1) >>> 0;
+          bits += 16;
+          this.p = p + 2;
+        } else {
+          this.acc = acc;
+          this.count = bits;
+          this.fill();
+          acc = this.acc;
+          bits = this.count;
+        }
       }
       let s = table.fast[(acc >>> (bits - FAST_BITS)) & FAST_MASK]!;
       if (s !== 0) {
