@@ -14,6 +14,7 @@ import { CodecError, UnsupportedCodestreamError } from '../../../src/dicom/codec
 import { pixelInfo, readPixels } from '../../../src/dicom/pixels.js';
 import { scanHeader } from '../../../src/dicom/scan.js';
 import { requirePeer } from '../../support/peers.js';
+import { BitWriter, segment, uniformTable } from '../../support/jpeg-stream.js';
 import { applyByteEdits, byteEdits } from '../../support/mutate.js';
 import { tool, writeSources, type Source } from '../codec-corpus.js';
 import { DCMTK_PEER, makeTemp, removeTemp } from '../helpers.js';
@@ -107,6 +108,48 @@ describe('dicom/codecs/jpeg-dct: berth’s sequential DCT JPEG decoder', functio
     twice.set([0xff, 0xd9], twice.length - 2);
     expect(() => decodeDct(frame, info)).not.to.throw();
     expect(() => decodeDct(twice, info)).to.throw(CodecError, /more scans than components/);
+  });
+
+  it('resets the DC prediction at each restart marker, as libjpeg-turbo does', async function () {
+    // 16 × 16, four flat blocks of 10, 60, 200, 250; a restart after every block (DRI 1), so
+    // each block's DC difference is its whole DC value.
+    const levels = [10, 60, 200, 250];
+    const bytes = [0xff, 0xd8];
+    bytes.push(...segment(0xdb, [0, ...new Array<number>(64).fill(1)]));
+    bytes.push(...segment(0xc0, [8, 0, 16, 0, 16, 1, 1, 0x11, 0]));
+    bytes.push(...segment(0xc4, uniformTable(0, 0, 4, [...Array(12).keys()])));
+    bytes.push(...segment(0xc4, uniformTable(1, 0, 1, [0x00]))); // AC: only end-of-block, code 0
+    bytes.push(...segment(0xdd, [0, 1]));
+    bytes.push(...segment(0xda, [1, 1, 0x00, 0, 63, 0]));
+    levels.forEach((level, b) => {
+      const w = new BitWriter();
+      const { size, bits } = BitWriter.category((level - 128) * 8);
+      w.write(size, 4);
+      w.write(bits, size);
+      w.write(0, 1);
+      w.pad();
+      bytes.push(...w.bytes);
+      if (b < levels.length - 1) bytes.push(0xff, 0xd0 + b);
+    });
+    bytes.push(0xff, 0xd9);
+    const frame = Uint8Array.from(bytes);
+    const expected = Array.from(
+      { length: 256 },
+      (_, i) => levels[(i >= 128 ? 2 : 0) + (i % 16 >= 8 ? 1 : 0)],
+    );
+    expect([...decodeDct(frame).planes[0]!]).to.deep.equal(expected);
+    const info: PixelInfo = {
+      rows: 16,
+      columns: 16,
+      samplesPerPixel: 1,
+      bitsAllocated: 8,
+      bitsStored: 8,
+      pixelRepresentation: 0,
+      photometricInterpretation: 'MONOCHROME2',
+    };
+    expect([...(await frameCodec('1.2.840.10008.1.2.4.50')!).decode(frame, info).bytes]).to.deep.equal(
+      expected,
+    );
   });
 
   it('gives a CodecError, and nothing else, for cut and corrupted 12-bit frames', async function () {
