@@ -51,6 +51,47 @@ describe('dicom/encapsulated: fragments, frames and truncation', () => {
     ]);
   });
 
+  it('refuses a basic or extended offset table whose entries are not one a frame, at validation too', async () => {
+    const [inst] = synthSeries({ seed: 'bot', modality: 'OT', instances: 1, rows: 8, columns: 8, frames: 2 });
+    const fragments = [new Uint8Array([1, 1]), new Uint8Array([2, 2])];
+    const base: WriteElement[] = inst!.elements.filter((e) => e.tag !== 0x7fe00010);
+    const cases: [string, WriteElement[], RegExp][] = [
+      [
+        'bot',
+        [{ tag: 0x7fe00010, vr: 'OB', value: { encapsulated: true, fragments, offsetTable: [0, 10, 10] } }],
+        /Basic Offset Table has 3 entries for 2 frames/,
+      ],
+      [
+        'eot',
+        [
+          { tag: 0x7fe00001, vr: 'OV', value: u64s([0]) },
+          { tag: 0x7fe00002, vr: 'OV', value: u64s([2]) },
+          { tag: 0x7fe00010, vr: 'OB', value: { encapsulated: true, fragments, offsetTable: [] } },
+        ],
+        /Extended Offset Table has 1 entries for 2 frames/,
+      ],
+    ];
+    for (const [name, extra, message] of cases) {
+      const path = join(dir!, `${name}-count.dcm`);
+      await writeFile(
+        path,
+        encodePart10(
+          [...base, ...extra].sort((a, b) => a.tag - b.tag),
+          { transferSyntaxUid: RLE },
+        ),
+      );
+      const header = await scanHeader(path);
+      // Both when decoding and at validation, which reads the item headers only.
+      for (const err of [
+        await readFrames(path, header).catch((e: unknown) => e),
+        await checkFragments(path, header).catch((e: unknown) => e),
+      ]) {
+        expect(err, name).to.include({ code: 'BERTH_E_DICOM_PARSE' });
+        expect((err as Error).message, name).to.match(message);
+      }
+    }
+  });
+
   it('finds a compressed image cut inside its last fragment truncated at validation, though its header scans', async () => {
     const series = await writeSeries(join(dir!, 'native'), {
       seed: 'cut',
