@@ -86,7 +86,7 @@ export class DicomInstance {
    * (video), gives `{kind: 'encapsulated', frames}`: each frame's bytes still compressed.
    * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE (no pixel data), BERTH_E_PIXEL_LENGTH,
    * BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE (a corrupt codestream too), BERTH_E_TRANSCODE_UNSUPPORTED
-   * (a codestream berth has no decoder for, such as 12-bit JPEG).
+   * (a codestream berth has no decoder for, such as progressive or arithmetic-coded JPEG).
    */
   pixels(options?: PixelOptions): Promise<NativePixels | EncapsulatedPixels> {
     return readPixels(this.path, this.header, options);
