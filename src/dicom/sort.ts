@@ -26,7 +26,7 @@ import { BerthError } from '../errors.js';
 import { copyFileAtomic } from '../tree/atomic.js';
 import { isInside, safeJoin } from '../tree/safe-path.js';
 import { indexFolder, type IndexOptions } from './index.js';
-import type { DicomHeader } from './scan.js';
+import type { DicomHeader } from './header.js';
 import { isValidUid } from './uid.js';
 
 /** How the sorted files are laid out. */
