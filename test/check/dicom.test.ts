@@ -9,7 +9,8 @@ import {
   isNotApplicable,
 } from '../../src/check/dicom.js';
 import { checkTree } from '../../src/check/tree.js';
-import { SOP_CLASS, writeBrokenCorpus, writeSeries, writeStudy } from '../../src/dicom/synth.js';
+import { SOP_CLASS, writeSeries, writeStudy } from '../../src/dicom/synth.js';
+import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { CATALOGUE, codesOfClass, type Code, type Finding } from '../../src/errors.js';
 import { makeTemp, removeTemp } from '../dicom/helpers.js';

@@ -3,7 +3,8 @@ import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { indexFolder, sortSeries } from '../../src/dicom/index.js';
 import { scanHeaderSync } from '../../src/dicom/scan.js';
-import { writeBrokenCorpus, writeSeries, writeStudy } from '../../src/dicom/synth.js';
+import { writeSeries, writeStudy } from '../../src/dicom/synth.js';
+import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { makeTemp, removeTemp } from './helpers.js';
 
 describe('dicom/index: folder index', () => {
