@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDeflateRaw } from 'node:zlib';
-import { parseFullBytes } from '../../src/dicom/full.js';
+import { parseFullBytes } from '../support/dicom-parser.js';
 import { DEFAULT_MAX_INFLATED_BYTES, INFLATE_HEADER_ALLOWANCE } from '../../src/dicom/inflate.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { scanHeaderBytes, scanHeaderSync } from '../../src/dicom/scan.js';

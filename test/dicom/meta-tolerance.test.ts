@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDicomProperty } from '../../src/check/dicom.js';
 import { deriveInstance } from '../../src/dicom/derive.js';
-import { parseFull } from '../../src/dicom/full.js';
+import { parseFull } from '../support/dicom-parser.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { repairedBytes, repairMetaFile } from '../../src/dicom/repair.js';
 import { scanHeader, scanHeaderBytes } from '../../src/dicom/scan.js';

@@ -3,7 +3,7 @@ import type { DicomItem } from '../../src/dicom/sequence.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/errors.js';
-import { parseFull } from '../../src/dicom/full.js';
+import { parseFull } from '../support/dicom-parser.js';
 import { scanHeader, scanHeaderBytes, scanHeaderSync } from '../../src/dicom/scan.js';
 import { SOP_CLASS, synthSeries, writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
