@@ -9,7 +9,7 @@ import { synthSeries } from '../../src/dicom/synth.js';
 import { writeBrokenCorpus, type BrokenFile } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { codeOf } from '../support/codes.js';
 
 const DICOM_CODES = new Set([
@@ -26,10 +26,10 @@ describe('dicom/errors: every broken file gets its code', () => {
   let dir: string;
   let corpus: BrokenFile[];
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
     corpus = await writeBrokenCorpus(join(dir, 'broken'), 7);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('covers every DICOM error code', () => {
     expect(new Set(corpus.map((f) => f.expected))).to.deep.equal(DICOM_CODES);
