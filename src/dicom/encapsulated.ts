@@ -7,7 +7,7 @@
 import { openRegularHandle } from '../tree/open-regular.js';
 import { dicomError } from './errors.js';
 import { ITEM, readTag, readUint32, SEQUENCE_DELIMITATION } from './read-element.js';
-import type { DicomHeader } from './scan.js';
+import type { DicomHeader } from './header.js';
 
 interface Fragment {
   /** Offset of the item header from the first fragment's (as offset tables count). */

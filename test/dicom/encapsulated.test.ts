@@ -14,7 +14,7 @@ import { transcodeFile } from '../../src/dicom/transcode.js';
 import { encodePart10, type WriteElement } from '../../src/dicom/write.js';
 import { definition } from '../check/dicom-fixtures.js';
 import { codeOfAsync } from '../support/codes.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const RLE = '1.2.840.10008.1.2.5';
 
@@ -27,9 +27,9 @@ function u64s(values: number[]): Uint8Array {
 describe('dicom/encapsulated: fragments, frames and truncation', () => {
   let dir: string | undefined;
   before(async () => {
-    dir = await makeTemp('berth-encapsulated-');
+    dir = await tempDir('encapsulated');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('groups fragments into frames by the Extended Offset Table when the basic one is empty', async () => {
     const [inst] = synthSeries({ seed: 'eot', modality: 'OT', instances: 1, rows: 8, columns: 8, frames: 2 });

@@ -13,7 +13,8 @@ import { checkDicomProperty, isNotApplicable } from '../../src/check/dicom.js';
 import { materialiseDicom } from '../../src/harness/dicom-case.js';
 import { loadMachine } from '../../src/check/manifest.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
-import { DCMTK_PEER, makeTemp, removeTemp, run } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { DCMTK_PEER, run } from '../dicom/helpers.js';
 import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { requirePeer } from '../support/peers.js';
@@ -25,13 +26,13 @@ describe('harness/dicom-case: compressed case inputs', function () {
   this.timeout(120_000);
   let dir: string | undefined;
   before(async () => {
-    dir = await makeTemp('berth-dicom-case-');
+    dir = await tempDir('dicom-case');
   });
   const kept: string[] = [];
   after(async () => {
-    await removeTemp(dir);
+    await removeDir(dir);
     // --keep left the run folders (input/, output/, status/ side by side).
-    for (const k of kept) await removeTemp(path.dirname(k));
+    for (const k of kept) await removeDir(path.dirname(k));
   });
 
   /** A 6-slice CT series, native and compressed by dcmtk into JPEG-LS (made once). */

@@ -95,7 +95,7 @@ function goodDoc(): Record<string, unknown> {
 }
 
 describe('wire/case: trees as JSON documents', () => {
-  const fresh = freshPaths('berth-wire-json-');
+  const fresh = freshPaths('wire-json');
 
   describe('round trips tree → document → tree', () => {
     itRoundTripsEveryTree(11, fresh, async ({ def, side, props, src, dst }) => {

@@ -46,7 +46,7 @@ async function compress(tool: string, args: string[], series: WrittenSeries, dir
 
 describe('wire/decode-dicom: DICOM in another transfer syntax', function () {
   this.timeout(120_000);
-  const fresh = freshPaths('berth-wire-syntax-');
+  const fresh = freshPaths('wire-syntax');
 
   it('converts a JPEG-LS series and an RLE image to explicit VR little endian, pixels unchanged', async function () {
     await requirePeer(this, DCMTK_PEER);
