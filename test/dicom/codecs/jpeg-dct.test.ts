@@ -17,7 +17,8 @@ import { requirePeer } from '../../support/peers.js';
 import { BitWriter, segment, uniformTable } from '../../support/jpeg-stream.js';
 import { applyByteEdits, byteEdits } from '../../support/mutate.js';
 import { tool, writeSources, type Source } from '../codec-corpus.js';
-import { DCMTK_PEER, makeTemp, removeTemp } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
+import { DCMTK_PEER } from '../helpers.js';
 
 /** The first frame of `src` compressed by `dcmcjpeg args`, and the image's attributes. */
 async function frameOf(
@@ -39,11 +40,11 @@ describe('dicom/codecs/jpeg-dct: berth’s sequential DCT JPEG decoder', functio
   let sources: Source[] = [];
   before(async function () {
     await requirePeer(this, DCMTK_PEER);
-    dir = await makeTemp('berth-jpeg-dct-');
+    dir = await tempDir('jpeg-dct');
     await mkdir(join(dir, 'out'));
     sources = await writeSources(dir);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('decodes 8-bit baseline frames to libjpeg-turbo’s values within 1', async function () {
     const src = sources.find((s) => s.name === 'u8x3')!;
