@@ -32,7 +32,6 @@ export const houseAllowlist = {
     'src/harness/dicom-case.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
     'src/harness/materialise.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
     'src/harness/report/tree-view.ts', // moves to src/kinds/ in issue 13 item 1 (report description)
-    'src/harness/synth-tree.ts', // moves to src/kinds/ in issue 13 item 1 (synthesis facet)
     'src/sdk/dicom-writer.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
     'src/sdk/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
     'src/sdk/inputs.ts', // moves to src/kinds/ in issue 13 item 1 (accessor kind check)

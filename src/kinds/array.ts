@@ -61,4 +61,20 @@ export const arrayKind: KindDefinition<'array', null> = {
       ...(item.note === undefined ? {} : { note: item.note }),
     };
   },
+  synth(p, ctx) {
+    const { minItems, maxItems } = p.keywords;
+    // At least one item whenever maxItems allows: an empty array exercises little.
+    const lo = Math.max(minItems ?? 0, Math.min(1, maxItems ?? 1));
+    const hi = Math.max(lo, Math.min(maxItems ?? Math.max(lo, 3), Math.max(lo, 3)));
+    const count = Math.max(lo + Math.floor(ctx.rand() * (hi - lo + 1)), ctx.pinnedItems);
+    return p.items ? ctx.items(p.items, count) : [];
+  },
+  fromCase(value, p, ctx) {
+    if (!Array.isArray(value)) throw ctx.refuse(`${p.name} takes a list`);
+    return value;
+  },
+  wire: {
+    encode: (value, p, ctx) => (p.items ? ctx.items(p.items, value as unknown[]) : []),
+    decode: (value, _p, ctx) => ctx.items(value),
+  },
 };
