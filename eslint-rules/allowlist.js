@@ -30,7 +30,6 @@ export const houseAllowlist = {
     'src/harness/compare/text-value.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
     'src/harness/compare/walk.ts', // moves to src/kinds/ in issue 13 item 1 (storage facet)
     'src/harness/dicom-case.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
-    'src/harness/materialise.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
     'src/harness/report/tree-view.ts', // moves to src/kinds/ in issue 13 item 1 (report description)
     'src/sdk/dicom-writer.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
     'src/sdk/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
