@@ -36,9 +36,6 @@ export const houseAllowlist = {
     'src/sdk/inputs.ts', // moves to src/kinds/ in issue 13 item 1 (accessor kind check)
     'src/serve/eir/mapping.ts', // moves to src/kinds/ in issue 13 item 1 (value model facet)
     'src/serve/http/json-schema.ts', // moves to src/kinds/ in issue 13 item 1 (JSON Schema facet)
-    'src/wire/case-decode.ts', // moves to src/kinds/ in issue 13 item 1 (wire value facet)
     'src/wire/decode-dicom.ts', // split from case-decode.ts; moves to src/kinds/ in issue 13 item 1 (wire value facet)
-    'src/wire/decode-values.ts', // split from case-decode.ts; moves to src/kinds/ in issue 13 item 1 (wire value facet)
-    'src/wire/case-encode.ts', // moves to src/kinds/ in issue 13 item 1 (wire value facet)
   ],
 };

@@ -28,8 +28,9 @@ import { safeJoin } from '../tree/safe-path.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
 import { checkSize, parseJsonDocument, parseMsgpackDocument } from './case-parse.js';
 import { checkDicomFolders, decodeDicom } from './decode-dicom.js';
-import { decodeFile, decodeNdarray, decodePrimitive } from './decode-values.js';
+import { decodeScalar, decodeTensor } from './decode-values.js';
 import {
+  bytesOf,
   EnoughProblems,
   WireDecodeError,
   countEntries,
@@ -42,7 +43,8 @@ import {
   type Walk,
 } from './decode-walk.js';
 import { parseJsonLazily, type JsonSlices } from './json-slices.js';
-import { textFormOf } from '../kinds/kind.js';
+import type { ValueProblem, WireDecodeContext } from '../kinds/kind.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 
 export { WireDecodeError } from './decode-walk.js';
 
@@ -154,29 +156,49 @@ async function decodeValue(
 ): Promise<Decoded> {
   const kind = kindOf(p.kind);
   try {
-    if (textFormOf(kind)) {
-      const range = walk.slices?.rangeOf(v);
-      return decodePrimitive(walk, p, range ? walk.slices!.text(range) : v, pointer);
-    }
-    switch (p.kind) {
-      case 'file':
-        return await decodeFile(walk, p, v, pointer);
-      case 'ndarray':
-        return decodeNdarray(walk, p, v, pointer);
-      case 'dicom-image':
-      case 'dicom-series':
-      case 'dicom-study':
-        return decodeDicom(walk, p, v, pointer, abs);
-      default:
-        break;
-    }
-    if (kind.shape === 'object')
-      return await decodeMembers(walk, p.properties ?? [], v, pointer, abs, p, depth);
-    if (kind.shape === 'array') return await decodeArray(walk, p, v, pointer, abs, depth);
+    // Long strings cut out before parsing are put back where a kind stored as text reads them.
+    const range = kind.storage.form === 'text' ? walk.slices?.rangeOf(v) : undefined;
+    const value = range ? walk.slices!.text(range) : v;
+    return await kind.wire.decode(value, p, new DecodeContext(walk, p, pointer, abs, depth));
   } catch (e) {
     return reportError(walk, e, pointer, p);
   }
-  return report(walk, 'BERTH_E_INTERNAL', `No wire decoder for ${p.kind}`, pointer, p);
+}
+
+/** Each kind's `wire.decode` says what its value is; this reads it in the document's format. */
+class DecodeContext implements WireDecodeContext {
+  constructor(
+    private readonly walk: Walk,
+    private readonly p: Property,
+    private readonly pointer: string,
+    private readonly abs: string,
+    private readonly depth: number,
+  ) {}
+
+  get format(): WireFormat {
+    return this.walk.format;
+  }
+  scalar(value: unknown): unknown {
+    return decodeScalar(this.walk, this.p, value, this.pointer);
+  }
+  bytes(value: unknown, what: string): Uint8Array | undefined {
+    return bytesOf(this.walk, this.p, value, this.pointer, what);
+  }
+  tensor(value: unknown): NdArray | undefined {
+    return decodeTensor(this.walk, this.p, value, this.pointer);
+  }
+  members(props: readonly Property[], value: unknown): Promise<unknown> {
+    return decodeMembers(this.walk, props, value, this.pointer, this.abs, this.p, this.depth);
+  }
+  items(value: unknown): Promise<unknown> {
+    return decodeArray(this.walk, this.p, value, this.pointer, this.abs, this.depth);
+  }
+  dicom(value: unknown): unknown {
+    return decodeDicom(this.walk, this.p, value, this.pointer, this.abs);
+  }
+  problem(problem: ValueProblem): undefined {
+    return report(this.walk, problem.code, problem.message, this.pointer, this.p, problem.expected);
+  }
 }
 
 async function decodeArray(
