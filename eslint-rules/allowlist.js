@@ -23,19 +23,10 @@ export const houseAllowlist = {
    */
   kindLiterals: [
     'src/check/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM rules: item 2)
-    'src/harness/compare/dice.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
     'src/harness/compare/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/method.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/numeric.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/text-value.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/walk.ts', // moves to src/kinds/ in issue 13 item 1 (storage facet)
     'src/harness/dicom-case.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
-    'src/harness/report/tree-view.ts', // moves to src/kinds/ in issue 13 item 1 (report description)
     'src/sdk/dicom-writer.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
     'src/sdk/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
-    'src/sdk/inputs.ts', // moves to src/kinds/ in issue 13 item 1 (accessor kind check)
-    'src/serve/eir/mapping.ts', // moves to src/kinds/ in issue 13 item 1 (value model facet)
-    'src/serve/http/json-schema.ts', // moves to src/kinds/ in issue 13 item 1 (JSON Schema facet)
     'src/wire/decode-dicom.ts', // split from case-decode.ts; moves to src/kinds/ in issue 13 item 1 (wire value facet)
   ],
 };
