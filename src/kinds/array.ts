@@ -1,10 +1,27 @@
 import { isJsonObject } from '../manifest/document.js';
 import { CONTAINER_COMPARISON, NO_SPEC, pickKeywords } from './define-helpers.js';
-import type { KindDefinition } from './kind.js';
+import type { KindDefinition, ValueKeywords, ValueProblem } from './kind.js';
 import { countKeyword, describe, reportKeyword } from './keywords.js';
 
 /** The name an array's items go by in property paths (`scans/[]/image`). */
 export const ITEMS_NAME = '[]';
+
+/**
+ * Why `count` items break an array's minItems/maxItems, or undefined when they fit: the one
+ * item-count rule of the tree check, the readers, the writers and the wire decoder.
+ * `subject` names the array in the message (`The array`, or its property name).
+ */
+export function itemCountProblem(count: number, k: ValueKeywords, subject: string): ValueProblem | undefined {
+  const { minItems, maxItems } = k;
+  if ((minItems === undefined || count >= minItems) && (maxItems === undefined || count <= maxItems)) {
+    return undefined;
+  }
+  return {
+    code: 'BERTH_E_VALUE_CONSTRAINT',
+    message: `${subject} has ${count} items`,
+    expected: `between ${minItems ?? 0} and ${maxItems ?? '∞'} items`,
+  };
+}
 
 /** `type: array` with `items` — a directory of entries named 0..n-1, each an item. */
 export const arrayKind: KindDefinition<'array', null> = {

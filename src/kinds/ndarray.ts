@@ -21,6 +21,11 @@ export function ndarraySpecOf(p: Property): NdarraySpec {
   return p.kind === 'ndarray' ? (p as Property<NdarraySpec>).spec : {};
 }
 
+/** A declared shape as text, `[512, *, 3]` (`*` for an extent left free). */
+export function shapeText(shape: readonly (number | null)[]): string {
+  return `[${shape.map((n) => n ?? '*').join(', ')}]`;
+}
+
 /** Why an array's dtype or shape contradicts its property, or undefined when it fits. */
 export function ndarrayProblem(
   dtype: string,
@@ -42,7 +47,7 @@ export function ndarrayProblem(
       return {
         code: 'BERTH_E_NDARRAY_MISMATCH',
         message: `The array has shape [${shape.join(', ')}]`,
-        expected: `shape [${want.map((n) => n ?? '*').join(', ')}]`,
+        expected: `shape ${shapeText(want)}`,
       };
     }
   }
@@ -136,8 +141,7 @@ export const ndarrayKind: KindDefinition<'ndarray', NdarraySpec> = byType<'ndarr
     }
     return { spec };
   },
-  label: (p) =>
-    `ndarray(${p.spec.dtype ?? 'any'}${p.spec.shape ? `, [${p.spec.shape.map((n) => n ?? '*').join(', ')}]` : ''})`,
+  label: (p) => `ndarray(${p.spec.dtype ?? 'any'}${p.spec.shape ? `, ${shapeText(p.spec.shape)}` : ''})`,
   shape: 'file',
   storage: { form: 'leaf', leaf: ndarrayIO as LeafIO<unknown, NdarraySpec> },
   model: (p) => ({

@@ -21,6 +21,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
+import { itemCountProblem } from '../kinds/array.js';
 import { kindOf } from '../kinds/registry.js';
 import { DicomOutputs } from '../sdk/dicom-writer.js';
 import { writeValue, type WriteScope } from '../sdk/write-value.js';
@@ -227,17 +228,8 @@ async function decodeArray(
       p,
     );
   }
-  const { minItems, maxItems } = p.keywords;
-  if ((minItems !== undefined && v.length < minItems) || (maxItems !== undefined && v.length > maxItems)) {
-    report(
-      walk,
-      'BERTH_E_VALUE_CONSTRAINT',
-      `${p.name} has ${v.length} items`,
-      pointer,
-      p,
-      `between ${minItems ?? 0} and ${maxItems ?? '∞'} items`,
-    );
-  }
+  const count = itemCountProblem(v.length, p.keywords, p.name);
+  if (count) report(walk, count.code, count.message, pointer, p, count.expected);
   const item = p.items;
   if (!item) return [];
   countEntries(walk, v.length, pointer, p, true);
