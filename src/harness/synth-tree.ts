@@ -44,9 +44,6 @@ import { safeJoin } from '../tree/safe-path.js';
 import { StudySharing, writeSyntheticDicom } from './synth-dicom.js';
 import { escapeSegment, Pins } from './synth-pins.js';
 
-export { fromPattern, synthString, words } from '../kinds/synth-strings.js';
-export { synthNumber } from '../kinds/synth-number.js';
-
 /** Options of {@link synthTree}. */
 export interface SynthTreeOptions {
   /** Seed of every random choice (default 1). */
