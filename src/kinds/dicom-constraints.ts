@@ -1,7 +1,6 @@
-import type { JsonObject } from '../manifest/document.js';
+import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import { comparedBy } from './define-helpers.js';
 import type { CompareMethod, DefineContext, KindDefinition, Property } from './kind.js';
-import { isJsonObject } from '../manifest/document.js';
 import type { DicomConstraints, DicomDescription } from './property.js';
 import { countKeyword, describe, reportKeyword, stringKeyword, stringListKeyword } from './keywords.js';
 
