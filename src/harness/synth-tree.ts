@@ -144,10 +144,14 @@ class Generator {
   async value(p: Property, where: string, at: string): Promise<unknown> {
     if (this.pins.has(at)) return this.pins.get(at);
     const stream = `${this.seed}/${p.path}/${where}`;
+    const pins = this.pins;
     const ctx: SynthContext = {
       rand: prng(stream),
       stream,
-      pinnedItems: this.pins.itemsNeeded(at),
+      // Asked by arrays only: the pins are not scanned for every value.
+      get pinnedItems() {
+        return pins.itemsNeeded(at);
+      },
       members: (props) => this.members(props, where, at),
       items: (item, count) => this.items(item, count, where, at),
       dicom: () => ({ synthDicom: where }) satisfies DicomRequest,
