@@ -13,16 +13,6 @@ export const houseAllowlist = {
    * `.kind`, `KindName[]`): each moves to src/kinds/ in issue 13 item 1.
    */
   kindLiterals: [
-    'src/harness/compare/dice.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/numeric.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/text-value.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/materialise.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
-    'src/harness/report/tree-view.ts', // moves to src/kinds/ in issue 13 item 1 (report description)
-    'src/harness/synth-tree.ts', // moves to src/kinds/ in issue 13 item 1 (synthesis facet)
-    'src/sdk/inputs.ts', // moves to src/kinds/ in issue 13 item 1 (accessor kind check)
-    'src/wire/case-decode.ts', // moves to src/kinds/ in issue 13 item 1 (wire value facet)
-    'src/wire/decode-values.ts', // split from case-decode.ts; moves to src/kinds/ in issue 13 item 1 (wire value facet)
-    'src/wire/case-encode.ts', // moves to src/kinds/ in issue 13 item 1 (wire value facet)
   ],
   /**
    * Files over the size guards (`max-lines` 400, `max-lines-per-function` 80, blank lines and comments

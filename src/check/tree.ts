@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, finding, type Code, type Finding } from '../errors.js';
+import { itemCountProblem } from '../kinds/array.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property, Side } from '../kinds/property.js';
 import type { ValueProblem } from '../kinds/value.js';
@@ -346,27 +347,8 @@ async function checkArray(walk: Walk, p: Property, dir: Place): Promise<void> {
       `entries 0 to ${count - 1} without gaps`,
     );
   }
-  const { minItems, maxItems } = p.keywords;
-  if (minItems !== undefined && count < minItems) {
-    report(
-      walk,
-      'BERTH_E_VALUE_CONSTRAINT',
-      `The array has ${count} items`,
-      dir.shown,
-      p,
-      `at least ${minItems}`,
-    );
-  }
-  if (maxItems !== undefined && count > maxItems) {
-    report(
-      walk,
-      'BERTH_E_VALUE_CONSTRAINT',
-      `The array has ${count} items`,
-      dir.shown,
-      p,
-      `at most ${maxItems}`,
-    );
-  }
+  const problem = itemCountProblem(count, p.keywords, 'The array');
+  if (problem) report(walk, problem.code, problem.message, dir.shown, p, problem.expected);
   const item = p.items;
   const same = dir.shown === dir.real;
   await mapLimited(items, walk.fanout, (d) => {

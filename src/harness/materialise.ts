@@ -2,13 +2,10 @@ import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, isBerthError } from '../errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../manifest/document.js';
+import type { CaseContext, Property } from '../kinds/kind.js';
 import { kindOf } from '../kinds/registry.js';
-import type { Property } from '../kinds/property.js';
-import { ndarray } from '../ndarray/ndarray.js';
-import { isDtypeName } from '../ndarray/dtype.js';
 import { writeValue } from '../sdk/write-value.js';
 import { safeJoin } from '../tree/safe-path.js';
-import { textFormOf } from '../kinds/kind.js';
 
 /** Places a DICOM case value (`{dicom: dir}` or `{synth: {...}}`) into a tree; from the DICOM layer. */
 export type DicomMaterialiser = (
@@ -27,7 +24,8 @@ export interface MaterialiseOptions {
 
 /**
  * Writes case values into a fresh tree, property by property, through the SDK's validating
- * writers — so a case can never hold what the schema forbids. Values: primitives inline (numbers,
+ * writers — so a case can never hold what the schema forbids. Each kind's `fromCase` turns its case
+ * value into what its writer takes; dispatch is on the kind's storage. Values: primitives inline (numbers,
  * booleans, text, dates; percentages as a fraction or as `85%`), files as `{file: path}`,
  * ndarrays as `{file: x.npy}` or `{dtype, shape, data}`, objects as mappings, arrays as lists,
  * DICOM as `{dicom: folder}` (any layout; sorted by UID) or `{synth: {...}}`.
@@ -66,67 +64,66 @@ async function materialiseOne(
 ): Promise<void> {
   try {
     const kind = kindOf(p.kind);
-    if (kind.shape === 'dicom-series' || kind.shape === 'dicom-study' || p.kind === 'dicom-image') {
-      if (!isJsonObject(value) || !options.dicom) {
-        throw caseValue(p, dest, 'A DICOM input is given as {dicom: folder-or-file} or {synth: {...}}');
+    const ctx: CaseContext = { refuse: (message) => caseValue(p, dest, message) };
+    switch (kind.storage.form) {
+      case 'dicom': {
+        const dicom = kind.fromCase(value, p, ctx) as JsonObject;
+        if (!options.dicom) throw ctx.refuse('No DICOM materialiser was given to place this DICOM value');
+        await options.dicom(p, dicom, dest, options.baseDir);
+        return;
       }
-      await options.dicom(p, value, dest, options.baseDir);
-      return;
+      case 'container':
+        await materialiseContainer(
+          p,
+          kind.fromCase(value, p, ctx) as JsonObject | JsonValue[],
+          dest,
+          options,
+        );
+        return;
+      case 'text':
+      case 'leaf':
+        await writeValue(p, dest, fileRef(value, options.baseDir) ?? kind.fromCase(value, p, ctx), {});
+        return;
+      default:
+        return unreachable(kind.storage);
     }
-    if (kind.shape === 'object') {
-      if (!isJsonObject(value)) throw caseValue(p, dest, `${p.name} takes a mapping`);
-      await materialiseValues(p.properties ?? [], value, dest, options);
-      return;
-    }
-    if (kind.shape === 'array') {
-      if (!Array.isArray(value)) throw caseValue(p, dest, `${p.name} takes a list`);
-      await mkdir(dest, { recursive: true });
-      const item = p.items;
-      if (!item) return;
-      for (let i = 0; i < value.length; i++)
-        await materialiseOne(item, value[i] ?? null, safeJoin(dest, i), options);
-      return;
-    }
-    await writeValue(p, dest, caseToValue(p, value, options.baseDir), {});
   } catch (e) {
     if (isBerthError(e)) throw e;
     throw caseValue(p, dest, (e as Error).message);
   }
 }
 
+/** An object's members or an array's items (the kind checked the value is a mapping or a list). */
+async function materialiseContainer(
+  p: Property,
+  value: JsonObject | JsonValue[],
+  dest: string,
+  options: MaterialiseOptions,
+): Promise<void> {
+  if (!Array.isArray(value)) {
+    await materialiseValues(p.properties ?? [], value, dest, options);
+    return;
+  }
+  await mkdir(dest, { recursive: true });
+  const item = p.items;
+  if (!item) return;
+  for (let i = 0; i < value.length; i++)
+    await materialiseOne(item, value[i] ?? null, safeJoin(dest, i), options);
+}
+
+function unreachable(storage: never): never {
+  throw new Error(`no case materialiser for storage ${JSON.stringify(storage)}`);
+}
+
 function caseValue(p: Property, dest: string, message: string): BerthError {
   return new BerthError('BERTH_E_CASE_VALUE', message, { path: dest, property: p.path });
 }
 
-/** Turns a case value into what the SDK writer of its kind takes. */
-function caseToValue(p: Property, value: JsonValue, baseDir: string): unknown {
-  if (isJsonObject(value) && typeof value['file'] === 'string') {
-    return { path: path.resolve(baseDir, value['file']) };
-  }
-  switch (p.kind) {
-    case 'percentage':
-      if (typeof value === 'string') {
-        const parsed = textFormOf(kindOf('percentage'))!.parse(value, p);
-        if (!parsed.ok) throw caseValue(p, '', parsed.problem.message);
-        return parsed.value;
-      }
-      return value;
-    case 'ndarray': {
-      if (isJsonObject(value) && isDtypeName(value['dtype']) && Array.isArray(value['shape'])) {
-        const data = value['data'];
-        return ndarray(
-          value['dtype'],
-          value['shape'] as number[],
-          Array.isArray(data) ? (data as number[]) : undefined,
-        );
-      }
-      throw caseValue(p, '', 'An ndarray is given as {file: x.npy} or {dtype, shape, data}');
-    }
-    case 'file':
-      throw caseValue(p, '', 'A file is given as {file: path}');
-    default:
-      return value;
-  }
+/** `{file: path}`, resolved against the case's folder: how a case gives any value as a file. */
+function fileRef(value: JsonValue, baseDir: string): { path: string } | undefined {
+  return isJsonObject(value) && typeof value['file'] === 'string'
+    ? { path: path.resolve(baseDir, value['file']) }
+    : undefined;
 }
 
 /** Copies an input tree as it is (directory cases). */

@@ -28,7 +28,7 @@ import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
-import { synthUnsupported } from './synth-support.js';
+import { synthUnsupported } from '../kinds/synth-support.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 
 /** What a case file's `{synth: {...}}` may set; every field has a default (see the module comment). */

@@ -1,10 +1,27 @@
 import { isJsonObject } from '../manifest/document.js';
 import { CONTAINER_COMPARISON, NO_SPEC, pickKeywords } from './define-helpers.js';
-import type { KindDefinition } from './kind.js';
+import type { KindDefinition, ValueKeywords, ValueProblem } from './kind.js';
 import { countKeyword, describe, reportKeyword } from './keywords.js';
 
 /** The name an array's items go by in property paths (`scans/[]/image`). */
 export const ITEMS_NAME = '[]';
+
+/**
+ * Why `count` items break an array's minItems/maxItems, or undefined when they fit: the one
+ * item-count rule of the tree check, the readers, the writers and the wire decoder.
+ * `subject` names the array in the message (`The array`, or its property name).
+ */
+export function itemCountProblem(count: number, k: ValueKeywords, subject: string): ValueProblem | undefined {
+  const { minItems, maxItems } = k;
+  if ((minItems === undefined || count >= minItems) && (maxItems === undefined || count <= maxItems)) {
+    return undefined;
+  }
+  return {
+    code: 'BERTH_E_VALUE_CONSTRAINT',
+    message: `${subject} has ${count} items`,
+    expected: `between ${minItems ?? 0} and ${maxItems ?? '∞'} items`,
+  };
+}
 
 /** `type: array` with `items` — a directory of entries named 0..n-1, each an item. */
 export const arrayKind: KindDefinition<'array', null> = {
@@ -60,5 +77,21 @@ export const arrayKind: KindDefinition<'array', null> = {
       write: t.arrayOf(item.write),
       ...(item.note === undefined ? {} : { note: item.note }),
     };
+  },
+  synth(p, ctx) {
+    const { minItems, maxItems } = p.keywords;
+    // At least one item whenever maxItems allows: an empty array exercises little.
+    const lo = Math.max(minItems ?? 0, Math.min(1, maxItems ?? 1));
+    const hi = Math.max(lo, Math.min(maxItems ?? Math.max(lo, 3), Math.max(lo, 3)));
+    const count = Math.max(lo + Math.floor(ctx.rand() * (hi - lo + 1)), ctx.pinnedItems);
+    return p.items ? ctx.items(p.items, count) : [];
+  },
+  fromCase(value, p, ctx) {
+    if (!Array.isArray(value)) throw ctx.refuse(`${p.name} takes a list`);
+    return value;
+  },
+  wire: {
+    encode: (value, p, ctx) => (p.items ? ctx.items(p.items, value as unknown[]) : []),
+    decode: (value, _p, ctx) => ctx.items(value),
   },
 };

@@ -1,4 +1,5 @@
 import type { KindDefinition } from './kind.js';
+import { asCaseValue, SCALAR_WIRE } from './value-facets.js';
 import { byType, comparedBy, nameLabel, NO_SPEC, TEXT_METHODS } from './define-helpers.js';
 import { bad, ok, quote, stripOneNewline, type TextForm } from './value.js';
 
@@ -28,4 +29,7 @@ export const booleanKind: KindDefinition<'boolean', null> = byType<'boolean', nu
   jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'boolean' }),
   comparison: comparedBy('exact', TEXT_METHODS),
   typescript: () => ({ read: 'boolean', write: 'boolean' }),
+  synth: (_p, ctx) => ctx.rand() < 0.5,
+  fromCase: asCaseValue,
+  wire: SCALAR_WIRE,
 });

@@ -1,4 +1,5 @@
 import type { KindDefinition } from './kind.js';
+import { asCaseValue } from './value-facets.js';
 // Per-function entry points: the package index would load all of date-fns (about 300 modules) at start-up.
 import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
@@ -92,4 +93,36 @@ export const dateTimeKind: KindDefinition<'date-time', null> = byType<'date-time
   comparison: comparedBy('exact', TEXT_METHODS),
   // Read: a Date that keeps its text; written from a Date or ISO-8601 text with a zone.
   typescript: (_p, t) => ({ read: t.berth('IsoDateTime'), write: 'Date | string' }),
+  // Whole seconds in 2020–2024, UTC.
+  synth: (_p, ctx) => new Date(Date.UTC(2020, 0, 1) + Math.floor(ctx.rand() * 5 * 365 * 86400) * 1000),
+  fromCase: asCaseValue,
+  wire: {
+    // The text as it is in the tree (its offset, its precision); text without a zone means UTC,
+    // and says so on the wire, where the date-time writer requires a zone.
+    encode: (value) => {
+      const text = (value as IsoDateTime).text;
+      return ZONE.test(text) ? text : `${text}Z`;
+    },
+    // Python datetimes in msgpack: Truss packs them as its ISO map, msgpack's `datetime=True` as a
+    // timestamp (which msgpackr reads as a Date).
+    decode: (value, _p, ctx) =>
+      ctx.scalar(ctx.format === 'msgpack' ? (trussDateTime(value) ?? value) : value),
+  },
 });
+
+/** A time zone at the end of ISO-8601 text (what the date-time writer requires of text). */
+const ZONE = /(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$/;
+
+/** Truss' msgpack datetime: `{b"__dt_datetime_iso__": True, b"data": "2024-01-02T03:04:05Z"}`. */
+function trussDateTime(v: unknown): string | undefined {
+  if (!(v instanceof Map) || v.size !== 2) return undefined;
+  let flag: unknown;
+  let data: unknown;
+  for (const [k, value] of v) {
+    const name =
+      typeof k === 'string' ? k : k instanceof Uint8Array ? Buffer.from(k).toString('latin1') : undefined;
+    if (name === '__dt_datetime_iso__') flag = value;
+    else if (name === 'data') data = value;
+  }
+  return flag === true && typeof data === 'string' ? data : undefined;
+}

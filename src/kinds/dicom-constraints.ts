@@ -1,4 +1,4 @@
-import type { JsonObject } from '../manifest/document.js';
+import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import { comparedBy } from './define-helpers.js';
 import type { CompareMethod, DefineContext, KindDefinition, Property } from './kind.js';
 import type { DicomConstraints, DicomDescription } from './property.js';
@@ -80,6 +80,17 @@ export function dicomKind<N extends DicomKindName>(
           },
     comparison: comparedBy('dicom', level === 'instance' ? INSTANCE_METHODS : COLLECTION_METHODS),
     typescript,
+    // Synthesis, case values, the wire value: the harness and wire/ do the DICOM work.
+    synth: (_p, ctx) => ctx.dicom(),
+    fromCase(value, _p, ctx) {
+      if (!isJsonObject(value))
+        throw ctx.refuse('A DICOM input is given as {dicom: folder-or-file} or {synth: {...}}');
+      return value;
+    },
+    wire: {
+      encode: (value, _p, ctx) => ctx.dicom(value, level),
+      decode: (value, _p, ctx) => ctx.dicom(value),
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { comparedBy, TEXT_METHODS } from './define-helpers.js';
+import { asCaseValue, SCALAR_WIRE } from './value-facets.js';
 import type { KindDefinition, Property } from './kind.js';
 import { bad, ok, quote, stripOneNewline, type TextForm } from './value.js';
 
@@ -75,6 +76,9 @@ export const enumKind: KindDefinition<'enum', EnumSpec> = {
   model: (p) => ({ type: 'category', values: p.spec.values }),
   jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'string', enum: [...p.spec.values] }),
   comparison: comparedBy('exact', TEXT_METHODS),
+  synth: (p, ctx) => p.spec.values[Math.floor(ctx.rand() * p.spec.values.length)],
+  fromCase: asCaseValue,
+  wire: SCALAR_WIRE,
 };
 
 /** An enum value file: exactly one of the values (one trailing newline allowed). */

@@ -233,4 +233,24 @@ export const fileKind: KindDefinition<'file', FileSpec> = {
     },
   },
   typescript: (_p, t) => ({ read: t.berth('FileHandle'), write: t.berth('FileSource') }),
+  async synth(p, ctx) {
+    const { synthFile } = await import('./synth-files.js');
+    return synthFile(p, p.spec.mimeType, ctx.rand, ctx.stream);
+  },
+  // A case gives a file as `{file: path}`, which the harness resolves before asking the kind.
+  fromCase: (_value, _p, ctx) => {
+    throw ctx.refuse('A file is given as {file: path}');
+  },
+  wire: {
+    encode(value, _p, ctx) {
+      const h = value as FileHandle;
+      return ctx.bytes(() => h.read(), h.size);
+    },
+    async decode(value, p, ctx) {
+      const bytes = ctx.bytes(value, `The file ${p.name}`);
+      if (!bytes) return undefined;
+      const { problem } = await contentProblem(p.spec.mimeType, bytes.subarray(0, MAGIC_PREFIX_BYTES));
+      return problem ? ctx.problem(problem) : bytes;
+    },
+  },
 };

@@ -1,4 +1,6 @@
 import type { KindDefinition } from './kind.js';
+import { asCaseValue, SCALAR_WIRE } from './value-facets.js';
+import { synthNumber } from './synth-number.js';
 import { byType, nameLabel, NO_SPEC, NUMBER_METHODS, numericSchema } from './define-helpers.js';
 import { NUMERIC_KEYWORDS, numericKeywords } from './keywords.js';
 import {
@@ -70,4 +72,7 @@ export const integerKind: KindDefinition<'integer', null> = byType<'integer', nu
     defaultMethod: (_p, t) => (t.abs !== undefined || t.rel !== undefined ? 'numeric' : 'exact'),
   },
   typescript: () => ({ read: 'number', write: 'number' }),
+  synth: (p, ctx) => synthNumber(p, p.keywords, ctx.rand, true, [0, 100]),
+  fromCase: asCaseValue,
+  wire: SCALAR_WIRE,
 });

@@ -258,6 +258,84 @@ export interface TypeContext {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Synthesis, case values and the wire value (issue 13 item 1, second half)
+
+/** A random number in [0, 1). */
+export type Rand = () => number;
+
+/**
+ * What a kind's `synth` gets from the harness: the property's random stream, and recursion into
+ * members and items (pins and left-out nullable members stay the harness's business).
+ */
+export interface SynthContext {
+  /** The property's own random stream (seed, property path and array indices). */
+  readonly rand: Rand;
+  /** The name of that stream, for generators seeded by text (a synthetic DICOM file). */
+  readonly stream: string;
+  /** How many items the pins under this array need (0 when none). */
+  readonly pinnedItems: number;
+  /** A value for each member, each drawn by its own kind. */
+  members(props: readonly Property[]): Promise<Record<string, unknown>>;
+  /** `count` values of `item`, each from its own stream. */
+  items(item: Property, count: number): Promise<unknown[]>;
+  /** The request the harness fulfils with synthetic DICOM (an instance, a series or a study). */
+  dicom(): unknown;
+}
+
+/** What a kind's `fromCase` gets: how to refuse a case value. */
+export interface CaseContext {
+  /** BERTH_E_CASE_VALUE for this value, with `message`. */
+  refuse(message: string): Error;
+}
+
+/**
+ * What a kind's wire `encode` gets from wire/: how the document format carries bytes, arrays and
+ * DICOM, and recursion. The kind says which of these its value is; wire/ alone picks the form.
+ */
+export interface WireEncodeContext {
+  /** One file's bytes (`size` in bytes, or -1 when unknown), as the format carries bytes. */
+  bytes(read: () => Promise<Buffer>, size: number): Promise<unknown>;
+  /** An n-dimensional array (an `NdArray` the reader gave), as the format carries arrays. */
+  tensor(value: unknown): unknown;
+  /** An object of these members, each encoded by its own kind. */
+  members(props: readonly Property[], values: Record<string, unknown>): Promise<unknown>;
+  /** A list, each item encoded by the item's kind. */
+  items(item: Property, values: readonly unknown[]): Promise<unknown[]>;
+  /** DICOM instances of the handle the reader gave (one, or a list for a series or study). */
+  dicom(value: unknown, level: 'instance' | 'series' | 'study'): Promise<unknown>;
+}
+
+/**
+ * What a kind's wire `decode` gets: the format, the checks every text value passes, and the
+ * format's forms of bytes and arrays. Each returns undefined once it has reported a problem.
+ */
+export interface WireDecodeContext {
+  readonly format: 'json' | 'msgpack';
+  /** A value for the kind's text form, checked as the writer checks it (and the value-file size rule). */
+  scalar(value: unknown): unknown;
+  /** One file's bytes (base64 text in JSON, bin in msgpack); `what` names it in messages. */
+  bytes(value: unknown, what: string): Uint8Array | undefined;
+  /** An n-dimensional array in the format's forms, as an `NdArray`. */
+  tensor(value: unknown): { readonly dtype: string; readonly shape: readonly number[] } | undefined;
+  /** An object of these members, each decoded by its own kind. */
+  members(props: readonly Property[], value: unknown): Promise<unknown>;
+  /** The items of an array property (`p.items`), counted against its keywords. */
+  items(value: unknown): Promise<unknown>;
+  /** DICOM instances, decoded and checked by wire/'s DICOM decoder. */
+  dicom(value: unknown): unknown;
+  /** Reports a problem with this value; returns undefined. */
+  problem(problem: ValueProblem): undefined;
+}
+
+/** A kind's value on a wire document (JSON or msgpack), both ways. */
+export interface WireValue<S = unknown> {
+  /** The document value of a value as the SDK reader returned it. */
+  encode(value: unknown, p: Property<S>, ctx: WireEncodeContext): unknown;
+  /** The value the SDK writer takes, from a document value; undefined once a problem is reported. */
+  decode(value: unknown, p: Property<S>, ctx: WireDecodeContext): unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The definition
 
 /**
@@ -288,6 +366,13 @@ export interface KindDefinition<N extends string = string, S = unknown> {
   readonly comparison: Comparison<S>;
   /** How the kind's values are typed in TypeScript, read and written (`berth types`). */
   typescript(p: Property<S>, t: TypeContext): TsType;
+  // Synthesis, case values and the wire value (see their block above).
+  /** A synthetic value (what the SDK writer takes), drawn from the harness's context. */
+  synth(p: Property<S>, ctx: SynthContext): unknown;
+  /** A test case's value (YAML/JSON, `{file: path}` already resolved) as the SDK writer takes it. */
+  fromCase(value: JsonValue, p: Property<S>, ctx: CaseContext): unknown;
+  /** What the value is on a wire document, and the conversion both ways. */
+  readonly wire: WireValue<S>;
 }
 
 /** The text form of a kind stored as text, or undefined. */

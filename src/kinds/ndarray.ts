@@ -1,9 +1,11 @@
 import type { KindDefinition } from './kind.js';
 import { BerthError, isBerthError } from '../errors.js';
-import { checkNdArray, type NdArray } from '../ndarray/ndarray.js';
+import { isJsonObject } from '../manifest/document.js';
+import { isDtypeName } from '../ndarray/dtype.js';
+import { checkNdArray, ndarray, type NdArray } from '../ndarray/ndarray.js';
 import { readNpy, readNpyHeader, writeNpy } from '../ndarray/npy.js';
 import { byType } from './define-helpers.js';
-import type { LeafIO, Property } from './kind.js';
+import type { LeafIO, Property, Rand } from './kind.js';
 import { describe, reportKeyword } from './keywords.js';
 import { NDARRAY_DTYPES, type NdarrayDtypeName } from './property.js';
 import type { ValueProblem } from './value.js';
@@ -17,6 +19,11 @@ export interface NdarraySpec {
 /** The spec of an `ndarray` property (empty for any other kind). */
 export function ndarraySpecOf(p: Property): NdarraySpec {
   return p.kind === 'ndarray' ? (p as Property<NdarraySpec>).spec : {};
+}
+
+/** A declared shape as text, `[512, *, 3]` (`*` for an extent left free). */
+export function shapeText(shape: readonly (number | null)[]): string {
+  return `[${shape.map((n) => n ?? '*').join(', ')}]`;
 }
 
 /** Why an array's dtype or shape contradicts its property, or undefined when it fits. */
@@ -40,7 +47,7 @@ export function ndarrayProblem(
       return {
         code: 'BERTH_E_NDARRAY_MISMATCH',
         message: `The array has shape [${shape.join(', ')}]`,
-        expected: `shape [${want.map((n) => n ?? '*').join(', ')}]`,
+        expected: `shape ${shapeText(want)}`,
       };
     }
   }
@@ -134,8 +141,7 @@ export const ndarrayKind: KindDefinition<'ndarray', NdarraySpec> = byType<'ndarr
     }
     return { spec };
   },
-  label: (p) =>
-    `ndarray(${p.spec.dtype ?? 'any'}${p.spec.shape ? `, [${p.spec.shape.map((n) => n ?? '*').join(', ')}]` : ''})`,
+  label: (p) => `ndarray(${p.spec.dtype ?? 'any'}${p.spec.shape ? `, ${shapeText(p.spec.shape)}` : ''})`,
   shape: 'file',
   storage: { form: 'leaf', leaf: ndarrayIO as LeafIO<unknown, NdarraySpec> },
   model: (p) => ({
@@ -154,4 +160,41 @@ export const ndarrayKind: KindDefinition<'ndarray', NdarraySpec> = byType<'ndarr
     const type = dtype === undefined ? t.berth('NdArray') : `${t.berth('NdArrayOf')}<${t.literal(dtype)}>`;
     return { read: type, write: type };
   },
+  synth: (p, ctx) => synthNdarray(p.spec, ctx.rand),
+  fromCase(value, _p, ctx) {
+    if (isJsonObject(value) && isDtypeName(value['dtype']) && Array.isArray(value['shape'])) {
+      const data = value['data'];
+      return ndarray(
+        value['dtype'],
+        value['shape'] as number[],
+        Array.isArray(data) ? (data as number[]) : undefined,
+      );
+    }
+    throw ctx.refuse('An ndarray is given as {file: x.npy} or {dtype, shape, data}');
+  },
+  wire: {
+    encode: (value, _p, ctx) => ctx.tensor(value),
+    decode(value, p, ctx) {
+      const arr = ctx.tensor(value);
+      if (!arr) return undefined;
+      const problem = ndarrayProblem(arr.dtype, arr.shape, p);
+      return problem ? ctx.problem(problem) : arr;
+    },
+  },
 });
+
+/** A synthetic ndarray of the spec's dtype (default float32) and shape (free extents: 2–4). */
+function synthNdarray(spec: NdarraySpec, rand: Rand): NdArray {
+  const dtype = spec.dtype ?? 'float32';
+  const shape = (spec.shape ?? [4, 4]).map((n) => n ?? 2 + Math.floor(rand() * 3));
+  const size = shape.reduce((a, b) => a * b, 1) * (dtype.startsWith('complex') ? 2 : 1);
+  const values: number[] = [];
+  for (let i = 0; i < size; i++) {
+    const r = rand();
+    if (dtype === 'bool') values.push(r < 0.5 ? 0 : 1);
+    else if (dtype.startsWith('uint')) values.push(Math.floor(r * 100));
+    else if (dtype.startsWith('int')) values.push(Math.floor(r * 100) - 50);
+    else values.push(Math.round((r * 2 - 1) * 1000) / 1000);
+  }
+  return ndarray(dtype, shape, values);
+}

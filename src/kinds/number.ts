@@ -1,4 +1,6 @@
 import type { KindDefinition } from './kind.js';
+import { asCaseValue } from './value-facets.js';
+import { synthNumber } from './synth-number.js';
 import { byType, comparedBy, nameLabel, NO_SPEC, NUMBER_METHODS, numericSchema } from './define-helpers.js';
 import { describeValue } from './integer.js';
 import { NUMERIC_KEYWORDS, numericKeywords } from './keywords.js';
@@ -49,4 +51,11 @@ export const numberKind: KindDefinition<'number', null> = byType<'number', null>
   jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'number', ...numericSchema(p.keywords) }),
   comparison: comparedBy('numeric', NUMBER_METHODS),
   typescript: () => ({ read: 'number', write: 'number' }),
+  synth: (p, ctx) => synthNumber(p, p.keywords, ctx.rand, false, [0, 100]),
+  fromCase: asCaseValue,
+  wire: {
+    encode: (value) => value,
+    // msgpack carries integers beyond 2^53 as bigints: a number property takes them as doubles.
+    decode: (value, _p, ctx) => ctx.scalar(typeof value === 'bigint' ? Number(value) : value),
+  },
 });

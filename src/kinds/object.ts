@@ -1,6 +1,7 @@
 import { isJsonObject } from '../manifest/document.js';
 import { CONTAINER_COMPARISON, NO_SPEC } from './define-helpers.js';
 import type { KindDefinition, Property } from './kind.js';
+import { caseMapping, MEMBERS_WIRE } from './value-facets.js';
 import { describe, reportKeyword } from './keywords.js';
 
 /** `type: object` with `properties` — a directory holding one entry per member. */
@@ -35,4 +36,7 @@ export const objectKind: KindDefinition<'object', null> = {
   jsonSchema: (p, ctx) => ({ ...ctx.described(p), ...ctx.members(p.properties ?? []) }),
   comparison: CONTAINER_COMPARISON,
   typescript: (p, t) => t.objectType(p, p.properties ?? [], 'named'),
+  synth: (p, ctx) => ctx.members(p.properties ?? []),
+  fromCase: (value, p, ctx) => caseMapping(value, p.name, ctx),
+  wire: MEMBERS_WIRE,
 };

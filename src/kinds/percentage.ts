@@ -1,4 +1,7 @@
 import type { KindDefinition } from './kind.js';
+import { SCALAR_WIRE } from './value-facets.js';
+import { synthNumber } from './synth-number.js';
+import { synthUnsupported } from './synth-support.js';
 import { byType, comparedBy, nameLabel, NO_SPEC, NUMBER_METHODS, numericSchema } from './define-helpers.js';
 import { describeValue } from './integer.js';
 import { NUMERIC_KEYWORDS, numericKeywords } from './keywords.js';
@@ -104,4 +107,29 @@ export const percentageKind: KindDefinition<'percentage', null> = byType<'percen
   }),
   comparison: comparedBy('numeric', NUMBER_METHODS),
   typescript: () => ({ read: 'number', write: 'number', note: 'a fraction: 0.85 is 85%' }),
+  synth(p, ctx) {
+    // Keywords are in percent: the number is drawn in percent and read through the text rule,
+    // which divides by 100 in decimal (55.9 → exactly the double of 0.559).
+    const integer = Number.isInteger(p.keywords.multipleOf ?? 1);
+    const text = `${synthNumber(p, p.keywords, ctx.rand, integer, [0, 100])}%`;
+    const parsed = percentageText.parse(text, p);
+    if (!parsed.ok) throw synthUnsupported(p, `${text}: ${parsed.problem.message}`);
+    return parsed.value;
+  },
+  // A case gives the fraction, or the percentage's own text (`85%`).
+  fromCase(value, p, ctx) {
+    if (typeof value !== 'string') return value;
+    const parsed = percentageText.parse(value, p);
+    if (!parsed.ok) throw ctx.refuse(parsed.problem.message);
+    return parsed.value;
+  },
+  wire: {
+    encode: SCALAR_WIRE.encode,
+    // `"85%"` is accepted too: the percentage's own text form, read as the SDK reads a file.
+    decode(value, p, ctx) {
+      if (typeof value !== 'string') return ctx.scalar(value);
+      const parsed = percentageText.parse(value, p);
+      return parsed.ok ? ctx.scalar(parsed.value) : ctx.problem(parsed.problem);
+    },
+  },
 });

@@ -2,6 +2,8 @@
  * The property model's vocabulary, for the many modules that import it from here: the types live
  * in kind.ts (the KindDefinition and its facets); the specs of the DICOM and ndarray kinds below.
  */
+import { DTYPE_NAMES, type DtypeName } from '../ndarray/dtype.js';
+
 export type {
   Comparison,
   CompareMethod,
@@ -50,23 +52,8 @@ export interface DicomDescription {
   seriesDescriptionsArray?: string[];
 }
 
-/** The dtypes an `ndarray` property may declare. */
-export const NDARRAY_DTYPES = [
-  'bool',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'float16',
-  'float32',
-  'float64',
-  'complex64',
-  'complex128',
-] as const;
+/** The dtypes an `ndarray` property may declare: every dtype berth's arrays support. */
+export const NDARRAY_DTYPES = DTYPE_NAMES;
 
 /** One `ndarray` dtype name. */
-export type NdarrayDtypeName = (typeof NDARRAY_DTYPES)[number];
+export type NdarrayDtypeName = DtypeName;

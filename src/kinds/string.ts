@@ -1,4 +1,5 @@
 import type { KindDefinition } from './kind.js';
+import { asCaseValue, SCALAR_WIRE } from './value-facets.js';
 import { byType, comparedBy, nameLabel, NO_SPEC, pickKeywords, TEXT_METHODS } from './define-helpers.js';
 import { textKeywords } from './keywords.js';
 import { bad, checkTextKeywords, checked, type TextForm } from './value.js';
@@ -31,4 +32,10 @@ export const stringKind: KindDefinition<'string', null> = byType<'string', null>
   }),
   comparison: comparedBy('exact', TEXT_METHODS),
   typescript: () => ({ read: 'string', write: 'string' }),
+  async synth(p, ctx) {
+    const { synthString } = await import('./synth-strings.js');
+    return synthString(p, ctx.rand);
+  },
+  fromCase: asCaseValue,
+  wire: SCALAR_WIRE,
 });

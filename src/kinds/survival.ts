@@ -1,5 +1,6 @@
 import { CONTAINER_COMPARISON, NO_SPEC } from './define-helpers.js';
 import type { KindDefinition, Property } from './kind.js';
+import { caseMapping, MEMBERS_WIRE } from './value-facets.js';
 import { reportKeyword } from './keywords.js';
 
 /**
@@ -34,4 +35,7 @@ export const survivalKind: KindDefinition<'survival', null> = {
   jsonSchema: (p, ctx) => ({ ...ctx.described(p), ...ctx.members(p.properties ?? []) }),
   comparison: CONTAINER_COMPARISON,
   typescript: (p, t) => t.objectType(p, p.properties ?? [], 'inline'),
+  synth: (p, ctx) => ctx.members(p.properties ?? []),
+  fromCase: (value, p, ctx) => caseMapping(value, p.name, ctx),
+  wire: MEMBERS_WIRE,
 };

@@ -9,22 +9,29 @@
 import { BerthError } from '../errors.js';
 import type { Code, ErrorDetails } from '../errors.js';
 
-/** The canonical names of the supported element types: numpy's `str(dtype)` for native arrays. */
-export type DtypeName =
-  | 'bool'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'float16'
-  | 'float32'
-  | 'float64'
-  | 'complex64'
-  | 'complex128';
+/**
+ * The canonical names of the supported element types: numpy's `str(dtype)` for native arrays.
+ * The one list of them: the ndarray kind's `dtype` keyword takes exactly these.
+ */
+export const DTYPE_NAMES = [
+  'bool',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float16',
+  'float32',
+  'float64',
+  'complex64',
+  'complex128',
+] as const;
+
+/** One of {@link DTYPE_NAMES}. */
+export type DtypeName = (typeof DTYPE_NAMES)[number];
 
 /**
  * The typed array holding each dtype's elements.
@@ -111,9 +118,6 @@ export const DTYPES: { readonly [D in DtypeName]: DtypeInfo<D> } = {
   complex64: info('complex64', 'c', 8, Float32Array),
   complex128: info('complex128', 'c', 16, Float64Array),
 };
-
-/** The supported dtype names, in table order. */
-export const DTYPE_NAMES = Object.keys(DTYPES) as DtypeName[];
 
 /** The table entry for a dtype name. */
 export function dtypeInfo<D extends DtypeName>(name: D): DtypeInfo<D> {

@@ -1,6 +1,7 @@
 import { BerthError } from '../errors.js';
 import type { FileHandle } from '../kinds/file-handle.js';
-import type { KindName, Property } from '../kinds/property.js';
+import type { Property, ValueModel } from '../kinds/kind.js';
+import { kindOf } from '../kinds/registry.js';
 import type { IsoDateTime } from '../kinds/date-time.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { safeJoin } from '../tree/safe-path.js';
@@ -63,10 +64,11 @@ export class Inputs<I extends object = Record<string, unknown>> {
     return (await readObject(this.properties, this.root, this.scope)) as I;
   }
 
-  private async typed<T>(name: string, kinds: readonly KindName[]): Promise<T> {
+  /** Reads input `name` when its kind's value model `fits` (`what` names the accessor's kinds). */
+  private async typed<T>(name: string, what: string, fits: (m: ValueModel) => boolean): Promise<T> {
     const p = this.property(name);
-    if (!kinds.includes(p.kind)) {
-      throw new BerthError('BERTH_E_VALUE_TYPE', `Input ${name} is ${p.kind}, not ${kinds.join(' or ')}`, {
+    if (!fits(kindOf(p.kind).model(p))) {
+      throw new BerthError('BERTH_E_VALUE_TYPE', `Input ${name} is ${p.kind}, not ${what}`, {
         property: p.path,
       });
     }
@@ -75,58 +77,62 @@ export class Inputs<I extends object = Record<string, unknown>> {
 
   /** A `string` input. */
   string(name: InputNames<I, IsString>): Promise<string> {
-    return this.typed(name, ['string']);
+    return this.typed(name, 'string', (m) => m.type === 'text');
   }
   /** An `enum` input: one of its values. */
   enum(name: InputNames<I, IsEnum>): Promise<string> {
-    return this.typed(name, ['enum']);
+    return this.typed(name, 'enum', (m) => m.type === 'category');
   }
   /** A `date-time` input: a Date that also keeps its original text. */
   dateTime(name: InputNames<I, Is<IsoDateTime>>): Promise<IsoDateTime> {
-    return this.typed(name, ['date-time']);
+    return this.typed(name, 'date-time', (m) => m.type === 'date-time');
   }
   /** A `boolean` input. */
   boolean(name: InputNames<I, Is<boolean>>): Promise<boolean> {
-    return this.typed(name, ['boolean']);
+    return this.typed(name, 'boolean', (m) => m.type === 'boolean');
   }
   /** An `integer` input. */
   integer(name: InputNames<I, Is<number>>): Promise<number> {
-    return this.typed(name, ['integer']);
+    return this.typed(name, 'integer', (m) => m.type === 'integer');
   }
   /** A `number` input. */
   number(name: InputNames<I, Is<number>>): Promise<number> {
-    return this.typed(name, ['number', 'integer']);
+    return this.typed(
+      name,
+      'number or integer',
+      (m) => (m.type === 'number' && m.unit === undefined) || m.type === 'integer',
+    );
   }
   /** A `percentage` input, as a fraction (`85%` → 0.85). */
   percentage(name: InputNames<I, Is<number>>): Promise<number> {
-    return this.typed(name, ['percentage']);
+    return this.typed(name, 'percentage', (m) => m.type === 'number' && m.unit === 'fraction');
   }
   /** A file input (any mime-type) as a handle. */
   file(name: InputNames<I, Is<FileHandle>>): Promise<FileHandle> {
-    return this.typed(name, ['file']);
+    return this.typed(name, 'file', (m) => m.type === 'media');
   }
   /** An `ndarray` input. */
   ndarray(name: InputNames<I, Is<NdArray>>): Promise<NdArray> {
-    return this.typed(name, ['ndarray']);
+    return this.typed(name, 'ndarray', (m) => m.type === 'tensor');
   }
   /** An `object` input as a plain object. */
   object<T = Record<string, unknown>>(name: InputNames<I, IsObject>): Promise<T> {
-    return this.typed(name, ['object', 'survival']);
+    return this.typed(name, 'object or survival', (m) => m.type === 'record');
   }
   /** An `array` input, in index order. */
   array<T = unknown>(name: InputNames<I, Is<readonly unknown[]>>): Promise<T[]> {
-    return this.typed(name, ['array']);
+    return this.typed(name, 'array', (m) => m.type === 'list');
   }
   /** A `dicom-image` input: its header now, its pixels on demand. */
   dicomImage(name: InputNames<I, Is<DicomImage>>): Promise<DicomImage> {
-    return this.typed(name, ['dicom-image']);
+    return this.typed(name, 'dicom-image', (m) => m.type === 'dicom-instance');
   }
   /** A `dicom-series` input: its instances sorted geometrically. */
   dicomSeries(name: InputNames<I, Is<DicomSeries>>): Promise<DicomSeries> {
-    return this.typed(name, ['dicom-series']);
+    return this.typed(name, 'dicom-series', (m) => m.type === 'dicom-collection' && m.level === 'series');
   }
   /** A `dicom-study` input: its series keyed by SeriesInstanceUID. */
   dicomStudy(name: InputNames<I, Is<DicomStudy>>): Promise<DicomStudy> {
-    return this.typed(name, ['dicom-study']);
+    return this.typed(name, 'dicom-study', (m) => m.type === 'dicom-collection' && m.level === 'study');
   }
 }

@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
+import { itemCountProblem } from '../kinds/array.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import {
@@ -182,15 +183,12 @@ export async function arrayIndices(p: Property, dir: string): Promise<number> {
 
 async function readArray(p: Property, dir: string, real: string, scope: ReadScope): Promise<unknown[]> {
   const entries = await arrayEntries(p, dir, real);
-  const { minItems, maxItems } = p.keywords;
-  if (
-    (minItems !== undefined && entries.length < minItems) ||
-    (maxItems !== undefined && entries.length > maxItems)
-  ) {
-    throw new BerthError('BERTH_E_VALUE_CONSTRAINT', `The array has ${entries.length} items`, {
+  const count = itemCountProblem(entries.length, p.keywords, 'The array');
+  if (count) {
+    throw new BerthError(count.code, count.message, {
       path: dir,
       property: p.path,
-      expected: `between ${minItems ?? 0} and ${maxItems ?? '∞'} items`,
+      expected: count.expected,
     });
   }
   const item = p.items;

@@ -1,6 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
+import { itemCountProblem } from '../kinds/array.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import { siblingTempPath, writeFileAtomic } from '../tree/atomic.js';
@@ -88,15 +89,12 @@ export function validateValue(p: Property, abs: string, value: unknown): void {
   }
   if (kind.shape === 'array') {
     if (!Array.isArray(value)) throw refuse(p, abs, `${p.name} takes an array`);
-    const { minItems, maxItems } = p.keywords;
-    if (
-      (minItems !== undefined && value.length < minItems) ||
-      (maxItems !== undefined && value.length > maxItems)
-    ) {
-      throw new BerthError('BERTH_E_VALUE_CONSTRAINT', `${p.name} has ${value.length} items`, {
+    const count = itemCountProblem(value.length, p.keywords, p.name);
+    if (count) {
+      throw new BerthError(count.code, count.message, {
         path: abs,
         property: p.path,
-        expected: `between ${minItems ?? 0} and ${maxItems ?? '∞'} items`,
+        expected: count.expected,
       });
     }
     const item = p.items;

@@ -21,6 +21,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
+import { itemCountProblem } from '../kinds/array.js';
 import { kindOf } from '../kinds/registry.js';
 import { DicomOutputs } from '../sdk/dicom-writer.js';
 import { writeValue, type WriteScope } from '../sdk/write-value.js';
@@ -28,13 +29,14 @@ import { safeJoin } from '../tree/safe-path.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
 import { checkSize, parseJsonDocument, parseMsgpackDocument } from './case-parse.js';
 import { checkDicomFolders, decodeDicom } from './decode-dicom.js';
-import { decodeFile, decodeNdarray, decodePrimitive } from './decode-values.js';
+import { decodeScalar, decodeTensor } from './decode-values.js';
 import {
+  bytesOf,
   EnoughProblems,
   WireDecodeError,
   countEntries,
   describe,
-  isPlainObject,
+  entriesOf,
   record,
   report,
   reportError,
@@ -42,7 +44,8 @@ import {
   type Walk,
 } from './decode-walk.js';
 import { parseJsonLazily, type JsonSlices } from './json-slices.js';
-import { textFormOf } from '../kinds/kind.js';
+import type { ValueProblem, WireDecodeContext } from '../kinds/kind.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 
 export { WireDecodeError } from './decode-walk.js';
 
@@ -50,38 +53,6 @@ export { WireDecodeError } from './decode-walk.js';
 export interface DecodeTreeOptions extends WireLimits {
   /** Problems collected before the check stops (default 100). */
   maxProblems?: number;
-}
-
-/**
- * The entries of a document object: a JSON object, or a msgpack map (a `Map`, whose keys must be
- * str). Undefined when `v` is not an object.
- */
-function entriesOf(
-  walk: Walk,
-  v: unknown,
-  pointer: string,
-  owner: Property | undefined,
-): Map<string, unknown> | undefined {
-  if (v instanceof Map && walk.format === 'msgpack') {
-    const out = new Map<string, unknown>();
-    for (const [k, value] of v) {
-      if (typeof k !== 'string') {
-        report(
-          walk,
-          'BERTH_E_WIRE_FORMAT',
-          `A key of the map is ${describe(k)}, not a str`,
-          pointer,
-          owner,
-          'property names as msgpack str keys',
-        );
-        continue;
-      }
-      out.set(k, value);
-    }
-    return out;
-  }
-  if (isPlainObject(v)) return new Map(Object.entries(v));
-  return undefined;
 }
 
 async function decodeMembers(
@@ -154,29 +125,49 @@ async function decodeValue(
 ): Promise<Decoded> {
   const kind = kindOf(p.kind);
   try {
-    if (textFormOf(kind)) {
-      const range = walk.slices?.rangeOf(v);
-      return decodePrimitive(walk, p, range ? walk.slices!.text(range) : v, pointer);
-    }
-    switch (p.kind) {
-      case 'file':
-        return await decodeFile(walk, p, v, pointer);
-      case 'ndarray':
-        return decodeNdarray(walk, p, v, pointer);
-      case 'dicom-image':
-      case 'dicom-series':
-      case 'dicom-study':
-        return decodeDicom(walk, p, v, pointer, abs);
-      default:
-        break;
-    }
-    if (kind.shape === 'object')
-      return await decodeMembers(walk, p.properties ?? [], v, pointer, abs, p, depth);
-    if (kind.shape === 'array') return await decodeArray(walk, p, v, pointer, abs, depth);
+    // Long strings cut out before parsing are put back where a kind stored as text reads them.
+    const range = kind.storage.form === 'text' ? walk.slices?.rangeOf(v) : undefined;
+    const value = range ? walk.slices!.text(range) : v;
+    return await kind.wire.decode(value, p, new DecodeContext(walk, p, pointer, abs, depth));
   } catch (e) {
     return reportError(walk, e, pointer, p);
   }
-  return report(walk, 'BERTH_E_INTERNAL', `No wire decoder for ${p.kind}`, pointer, p);
+}
+
+/** Each kind's `wire.decode` says what its value is; this reads it in the document's format. */
+class DecodeContext implements WireDecodeContext {
+  constructor(
+    private readonly walk: Walk,
+    private readonly p: Property,
+    private readonly pointer: string,
+    private readonly abs: string,
+    private readonly depth: number,
+  ) {}
+
+  get format(): WireFormat {
+    return this.walk.format;
+  }
+  scalar(value: unknown): unknown {
+    return decodeScalar(this.walk, this.p, value, this.pointer);
+  }
+  bytes(value: unknown, what: string): Uint8Array | undefined {
+    return bytesOf(this.walk, this.p, value, this.pointer, what);
+  }
+  tensor(value: unknown): NdArray | undefined {
+    return decodeTensor(this.walk, this.p, value, this.pointer);
+  }
+  members(props: readonly Property[], value: unknown): Promise<unknown> {
+    return decodeMembers(this.walk, props, value, this.pointer, this.abs, this.p, this.depth);
+  }
+  items(value: unknown): Promise<unknown> {
+    return decodeArray(this.walk, this.p, value, this.pointer, this.abs, this.depth);
+  }
+  dicom(value: unknown): unknown {
+    return decodeDicom(this.walk, this.p, value, this.pointer, this.abs);
+  }
+  problem(problem: ValueProblem): undefined {
+    return report(this.walk, problem.code, problem.message, this.pointer, this.p, problem.expected);
+  }
 }
 
 async function decodeArray(
@@ -205,17 +196,8 @@ async function decodeArray(
       p,
     );
   }
-  const { minItems, maxItems } = p.keywords;
-  if ((minItems !== undefined && v.length < minItems) || (maxItems !== undefined && v.length > maxItems)) {
-    report(
-      walk,
-      'BERTH_E_VALUE_CONSTRAINT',
-      `${p.name} has ${v.length} items`,
-      pointer,
-      p,
-      `between ${minItems ?? 0} and ${maxItems ?? '∞'} items`,
-    );
-  }
+  const count = itemCountProblem(v.length, p.keywords, p.name);
+  if (count) report(walk, count.code, count.message, pointer, p, count.expected);
   const item = p.items;
   if (!item) return [];
   countEntries(walk, v.length, pointer, p, true);

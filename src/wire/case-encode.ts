@@ -9,8 +9,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
-import type { IsoDateTime } from '../kinds/date-time.js';
-import type { FileHandle } from '../kinds/file-handle.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
 import type { JsonObject } from '../manifest/document.js';
@@ -23,7 +21,7 @@ import { encodeBase64 } from './base64.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
 import { encodeNdarrayJson } from './ndarray-json.js';
 import { encodeNdarrayMsgpack, packForPython } from './ndarray-msgpack.js';
-import { textFormOf } from '../kinds/kind.js';
+import type { WireEncodeContext } from '../kinds/kind.js';
 
 /** Options of the encoders. */
 export interface EncodeTreeOptions extends Pick<WireLimits, 'maxBytes'> {
@@ -54,9 +52,6 @@ interface Encoding {
   /** Bytes of file, array and DICOM payloads so far, as they will be in the document. */
   payload: number;
 }
-
-/** A time zone at the end of ISO-8601 text (what the date-time writer requires of text). */
-const ZONE = /(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$/;
 
 function grow(enc: Encoding, bytes: number, pointer: string, p: Property): void {
   enc.payload += enc.mode === 'msgpack' ? bytes : Math.ceil(bytes / 3) * 4;
@@ -97,7 +92,7 @@ async function readBytes(
  * of its data in memory. Encoding counts it no second time.
  */
 async function reserveArray(enc: Encoding, p: Property, file: string, root: string): Promise<void> {
-  if (p.kind !== 'ndarray') return;
+  if (kindOf(p.kind).model(p).type !== 'tensor') return;
   const header = await readNpyHeader(file);
   grow(enc, header.dataLength, `/${path.relative(root, file).split(path.sep).join('/')}`, p);
 }
@@ -110,55 +105,53 @@ async function instanceSize(path: string): Promise<number> {
   }
 }
 
-async function encodeValue(enc: Encoding, p: Property, value: unknown, pointer: string): Promise<unknown> {
-  const kind = kindOf(p.kind);
-  if (textFormOf(kind)) {
-    if (p.kind === 'date-time') {
-      // The text as it is in the tree (its offset, its precision); text without a zone means UTC,
-      // and says so on the wire, where the date-time writer requires a zone.
-      const text = (value as IsoDateTime).text;
-      return ZONE.test(text) ? text : `${text}Z`;
-    }
-    return value;
+/** Each kind's `wire.encode` says what its value is; this says how the document's format carries it. */
+class EncodeContext implements WireEncodeContext {
+  constructor(
+    private readonly enc: Encoding,
+    private readonly p: Property,
+    private readonly pointer: string,
+  ) {}
+
+  bytes(read: () => Promise<Buffer>, size: number): Promise<unknown> {
+    return readBytes(this.enc, read, size, this.pointer, this.p);
   }
-  switch (p.kind) {
-    case 'file': {
-      const h = value as FileHandle;
-      return readBytes(enc, () => h.read(), h.size, pointer, p);
-    }
-    case 'ndarray': {
-      // Counted against maxBytes before it was read (reserveArray).
-      const arr = value as NdArray;
-      if (enc.mode === 'json') return encodeNdarrayJson(arr);
-      if (enc.mode === 'json-text') return new NdarrayText(asBuffer(arr), arr.shape, arr.dtype);
-      return encodeNdarrayMsgpack(arr);
-    }
-    case 'dicom-image': {
+
+  tensor(value: unknown): unknown {
+    // Counted against maxBytes before it was read (reserveArray).
+    const arr = value as NdArray;
+    if (this.enc.mode === 'json') return encodeNdarrayJson(arr);
+    if (this.enc.mode === 'json-text') return new NdarrayText(asBuffer(arr), arr.shape, arr.dtype);
+    return encodeNdarrayMsgpack(arr);
+  }
+
+  members(props: readonly Property[], values: Record<string, unknown>): Promise<unknown> {
+    return encodeMembers(this.enc, props, values, this.pointer);
+  }
+
+  items(item: Property, values: readonly unknown[]): Promise<unknown[]> {
+    return Promise.all(values.map((v, i) => encodeValue(this.enc, item, v, pointerTo(this.pointer, i))));
+  }
+
+  async dicom(value: unknown, level: 'instance' | 'series' | 'study'): Promise<unknown> {
+    const { enc, p, pointer } = this;
+    if (level === 'instance') {
       const image = value as DicomImage;
       return readBytes(enc, () => image.bytes(), await instanceSize(image.path), pointer, p);
     }
-    case 'dicom-series':
-    case 'dicom-study': {
-      // Series after series (a study's in folder order), each in geometric order.
-      const instances =
-        p.kind === 'dicom-series' ? [...(value as DicomSeries).instances] : (value as DicomStudy).instances();
-      return Promise.all(
-        instances.map(async (inst, i) =>
-          readBytes(enc, () => inst.bytes(), await instanceSize(inst.path), pointerTo(pointer, i), p),
-        ),
-      );
-    }
-    default:
-      break;
+    // Series after series (a study's in folder order), each in geometric order.
+    const instances =
+      level === 'series' ? [...(value as DicomSeries).instances] : (value as DicomStudy).instances();
+    return Promise.all(
+      instances.map(async (inst, i) =>
+        readBytes(enc, () => inst.bytes(), await instanceSize(inst.path), pointerTo(pointer, i), p),
+      ),
+    );
   }
-  if (kind.shape === 'object')
-    return encodeMembers(enc, p.properties ?? [], value as Record<string, unknown>, pointer);
-  if (kind.shape === 'array') {
-    const item = p.items;
-    const items = value as unknown[];
-    return item ? Promise.all(items.map((v, i) => encodeValue(enc, item, v, pointerTo(pointer, i)))) : [];
-  }
-  throw new BerthError('BERTH_E_INTERNAL', `No wire encoder for ${p.kind}`, { property: p.path });
+}
+
+async function encodeValue(enc: Encoding, p: Property, value: unknown, pointer: string): Promise<unknown> {
+  return kindOf(p.kind).wire.encode(value, p, new EncodeContext(enc, p, pointer));
 }
 
 async function encodeMembers(

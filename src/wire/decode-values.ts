@@ -1,53 +1,24 @@
 /**
- * The decode walk's leaf values (./case-decode.ts): primitives through their kind's text form,
- * files through the MIME check, ndarrays in either format's form.
+ * The decode walk's leaf values (./case-decode.ts), the format's side of them: text values through
+ * their kind's text form and the value-file size rule, ndarrays in either format's form. What is
+ * kind-specific (a percentage's text, a file's MIME check, an ndarray's dtype) is the kind's `wire`.
  */
-import { contentProblem } from '../kinds/file.js';
-import { MAGIC_PREFIX_BYTES } from '../kinds/file-handle.js';
-import { ndarrayProblem } from '../kinds/ndarray.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
 import type { ValueProblem } from '../kinds/value.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { MAX_TEXT_BYTES } from '../tree/read-text.js';
-import { bytesOf, describe, isPlainObject, record, report, type Decoded, type Walk } from './decode-walk.js';
+import { describe, isPlainObject, record, report, type Decoded, type Walk } from './decode-walk.js';
 import { decodeNdarrayJson, isNdarrayJson } from './ndarray-json.js';
 import { decodeNdarrayMsgpack, isNdarrayMsgpack } from './ndarray-msgpack.js';
 import { textFormOf } from '../kinds/kind.js';
-import { mimeTypeOf } from '../kinds/file.js';
 
-/** Truss' msgpack datetime: `{b"__dt_datetime_iso__": True, b"data": "2024-01-02T03:04:05Z"}`. */
-function trussDateTime(v: unknown): string | undefined {
-  if (!(v instanceof Map) || v.size !== 2) return undefined;
-  let flag: unknown;
-  let data: unknown;
-  for (const [k, value] of v) {
-    const name =
-      typeof k === 'string' ? k : k instanceof Uint8Array ? Buffer.from(k).toString('latin1') : undefined;
-    if (name === '__dt_datetime_iso__') flag = value;
-    else if (name === 'data') data = value;
-  }
-  return flag === true && typeof data === 'string' ? data : undefined;
-}
-
-/** Primitive kinds: the value the kind's text form takes, checked by that text form. */
-export function decodePrimitive(walk: Walk, p: Property, v: unknown, pointer: string): Decoded {
-  const text = textFormOf(kindOf(p.kind))!;
-  let value: unknown = v;
-  if (p.kind === 'percentage' && typeof v === 'string') {
-    // `"85%"` is accepted too: the percentage's own text form, read as the SDK reads a file.
-    const parsed = text.parse(v, p);
-    if (!parsed.ok)
-      return report(walk, parsed.problem.code, parsed.problem.message, pointer, p, parsed.problem.expected);
-    value = parsed.value;
-  } else if (p.kind === 'date-time' && walk.format === 'msgpack') {
-    // Python datetimes: Truss packs them as its ISO map, msgpack's `datetime=True` as a timestamp
-    // (which msgpackr reads as a Date).
-    value = trussDateTime(v) ?? v;
-  } else if (p.kind === 'number' && typeof v === 'bigint') {
-    value = Number(v);
-  }
-  const outcome = text.format(value, p);
+/**
+ * A value for its kind's text form (after the kind's own conversion), checked by that text form
+ * with every keyword and by the value-file size rule, as the writer will check it.
+ */
+export function decodeScalar(walk: Walk, p: Property, value: unknown, pointer: string): Decoded {
+  const outcome = textFormOf(kindOf(p.kind))!.format(value, p);
   if (!outcome.ok)
     return report(walk, outcome.problem.code, outcome.problem.message, pointer, p, outcome.problem.expected);
   const problem = textFileProblem(outcome.value);
@@ -75,15 +46,6 @@ function textFileProblem(text: string): ValueProblem | undefined {
   return undefined;
 }
 
-export async function decodeFile(walk: Walk, p: Property, v: unknown, pointer: string): Promise<Decoded> {
-  const bytes = bytesOf(walk, p, v, pointer, `The file ${p.name}`);
-  if (!bytes) return undefined;
-  const prefix = bytes.subarray(0, MAGIC_PREFIX_BYTES);
-  const { problem } = await contentProblem(mimeTypeOf(p) ?? 'application/octet-stream', prefix);
-  if (problem) return report(walk, problem.code, problem.message, pointer, p, problem.expected);
-  return bytes;
-}
-
 /** A msgpack map with str keys as a plain object (for the JSON array form sent inside msgpack). */
 function strKeyed(v: unknown): unknown {
   if (!(v instanceof Map)) return v;
@@ -102,7 +64,11 @@ function resolveDataB64(walk: Walk, v: unknown): unknown {
   return range ? { ...v, data_b64: walk.slices.latin1(range) } : v;
 }
 
-export function decodeNdarray(walk: Walk, p: Property, v: unknown, pointer: string): Decoded {
+/**
+ * An array in either format's form (msgpack-numpy, or the JSON `NumpyArrayField` form in either);
+ * its kind checks dtype and shape.
+ */
+export function decodeTensor(walk: Walk, p: Property, v: unknown, pointer: string): NdArray | undefined {
   const where = { path: pointer, property: p.path };
   let arr: NdArray;
   if (walk.format === 'json') arr = decodeNdarrayJson(resolveDataB64(walk, v), where);
@@ -119,7 +85,5 @@ export function decodeNdarray(walk: Walk, p: Property, v: unknown, pointer: stri
       "msgpack-numpy's map {nd, type, kind, shape, data} or {data_b64, shape, dtype}",
     );
   }
-  const problem = ndarrayProblem(arr.dtype, arr.shape, p);
-  if (problem) return report(walk, problem.code, problem.message, pointer, p, problem.expected);
   return arr;
 }

@@ -194,3 +194,35 @@ export function bytesOf(
   }
   return v;
 }
+
+/**
+ * The entries of a document object: a JSON object, or a msgpack map (a `Map`, whose keys must be
+ * str). Undefined when `v` is not an object.
+ */
+export function entriesOf(
+  walk: Walk,
+  v: unknown,
+  pointer: string,
+  owner: Property | undefined,
+): Map<string, unknown> | undefined {
+  if (v instanceof Map && walk.format === 'msgpack') {
+    const out = new Map<string, unknown>();
+    for (const [k, value] of v) {
+      if (typeof k !== 'string') {
+        report(
+          walk,
+          'BERTH_E_WIRE_FORMAT',
+          `A key of the map is ${describe(k)}, not a str`,
+          pointer,
+          owner,
+          'property names as msgpack str keys',
+        );
+        continue;
+      }
+      out.set(k, value);
+    }
+    return out;
+  }
+  if (isPlainObject(v)) return new Map(Object.entries(v));
+  return undefined;
+}

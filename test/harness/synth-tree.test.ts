@@ -9,9 +9,7 @@ import { join } from 'node:path';
 import { checkManifest, loadMachine, type MachineDefinition } from '../../src/check/manifest.js';
 import { isBerthError } from '../../src/errors.js';
 import { scanHeaderSync } from '../../src/dicom/scan.js';
-import { fromPattern, synthNumber, synthString, synthTree, words } from '../../src/harness/synth-tree.js';
-import { prng } from '../../src/dicom/synth.js';
-import type { Property } from '../../src/kinds/property.js';
+import { synthTree } from '../../src/harness/synth-tree.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { removeDir, tempDir } from '../support/temp.js';
 import { fixture, ROOT } from '../support/paths.js';
@@ -25,10 +23,6 @@ async function treeHash(dir: string, files: readonly string[]): Promise<string> 
   const h = createHash('sha256');
   for (const f of files) h.update(f).update(await readFile(join(dir, f)));
   return h.digest('hex');
-}
-
-function prop(keywords: Property['keywords'], kind: Property['kind'] = 'string'): Property {
-  return { name: 'x', path: 'schema-in/x', side: 'in', kind, nullable: false, keywords, raw: {}, spec: null };
 }
 
 async function definitionOf(yaml: string): Promise<MachineDefinition> {
@@ -118,87 +112,6 @@ describe('harness/synth-tree: synthetic trees that satisfy a schema', () => {
         (e: unknown) => e,
       );
       expect(isBerthError(err) && err.code, String(err)).to.equal('BERTH_E_SYNTH_UNSUPPORTED');
-    }
-  });
-
-  it('generates strings for patterns, lengths and formats', () => {
-    const rand = prng('strings');
-    const patterns = [
-      '^[A-Z]{3}-[0-9]{4}$',
-      '^(left|right)$',
-      '^\\d{2,4}\\.\\d$',
-      '^[a-f0-9]{8}(-[a-f0-9]{4}){3}$',
-      '^(?:foo|bar)+baz?$',
-      'abc',
-      '^[^0-9]{5}$',
-      '^\\w+@example\\.org$',
-    ];
-    for (const pattern of patterns) {
-      for (let i = 0; i < 20; i++) {
-        expect(fromPattern(pattern, rand)).to.match(new RegExp(pattern, 'u'));
-        const s = synthString(prop({ pattern, maxLength: 64 }), rand);
-        expect(s).to.match(new RegExp(pattern, 'u'));
-      }
-    }
-    expect(synthString(prop({ minLength: 40, maxLength: 40 }), rand)).to.have.length(40);
-    expect(synthString(prop({ maxLength: 1 }), rand).length).to.be.at.most(1);
-    expect(synthString(prop({ minLength: 0, maxLength: 0 }), rand)).to.equal('');
-    expect(synthString(prop({ format: 'email' }), rand)).to.match(/@example\.com$/);
-    expect(synthString(prop({ format: 'uuid' }), rand)).to.match(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/,
-    );
-    expect(synthString(prop({ pattern: '^[0-9]+$', minLength: 10 }), rand)).to.match(/^[0-9]{10,}$/);
-    expect(() => synthString(prop({ pattern: '^(?=a)b$' }), rand)).to.throw(/BERTH|satisfies|No string/);
-  });
-
-  it('generates numbers within bounds and multiples', () => {
-    const rand = prng('numbers');
-    for (let i = 0; i < 50; i++) {
-      const a = synthNumber(
-        prop({ minimum: -5, maximum: 5 }, 'integer'),
-        { minimum: -5, maximum: 5 },
-        rand,
-        true,
-        [0, 100],
-      );
-      expect(a).to.be.within(-5, 5);
-      expect(Number.isInteger(a)).to.equal(true);
-      const k = { exclusiveMinimum: 0, exclusiveMaximum: 1, multipleOf: 0.25 };
-      const b = synthNumber(prop(k, 'number'), k, rand, false, [0, 100]);
-      expect([0.25, 0.5, 0.75]).to.include(b);
-      const m = { minimum: 1000, multipleOf: 7 };
-      const c = synthNumber(prop(m, 'integer'), m, rand, true, [0, 100]);
-      expect(c % 7).to.equal(0);
-      expect(c).to.be.at.least(1000);
-      const n = { maximum: -3.5 };
-      expect(synthNumber(prop(n, 'number'), n, rand, false, [0, 100])).to.be.at.most(-3.5);
-    }
-    const impossible = { minimum: 1, maximum: 2, multipleOf: 5 };
-    expect(() => synthNumber(prop(impossible, 'integer'), impossible, rand, true, [0, 100])).to.throw();
-  });
-
-  it('writes strings without pattern or format as whole words, at any length range', () => {
-    const rand = prng('whole-words');
-    const vocabulary = new Set(
-      'a an of to in ct mr the and new left lung scan case note right value berth image chest sample report series normal finding lesion nodule patient marginal synthetic radiology calibrated measurement observations'.split(
-        ' ',
-      ),
-    );
-    for (const [min, max] of [
-      [0, 24],
-      [1, 1],
-      [2, 2],
-      [5, 6],
-      [11, 11],
-      [40, 40],
-      [3, 200],
-    ] as const) {
-      for (let i = 0; i < 40; i++) {
-        const s = synthString(prop({ minLength: min, maxLength: max }), rand);
-        expect(s.length, s).to.be.within(min, max);
-        for (const w of s.split(' ')) expect(vocabulary.has(w), `${JSON.stringify(s)}: ${w}`).to.equal(true);
-        expect(words(rand, min, max).length).to.be.within(min, max);
-      }
     }
   });
 

@@ -74,6 +74,11 @@ describe('sdk/inputs', () => {
     expect(await codeOfAsync(m.inputs.integer('ratio'))).to.equal('BERTH_E_VALUE_TYPE');
     expect(await codeOfAsync(m.inputs.string('count'))).to.equal('BERTH_E_VALUE_TYPE');
     expect(await codeOfAsync(m.inputs.file('mask.npy'))).to.equal('BERTH_E_VALUE_TYPE');
+    // A percentage holds a number, but only percentage() reads it (a fraction), and the reverse.
+    expect(await codeOfAsync(m.inputs.number('score'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(m.inputs.percentage('ratio'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(m.inputs.enum('name'))).to.equal('BERTH_E_VALUE_TYPE');
+    expect(await codeOfAsync(m.inputs.string('label'))).to.equal('BERTH_E_VALUE_TYPE');
     expect(await codeOfAsync(m.inputs.array('patient'))).to.equal('BERTH_E_VALUE_TYPE');
     expect(await codeOfAsync(() => m.inputs.get('nope' as 'name'))).to.equal('BERTH_E_UNDECLARED_PROPERTY');
     expect(await codeOfAsync(() => m.inputs.string('nope'))).to.equal('BERTH_E_UNDECLARED_PROPERTY');

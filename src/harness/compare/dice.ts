@@ -5,6 +5,7 @@
  * tolerance's `dice` (default {@link DEFAULT_DICE}). Image pixels are labelled by their grey value
  * (`R` when R = G = B, in the image's own bit depth) or by their colour `#rrggbb`; alpha is ignored.
  */
+import { kindOf } from '../../kinds/registry.js';
 import type { NdArray } from '../../ndarray/ndarray.js';
 import type { Comparison } from '../types.js';
 import { attachImages } from './assets.js';
@@ -166,5 +167,6 @@ async function diceOfImages(pair: LeafPair, threshold: number): Promise<Comparis
 /** Compares two label maps (`.npy` arrays, or PNG/JPEG images for file properties) by Dice per label. */
 export function compareDice(pair: LeafPair): Promise<Comparison> {
   const threshold = pair.tolerance.dice ?? DEFAULT_DICE;
-  return pair.property.kind === 'ndarray' ? diceOfArrays(pair, threshold) : diceOfImages(pair, threshold);
+  const arrays = kindOf(pair.property.kind).model(pair.property).type === 'tensor';
+  return arrays ? diceOfArrays(pair, threshold) : diceOfImages(pair, threshold);
 }

@@ -2,6 +2,8 @@
  * `numeric`: numbers, percentages (as fractions: 85% is 0.85) and integers within a tolerance,
  * `|actual − expected| ≤ abs + rel·|expected|` as numpy's `isclose`; no tolerance means equal.
  */
+import type { Property } from '../../kinds/kind.js';
+import { kindOf } from '../../kinds/registry.js';
 import type { Comparison } from '../types.js';
 import { baseOf, failed, reason, short, type LeafPair } from './context.js';
 import { readTextValue, type TextValue } from './text-value.js';
@@ -64,11 +66,17 @@ export async function compareNumeric(pair: LeafPair): Promise<Comparison> {
       absDiff,
       relDiff: ev === 0 ? (absDiff === 0 ? 0 : null) : absDiff / Math.abs(ev),
       allowed: abs + rel * Math.abs(ev),
-      ...(pair.property.kind === 'percentage' ? { unit: 'fraction' } : {}),
+      ...(isFraction(pair.property) ? { unit: 'fraction' } : {}),
     },
   };
   if (!passed) {
     out.message = `|actual − expected| = ${absDiff} exceeds abs + rel·|expected| = ${abs + rel * Math.abs(ev)}`;
   }
   return out;
+}
+
+/** True when the property's numbers are fractions (a percentage: 85 % is 0.85). */
+function isFraction(p: Property): boolean {
+  const model = kindOf(p.kind).model(p);
+  return model.type === 'number' && model.unit === 'fraction';
 }

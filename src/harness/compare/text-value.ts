@@ -22,10 +22,12 @@ export async function readTextValue(p: Property, file: string): Promise<TextValu
   const raw = await readTextFile(file);
   const form = textFormOf(kindOf(p.kind));
   if (!form) throw new BerthError('BERTH_E_INTERNAL', `${p.kind} has no text form`, { property: p.path });
-  if (p.kind === 'string') return { text: raw, value: raw };
+  const model = kindOf(p.kind).model(p).type;
+  // Free text is compared as it is, trailing newline included.
+  if (model === 'text') return { text: raw, value: raw };
   const text = stripOneNewline(raw);
-  // Enum membership is a validation matter too: compare the text as it is.
-  if (p.kind === 'enum') return { text, value: text };
+  // Category membership is a validation matter too: compare the text as it is.
+  if (model === 'category') return { text, value: text };
   const outcome = form.parse(raw, { ...p, keywords: {} });
   if (!outcome.ok) {
     const { code, message, expected } = outcome.problem;

@@ -250,14 +250,15 @@ async function describeFile(node: ViewNode, file: string, p: Property, budget: V
     return;
   }
   node.detected = await detect(file);
-  if (p.kind === 'ndarray') {
+  const model = kind.model(p).type;
+  if (model === 'tensor') {
     const h = await readNpyHeader(file);
     node.note = `${h.dtype} [${h.shape.join(', ')}]${h.fortranOrder ? ' (Fortran order)' : ''}`;
     const base = budget.overlays && isMaskDtype(h) ? baseFor(h.shape, budget.overlays) : undefined;
     if (base) await addPicture(node, budget, () => renderOverlay(file, h, base, budget.pictureSize));
     return;
   }
-  if (p.kind === 'dicom-image') {
+  if (model === 'dicom-instance') {
     await describeImage(node, file, budget);
     return;
   }

@@ -9,7 +9,7 @@ import type { JsonObject, JsonValue } from '../../manifest/document.js';
 import type { NdArray } from '../../ndarray/ndarray.js';
 import { readObject, readValue, type ReadScope } from '../../sdk/read-value.js';
 import { present, type CaseEntry } from './dataset-cases.js';
-import { shapeText } from './dataset-shape.js';
+import { shapeText } from '../../kinds/ndarray.js';
 import { float32Base64, omicsBase64, tabularCell } from './encode.js';
 import { imageFormatOf, imageShapeOf, jpegToPng } from './image.js';
 import type { EirField, EirPlan } from './mapping.js';

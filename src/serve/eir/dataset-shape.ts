@@ -9,11 +9,7 @@ import { readNpyHeader } from '../../ndarray/npy.js';
 import { cmp, forEach, present, treeOf, type CaseEntry } from './dataset-cases.js';
 import { readImageShape } from './image.js';
 import type { EirField } from './mapping.js';
-import { ndarraySpecOf } from '../../kinds/ndarray.js';
-
-export function shapeText(shape: readonly (number | null)[]): string {
-  return `[${shape.map((n) => n ?? '*').join(', ')}]`;
-}
+import { ndarraySpecOf, shapeText } from '../../kinds/ndarray.js';
 
 /**
  * The shape EIR's dataset info gets for an array, omics or image field. A fully declared ndarray

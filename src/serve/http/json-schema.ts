@@ -8,6 +8,7 @@
  */
 import type { JsonSchema, Property, SchemaContext } from '../../kinds/kind.js';
 import { kindOf } from '../../kinds/registry.js';
+import { shapeText } from '../../kinds/ndarray.js';
 
 export type { JsonSchema } from '../../kinds/kind.js';
 
@@ -78,7 +79,7 @@ export function propertySchema(p: Property): JsonSchema {
 function ndarraySchema(dtype?: string, shape?: readonly (number | null)[]): JsonSchema {
   const notes = [
     dtype === undefined ? undefined : `dtype ${dtype}`,
-    shape === undefined ? undefined : `shape [${shape.map((n) => n ?? '*').join(', ')}]`,
+    shape === undefined ? undefined : `shape ${shapeText(shape)}`,
   ].filter((t): t is string => t !== undefined);
   if (shape === undefined) {
     return notes.length === 0 ? { $ref: NDARRAY_REF } : { $ref: NDARRAY_REF, description: notes.join(', ') };

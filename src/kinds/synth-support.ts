@@ -1,9 +1,8 @@
 /** What the synthetic-data modules share: the random source type and their one error. */
 import { BerthError } from '../errors.js';
-import type { Property } from '../kinds/property.js';
+import type { Property } from './property.js';
 
-/** A random number in [0, 1). */
-export type Rand = () => number;
+export type { Rand } from './kind.js';
 
 /** BERTH_E_SYNTH_UNSUPPORTED for a property berth cannot make a value of. */
 export function synthUnsupported(p: Property, message: string): BerthError {

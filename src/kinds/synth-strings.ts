@@ -1,9 +1,10 @@
 /**
  * Synthetic strings: whole words by default, or text for a `format`, or a match of a `pattern`
- * (the regular-expression subset in ./synth-tree.ts's module comment).
+ * (the regular-expression subset in harness/synth-tree.ts's module comment). The string kind's
+ * `synth` loads this module lazily.
  */
-import type { Property } from '../kinds/property.js';
-import { checkTextKeywords } from '../kinds/value.js';
+import type { Property } from './property.js';
+import { checkTextKeywords } from './value.js';
 import { synthUnsupported, type Rand } from './synth-support.js';
 
 export type { Rand } from './synth-support.js';

@@ -1,6 +1,6 @@
 /**
- * Synthetic files and ndarrays: real content for the media types in ./synth-tree.ts's module
- * comment, random bytes for types berth takes on trust.
+ * Synthetic files (the file kind's `synth`, loaded lazily): real content for the media types in
+ * harness/synth-tree.ts's module comment, random bytes for types berth takes on trust.
  */
 import zlib from 'node:zlib';
 import jpeg from 'jpeg-js';
@@ -9,11 +9,8 @@ import { supportedMimeTypes } from 'file-type';
 import { synthInstances } from '../dicom/synth.js';
 import { TS } from '../dicom/transfer-syntax.js';
 import { encodePart10 } from '../dicom/write.js';
-import type { Property } from '../kinds/property.js';
-import { ndarray } from '../ndarray/ndarray.js';
+import type { Property } from './property.js';
 import { synthUnsupported, type Rand } from './synth-support.js';
-import { ndarraySpecOf } from '../kinds/ndarray.js';
-import { mimeTypeOf } from '../kinds/file.js';
 
 function pngBytes(rand: Rand): Uint8Array {
   const png = new PNG({ width: 16, height: 16 });
@@ -101,9 +98,9 @@ function zipBytes(name: string, content: string): Uint8Array {
 // The smallest GIF: 1 × 1, one colour.
 const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=', 'base64');
 
-/** The bytes of a synthetic file of the property's media type. */
-export function synthFile(p: Property, rand: Rand, seed: string): Uint8Array {
-  const mime = (mimeTypeOf(p) ?? 'application/octet-stream').toLowerCase();
+/** The bytes of a synthetic file of the property's media type (`mimeType`, default application/octet-stream). */
+export function synthFile(p: Property, mimeType: string | undefined, rand: Rand, seed: string): Uint8Array {
+  const mime = (mimeType ?? 'application/octet-stream').toLowerCase();
   switch (mime) {
     case 'image/png':
     case 'image/x-png':
@@ -137,24 +134,4 @@ export function synthFile(p: Property, rand: Rand, seed: string): Uint8Array {
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(rand() * 256);
   bytes[0] = 0x42; // never a recognisable magic number by accident
   return bytes;
-}
-
-// ---------------------------------------------------------------------------------------------
-// ndarrays
-
-/** A synthetic ndarray of the property's dtype and shape (free extents: 2–4). */
-export function synthNdarray(p: Property, rand: Rand) {
-  const spec = ndarraySpecOf(p);
-  const dtype = spec.dtype ?? 'float32';
-  const shape = (spec.shape ?? [4, 4]).map((n) => n ?? 2 + Math.floor(rand() * 3));
-  const size = shape.reduce((a, b) => a * b, 1) * (dtype.startsWith('complex') ? 2 : 1);
-  const values: number[] = [];
-  for (let i = 0; i < size; i++) {
-    const r = rand();
-    if (dtype === 'bool') values.push(r < 0.5 ? 0 : 1);
-    else if (dtype.startsWith('uint')) values.push(Math.floor(r * 100));
-    else if (dtype.startsWith('int')) values.push(Math.floor(r * 100) - 50);
-    else values.push(Math.round((r * 2 - 1) * 1000) / 1000);
-  }
-  return ndarray(dtype, shape, values);
 }
