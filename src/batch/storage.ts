@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isBerthError } from '../errors.js';
+import { BerthError, isBerthError } from '../errors.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { readTextFile } from '../tree/read-text.js';
 import { safeJoin } from '../tree/safe-path.js';
@@ -29,8 +29,13 @@ export const MAX_MARKER_BYTES = 4 * 1024 * 1024;
 export interface Staging {
   /** A local folder the job writes the case's files into. */
   dir: string;
-  /** Moves the files into place as the case's folder, then writes its completed marker. */
-  commit(record: CaseRecord): Promise<void>;
+  /**
+   * Puts the files in place as the case's folder with its completed marker, unless the case
+   * already has one: the first commit of a case wins (a re-delivered job that ran twice at once
+   * never writes a second result over the first). Returns the record that stands — `record`, or
+   * the earlier one (this staging folder is then discarded).
+   */
+  commit(record: CaseRecord): Promise<CaseRecord>;
   /** Removes the staging folder and everything in it. */
   discard(): Promise<void>;
 }
@@ -49,6 +54,31 @@ export interface Storage {
   writeBatchFile(name: string, data: string): Promise<void>;
   /** Removes what killed jobs left behind (staging folders). */
   sweep(): Promise<void>;
+}
+
+/** How often a commit sets aside an unmarked case folder and tries again before it gives up. */
+const MAX_COMMIT_ATTEMPTS = 3;
+
+/**
+ * Renames `from` to `to`; false when `to` is taken (a non-empty folder, or not a folder) or
+ * `from` is gone — another commit got there first.
+ */
+async function renameUnlessTaken(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (
+      code === 'ENOTEMPTY' ||
+      code === 'EEXIST' ||
+      code === 'ENOTDIR' ||
+      code === 'EISDIR' ||
+      code === 'ENOENT'
+    )
+      return false;
+    throw e;
+  }
 }
 
 /** A nonce and up to 64 bytes of the id, so a leftover tells whose it was and stays under 255 bytes. */
@@ -97,10 +127,24 @@ export class LocalStorage implements Storage {
     return {
       dir,
       commit: async (record) => {
-        // A folder without a marker is what a killed commit or an older run left: replaced whole.
-        await rm(target, { recursive: true, force: true });
-        await rename(dir, target);
-        await writeFileAtomic(path.join(target, COMPLETE_MARKER), JSON.stringify(record, null, 2) + '\n');
+        // The marker goes in first: one rename then puts the folder in place whole and marked.
+        await writeFileAtomic(path.join(dir, COMPLETE_MARKER), JSON.stringify(record, null, 2) + '\n');
+        for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+          // rename(2) never replaces a non-empty folder: of two commits of a case, one wins.
+          if (await renameUnlessTaken(dir, target)) return record;
+          const earlier = await this.completed(id);
+          if (earlier) {
+            await rm(dir, { recursive: true, force: true });
+            return earlier;
+          }
+          // Something unmarked is there (an older berth's killed commit, a stray file): set aside whole.
+          const aside = path.join(this.location, stagingName(id));
+          if (await renameUnlessTaken(target, aside)) await rm(aside, { recursive: true, force: true });
+        }
+        throw new BerthError('BERTH_E_IO', `${target} could not be replaced by the case's results`, {
+          path: target,
+          expected: 'a case folder berth alone writes',
+        });
       },
       discard: () => rm(dir, { recursive: true, force: true }),
     };

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -55,6 +63,34 @@ describe('batch/storage (local folder)', () => {
       JSON.stringify({ ...record('c2'), outcome: 'exploded' }),
     );
     expect(await storage.completed('c2')).to.equal(undefined);
+  });
+
+  it('keeps the first commit of a case: a second staging of it is discarded and the first record is returned', async () => {
+    const first = await storage.stage('c5');
+    const second = await storage.stage('c5');
+    writeFileSync(path.join(first.dir, 'report.json'), '"first"');
+    writeFileSync(path.join(second.dir, 'report.json'), '"second"');
+    const mine = { ...record('c5'), reason: 'first' };
+    expect(await first.commit(mine)).to.deep.equal(mine);
+    const stood = await second.commit({ ...record('c5'), reason: 'second' });
+    expect(stood.reason).to.equal('first');
+    expect(readFileSync(path.join(storage.location, 'c5', 'report.json'), 'utf8')).to.equal('"first"');
+    expect((await storage.completed('c5'))?.reason).to.equal('first');
+    expect(readdirSync(storage.location)).to.deep.equal(['c5']);
+  });
+
+  it('of two commits of a case racing, exactly one lands and both return its record', async () => {
+    const stagings = await Promise.all([0, 1, 2, 3].map(() => storage.stage('c6')));
+    const results = await Promise.all(
+      stagings.map((s, i) => {
+        writeFileSync(path.join(s.dir, 'n'), String(i));
+        return s.commit({ ...record('c6'), reason: String(i) });
+      }),
+    );
+    const landed = readFileSync(path.join(storage.location, 'c6', 'n'), 'utf8');
+    expect(results.map((r) => r.reason)).to.deep.equal([landed, landed, landed, landed]);
+    expect((await storage.completed('c6'))?.reason).to.equal(landed);
+    expect(readdirSync(storage.location)).to.deep.equal(['c6']);
   });
 
   it('sweeps staging folders left by a killed batch, and discarding removes a staging folder', async () => {

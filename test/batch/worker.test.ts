@@ -155,3 +155,63 @@ describe('batch worker', function () {
     expect(jobIdOf(b, 'a:b/c')).to.match(/^[0-9a-f]+-[0-9a-f]{32}$/);
   });
 });
+
+describe('batch worker lock', function () {
+  this.timeout(60_000);
+  let redis: TestRedis | undefined;
+  let dir: string;
+  let queue: Queue | undefined;
+  let worker: RunningWorker | undefined;
+
+  before(async function () {
+    await requirePeer(this, REDIS_PEER);
+    redis = await startRedis();
+    dir = await tempDir('worker-lock');
+  });
+
+  after(async () => {
+    await worker?.close();
+    await queue?.close();
+    await redis?.stop();
+    await removeDir(dir);
+  });
+
+  it('keeps the lock of a job whose machine runs three times the lock duration: it is never found stalled and runs once', async () => {
+    const machineDir = path.join(dir, 'machine');
+    makeMachine(machineDir, 3);
+    makeCases(path.join(dir, 'cases'), 1);
+    const machine = await resolveMachine(machineDir);
+    const identity = await identityOf(machine, {});
+    // maxStalledCount 0: a job found stalled even once fails, so a lost lock cannot go unseen.
+    const lock = { lockDuration: 1000, stalledInterval: 500, maxStalledCount: 0 };
+    worker = startWorker({
+      queue: redis!.url,
+      concurrency: 1,
+      identity,
+      settings: { machine, driver: 'process' },
+      lock,
+      log: () => {},
+    });
+    queue = new Queue(QUEUE_NAME, { connection: connectionOf(redis!.url) });
+    const out = path.join(dir, 'out');
+    await new LocalStorage(out).open();
+    const data: CaseJob = {
+      v: 1,
+      batch: batchIdOf(out),
+      id: 'c000',
+      case: path.join(dir, 'cases', 'c000.yaml'),
+      out,
+      identity,
+    };
+    const jobId = jobIdOf(data.batch, data.id);
+    await queue.add('case', data, { jobId, attempts: 1 });
+    expect(await settled(queue, jobId), (await queue.getJob(jobId))?.failedReason).to.equal('completed');
+    const job = (await queue.getJob(jobId))!;
+    expect(job.stalledCounter).to.equal(0);
+    expect(job.attemptsStarted).to.equal(1);
+    expect(runs(machineDir)).to.deep.equal(['c000']);
+    const record = await new LocalStorage(out).completed('c000');
+    expect(record).to.include({ outcome: 'passed', deliveries: 1 });
+    expect(record!.wallMs).to.be.at.least(3 * lock.lockDuration);
+  });
+});
