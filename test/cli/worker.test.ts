@@ -1,10 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv } from 'ajv';
+import { Queue } from 'bullmq';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
 import type { BatchReport } from '../../src/batch/aggregate.js';
+import type { CaseRecord } from '../../src/batch/job.js';
+import {
+  batchIdOf,
+  connectionOf,
+  identityOf,
+  jobIdOf,
+  QUEUE_NAME,
+  type CaseJob,
+} from '../../src/batch/queue.js';
+import { resolveMachine } from '../../src/harness/machine.js';
 import { CLI, runCli, type CliResult } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { requirePeer } from '../support/peers.js';
@@ -164,5 +176,80 @@ describe('berth worker and berth batch --queue', function () {
     const r = await runCli(['batch', 'status', '--queue', 'http://127.0.0.1:1', '--out', dir!]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/BERTH_E_USAGE: --queue http:\/\/127\.0\.0\.1:1 is not a Redis URL/);
+  });
+});
+
+describe('berth worker whose lock is lost while its machine runs', function () {
+  this.timeout(90_000);
+  let redis: TestRedis | undefined;
+  let dir: string | undefined;
+  const workers: Spawned[] = [];
+
+  before(async function () {
+    await requirePeer(this, REDIS_PEER);
+    redis = await startRedis();
+    dir = await tempDir('queue-stall');
+  });
+
+  after(async () => {
+    for (const w of workers) {
+      if (w.child.exitCode === null && w.child.signalCode === null) {
+        w.child.kill('SIGCONT');
+        w.child.kill('SIGTERM');
+      }
+      await w.done;
+    }
+    await redis?.stop();
+    await removeDir(dir);
+  });
+
+  it('lets the re-delivered run of a stalled job commit first, and the stalled run, resumed, writes nothing over it', async () => {
+    const machine = path.join(dir!, 'machine');
+    const out = path.join(dir!, 'out');
+    makeMachine(machine, 3);
+    makeCases(path.join(dir!, 'cases'), 1);
+    const args = ['worker', machine, '--queue', redis!.url, '--lock-duration', '1s'];
+    const stalled = berth([...args, '--stalled-interval', '500ms'], 80_000);
+    workers.push(stalled);
+    expect(await waitFor(() => /taking jobs/.test(stalled.out()), 20_000)).to.equal(true);
+    // Enqueued as `berth batch --queue` does, without its follower (which sweeps staging folders at the end).
+    await mkdir(out);
+    const data: CaseJob = {
+      v: 1,
+      batch: batchIdOf(out),
+      id: 'c000',
+      case: path.join(dir!, 'cases', 'c000.yaml'),
+      out,
+      identity: await identityOf(await resolveMachine(machine), {}),
+    };
+    const jobId = jobIdOf(data.batch, data.id);
+    const queue = new Queue(QUEUE_NAME, { connection: connectionOf(redis!.url) });
+    try {
+      await queue.add('case', data, { jobId, attempts: 1 });
+      // The first worker's machine has started: freeze the worker (not its machine) past its lock.
+      expect(await waitFor(() => runs(machine).length === 1, 30_000)).to.equal(true);
+      stalled.child.kill('SIGSTOP');
+      workers.push(berth([...args, '--stalled-interval', '500ms'], 80_000));
+      expect(await waitFor(() => existsSync(path.join(out, 'c000', '.complete')), 40_000)).to.equal(true);
+      const marker = (): CaseRecord =>
+        JSON.parse(readFileSync(path.join(out, 'c000', '.complete'), 'utf8')) as CaseRecord;
+      expect(marker().deliveries).to.equal(2);
+      const won = readFileSync(path.join(out, 'c000', 'report.json'), 'utf8');
+      const staged = readdirSync(out).filter((n) => n.startsWith('.'));
+      expect(staged, 'the frozen run is still staged').to.have.length(1);
+
+      // The frozen worker wakes up with its run finished: its commit finds the marker and discards.
+      stalled.child.kill('SIGCONT');
+      expect(await waitFor(() => !existsSync(path.join(out, staged[0]!)), 30_000)).to.equal(true);
+      expect(runs(machine)).to.deep.equal(['c000', 'c000']);
+      expect(marker().deliveries).to.equal(2);
+      expect(readFileSync(path.join(out, 'c000', 'report.json'), 'utf8')).to.equal(won);
+      expect(readdirSync(out)).to.deep.equal(['c000']);
+      const job = (await queue.getJob(jobId))!;
+      expect(await job.getState()).to.equal('completed');
+      expect(job.returnvalue).to.include({ deliveries: 2 });
+    } finally {
+      await queue.close();
+    }
   });
 });
