@@ -1,12 +1,20 @@
 /**
  * `berth worker`: takes case jobs from the queue, N at a time, and runs each through the same job
  * code as the embedded pool ({@link runJob}: the harness, a staging folder, commit, completed
- * marker last), into the output store the job names.
+ * marker last), into the output store the job names. It takes jobs from the queue of its own
+ * machine identity only (see queue.ts); a job there of another identity (written into Redis by
+ * something else than `berth batch`) fails, as a job whose data is not a berth case job does.
  *
  * Delivery is at least once: a job whose worker died (or stalled) is handed out again. A job
  * whose case already has its completed marker is therefore a no-op that returns the marker, and a
- * case's folder is only ever replaced whole. A job for another machine (its manifest hash, image
- * or command differ from the worker's) fails at once, without retries.
+ * case's first committed result stands (a stale run that finishes later commits nothing).
+ *
+ * The lock: BullMQ renews each running job's lock from this process's event loop (every quarter
+ * of `lockDuration` it renews those renewed more than a quarter ago, so about every half). The
+ * machine runs in its own process group, so the loop stays free however long it runs; berth's own
+ * steps here (materialising the case, comparing outputs, writing reports) hold the loop only for
+ * their CPU time. Only this process paused (a stopped or swapping host) or busy for more than half
+ * the lock may lose it — the job is then delivered again, and the first commit wins.
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Launched } from '../harness/drivers/driver.js';
@@ -15,7 +23,7 @@ import {
   connectionOf,
   identityMismatch,
   parseCaseJob,
-  QUEUE_NAME,
+  queueNameOf,
   type LockSettings,
   type MachineIdentity,
 } from './queue.js';
@@ -90,7 +98,7 @@ async function processJob(job: Job, options: WorkerOptions, machines: Machines):
 /** Starts a worker; it runs until closed. */
 export function startWorker(options: WorkerOptions): RunningWorker {
   const machines = new Machines();
-  const worker = new Worker(QUEUE_NAME, (job) => processJob(job, options, machines), {
+  const worker = new Worker(queueNameOf(options.identity), (job) => processJob(job, options, machines), {
     connection: connectionOf(options.queue),
     concurrency: options.concurrency,
     lockDuration: options.lock.lockDuration,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
-import { DEFAULT_LOCK, identityOf, type LockSettings } from '../batch/queue.js';
+import { DEFAULT_LOCK, identityOf, queueNameOf, type LockSettings } from '../batch/queue.js';
 import { startWorker } from '../batch/worker.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
@@ -30,7 +30,7 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
   return n;
 }
 
-/** The lock settings of the flags; the lock must outlast the stalled check's interval. */
+/** The lock settings of the flags (a lock under 1 s would be renewed more often than Redis answers under load). */
 function lockOf(flags: WorkerFlags): LockSettings {
   const lock = {
     lockDuration: parseDuration(flags.lockDuration),
@@ -78,6 +78,7 @@ export function registerWorker(program: Command): void {
         const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
         const identity = await identityOf(machine, {
           ...(flags.image ? { image: flags.image } : {}),
+          ...(flags.engine ? { engine: flags.engine } : {}),
           ...(command ? { command } : {}),
         });
         const worker = startWorker({
@@ -90,13 +91,17 @@ export function registerWorker(program: Command): void {
             machine,
             driver: flags.driver,
             ...(command ? { command } : {}),
-            ...(flags.image ? { image: flags.image } : {}),
+            // By its ID: what runs is the image whose identity the jobs were checked against.
+            ...(identity.imageId ? { image: identity.imageId } : {}),
             ...(flags.engine ? { engine: flags.engine } : {}),
             ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
             ...driverSettings(flags),
           },
         });
-        process.stdout.write(`berth worker: taking jobs from ${flags.queue} (${concurrency} at a time)\n`);
+        process.stdout.write(
+          `berth worker: taking jobs from ${flags.queue}, queue ${queueNameOf(identity)} ` +
+            `(${concurrency} at a time)${identity.imageId ? `; image ${identity.imageId}` : ''}\n`,
+        );
         await new Promise<void>((resolve) => {
           let signals = 0;
           const stop = (): void => {

@@ -8,7 +8,7 @@ import {
   DEFAULT_LOCK,
   identityOf,
   jobIdOf,
-  QUEUE_NAME,
+  queueNameOf,
   type CaseJob,
   type MachineIdentity,
 } from '../../src/batch/queue.js';
@@ -49,7 +49,7 @@ describe('batch worker', function () {
     makeCases(path.join(dir, 'cases'), 3);
     const machine = await resolveMachine(machineDir);
     identity = await identityOf(machine, {});
-    queue = new Queue(QUEUE_NAME, { connection: connectionOf(redis.url) });
+    queue = new Queue(queueNameOf(identity), { connection: connectionOf(redis.url) });
     worker = startWorker({
       queue: redis.url,
       concurrency: 1,
@@ -192,7 +192,7 @@ describe('batch worker lock', function () {
       lock,
       log: () => {},
     });
-    queue = new Queue(QUEUE_NAME, { connection: connectionOf(redis!.url) });
+    queue = new Queue(queueNameOf(identity), { connection: connectionOf(redis!.url) });
     const out = path.join(dir, 'out');
     await new LocalStorage(out).open();
     const data: CaseJob = {

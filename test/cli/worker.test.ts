@@ -13,7 +13,7 @@ import {
   connectionOf,
   identityOf,
   jobIdOf,
-  QUEUE_NAME,
+  queueNameOf,
   type CaseJob,
 } from '../../src/batch/queue.js';
 import { resolveMachine } from '../../src/harness/machine.js';
@@ -145,7 +145,7 @@ describe('berth worker and berth batch --queue', function () {
       },
     );
     expect(again.code, again.stderr).to.equal(0);
-    expect(again.stdout).to.match(/: 0 job\(s\) in the queue/);
+    expect(again.stdout).to.match(/: 0 job\(s\) in queue berth-batch-[0-9a-f]{16}; following them/);
     expect(again.stdout).to.match(/200 passed, 0 failed, 0 pending of 200/);
 
     const status = await runCli(['batch', 'status', '--queue', redis!.url, '--out', out], {
@@ -170,6 +170,12 @@ describe('berth worker and berth batch --queue', function () {
     expect(r.stderr).to.match(
       /^berth: BERTH_E_QUEUE_UNREACHABLE: Redis at redis:\/\/127\.0\.0\.1:1 cannot be used: .*ECONNREFUSED/,
     );
+  });
+
+  it('says a batch that was never enqueued is unknown to the queue, with BERTH_E_USAGE', async () => {
+    const r = await runCli(['batch', 'status', '--queue', redis!.url, '--out', path.join(dir!, 'never')]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^berth: BERTH_E_USAGE: The queue holds no batch of .*never/);
   });
 
   it('refuses a --queue that is not a Redis URL with a usage error', async () => {
@@ -214,16 +220,17 @@ describe('berth worker whose lock is lost while its machine runs', function () {
     expect(await waitFor(() => /taking jobs/.test(stalled.out()), 20_000)).to.equal(true);
     // Enqueued as `berth batch --queue` does, without its follower (which sweeps staging folders at the end).
     await mkdir(out);
+    const identity = await identityOf(await resolveMachine(machine), {});
     const data: CaseJob = {
       v: 1,
       batch: batchIdOf(out),
       id: 'c000',
       case: path.join(dir!, 'cases', 'c000.yaml'),
       out,
-      identity: await identityOf(await resolveMachine(machine), {}),
+      identity,
     };
     const jobId = jobIdOf(data.batch, data.id);
-    const queue = new Queue(QUEUE_NAME, { connection: connectionOf(redis!.url) });
+    const queue = new Queue(queueNameOf(identity), { connection: connectionOf(redis!.url) });
     try {
       await queue.add('case', data, { jobId, attempts: 1 });
       // The first worker's machine has started: freeze the worker (not its machine) past its lock.
@@ -251,5 +258,41 @@ describe('berth worker whose lock is lost while its machine runs', function () {
     } finally {
       await queue.close();
     }
+  });
+});
+
+describe('berth batch --queue when no worker comes and Redis goes away', function () {
+  this.timeout(90_000);
+  let redis: TestRedis | undefined;
+  let dir: string | undefined;
+
+  before(async function () {
+    await requirePeer(this, REDIS_PEER);
+    redis = await startRedis();
+    dir = await tempDir('queue-gone');
+  });
+
+  after(async () => {
+    await redis?.stop();
+    await removeDir(dir);
+  });
+
+  it('says no worker takes its jobs, then stops with BERTH_E_QUEUE_UNREACHABLE and a report of 3 pending cases', async () => {
+    const machine = path.join(dir!, 'machine');
+    const cases = path.join(dir!, 'cases');
+    const out = path.join(dir!, 'out');
+    makeMachine(machine);
+    makeCases(cases, 3);
+    const batch = berth(['batch', machine, '--cases', cases, '--out', out, '--queue', redis!.url], 80_000);
+    expect(await waitFor(() => /no berth worker takes the jobs/.test(batch.out()), 40_000)).to.equal(true);
+    expect(batch.out()).to.match(/queue berth-batch-[0-9a-f]{16}\): start `berth worker`/);
+    await redis!.stop();
+    const result = await batch.done;
+    expect(result.code, result.stdout).to.equal(2);
+    expect(result.stderr).to.match(
+      /^berth: BERTH_E_QUEUE_UNREACHABLE: Redis at redis:\/\/127\.0\.0\.1:\d+ failed: /,
+    );
+    const report = JSON.parse(readFileSync(path.join(out, 'batch.json'), 'utf8')) as BatchReport;
+    expect(report.counts).to.include({ total: 3, finished: 0, pending: 3 });
   });
 });
