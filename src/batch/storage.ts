@@ -81,6 +81,18 @@ async function renameUnlessTaken(from: string, to: string): Promise<boolean> {
   }
 }
 
+/** True when `<folder>/.complete` is there in any form (unlike {@link Storage.completed}, unread). */
+async function markerPresent(folder: string): Promise<boolean> {
+  try {
+    await lstat(path.join(folder, COMPLETE_MARKER));
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw e;
+  }
+}
+
 /** A nonce and up to 64 bytes of the id, so a leftover tells whose it was and stays under 255 bytes. */
 function stagingName(id: string): string {
   const hint = Buffer.from(id, 'utf8').subarray(0, 64).toString('utf8');
@@ -136,6 +148,13 @@ export class LocalStorage implements Storage {
           if (earlier) {
             await rm(dir, { recursive: true, force: true });
             return earlier;
+          }
+          // A marker berth cannot read (an I/O error, not berth's) is never thrown away with its folder.
+          if (await markerPresent(target)) {
+            throw new BerthError('BERTH_E_IO', `${target} has a completed marker berth cannot read`, {
+              path: path.join(target, COMPLETE_MARKER),
+              expected: "a marker berth wrote, readable (remove the case's folder to run it again)",
+            });
           }
           // Something unmarked is there (an older berth's killed commit, a stray file): set aside whole.
           const aside = path.join(this.location, stagingName(id));

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { recordOfError, type CaseRecord } from '../../src/batch/job.js';
 import { COMPLETE_MARKER, LocalStorage } from '../../src/batch/storage.js';
+import { codeOfAsync } from '../support/codes.js';
 
 function record(id: string): CaseRecord {
   const t = new Date('2026-12-01T10:00:00Z');
@@ -91,6 +92,16 @@ describe('batch/storage (local folder)', () => {
     expect(results.map((r) => r.reason)).to.deep.equal([landed, landed, landed, landed]);
     expect((await storage.completed('c6'))?.reason).to.equal(landed);
     expect(readdirSync(storage.location)).to.deep.equal(['c6']);
+  });
+
+  it('refuses to replace a case folder whose marker it cannot read, with BERTH_E_IO, and keeps that folder', async () => {
+    mkdirSync(path.join(storage.location, 'c7'));
+    writeFileSync(path.join(storage.location, 'c7', COMPLETE_MARKER), '{"written by": "someone else"');
+    writeFileSync(path.join(storage.location, 'c7', 'result'), 'kept');
+    expect(await storage.completed('c7')).to.equal(undefined);
+    const staging = await storage.stage('c7');
+    expect(await codeOfAsync(staging.commit(record('c7')))).to.equal('BERTH_E_IO');
+    expect(readFileSync(path.join(storage.location, 'c7', 'result'), 'utf8')).to.equal('kept');
   });
 
   it('sweeps staging folders left by a killed batch, and discarding removes a staging folder', async () => {
