@@ -7,11 +7,10 @@
  * the report of what has finished is written (the jobs stay queued; `--resume` follows again).
  */
 import type { Queue } from 'bullmq';
-import { BerthError } from '../errors.js';
 import { buildBatchReport, type BatchReport } from './aggregate.js';
-import { finishedBefore } from './batch.js';
+import { finishedBefore, resumePlan, writeBatchReport } from './batch.js';
 import type { CaseRef } from './cases.js';
-import { BATCH_FILES, casePassed, type CaseRecord } from './job.js';
+import type { CaseRecord } from './job.js';
 import type { Progress } from './progress.js';
 import {
   batchIdOf,
@@ -23,7 +22,6 @@ import {
   type MachineIdentity,
 } from './queue.js';
 import { openQueue, queueFailure } from './queue-connect.js';
-import { renderBatchHtml } from './report-html.js';
 import type { Storage } from './storage.js';
 
 /** Jobs added per Redis round trip, and job states asked per poll. */
@@ -86,8 +84,7 @@ export async function writeReport(
     cases,
     records,
   );
-  await storage.writeBatchFile(BATCH_FILES.json, JSON.stringify(report, null, 2) + '\n');
-  await storage.writeBatchFile(BATCH_FILES.html, renderBatchHtml(report));
+  await writeBatchReport(storage, report);
   return report;
 }
 
@@ -192,16 +189,7 @@ async function follow(queue: Queue, batch: string, todo: readonly CaseRef[], o: 
 export async function runQueuedBatch(o: QueueBatchOptions): Promise<QueueBatchResult> {
   const startedAt = new Date();
   const batch = batchIdOf(o.storage.location);
-  const records = await finishedBefore(o.cases, o.storage);
-  if (records.size > 0 && !o.resume) {
-    throw new BerthError(
-      'BERTH_E_USAGE',
-      `${o.storage.location} already holds ${records.size} finished case(s) of this batch`,
-      { path: o.storage.location, expected: '--resume to go on with it, or an empty --out folder' },
-    );
-  }
-  const todo = o.cases.filter((c) => !records.has(c.id));
-  const failedBefore = [...records.values()].filter((r) => !casePassed(r)).length;
+  const { records, todo, failedBefore } = await resumePlan(o.cases, o.storage, o.resume);
   const queue = await openQueue(o.queue, queueNameOf(o.identity), batch);
   try {
     let followed: Awaited<ReturnType<typeof follow>> = { failedJobs: [], done: false };

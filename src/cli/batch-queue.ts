@@ -26,8 +26,8 @@ export interface QueueBatchFlags {
   resume?: boolean;
 }
 
-/** The exit code of a queued batch whose following was stopped (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
+/** The exit code of a batch stopped by Ctrl-C or SIGTERM, embedded or queued (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 
 /** `berth batch <machine> --queue URL`: enqueue the cases, follow them, write the report. */
 export async function queuedBatch(machineArg: string, flags: QueueBatchFlags): Promise<number> {

@@ -5,7 +5,13 @@ import { startWorker } from '../batch/worker.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { EXIT, reportError } from './output.js';
-import { addDriverOptions, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
+import {
+  addDriverOptions,
+  driverSettings,
+  parseDuration,
+  parseWholeNumber,
+  type DriverFlags,
+} from './run-options.js';
 
 interface WorkerFlags extends DriverFlags {
   queue: string;
@@ -20,22 +26,12 @@ interface WorkerFlags extends DriverFlags {
   maxStalled: string;
 }
 
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new BerthError('BERTH_E_USAGE', `${flag} ${text} is not a whole number from ${min} to ${max}`, {
-      expected: `${min}–${max}`,
-    });
-  }
-  return n;
-}
-
 /** The lock settings of the flags (a lock under 1 s would be renewed more often than Redis answers under load). */
 function lockOf(flags: WorkerFlags): LockSettings {
   const lock = {
     lockDuration: parseDuration(flags.lockDuration),
     stalledInterval: parseDuration(flags.stalledInterval),
-    maxStalledCount: wholeNumber('--max-stalled', flags.maxStalled, 0, 100),
+    maxStalledCount: parseWholeNumber('--max-stalled', flags.maxStalled, 0, 100),
   };
   if (lock.lockDuration < 1000) {
     throw new BerthError('BERTH_E_USAGE', '--lock-duration must be at least 1s', { expected: 'e.g. 60s' });
@@ -72,7 +68,7 @@ export function registerWorker(program: Command): void {
     )
     .action(async (machineArg: string, flags: WorkerFlags) => {
       try {
-        const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
+        const concurrency = parseWholeNumber('--concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
         const lock = lockOf(flags);
         const machine = await resolveMachine(machineArg);
         const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
