@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { BerthError, isBerthError } from '../errors.js';
+import { BerthError, isBerthError, toBerthError } from '../errors.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { readTextFile } from '../tree/read-text.js';
 import { safeJoin } from '../tree/safe-path.js';
@@ -107,9 +107,19 @@ export class LocalStorage implements Storage {
     this.location = path.resolve(root);
   }
 
-  /** Creates the folder (and its parents) when it is missing. */
+  /** Creates the folder (and its parents) when it is missing; a file there is BERTH_E_USAGE. */
   async open(): Promise<void> {
-    await mkdir(this.location, { recursive: true });
+    try {
+      await mkdir(this.location, { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR')
+        throw toBerthError(e, 'BERTH_E_IO', { path: this.location });
+      throw new BerthError('BERTH_E_USAGE', '--out is not a folder', {
+        path: this.location,
+        expected: 'a folder for the case folders and the batch report, or a path where one can be made',
+      });
+    }
   }
 
   async completed(id: string): Promise<CaseRecord | undefined> {

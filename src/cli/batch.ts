@@ -6,6 +6,7 @@ import { listCases } from '../batch/cases.js';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
 import { lineProgress, terminalProgress } from '../batch/progress.js';
 import { openStorage } from '../batch/open-storage.js';
+import { isS3Uri } from '../batch/s3-storage.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { EXIT_INTERRUPTED, queuedBatch, registerBatchQueueCommands } from './batch-queue.js';
@@ -66,6 +67,19 @@ export function registerBatch(program: Command): void {
           new BerthError('BERTH_E_USAGE', `berth batch needs --${missing}`, {
             expected: `--${missing} <dir>`,
           }),
+          false,
+        );
+        return;
+      }
+      if (flags.baseline && isS3Uri(flags.out!)) {
+        process.exitCode = reportError(
+          new BerthError(
+            'BERTH_E_USAGE',
+            '--baseline compares outputs in a local --out folder, not in s3://',
+            {
+              expected: '--out <dir> with --baseline',
+            },
+          ),
           false,
         );
         return;
