@@ -65,6 +65,11 @@ async function withRedis<T>(url: string, use: (redis: Redis) => Promise<T>): Pro
   }
 }
 
+/** Resolves once Redis at `url` answers a PING; else BERTH_E_QUEUE_UNREACHABLE. */
+export function probeQueue(url: string): Promise<void> {
+  return withRedis(url, async () => {});
+}
+
 /**
  * The queue `name` at `url`, once Redis answers (workers, unlike this side, wait for Redis to come
  * back); with `batch`, the batch is entered in the register first.

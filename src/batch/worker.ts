@@ -95,10 +95,40 @@ async function processJob(job: Job, options: WorkerOptions, machines: Machines):
   return record;
 }
 
+/** How long a closing worker waits for BullMQ once no job runs (BullMQ waits for a lost Redis forever). */
+export const CLOSE_GRACE_MS = 5_000;
+
+/** How long the same error line is not repeated (a lost Redis fails every reconnection). */
+export const ERROR_REPEAT_MS = 60_000;
+
+/** Resolves after `ms`, without keeping the process alive for it. */
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/** `log` for error lines, each distinct one at most once per {@link ERROR_REPEAT_MS}. */
+function errorLog(log: (line: string) => void): (error: Error) => void {
+  const last = new Map<string, number>();
+  return (error) => {
+    const now = Date.now();
+    if (now - (last.get(error.message) ?? -Infinity) < ERROR_REPEAT_MS) return;
+    if (last.size >= 100) last.clear();
+    last.set(error.message, now);
+    log(`error ${error.message}`);
+  };
+}
+
 /** Starts a worker; it runs until closed. */
 export function startWorker(options: WorkerOptions): RunningWorker {
   const machines = new Machines();
-  const worker = new Worker(queueNameOf(options.identity), (job) => processJob(job, options, machines), {
+  let active = 0;
+  const processor = async (job: Job): Promise<CaseRecord> => {
+    active++;
+    try {
+      return await processJob(job, options, machines);
+    } finally {
+      active--;
+    }
+  };
+  const worker = new Worker(queueNameOf(options.identity), processor, {
     connection: connectionOf(options.queue),
     concurrency: options.concurrency,
     lockDuration: options.lock.lockDuration,
@@ -112,14 +142,18 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   worker.on('failed', (job, error) => {
     options.log(`fail  ${job?.id ?? '?'}: ${error.message}`);
   });
-  worker.on('error', (error) => options.log(`error ${error.message}`));
+  worker.on('error', errorLog(options.log));
   return {
     async close(kill = false) {
       if (kill) {
         machines.killing = true;
         for (const m of machines.running.values()) void m.stop(0);
       }
-      await worker.close(kill);
+      const idle = async (): Promise<void> => {
+        while (active > 0) await pause(100);
+        await pause(CLOSE_GRACE_MS);
+      };
+      await Promise.race([worker.close(kill), idle()]);
     },
   };
 }

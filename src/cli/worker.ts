@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
 import { DEFAULT_LOCK, identityOf, queueNameOf, type LockSettings } from '../batch/queue.js';
+import { probeQueue } from '../batch/queue-connect.js';
 import { startWorker } from '../batch/worker.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
-import { EXIT, reportError } from './output.js';
+import { EXIT, reportError, writeOut } from './output.js';
 import {
   addDriverOptions,
   driverSettings,
@@ -77,6 +78,8 @@ export function registerWorker(program: Command): void {
           ...(flags.engine ? { engine: flags.engine } : {}),
           ...(command ? { command } : {}),
         });
+        // Unreachable at start is a setup error; once running, a worker waits for Redis to come back.
+        await probeQueue(flags.queue);
         const worker = startWorker({
           queue: flags.queue,
           concurrency,
@@ -108,7 +111,9 @@ export function registerWorker(program: Command): void {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
-        process.exitCode = EXIT.ok;
+        await writeOut('berth worker: stopped\n');
+        // BullMQ's connections to a lost Redis keep reconnecting (and the process alive): leave.
+        process.exit(EXIT.ok);
       } catch (e) {
         process.exitCode = reportError(e, false);
       }

@@ -277,6 +277,16 @@ describe('berth batch --queue when no worker comes and Redis goes away', functio
     await removeDir(dir);
   });
 
+  it('a worker refuses an unreachable Redis at start with BERTH_E_QUEUE_UNREACHABLE (exit 2)', async () => {
+    const machine = path.join(dir!, 'machine-w');
+    makeMachine(machine);
+    const r = await runCli(['worker', machine, '--queue', 'redis://127.0.0.1:1'], { timeoutMs: 30_000 });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(
+      /^berth: BERTH_E_QUEUE_UNREACHABLE: Redis at redis:\/\/127\.0\.0\.1:1 cannot be used/,
+    );
+  });
+
   it('says no worker takes its jobs, then stops with BERTH_E_QUEUE_UNREACHABLE and a report of 3 pending cases', async () => {
     const machine = path.join(dir!, 'machine');
     const cases = path.join(dir!, 'cases');
@@ -294,5 +304,43 @@ describe('berth batch --queue when no worker comes and Redis goes away', functio
     );
     const report = JSON.parse(readFileSync(path.join(out, 'batch.json'), 'utf8')) as BatchReport;
     expect(report.counts).to.include({ total: 3, finished: 0, pending: 3 });
+  });
+});
+
+describe('berth worker whose Redis goes away', function () {
+  this.timeout(60_000);
+  let redis: TestRedis | undefined;
+  let dir: string | undefined;
+  let worker: Spawned | undefined;
+
+  before(async function () {
+    await requirePeer(this, REDIS_PEER);
+    redis = await startRedis();
+    dir = await tempDir('worker-gone');
+  });
+
+  after(async () => {
+    if (worker && worker.child.exitCode === null && worker.child.signalCode === null)
+      worker.child.kill('SIGKILL');
+    await worker?.done;
+    await redis?.stop();
+    await removeDir(dir);
+  });
+
+  it('keeps reconnecting without repeating its error line, and still stops on SIGTERM (exit 0)', async () => {
+    const machine = path.join(dir!, 'machine');
+    makeMachine(machine);
+    worker = berth(['worker', machine, '--queue', redis!.url], 50_000);
+    expect(await waitFor(() => /taking jobs/.test(worker!.out()), 20_000)).to.equal(true);
+    await redis!.stop();
+    expect(await waitFor(() => /^error /m.test(worker!.out()), 20_000)).to.equal(true);
+    // Reconnection is tried many times a second at first: one line says it.
+    await new Promise((r) => setTimeout(r, 3000));
+    worker.child.kill('SIGTERM');
+    const result = await worker.done;
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/berth worker: stopped\n$/);
+    const errors = result.stdout.split('\n').filter((l) => l.startsWith('error '));
+    expect(new Set(errors).size).to.equal(errors.length);
   });
 });
