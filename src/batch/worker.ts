@@ -17,6 +17,7 @@
  * the lock may lose it — the job is then delivered again, and the first commit wins.
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { isBerthError } from '../errors.js';
 import type { Launched } from '../harness/drivers/driver.js';
 import type { CaseRecord } from './job.js';
 import {
@@ -124,6 +125,10 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     active++;
     try {
       return await processJob(job, options, machines);
+    } catch (e) {
+      // The job's failed reason starts with berth's code, as the unrecoverable ones do (retried).
+      if (isBerthError(e)) throw new Error(`${e.code}: ${e.message}`);
+      throw e;
     } finally {
       active--;
     }

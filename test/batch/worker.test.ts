@@ -136,6 +136,29 @@ describe('batch worker', function () {
     expect(record).to.include({ outcome: 'passed', deliveries: 1 });
   });
 
+  it('retries a job whose S3 store fails, and fails it with BERTH_E_S3 at the head of its reason', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+      BERTH_S3_ENDPOINT: 'http://127.0.0.1:1',
+    });
+    try {
+      const data = job('c001', 's3://berth-none/p');
+      const jobId = jobIdOf(data.batch, data.id);
+      await queue.add('case', data, { jobId, attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+      expect(await settled(queue, jobId)).to.equal('failed');
+      const failed = (await queue.getJob(jobId))!;
+      expect(failed.failedReason).to.match(/^BERTH_E_S3: GET s3:\/\/berth-none\/p\/c001\/\.complete failed/);
+      expect(failed.attemptsMade).to.equal(2);
+    } finally {
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BERTH_S3_ENDPOINT']) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  });
+
   it('refuses a --queue URL that is not redis:// with BERTH_E_USAGE', () => {
     expect(codeOf(() => connectionOf('http://localhost:6379'))).to.equal('BERTH_E_USAGE');
     expect(codeOf(() => connectionOf('redis://localhost:6379/x'))).to.equal('BERTH_E_USAGE');
