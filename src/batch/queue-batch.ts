@@ -161,7 +161,8 @@ async function follow(queue: Queue, batch: string, todo: readonly CaseRef[], o: 
         running.add(caseId);
         o.progress.began(caseId);
       }
-      if (state !== 'completed' && state !== 'failed') continue;
+      // `unknown`: the job is gone from Redis (removed, obliterated, evicted) and never ends.
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
       open.delete(caseId);
       const record: CaseRecord | undefined =
         state === 'completed' ? await o.storage.completed(caseId) : undefined;
@@ -173,7 +174,9 @@ async function follow(queue: Queue, batch: string, todo: readonly CaseRef[], o: 
         const reason =
           state === 'failed'
             ? ((await queue.getJob(jobId))?.failedReason ?? 'failed')
-            : 'completed without its completed marker (was --out changed?)';
+            : state === 'unknown'
+              ? 'the job is no longer in the queue (removed from Redis); --resume enqueues it again'
+              : 'completed without its completed marker (was --out changed?)';
         failedJobs.push({ id: caseId, reason });
         o.progress.note(`FAIL  ${caseId}: the queue job failed — ${reason}`);
       }

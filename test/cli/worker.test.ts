@@ -287,6 +287,27 @@ describe('berth batch --queue when no worker comes and Redis goes away', functio
     );
   });
 
+  it('stops following a job removed from Redis, naming it failed, instead of waiting for it forever', async () => {
+    const machine = path.join(dir!, 'machine-removed');
+    const cases = path.join(dir!, 'cases-removed');
+    makeMachine(machine);
+    makeCases(cases, 2);
+    const out = path.join(dir!, 'out-removed');
+    const batch = berth(['batch', machine, '--cases', cases, '--out', out, '--queue', redis!.url], 60_000);
+    expect(await waitFor(() => /following them/.test(batch.out()), 20_000)).to.equal(true);
+    const name = /in queue (berth-batch-[0-9a-f]{16})/.exec(batch.out())![1]!;
+    const queue = new Queue(name, { connection: connectionOf(redis!.url) });
+    try {
+      await queue.obliterate({ force: true });
+    } finally {
+      await queue.close();
+    }
+    const result = await batch.done;
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stdout).to.match(/FAIL {2}c000: the queue job failed — the job is no longer in the queue/);
+    expect(result.stdout).to.match(/0 passed, 0 failed, 2 pending of 2 \(2 queue job\(s\) failed\)/);
+  });
+
   it('says no worker takes its jobs, then stops with BERTH_E_QUEUE_UNREACHABLE and a report of 3 pending cases', async () => {
     const machine = path.join(dir!, 'machine');
     const cases = path.join(dir!, 'cases');
