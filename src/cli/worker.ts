@@ -4,7 +4,8 @@ import { DEFAULT_LOCK, identityOf, queueNameOf, type LockSettings } from '../bat
 import { probeQueue } from '../batch/queue-connect.js';
 import { startWorker } from '../batch/worker.js';
 import { BerthError } from '../errors.js';
-import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { driverNamed } from '../harness/drivers/index.js';
+import { launchPlan, resolveMachine, splitCommand, type MachineRef } from '../harness/machine.js';
 import { EXIT, reportError, writeOut } from './output.js';
 import {
   addDriverOptions,
@@ -38,6 +39,20 @@ function lockOf(flags: WorkerFlags): LockSettings {
     throw new BerthError('BERTH_E_USAGE', '--lock-duration must be at least 1s', { expected: 'e.g. 60s' });
   }
   return lock;
+}
+
+/** The driver can run the machine here: known, able to start it, available on this host. */
+async function checkDriver(
+  machine: MachineRef,
+  flags: WorkerFlags,
+  command: string[] | undefined,
+): Promise<void> {
+  const driver = driverNamed(flags.driver);
+  launchPlan(machine, driver, command, flags.image);
+  const why = await driver.unavailable(flags.engine ? { engine: flags.engine } : {});
+  if (why) {
+    throw new BerthError('BERTH_E_DRIVER_UNAVAILABLE', `The ${driver.name} driver cannot run here: ${why}`);
+  }
 }
 
 /** `berth worker <machine> --queue URL`: runs queued cases of batches of this machine until stopped. */
@@ -78,6 +93,9 @@ export function registerWorker(program: Command): void {
           ...(flags.engine ? { engine: flags.engine } : {}),
           ...(command ? { command } : {}),
         });
+        // A worker that cannot run its machine here stops now, rather than record every case it
+        // takes as an `error` (a committed result, which a re-delivery or --resume would keep).
+        await checkDriver(machine, flags, command);
         // Unreachable at start is a setup error; once running, a worker waits for Redis to come back.
         await probeQueue(flags.queue);
         const worker = startWorker({

@@ -287,6 +287,18 @@ describe('berth batch --queue when no worker comes and Redis goes away', functio
     );
   });
 
+  it('a worker that cannot run its machine stops at start with exit 2, before taking any job', async () => {
+    const machine = path.join(dir!, 'machine-w');
+    makeMachine(machine);
+    const noImage = await runCli(['worker', machine, '--queue', redis!.url, '--driver', 'container']);
+    expect(noImage.code).to.equal(2);
+    expect(noImage.stderr).to.match(/^berth: BERTH_E_USAGE: The container driver needs --image/);
+    const unknown = await runCli(['worker', machine, '--queue', redis!.url, '--driver', 'vm']);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.match(/^berth: BERTH_E_USAGE: There is no driver "vm"/);
+    for (const r of [noImage, unknown]) expect(r.stdout).to.not.include('taking jobs');
+  });
+
   it('stops following a job removed from Redis, naming it failed, instead of waiting for it forever', async () => {
     const machine = path.join(dir!, 'machine-removed');
     const cases = path.join(dir!, 'cases-removed');
