@@ -125,6 +125,18 @@ describe('batch worker', function () {
     expect(runs(machineDir).length).to.equal(before);
   });
 
+  it('is seen by the queue of its machine identity as a worker (what berth batch asks before saying none is there)', async () => {
+    expect(await queue.getWorkersCount()).to.equal(1);
+    const other = new Queue(queueNameOf({ ...identity, command: ['other'] }), {
+      connection: connectionOf(redis!.url),
+    });
+    try {
+      expect(await other.getWorkersCount()).to.equal(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('runs a new job into its output store with one delivery recorded', async () => {
     const out = path.join(dir, 'out-new');
     await new LocalStorage(out).open(); // the batch made it

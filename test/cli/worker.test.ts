@@ -104,6 +104,7 @@ describe('berth worker and berth batch --queue', function () {
     expect(result.stderr).to.equal('');
     expect(result.code, result.stdout).to.equal(0);
     expect(result.stdout).to.match(/200 passed, 0 failed, 0 pending of 200/);
+    expect(result.stdout).to.not.include('no berth worker takes the jobs');
 
     // Exactly one whole folder per case, nothing half-written left beside them.
     const names = readdirSync(out).sort();
