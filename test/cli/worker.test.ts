@@ -130,9 +130,10 @@ describe('berth worker and berth batch --queue', function () {
       readFileSync(path.join(ROOT, 'schemas', 'batch.schema.json'), 'utf8'),
     ) as object;
     expect(ajv.validate(schema, report), ajv.errorsText()).to.equal(true);
-    // Every case ran; those re-delivered ran twice (at least once is the contract).
+    // Every case ran at least once (the contract). A re-delivered case need not have run twice:
+    // the worker may have been killed after taking its job but before starting its machine.
     expect(new Set(runs(machine)).size).to.equal(200);
-    expect(runs(machine).length).to.be.at.least(200 + redelivered.length);
+    expect(runs(machine).length).to.be.at.least(200);
   });
 
   it('enqueues nothing again for a finished batch, and status, report and retry-failed read it from the queue', async () => {
