@@ -164,9 +164,11 @@ export const CATALOGUE = {
   ),
   BERTH_E_QUEUE_JOB: input('A queue job is not a berth case job (its data has the wrong shape)'),
   BERTH_E_QUEUE_MACHINE: input(
-    'A queue job was enqueued for another machine than the worker runs (manifest hash, image or command): failed, not retried',
+    'A queue job names another machine than the worker runs (manifest hash, image ID or command): failed, not retried',
   ),
-  BERTH_E_QUEUE_UNREACHABLE: server('The Redis of --queue cannot be reached or refused the connection'),
+  BERTH_E_QUEUE_UNREACHABLE: server(
+    'The Redis of --queue cannot be reached, refused the connection or failed while in use',
+  ),
   BERTH_E_S3: server('An S3 store refused or failed a request (unreachable, credentials, bucket)'),
   BERTH_E_NO_COMMAND: server('berth does not know how to start the machine'),
   BERTH_E_DRIVER_UNAVAILABLE: server('The chosen driver cannot run on this machine'),

@@ -86,21 +86,49 @@ export async function finishedBefore(
   return records;
 }
 
-/** Runs the batch; never throws for a case (its outcome says what happened). */
-export async function runBatch(options: BatchOptions): Promise<BatchResult> {
-  const { cases, storage, control, progress } = options;
-  const startedAt = new Date();
-  await storage.sweep();
+/** What a batch still has to do in a store: the cases finished before, the others, the failed before. */
+export interface ResumePlan {
+  records: Map<string, CaseRecord>;
+  todo: CaseRef[];
+  failedBefore: number;
+}
+
+/**
+ * The plan of a batch in `storage`, embedded or queued: a store that already holds finished cases
+ * of it is refused unless `resume` (BERTH_E_USAGE); those cases are skipped.
+ */
+export async function resumePlan(
+  cases: readonly CaseRef[],
+  storage: Storage,
+  resume: boolean,
+): Promise<ResumePlan> {
   const records = await finishedBefore(cases, storage);
-  if (records.size > 0 && !options.resume) {
+  if (records.size > 0 && !resume) {
     throw new BerthError(
       'BERTH_E_USAGE',
       `${storage.location} already holds ${records.size} finished case(s) of this batch`,
       { path: storage.location, expected: '--resume to go on with it, or an empty --out folder' },
     );
   }
-  const todo = cases.filter((c) => !records.has(c.id));
-  const failedBefore = [...records.values()].filter((r) => !casePassed(r)).length;
+  return {
+    records,
+    todo: cases.filter((c) => !records.has(c.id)),
+    failedBefore: [...records.values()].filter((r) => !casePassed(r)).length,
+  };
+}
+
+/** Writes a batch's report beside its case folders: `batch.json`, then `batch.html`. */
+export async function writeBatchReport(storage: Storage, report: BatchReport): Promise<void> {
+  await storage.writeBatchFile(BATCH_FILES.json, JSON.stringify(report, null, 2) + '\n');
+  await storage.writeBatchFile(BATCH_FILES.html, renderBatchHtml(report));
+}
+
+/** Runs the batch; never throws for a case (its outcome says what happened). */
+export async function runBatch(options: BatchOptions): Promise<BatchResult> {
+  const { cases, storage, control, progress } = options;
+  const startedAt = new Date();
+  await storage.sweep();
+  const { records, todo, failedBefore } = await resumePlan(cases, storage, options.resume);
   progress.start(cases.length, records.size, failedBefore);
   let ran = 0;
   await runPool(
@@ -137,7 +165,6 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     records,
   );
   const report = options.extend ? await options.extend(built) : built;
-  await storage.writeBatchFile(BATCH_FILES.json, JSON.stringify(report, null, 2) + '\n');
-  await storage.writeBatchFile(BATCH_FILES.html, renderBatchHtml(report));
+  await writeBatchReport(storage, report);
   return { report, ran };
 }

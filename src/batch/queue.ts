@@ -1,11 +1,14 @@
 /**
  * The queue mode's shared model (BullMQ on Redis): the job a batch enqueues per case, its id, the
- * machine identity both sides check, the Redis connection and the worker's lock settings.
+ * machine identity both sides check, the queue of that identity, the Redis connection and the
+ * worker's lock settings.
  *
  * A job carries URIs and the machine's identity, never data: the case's path, the output store's
- * location (a folder every worker sees at the same path) and the hash of the manifest the batch
- * was started with (plus the image and command, when given). Its id is derived from the batch id
- * and the case id, so enqueueing a batch again adds nothing that is already there.
+ * location (a folder every worker sees at the same path) and the identity of the machine the batch
+ * was started with — the hash of its manifest, the content ID of its image, its command. Each
+ * identity has its own queue, so a worker only ever takes jobs of the machine it runs (one Redis
+ * may serve batches of many machines and versions). A job's id is derived from the batch id and
+ * the case id, so enqueueing a batch again adds nothing that is already there.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -14,18 +17,25 @@ import { BerthError } from '../errors.js';
 import type { MachineRef } from '../harness/machine.js';
 import { readTextFile } from '../tree/read-text.js';
 import { caseIdProblem } from './cases.js';
+import { imageIdOf } from './image-id.js';
 
-/** The BullMQ queue every batch and worker uses (one Redis may serve many batches). */
-export const QUEUE_NAME = 'berth-batch';
+/** The name prefix of berth's BullMQ queues: one queue per machine identity, `berth-batch-<hash>`. */
+export const QUEUE_PREFIX = 'berth-batch-';
 
 /** The most bytes of a manifest hashed for the identity. */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
-/** What a worker must run for a job: the same manifest, image and command as the batch. */
+/**
+ * What a worker must run for a job: the same manifest, image and command as the batch. The image
+ * is compared by its content ID (see image-id.ts), never by its name; the name is kept for messages.
+ */
 export interface MachineIdentity {
   /** `sha256:<hex>` of the manifest file's bytes. */
   manifest: string;
+  /** The image as named (`--image`), for messages. */
   image?: string;
+  /** `sha256:<hex>`: the image's ID in the engine's store (set whenever `image` is). */
+  imageId?: string;
   command?: string[];
 }
 
@@ -75,28 +85,47 @@ export function jobIdOf(batch: string, caseId: string): string {
   return `${batch}-${createHash('sha256').update(caseId, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
-/** The identity of a machine as resolved, with the image and command override given. */
+/**
+ * The identity of a machine as resolved, with the image and command override given: the image's
+ * ID is asked of the engine (`engine`, else podman then docker; `env`: its environment).
+ */
 export async function identityOf(
   machine: MachineRef,
-  extra: { image?: string; command?: string[] },
+  extra: { image?: string; command?: string[]; engine?: string; env?: NodeJS.ProcessEnv },
 ): Promise<MachineIdentity> {
   const text = await readTextFile(machine.manifestPath, MAX_MANIFEST_BYTES);
   return {
     manifest: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`,
-    ...(extra.image ? { image: extra.image } : {}),
+    ...(extra.image
+      ? { image: extra.image, imageId: await imageIdOf(extra.image, extra.engine, extra.env) }
+      : {}),
     ...(extra.command ? { command: extra.command } : {}),
   };
+}
+
+/** What decides the identity, without names: the manifest hash, the image ID, the command. */
+function identityKey(id: MachineIdentity): string {
+  return JSON.stringify([id.manifest, id.imageId ?? null, id.command ?? null]);
+}
+
+/** The queue of the jobs of one machine identity. */
+export function queueNameOf(identity: MachineIdentity): string {
+  return `${QUEUE_PREFIX}${createHash('sha256').update(identityKey(identity)).digest('hex').slice(0, 16)}`;
 }
 
 /** Why two identities differ, in words, or undefined when they are the same machine. */
 export function identityMismatch(want: MachineIdentity, have: MachineIdentity): string | undefined {
   if (want.manifest !== have.manifest) return `manifest ${want.manifest}, this worker runs ${have.manifest}`;
-  if ((want.image ?? '') !== (have.image ?? ''))
-    return `image ${want.image ?? '(none)'}, this worker runs ${have.image ?? '(none)'}`;
+  if ((want.imageId ?? '') !== (have.imageId ?? '')) {
+    const named = (i: MachineIdentity): string => (i.imageId ? `${i.image ?? '?'} (${i.imageId})` : '(none)');
+    return `image ${named(want)}, this worker runs ${named(have)}`;
+  }
   if (JSON.stringify(want.command ?? null) !== JSON.stringify(have.command ?? null))
     return `command ${JSON.stringify(want.command ?? null)}, this worker runs ${JSON.stringify(have.command ?? null)}`;
   return undefined;
 }
+
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 const isStringArray = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((s) => typeof s === 'string');
@@ -120,6 +149,7 @@ export function parseCaseJob(data: unknown): CaseJob | undefined {
     typeof id === 'object' &&
     typeof id.manifest === 'string' &&
     (id.image === undefined || typeof id.image === 'string') &&
+    (id.imageId === undefined || (typeof id.imageId === 'string' && IMAGE_ID.test(id.imageId))) &&
     (id.command === undefined || isStringArray(id.command));
   return ok ? (d as CaseJob) : undefined;
 }

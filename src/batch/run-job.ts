@@ -100,10 +100,10 @@ export async function runJob(
     return undefined;
   }
   try {
-    await staging.commit(record);
+    // The record that stands: ours, or the first one when another delivery committed the case.
+    return await staging.commit(record);
   } catch (e) {
     await staging.discard();
     throw e;
   }
-  return record;
 }

@@ -4,6 +4,9 @@
  * commit uploads every regular file of it (links and other entries are skipped, never followed),
  * each with one PUT, and the marker last — so a case whose marker exists is whole, and a killed
  * upload leaves no marker (the case runs again and its objects are overwritten, same keys).
+ * A commit that finds the case's marker uploads nothing (the first result stands); two deliveries
+ * of one case whose uploads overlap in time can still mix their files (S3 has no rename): see
+ * README, "Run on many machines".
  */
 import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,6 +108,9 @@ export class S3Storage implements Storage {
       dir,
       commit: async (record) => {
         try {
+          // The first commit of a case wins: a re-delivered job that finds a marker uploads nothing.
+          const earlier = await this.completed(id);
+          if (earlier) return earlier;
           for (const rel of await regularFiles(dir)) {
             await this.client.put(
               this.key(id, rel),
@@ -112,6 +118,7 @@ export class S3Storage implements Storage {
             );
           }
           await this.client.put(this.key(id, COMPLETE_MARKER), JSON.stringify(record, null, 2) + '\n');
+          return record;
         } finally {
           await discard();
         }

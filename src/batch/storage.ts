@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isBerthError } from '../errors.js';
+import { BerthError, isBerthError, toBerthError } from '../errors.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { readTextFile } from '../tree/read-text.js';
 import { safeJoin } from '../tree/safe-path.js';
@@ -29,8 +29,13 @@ export const MAX_MARKER_BYTES = 4 * 1024 * 1024;
 export interface Staging {
   /** A local folder the job writes the case's files into. */
   dir: string;
-  /** Moves the files into place as the case's folder, then writes its completed marker. */
-  commit(record: CaseRecord): Promise<void>;
+  /**
+   * Puts the files in place as the case's folder with its completed marker, unless the case
+   * already has one: the first commit of a case wins (a re-delivered job that ran twice at once
+   * never writes a second result over the first). Returns the record that stands — `record`, or
+   * the earlier one (this staging folder is then discarded).
+   */
+  commit(record: CaseRecord): Promise<CaseRecord>;
   /** Removes the staging folder and everything in it. */
   discard(): Promise<void>;
 }
@@ -51,6 +56,43 @@ export interface Storage {
   sweep(): Promise<void>;
 }
 
+/** How often a commit sets aside an unmarked case folder and tries again before it gives up. */
+const MAX_COMMIT_ATTEMPTS = 3;
+
+/**
+ * Renames `from` to `to`; false when `to` is taken (a non-empty folder, or not a folder) or
+ * `from` is gone — another commit got there first.
+ */
+async function renameUnlessTaken(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (
+      code === 'ENOTEMPTY' ||
+      code === 'EEXIST' ||
+      code === 'ENOTDIR' ||
+      code === 'EISDIR' ||
+      code === 'ENOENT'
+    )
+      return false;
+    throw e;
+  }
+}
+
+/** True when `<folder>/.complete` is there in any form (unlike {@link Storage.completed}, unread). */
+async function markerPresent(folder: string): Promise<boolean> {
+  try {
+    await lstat(path.join(folder, COMPLETE_MARKER));
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw e;
+  }
+}
+
 /** A nonce and up to 64 bytes of the id, so a leftover tells whose it was and stays under 255 bytes. */
 function stagingName(id: string): string {
   const hint = Buffer.from(id, 'utf8').subarray(0, 64).toString('utf8');
@@ -65,9 +107,19 @@ export class LocalStorage implements Storage {
     this.location = path.resolve(root);
   }
 
-  /** Creates the folder (and its parents) when it is missing. */
+  /** Creates the folder (and its parents) when it is missing; a file there is BERTH_E_USAGE. */
   async open(): Promise<void> {
-    await mkdir(this.location, { recursive: true });
+    try {
+      await mkdir(this.location, { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR')
+        throw toBerthError(e, 'BERTH_E_IO', { path: this.location });
+      throw new BerthError('BERTH_E_USAGE', '--out is not a folder', {
+        path: this.location,
+        expected: 'a folder for the case folders and the batch report, or a path where one can be made',
+      });
+    }
   }
 
   async completed(id: string): Promise<CaseRecord | undefined> {
@@ -97,10 +149,31 @@ export class LocalStorage implements Storage {
     return {
       dir,
       commit: async (record) => {
-        // A folder without a marker is what a killed commit or an older run left: replaced whole.
-        await rm(target, { recursive: true, force: true });
-        await rename(dir, target);
-        await writeFileAtomic(path.join(target, COMPLETE_MARKER), JSON.stringify(record, null, 2) + '\n');
+        // The marker goes in first: one rename then puts the folder in place whole and marked.
+        await writeFileAtomic(path.join(dir, COMPLETE_MARKER), JSON.stringify(record, null, 2) + '\n');
+        for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+          // rename(2) never replaces a non-empty folder: of two commits of a case, one wins.
+          if (await renameUnlessTaken(dir, target)) return record;
+          const earlier = await this.completed(id);
+          if (earlier) {
+            await rm(dir, { recursive: true, force: true });
+            return earlier;
+          }
+          // A marker berth cannot read (an I/O error, not berth's) is never thrown away with its folder.
+          if (await markerPresent(target)) {
+            throw new BerthError('BERTH_E_IO', `${target} has a completed marker berth cannot read`, {
+              path: path.join(target, COMPLETE_MARKER),
+              expected: "a marker berth wrote, readable (remove the case's folder to run it again)",
+            });
+          }
+          // Something unmarked is there (an older berth's killed commit, a stray file): set aside whole.
+          const aside = path.join(this.location, stagingName(id));
+          if (await renameUnlessTaken(target, aside)) await rm(aside, { recursive: true, force: true });
+        }
+        throw new BerthError('BERTH_E_IO', `${target} could not be replaced by the case's results`, {
+          path: target,
+          expected: 'a case folder berth alone writes',
+        });
       },
       discard: () => rm(dir, { recursive: true, force: true }),
     };

@@ -7,7 +7,8 @@ import { listCases } from '../batch/cases.js';
 import { BATCH_FILES } from '../batch/job.js';
 import { lineProgress, terminalProgress } from '../batch/progress.js';
 import { identityOf } from '../batch/queue.js';
-import { batchStatus, reportBatch, retryFailed, runQueuedBatch } from '../batch/queue-batch.js';
+import { batchStatus, reportBatch, retryFailed } from '../batch/queue-admin.js';
+import { runQueuedBatch } from '../batch/queue-batch.js';
 import { openStorage, storageAt } from '../batch/open-storage.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { EXIT, reportError, writeOut } from './output.js';
@@ -19,13 +20,14 @@ export interface QueueBatchFlags {
   out: string;
   queue: string;
   image?: string;
+  engine?: string;
   cmd?: string;
   timeout?: string;
   resume?: boolean;
 }
 
-/** The exit code of a queued batch whose following was stopped (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
+/** The exit code of a batch stopped by Ctrl-C or SIGTERM, embedded or queued (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 
 /** `berth batch <machine> --queue URL`: enqueue the cases, follow them, write the report. */
 export async function queuedBatch(machineArg: string, flags: QueueBatchFlags): Promise<number> {
@@ -40,6 +42,7 @@ export async function queuedBatch(machineArg: string, flags: QueueBatchFlags): P
     const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
     const identity = await identityOf(machine, {
       ...(flags.image ? { image: flags.image } : {}),
+      ...(flags.engine ? { engine: flags.engine } : {}),
       ...(command ? { command } : {}),
     });
     const cases = await listCases(flags.cases);

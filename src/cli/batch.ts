@@ -6,11 +6,18 @@ import { listCases } from '../batch/cases.js';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
 import { lineProgress, terminalProgress } from '../batch/progress.js';
 import { openStorage } from '../batch/open-storage.js';
+import { isS3Uri } from '../batch/s3-storage.js';
 import { BerthError } from '../errors.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
-import { queuedBatch, registerBatchQueueCommands } from './batch-queue.js';
+import { EXIT_INTERRUPTED, queuedBatch, registerBatchQueueCommands } from './batch-queue.js';
 import { EXIT, reportError, writeOut } from './output.js';
-import { addDriverOptions, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
+import {
+  addDriverOptions,
+  driverSettings,
+  parseDuration,
+  parseWholeNumber,
+  type DriverFlags,
+} from './run-options.js';
 
 interface BatchFlags extends DriverFlags {
   cases: string;
@@ -25,9 +32,6 @@ interface BatchFlags extends DriverFlags {
   baseline?: string;
   queue?: string;
 }
-
-/** The exit code of a batch stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
-export const EXIT_INTERRUPTED = 130;
 
 /** `berth batch <machine> --cases <dir|list> --out <dir>`: a dataset through a local pool of runs. */
 export function registerBatch(program: Command): void {
@@ -67,6 +71,19 @@ export function registerBatch(program: Command): void {
         );
         return;
       }
+      if (flags.baseline && isS3Uri(flags.out!)) {
+        process.exitCode = reportError(
+          new BerthError(
+            'BERTH_E_USAGE',
+            '--baseline compares outputs in a local --out folder, not in s3://',
+            {
+              expected: '--out <dir> with --baseline',
+            },
+          ),
+          false,
+        );
+        return;
+      }
       if (flags.queue && flags.baseline) {
         process.exitCode = reportError(
           new BerthError('BERTH_E_USAGE', '--baseline runs in the embedded mode only, not with --queue', {
@@ -82,20 +99,6 @@ export function registerBatch(program: Command): void {
     });
   registerBatchQueueCommands(command);
   // --- end queue mode ---
-}
-
-function parseConcurrency(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
-    throw new BerthError(
-      'BERTH_E_USAGE',
-      `--concurrency ${text} is not a whole number from 1 to ${MAX_CONCURRENCY}`,
-      {
-        expected: `1–${MAX_CONCURRENCY}`,
-      },
-    );
-  }
-  return n;
 }
 
 /** First SIGINT: finish the running cases, start no other. A second one, or SIGTERM: kill them. */
@@ -122,7 +125,7 @@ function onSignals(control: BatchControl, note: (text: string) => void): () => v
 
 async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
   try {
-    const concurrency = parseConcurrency(flags.concurrency);
+    const concurrency = parseWholeNumber('--concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
     const machine = await resolveMachine(machineArg);
     const cases = await listCases(flags.cases);
     const storage = await openStorage(flags.out);

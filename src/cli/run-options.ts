@@ -7,6 +7,17 @@ import { Deidentifier, MIN_SECRET_BYTES } from '../dicom/deid/deidentify.js';
 import { deidSecret } from '../dicom/deid/settings.js';
 import type { DeidRunSettings } from '../harness/deid-stage.js';
 
+/** Parses `flag`'s value as a whole number from `min` to `max` (decimal digits only). */
+export function parseWholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = /^[0-9]{1,15}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new BerthError('BERTH_E_USAGE', `${flag} ${text} is not a whole number from ${min} to ${max}`, {
+      expected: `${min}–${max}`,
+    });
+  }
+  return n;
+}
+
 /**
  * Parses a duration: `90s`, `5m`, `1h`, `250ms`, or a bare number of minutes (like the manifest),
  * positive and at most {@link MAX_TIMEOUT_MINUTES} minutes (30 days, e.g. `720h`).

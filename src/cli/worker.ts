@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
 import { MAX_CONCURRENCY } from '../batch/pool.js';
-import { DEFAULT_LOCK, identityOf, type LockSettings } from '../batch/queue.js';
+import { DEFAULT_LOCK, identityOf, queueNameOf, type LockSettings } from '../batch/queue.js';
+import { probeQueue } from '../batch/queue-connect.js';
 import { startWorker } from '../batch/worker.js';
 import { BerthError } from '../errors.js';
-import { resolveMachine, splitCommand } from '../harness/machine.js';
-import { EXIT, reportError } from './output.js';
-import { addDriverOptions, driverSettings, parseDuration, type DriverFlags } from './run-options.js';
+import { driverNamed } from '../harness/drivers/index.js';
+import { launchPlan, resolveMachine, splitCommand, type MachineRef } from '../harness/machine.js';
+import { EXIT, reportError, writeOut } from './output.js';
+import {
+  addDriverOptions,
+  driverSettings,
+  parseDuration,
+  parseWholeNumber,
+  type DriverFlags,
+} from './run-options.js';
 
 interface WorkerFlags extends DriverFlags {
   queue: string;
@@ -20,27 +28,31 @@ interface WorkerFlags extends DriverFlags {
   maxStalled: string;
 }
 
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new BerthError('BERTH_E_USAGE', `${flag} ${text} is not a whole number from ${min} to ${max}`, {
-      expected: `${min}–${max}`,
-    });
-  }
-  return n;
-}
-
-/** The lock settings of the flags; the lock must outlast the stalled check's interval. */
+/** The lock settings of the flags (a lock under 1 s would be renewed more often than Redis answers under load). */
 function lockOf(flags: WorkerFlags): LockSettings {
   const lock = {
     lockDuration: parseDuration(flags.lockDuration),
     stalledInterval: parseDuration(flags.stalledInterval),
-    maxStalledCount: wholeNumber('--max-stalled', flags.maxStalled, 0, 100),
+    maxStalledCount: parseWholeNumber('--max-stalled', flags.maxStalled, 0, 100),
   };
   if (lock.lockDuration < 1000) {
     throw new BerthError('BERTH_E_USAGE', '--lock-duration must be at least 1s', { expected: 'e.g. 60s' });
   }
   return lock;
+}
+
+/** The driver can run the machine here: known, able to start it, available on this host. */
+async function checkDriver(
+  machine: MachineRef,
+  flags: WorkerFlags,
+  command: string[] | undefined,
+): Promise<void> {
+  const driver = driverNamed(flags.driver);
+  launchPlan(machine, driver, command, flags.image);
+  const why = await driver.unavailable(flags.engine ? { engine: flags.engine } : {});
+  if (why) {
+    throw new BerthError('BERTH_E_DRIVER_UNAVAILABLE', `The ${driver.name} driver cannot run here: ${why}`);
+  }
 }
 
 /** `berth worker <machine> --queue URL`: runs queued cases of batches of this machine until stopped. */
@@ -72,14 +84,20 @@ export function registerWorker(program: Command): void {
     )
     .action(async (machineArg: string, flags: WorkerFlags) => {
       try {
-        const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
+        const concurrency = parseWholeNumber('--concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
         const lock = lockOf(flags);
         const machine = await resolveMachine(machineArg);
         const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
         const identity = await identityOf(machine, {
           ...(flags.image ? { image: flags.image } : {}),
+          ...(flags.engine ? { engine: flags.engine } : {}),
           ...(command ? { command } : {}),
         });
+        // A worker that cannot run its machine here stops now, rather than record every case it
+        // takes as an `error` (a committed result, which a re-delivery or --resume would keep).
+        await checkDriver(machine, flags, command);
+        // Unreachable at start is a setup error; once running, a worker waits for Redis to come back.
+        await probeQueue(flags.queue);
         const worker = startWorker({
           queue: flags.queue,
           concurrency,
@@ -90,13 +108,17 @@ export function registerWorker(program: Command): void {
             machine,
             driver: flags.driver,
             ...(command ? { command } : {}),
-            ...(flags.image ? { image: flags.image } : {}),
+            // By its ID: what runs is the image whose identity the jobs were checked against.
+            ...(identity.imageId ? { image: identity.imageId } : {}),
             ...(flags.engine ? { engine: flags.engine } : {}),
             ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
             ...driverSettings(flags),
           },
         });
-        process.stdout.write(`berth worker: taking jobs from ${flags.queue} (${concurrency} at a time)\n`);
+        process.stdout.write(
+          `berth worker: taking jobs from ${flags.queue}, queue ${queueNameOf(identity)} ` +
+            `(${concurrency} at a time)${identity.imageId ? `; image ${identity.imageId}` : ''}\n`,
+        );
         await new Promise<void>((resolve) => {
           let signals = 0;
           const stop = (): void => {
@@ -107,7 +129,9 @@ export function registerWorker(program: Command): void {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
-        process.exitCode = EXIT.ok;
+        await writeOut('berth worker: stopped\n');
+        // BullMQ's connections to a lost Redis keep reconnecting (and the process alive): leave.
+        process.exit(EXIT.ok);
       } catch (e) {
         process.exitCode = reportError(e, false);
       }

@@ -82,6 +82,29 @@ describe('S3 storage (against s3rver on loopback)', function () {
     expect(await client.get('runs/one/c1/output/link')).to.equal(undefined);
   });
 
+  it('keeps the first commit of a case: a later one uploads nothing and returns the first record', async () => {
+    const storage = new S3Storage(`s3://${BUCKET}/runs/first`, settings);
+    const t = new Date();
+    const recordOf = (reason: string) => ({
+      ...recordOfError(
+        'c1',
+        '/cases/c1',
+        { code: 'BERTH_E_IO', message: 'x' },
+        { startedAt: t, finishedAt: t },
+      ),
+      reason,
+    });
+    const first = await storage.stage('c1');
+    const second = await storage.stage('c1');
+    writeFileSync(path.join(first.dir, 'report.json'), '"first"');
+    writeFileSync(path.join(second.dir, 'report.json'), '"second"');
+    expect((await first.commit(recordOf('first'))).reason).to.equal('first');
+    expect((await second.commit(recordOf('second'))).reason).to.equal('first');
+    const client = new S3Client(settings, BUCKET);
+    expect((await client.get('runs/first/c1/report.json'))?.toString()).to.equal('"first"');
+    expect((await storage.completed('c1'))?.reason).to.equal('first');
+  });
+
   it("signs a request as AWS's SigV4 example for GET Object does", () => {
     const headers = signRequest(
       {

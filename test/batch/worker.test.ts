@@ -8,7 +8,7 @@ import {
   DEFAULT_LOCK,
   identityOf,
   jobIdOf,
-  QUEUE_NAME,
+  queueNameOf,
   type CaseJob,
   type MachineIdentity,
 } from '../../src/batch/queue.js';
@@ -49,7 +49,7 @@ describe('batch worker', function () {
     makeCases(path.join(dir, 'cases'), 3);
     const machine = await resolveMachine(machineDir);
     identity = await identityOf(machine, {});
-    queue = new Queue(QUEUE_NAME, { connection: connectionOf(redis.url) });
+    queue = new Queue(queueNameOf(identity), { connection: connectionOf(redis.url) });
     worker = startWorker({
       queue: redis.url,
       concurrency: 1,
@@ -125,6 +125,18 @@ describe('batch worker', function () {
     expect(runs(machineDir).length).to.equal(before);
   });
 
+  it('is seen by the queue of its machine identity as a worker (what berth batch asks before saying none is there)', async () => {
+    expect(await queue.getWorkersCount()).to.equal(1);
+    const other = new Queue(queueNameOf({ ...identity, command: ['other'] }), {
+      connection: connectionOf(redis!.url),
+    });
+    try {
+      expect(await other.getWorkersCount()).to.equal(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('runs a new job into its output store with one delivery recorded', async () => {
     const out = path.join(dir, 'out-new');
     await new LocalStorage(out).open(); // the batch made it
@@ -134,6 +146,29 @@ describe('batch worker', function () {
     expect(await settled(queue, jobId), (await queue.getJob(jobId))?.failedReason).to.equal('completed');
     const record = await new LocalStorage(out).completed('c001');
     expect(record).to.include({ outcome: 'passed', deliveries: 1 });
+  });
+
+  it('retries a job whose S3 store fails, and fails it with BERTH_E_S3 at the head of its reason', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+      BERTH_S3_ENDPOINT: 'http://127.0.0.1:1',
+    });
+    try {
+      const data = job('c001', 's3://berth-none/p');
+      const jobId = jobIdOf(data.batch, data.id);
+      await queue.add('case', data, { jobId, attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+      expect(await settled(queue, jobId)).to.equal('failed');
+      const failed = (await queue.getJob(jobId))!;
+      expect(failed.failedReason).to.match(/^BERTH_E_S3: GET s3:\/\/berth-none\/p\/c001\/\.complete failed/);
+      expect(failed.attemptsMade).to.equal(2);
+    } finally {
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'BERTH_S3_ENDPOINT']) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
   });
 
   it('refuses a --queue URL that is not redis:// with BERTH_E_USAGE', () => {
@@ -153,5 +188,65 @@ describe('batch worker', function () {
     expect(jobIdOf(b, 'c1')).to.not.equal(jobIdOf(b, 'c2'));
     expect(jobIdOf(b, 'c1')).to.not.equal(jobIdOf(batchIdOf('/data/out2'), 'c1'));
     expect(jobIdOf(b, 'a:b/c')).to.match(/^[0-9a-f]+-[0-9a-f]{32}$/);
+  });
+});
+
+describe('batch worker lock', function () {
+  this.timeout(60_000);
+  let redis: TestRedis | undefined;
+  let dir: string;
+  let queue: Queue | undefined;
+  let worker: RunningWorker | undefined;
+
+  before(async function () {
+    await requirePeer(this, REDIS_PEER);
+    redis = await startRedis();
+    dir = await tempDir('worker-lock');
+  });
+
+  after(async () => {
+    await worker?.close();
+    await queue?.close();
+    await redis?.stop();
+    await removeDir(dir);
+  });
+
+  it('keeps the lock of a job whose machine runs three times the lock duration: it is never found stalled and runs once', async () => {
+    const machineDir = path.join(dir, 'machine');
+    makeMachine(machineDir, 3);
+    makeCases(path.join(dir, 'cases'), 1);
+    const machine = await resolveMachine(machineDir);
+    const identity = await identityOf(machine, {});
+    // maxStalledCount 0: a job found stalled even once fails, so a lost lock cannot go unseen.
+    const lock = { lockDuration: 1000, stalledInterval: 500, maxStalledCount: 0 };
+    worker = startWorker({
+      queue: redis!.url,
+      concurrency: 1,
+      identity,
+      settings: { machine, driver: 'process' },
+      lock,
+      log: () => {},
+    });
+    queue = new Queue(queueNameOf(identity), { connection: connectionOf(redis!.url) });
+    const out = path.join(dir, 'out');
+    await new LocalStorage(out).open();
+    const data: CaseJob = {
+      v: 1,
+      batch: batchIdOf(out),
+      id: 'c000',
+      case: path.join(dir, 'cases', 'c000.yaml'),
+      out,
+      identity,
+    };
+    const jobId = jobIdOf(data.batch, data.id);
+    await queue.add('case', data, { jobId, attempts: 1 });
+    expect(await settled(queue, jobId), (await queue.getJob(jobId))?.failedReason).to.equal('completed');
+    const job = (await queue.getJob(jobId))!;
+    expect(job.stalledCounter).to.equal(0);
+    expect(job.attemptsStarted).to.equal(1);
+    expect(runs(machineDir)).to.deep.equal(['c000']);
+    const record = await new LocalStorage(out).completed('c000');
+    expect(record).to.include({ outcome: 'passed', deliveries: 1 });
+    expect(record!.wallMs).to.be.at.least(3 * lock.lockDuration);
   });
 });

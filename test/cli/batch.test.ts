@@ -150,7 +150,7 @@ describe('berth batch', function () {
     expect(readReport(out).counts).to.deep.include({ total: 4, finished: 0, pending: 4 });
   });
 
-  it('refuses a used --out without --resume, duplicate case ids and a bad --concurrency with exit 2 and a code', async () => {
+  it('refuses a used --out without --resume, duplicate case ids, a bad --concurrency, an --out that is a file and --baseline into s3:// with exit 2 and a code', async () => {
     const machine = path.join(dir, 'm-small');
     const cases = path.join(dir, 'cases-small');
     const out = path.join(dir, 'out-small');
@@ -176,7 +176,22 @@ describe('berth batch', function () {
     ]);
     expect(conc.code).to.equal(2);
     expect(conc.stderr).to.include('BERTH_E_USAGE');
-    for (const r of [again, dup, conc]) expect(hasStackTrace(r.stderr)).to.equal(false);
+    const one = path.join(dir, 'cases-one');
+    makeCases(one, 1);
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, '');
+    const notFolder = await runCli(['batch', machine, '--cases', one, '--out', file]);
+    expect(notFolder.code).to.equal(2);
+    expect(notFolder.stderr).to.match(/BERTH_E_USAGE: --out is not a folder \(.*a-file\); expected a folder/);
+    const s3 = await runCli(
+      ['batch', machine, '--cases', one, '--out', 's3://bucket/p', '--baseline', machine],
+      {
+        env: { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', BERTH_S3_ENDPOINT: 'http://127.0.0.1:1' },
+      },
+    );
+    expect(s3.code).to.equal(2);
+    expect(s3.stderr).to.match(/BERTH_E_USAGE: --baseline compares outputs in a local --out folder/);
+    for (const r of [again, dup, conc, notFolder, s3]) expect(hasStackTrace(r.stderr)).to.equal(false);
   });
 
   it('runs a list file of cases, recording a case berth cannot read as an error without stopping the others', async () => {

@@ -6,6 +6,7 @@ import {
   deidSettings,
   driverSettings,
   parseDuration,
+  parseWholeNumber,
   type DeidFlags,
 } from '../../src/cli/run-options.js';
 import { MAX_TIMEOUT_MINUTES } from '../../src/manifest/manifest.js';
@@ -28,6 +29,15 @@ describe('cli: run options', () => {
       expect(
         codeOf(() => parseDuration(t)),
         t,
+      ).to.equal('BERTH_E_USAGE');
+  });
+
+  it('reads a whole number of decimal digits in range, and refuses hex, exponents, blanks and fractions', () => {
+    expect(parseWholeNumber('--concurrency', '16', 1, 256)).to.equal(16);
+    for (const text of ['0x10', '1e2', '', ' 2', '2.5', '0', '257', '-1'])
+      expect(
+        codeOf(() => parseWholeNumber('--concurrency', text, 1, 256)),
+        text,
       ).to.equal('BERTH_E_USAGE');
   });
 
