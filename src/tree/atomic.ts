@@ -18,8 +18,12 @@ import { closeQuietly, copyRegularFile, openRegular } from './open-regular.js';
  */
 export const ATOMIC_TEMP_PREFIX = '.berth-tmp-';
 
-/** What {@link writeFileAtomic} can write: bytes, text (UTF-8), or a stream of chunks. */
-export type AtomicWriteData = Uint8Array | string | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
+/**
+ * What {@link writeFileAtomic} can write: bytes, text (UTF-8), chunks in memory (written with one
+ * `writev`, never joined), or a stream of chunks.
+ */
+export type AtomicWriteData =
+  Uint8Array | string | readonly Uint8Array[] | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -75,6 +79,21 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** Writes chunks with one writev (libuv resumes a short write itself; the rest is written if not). */
+async function writevAll(fh: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const { bytesWritten } = await fh.writev(chunks as Uint8Array[]);
+  if (bytesWritten === total) return;
+  let skip = bytesWritten;
+  for (const c of chunks) {
+    if (skip >= c.byteLength) skip -= c.byteLength;
+    else {
+      await writeAll(fh, c.subarray(skip));
+      skip = 0;
+    }
+  }
+}
+
 function isChunkSource(data: AtomicWriteData): data is AsyncIterable<Uint8Array> | NodeJS.ReadableStream {
   return typeof data === 'object' && data !== null && Symbol.asyncIterator in data;
 }
@@ -82,6 +101,7 @@ function isChunkSource(data: AtomicWriteData): data is AsyncIterable<Uint8Array>
 async function writeData(fh: FileHandle, data: AtomicWriteData): Promise<void> {
   if (typeof data === 'string') return writeAll(fh, Buffer.from(data, 'utf8'));
   if (data instanceof Uint8Array) return writeAll(fh, data);
+  if (Array.isArray(data)) return writevAll(fh, data as readonly Uint8Array[]);
   if (!isChunkSource(data)) throw new TypeError('writeFileAtomic: data must be bytes, a string or a stream');
   for await (const chunk of data as AsyncIterable<Uint8Array | string>) {
     await writeAll(fh, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);

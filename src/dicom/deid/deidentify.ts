@@ -16,14 +16,8 @@ import { needlesOf, type PhiValue } from './phi.js';
 import { dateShiftDays, pseudonymousUid } from './pseudonyms.js';
 import { PATIENT_STUDY_TAGS } from './restore.js';
 import { PROFILE_EDITION } from './table.js';
-import {
-  encodeFile,
-  isSequence,
-  parseFile,
-  type DataSetNode,
-  type ElementNode,
-  type ValueNode,
-} from './tree.js';
+import { encodeFileChunks } from './encode-tree.js';
+import { isSequence, parseFile, type DataSetNode, type ElementNode, type ValueNode } from './tree.js';
 import {
   attributeName,
   creatorsOf,
@@ -48,7 +42,10 @@ export interface DeidOptions extends ProfileOptions {
 
 /** One de-identified instance. */
 export interface DeidResult {
+  /** The file written out (joined from `chunks` when first asked for). */
   readonly bytes: Buffer;
+  /** The file as chunks for one writev: pixel data stays a slice of the input, never copied. */
+  readonly chunks: readonly Buffer[];
   readonly record: readonly RecordEntry[];
   readonly sopInstanceUid: string | undefined;
   readonly studyInstanceUid: string | undefined;
@@ -157,8 +154,13 @@ export class Deidentifier {
     this.addMarkers(out, ctx);
     const sop = topText(out, 0x00080018);
     const meta = this.meta(file.meta, sop);
+    const chunks = encodeFileChunks({ ...file, meta, dataSet: out });
+    let joined: Buffer | undefined;
     return {
-      bytes: encodeFile({ ...file, meta, dataSet: out }),
+      chunks,
+      get bytes(): Buffer {
+        return (joined ??= chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      },
       record: ctx.record,
       sopInstanceUid: sop,
       studyInstanceUid: topText(out, 0x0020000d),

@@ -7,7 +7,8 @@
  */
 import { encodeValue } from '../write.js';
 import { fromJson, type DeidMap } from './map.js';
-import { encodeFile, isSequence, parseFile, type DataSetNode, type ValueNode } from './tree.js';
+import { encodeFile } from './encode-tree.js';
+import { isSequence, parseFile, type DataSetNode, type ValueNode } from './tree.js';
 import { text } from './walk.js';
 
 /** Patient, Patient Study and General Study module attributes restored from the originals. */

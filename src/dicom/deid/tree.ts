@@ -9,7 +9,6 @@
  * the sequence it is (implicit VR little endian, CP-246) and written as SQ.
  */
 import zlib from 'node:zlib';
-import { BerthError } from '../../errors.js';
 import { dicomError } from '../errors.js';
 import { readPart10Header } from '../read-part10.js';
 import {
@@ -29,7 +28,7 @@ import {
   type ByteWindow,
 } from '../read-element.js';
 import { vrForImplicit, type VrContext } from '../vr-lookup.js';
-import { elementHeader, itemHeader, type HeaderSyntax } from '../write.js';
+import type { HeaderSyntax } from '../write.js';
 
 /** A value element: its bytes (little endian), or raw encapsulated fragments. */
 export interface ValueNode {
@@ -66,7 +65,7 @@ const MAX_DEPTH = 64;
 const MAX_INFLATED = 2 ** 31 - 1;
 
 /** Bytes per word of a VR (what big endian swaps), 1 for byte and text VRs. */
-function wordSize(vr: string): number {
+export function wordSize(vr: string): number {
   switch (vr) {
     case 'US':
     case 'SS':
@@ -212,72 +211,4 @@ function parseItems(
     pos = item.next ?? pos + 8 + itemLength;
   }
   return [items, pos];
-}
-
-/** Encodes a data set in a syntax (elements sorted by tag, sequences with defined lengths). */
-export function encodeNodes(nodes: DataSetNode, s: HeaderSyntax): Buffer {
-  const out: Buffer[] = [];
-  encodeInto(nodes, s, out);
-  return Buffer.concat(out);
-}
-
-/** Pushes the encoded pieces of a data set onto `out` (one copy at the end, not one per level). */
-function encodeInto(nodes: DataSetNode, s: HeaderSyntax, out: Buffer[]): number {
-  let total = 0;
-  const push = (b: Buffer): void => {
-    out.push(b);
-    total += b.length;
-  };
-  const sorted = [...nodes].sort((a, b) => a.tag - b.tag);
-  for (const n of sorted) {
-    if (isSequence(n)) {
-      const body: Buffer[] = [];
-      let length = 0;
-      for (const item of n.items) {
-        const content: Buffer[] = [];
-        const itemLength = encodeInto(item, s, content);
-        body.push(itemHeader(ITEM, itemLength, s), ...content);
-        length += 8 + itemLength;
-      }
-      push(elementHeader(n.tag, 'SQ', length, s));
-      for (const b of body) push(b);
-    } else if (n.encapsulated) {
-      if (!s.little || !s.explicit) {
-        throw new BerthError('BERTH_E_INTERNAL', 'Encapsulated pixel data outside explicit VR little endian');
-      }
-      push(elementHeader(n.tag, n.vr, UNDEFINED_LENGTH, s));
-      push(n.bytes);
-    } else {
-      const bytes = n.bytes.length % 2 === 0 ? n.bytes : Buffer.concat([n.bytes, Buffer.from([padOf(n.vr)])]);
-      push(elementHeader(n.tag, n.vr, bytes.length, s));
-      push(s.little ? bytes : swapWords(bytes, n.vr));
-    }
-  }
-  return total;
-}
-
-function padOf(vr: string): number {
-  return vr === 'UI' || vr === 'OB' || vr === 'UN' ? 0 : 0x20;
-}
-
-/** Writes a parsed file back: preamble, DICM, meta (with its group length), data set. */
-export function encodeFile(file: ParsedFile): Buffer {
-  const meta = encodeNodes(
-    file.meta.filter((n) => n.tag !== 0x00020000),
-    { little: true, explicit: true },
-  );
-  const groupLength = Buffer.alloc(4);
-  groupLength.writeUInt32LE(meta.length, 0);
-  const head = [
-    Buffer.alloc(128),
-    Buffer.from('DICM', 'latin1'),
-    elementHeader(0x00020000, 'UL', 4, { little: true, explicit: true }),
-    groupLength,
-    meta,
-  ];
-  if (file.deflated)
-    return Buffer.concat([...head, zlib.deflateRawSync(encodeNodes(file.dataSet, file.syntax))]);
-  const body: Buffer[] = [];
-  encodeInto(file.dataSet, file.syntax, body);
-  return Buffer.concat([...head, ...body]);
 }

@@ -1,0 +1,152 @@
+/**
+ * Converts a list of files one at a time, in order, with reads running ahead and writes running
+ * behind, so the disk (or page cache) and the CPU work at the same time. What is in flight is
+ * bounded twice: by a number of files (open descriptors) and by bytes held (read, not yet
+ * written). Each file is opened as {@link openRegular} opens hostile entries (no-follow,
+ * non-blocking, fstat of the opened descriptor, regular files only) and read whole, once.
+ *
+ * Files are opened one after the other, so the size of every file in flight is known before the
+ * next is started: at most `bytes` + one file's size is held at any time.
+ */
+import { BerthError, toBerthError } from '../errors.js';
+import { closeQuietly, openRegular, readAt } from './open-regular.js';
+
+/** Bounds of a {@link pipeFiles} run. */
+export interface PipelineLimits {
+  /** Files read, being converted or being written at once (default 8). */
+  readonly files?: number;
+  /** Bytes read and not yet written after which no further read starts (default 256 MiB). */
+  readonly bytes?: number;
+  /** A larger file is not read: its step gets BERTH_E_TOO_LARGE (default no bound). */
+  readonly maxFileBytes?: number;
+}
+
+export const DEFAULT_PIPELINE_FILES = 8;
+export const DEFAULT_PIPELINE_BYTES = 256 * 2 ** 20;
+
+/** One file as the step gets it: its bytes, or why they could not be read (a BerthError). */
+export type PipedFile =
+  | { readonly file: string; readonly index: number; readonly bytes: Buffer; readonly error?: undefined }
+  | { readonly file: string; readonly index: number; readonly bytes?: undefined; readonly error: BerthError };
+
+/** The bytes of a piped file, or its read error thrown. */
+export function bytesOf(p: PipedFile): Buffer {
+  if (p.error) throw p.error;
+  return p.bytes;
+}
+
+interface Slot {
+  /** Bytes held for the file (its size once opened; 0 when it could not be opened). */
+  size: number;
+  read?: Promise<PipedFile>;
+}
+
+/** Opens a file (size known at once) and returns the read to start; errors become the step's input. */
+async function open(file: string, index: number, max: number, slot: Slot): Promise<() => Promise<PipedFile>> {
+  const failed = (error: BerthError) => (): Promise<PipedFile> => Promise.resolve({ file, index, error });
+  let fd: number;
+  let size: number;
+  try {
+    const opened = await openRegular(file);
+    [fd, size] = [opened.fd, opened.stats.size];
+  } catch (e) {
+    return failed(toBerthError(e, 'BERTH_E_IO', { path: file }));
+  }
+  if (size > max) {
+    await closeQuietly(fd);
+    return failed(
+      new BerthError('BERTH_E_TOO_LARGE', `The file is ${size} bytes`, {
+        path: file,
+        expected: `at most ${max} bytes`,
+      }),
+    );
+  }
+  slot.size = size;
+  return async () => {
+    try {
+      const buf = Buffer.allocUnsafe(size);
+      return { file, index, bytes: buf.subarray(0, await readAt(fd, buf, 0, size, 0)) };
+    } catch (e) {
+      return { file, index, error: toBerthError(e, 'BERTH_E_IO', { path: file }) };
+    } finally {
+      await closeQuietly(fd);
+    }
+  };
+}
+
+/**
+ * Runs `step` on every file of `files`, in order, one at a time. `step` may return a promise (its
+ * write): the next steps go on while it settles, and its file's bytes count as held until then.
+ * The first error thrown by a step or a write ends the run (after the writes in flight settle) and
+ * is thrown; read errors are not thrown but handed to the step (see {@link bytesOf}).
+ */
+export async function pipeFiles(
+  files: readonly string[],
+  limits: PipelineLimits,
+  step: (p: PipedFile) => void | Promise<void>,
+): Promise<void> {
+  const maxFiles = Math.max(1, limits.files ?? DEFAULT_PIPELINE_FILES);
+  const maxBytes = limits.bytes ?? DEFAULT_PIPELINE_BYTES;
+  const maxFile = limits.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
+  const slots: Slot[] = [];
+  const writes = new Set<Promise<void>>();
+  let held = 0;
+  let inFlight = 0;
+  let failure: { error: unknown } | undefined;
+  let waiters: (() => void)[] = [];
+  const changed = (): Promise<void> => new Promise<void>((r) => waiters.push(r));
+  const wake = (): void => {
+    const w = waiters;
+    waiters = [];
+    for (const r of w) r();
+  };
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    wake();
+  };
+
+  const producer = async (): Promise<void> => {
+    for (let i = 0; i < files.length; i++) {
+      while (!failure && inFlight > 0 && (inFlight >= maxFiles || held >= maxBytes)) await changed();
+      if (failure) return;
+      const slot: Slot = { size: 0 };
+      const start = await open(files[i]!, i, maxFile, slot);
+      held += slot.size;
+      inFlight++;
+      slot.read = start();
+      slots.push(slot);
+      wake();
+    }
+  };
+  const consumer = async (): Promise<void> => {
+    for (let i = 0; i < files.length; i++) {
+      while (!failure && slots.length <= i) await changed();
+      if (failure) return;
+      const slot = slots[i]!;
+      const release = (): void => {
+        held -= slot.size;
+        inFlight--;
+        wake();
+      };
+      let pending: void | Promise<void>;
+      try {
+        pending = step(await slot.read!);
+      } catch (error) {
+        release();
+        return fail(error);
+      }
+      if (!pending) {
+        release();
+        continue;
+      }
+      const w: Promise<void> = pending.catch(fail).finally(() => {
+        writes.delete(w);
+        release();
+      });
+      writes.add(w);
+    }
+  };
+  await Promise.all([producer(), consumer()]);
+  while (writes.size > 0) await Promise.all(writes);
+  if (failure) throw failure.error;
+}
