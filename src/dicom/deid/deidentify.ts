@@ -12,7 +12,7 @@ import { BERTH_IMPLEMENTATION_CLASS_UID, BERTH_IMPLEMENTATION_VERSION } from '..
 import { decide, optionOn, type ProfileOptions } from './actions.js';
 import { refuseBurnedIn } from './burned-in.js';
 import { MAP_FORMAT, toJson, type DeidMap } from './map.js';
-import { needlesOf, type PhiValue } from './phi.js';
+import { needlesOf, type Needle, type PhiValue } from './phi.js';
 import { dateShiftDays, pseudonymousUid } from './pseudonyms.js';
 import { PATIENT_STUDY_TAGS } from './restore.js';
 import { PROFILE_EDITION } from './table.js';
@@ -88,7 +88,10 @@ function topText(nodes: DataSetNode, tag: number): string | undefined {
 export class Deidentifier {
   private readonly secret: Buffer;
   private readonly keep: Set<number>;
+  /** pseudonymous → original */
   private readonly uids = new Map<string, string>();
+  /** original → pseudonymous */
+  private readonly pseudonyms = new Map<string, string>();
   private readonly studies: DeidMap['studies'] = {};
   private readonly values: PhiValue[] = [];
   /** Dates written as shifted values: not searched as originals (ambiguous). */
@@ -129,14 +132,15 @@ export class Deidentifier {
     const patientId = topText(ds, 0x00100020) ?? '';
     const shiftDays = this.options.dateShiftDays ?? dateShiftDays(this.secret, patientId);
     const fileValues = this.collect(ds, '', path);
+    let needles: Needle[] | undefined;
     this.values.push(...fileValues);
     const ctx: WalkContext = {
       options: this.options,
       keep: this.keep,
       keepCreators: new Set(this.options.keepPrivateCreators ?? []),
-      secret: this.secret,
+      pseudonym: (uid) => this.pseudonym(uid),
       shiftDays,
-      cleanNeedles: needlesOf(fileValues.filter((v) => !v.kept && v.vr !== 'UI')),
+      cleanNeedles: () => (needles ??= needlesOf(fileValues.filter((v) => !v.kept && v.vr !== 'UI'))),
       record: [],
       uids: this.uids,
       shiftedDates: this.shiftedDates,
@@ -145,7 +149,7 @@ export class Deidentifier {
     const studyUid = topText(ds, 0x0020000d);
     if (studyUid && !(studyUid in this.studies)) {
       this.studies[studyUid] = {
-        pseudonymousStudyUid: pseudonymousUid(this.secret, studyUid),
+        pseudonymousStudyUid: this.pseudonym(studyUid),
         dateShiftDays: shiftDays,
         elements: toJson(ds.filter((n) => PATIENT_STUDY_TAGS.has(n.tag))),
       };
@@ -249,8 +253,18 @@ export class Deidentifier {
 
   /** The pseudonym given to an original UID, if this de-identifier remapped it. */
   pseudonymOf(uid: string): string | undefined {
-    const p = pseudonymousUid(this.secret, uid);
-    return this.uids.has(p) ? p : undefined;
+    const p = this.pseudonyms.get(uid);
+    return p !== undefined && this.uids.has(p) ? p : undefined;
+  }
+
+  /** The keyed pseudonym of an original UID, computed once per UID (a study repeats its UIDs in every instance). */
+  private pseudonym(uid: string): string {
+    let p = this.pseudonyms.get(uid);
+    if (p === undefined) {
+      p = pseudonymousUid(this.secret, uid);
+      this.pseudonyms.set(uid, p);
+    }
+    return p;
   }
 
   /** The identifying values of every original seen so far, for the leak check. */

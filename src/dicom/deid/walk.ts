@@ -13,7 +13,7 @@ import {
   type ProfileOptions,
 } from './actions.js';
 import { findInText, type Needle } from './phi.js';
-import { isStandardUid, pseudonymousUid, shiftDate, shiftDateTime } from './pseudonyms.js';
+import { isStandardUid, shiftDate, shiftDateTime } from './pseudonyms.js';
 import { isSequence, type DataSetNode, type ElementNode, type ValueNode } from './tree.js';
 
 /** What was done to one element. */
@@ -38,10 +38,11 @@ export interface WalkContext {
   readonly options: ProfileOptions;
   readonly keep: ReadonlySet<number>;
   readonly keepCreators: ReadonlySet<string>;
-  readonly secret: Buffer;
+  /** The keyed pseudonym of an original UID. */
+  readonly pseudonym: (uid: string) => string;
   readonly shiftDays: number;
-  /** Patterns of the data set's identifying values, for Clean Descriptors. */
-  readonly cleanNeedles: readonly Needle[];
+  /** Patterns of the data set's identifying values, for Clean Descriptors (made when first asked for). */
+  readonly cleanNeedles: () => readonly Needle[];
   readonly record: RecordEntry[];
   /** pseudonymous → original */
   readonly uids: Map<string, string>;
@@ -183,7 +184,7 @@ function remap(node: ValueNode, ctx: WalkContext): boolean {
     .map((u) => {
       const uid = u.trim();
       if (uid === '' || isStandardUid(uid)) return uid;
-      const p = pseudonymousUid(ctx.secret, uid);
+      const p = ctx.pseudonym(uid);
       ctx.uids.set(p, uid);
       changed = true;
       return p;
@@ -255,7 +256,7 @@ function clean(node: ElementNode, attribute: string, d: Decision, ctx: WalkConte
     log(ctx, attribute, 'cleaned', d.reason);
     return node;
   }
-  const hit = findInText(node.bytes, ctx.cleanNeedles);
+  const hit = findInText(node.bytes, ctx.cleanNeedles());
   if (hit) return fallback(node, attribute, `${d.reason}: holds ${hit.value.attribute}`, ctx);
   log(ctx, attribute, 'cleaned', d.reason);
   return node;
