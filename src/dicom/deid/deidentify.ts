@@ -13,7 +13,7 @@ import { decide, optionOn, type ProfileOptions } from './actions.js';
 import { refuseBurnedIn } from './burned-in.js';
 import { MAP_FORMAT, toJson, type DeidMap } from './map.js';
 import { needlesOf, type Needle, type PhiValue } from './phi.js';
-import { dateShiftDays, pseudonymousUid } from './pseudonyms.js';
+import { dateShiftDays, isStandardUid, pseudonymousUid } from './pseudonyms.js';
 import { PATIENT_STUDY_TAGS } from './restore.js';
 import { PROFILE_EDITION } from './table.js';
 import { encodeFileChunks } from './encode-tree.js';
@@ -133,12 +133,20 @@ export class Deidentifier {
     const shiftDays = this.options.dateShiftDays ?? dateShiftDays(this.secret, patientId);
     const fileValues = this.collect(ds, '', path);
     let needles: Needle[] | undefined;
+    // Every UID of the file gets its pseudonym before the walk, so text met before the UI value
+    // that holds the same UID can quote the pseudonym too.
+    for (const v of fileValues) {
+      if (v.vr !== 'UI') continue;
+      for (const u of v.text.split('\\'))
+        if (u.trim() !== '' && !isStandardUid(u.trim())) this.pseudonym(u.trim());
+    }
     this.values.push(...fileValues);
     const ctx: WalkContext = {
       options: this.options,
       keep: this.keep,
       keepCreators: new Set(this.options.keepPrivateCreators ?? []),
       pseudonym: (uid) => this.pseudonym(uid),
+      knownPseudonym: (uid) => this.pseudonyms.get(uid),
       shiftDays,
       cleanNeedles: () => (needles ??= needlesOf(fileValues.filter((v) => !v.kept && v.vr !== 'UI'))),
       record: [],

@@ -13,7 +13,7 @@ import {
   type ProfileOptions,
 } from './actions.js';
 import { findInText, type Needle } from './phi.js';
-import { isStandardUid, shiftDate, shiftDateTime } from './pseudonyms.js';
+import { isStandardUid, replaceUidsInText, shiftDate, shiftDateTime, UID_TEXT_VRS } from './pseudonyms.js';
 import { isSequence, type DataSetNode, type ElementNode, type ValueNode } from './tree.js';
 
 /** What was done to one element. */
@@ -40,6 +40,8 @@ export interface WalkContext {
   readonly keepCreators: ReadonlySet<string>;
   /** The keyed pseudonym of an original UID. */
   readonly pseudonym: (uid: string) => string;
+  /** The pseudonym of a UID the de-identifier has met in a UI value (this file's or an earlier one's), else undefined. */
+  readonly knownPseudonym: (uid: string) => string | undefined;
   readonly shiftDays: number;
   /** Patterns of the data set's identifying values, for Clean Descriptors (made when first asked for). */
   readonly cleanNeedles: () => readonly Needle[];
@@ -154,6 +156,7 @@ function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkConte
       return node;
     case 'K':
       if (isSequence(node)) recurse(node, attribute, ctx);
+      else if (d.reason !== 'keep list') remapUidsInText(node, attribute, ctx);
       if (d.reason !== 'not in the profile') log(ctx, attribute, 'kept', d.reason);
       return node;
     case 'U':
@@ -174,6 +177,23 @@ function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkConte
       return never;
     }
   }
+}
+
+/**
+ * Text kept (by the profile, an option or a kept private block; not the keep list, which keeps values
+ * as they are) that quotes a UID the data sets hold gets the UID's pseudonym, so the text stays
+ * consistent with the remapped UI values and the original UID does not leak through it.
+ */
+function remapUidsInText(node: ValueNode, attribute: string, ctx: WalkContext): void {
+  if (!UID_TEXT_VRS.has(node.vr) || node.bytes.length < 3) return;
+  const [out, n] = replaceUidsInText(text(node), (uid) => {
+    const p = ctx.knownPseudonym(uid);
+    if (p !== undefined) ctx.uids.set(p, uid);
+    return p;
+  });
+  if (n === 0) return;
+  setText(node, out);
+  log(ctx, attribute, 'remapped', `${n} UID(s) in text`);
 }
 
 /** Remaps every non-standard UID of a UI value; false when there was none. */
@@ -258,6 +278,7 @@ function clean(node: ElementNode, attribute: string, d: Decision, ctx: WalkConte
   }
   const hit = findInText(node.bytes, ctx.cleanNeedles());
   if (hit) return fallback(node, attribute, `${d.reason}: holds ${hit.value.attribute}`, ctx);
+  remapUidsInText(node, attribute, ctx);
   log(ctx, attribute, 'cleaned', d.reason);
   return node;
 }
