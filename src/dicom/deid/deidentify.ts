@@ -66,6 +66,8 @@ const MARKER_NAMES: Readonly<Record<number, string>> = {
 /** The CID 7050 codes of the options used. */
 export function methodCodes(o: ProfileOptions): [string, string][] {
   const codes: [string, string][] = [['113100', 'Basic Application Confidentiality Profile']];
+  if (optionOn(o, 'cleanGraphics')) codes.push(['113103', 'Clean Graphics Option']);
+  if (optionOn(o, 'cleanStructuredContent')) codes.push(['113104', 'Clean Structured Content Option']);
   if (optionOn(o, 'cleanDescriptors')) codes.push(['113105', 'Clean Descriptors Option']);
   if (optionOn(o, 'retainModifiedDates')) {
     codes.push(['113107', 'Retain Longitudinal Temporal Information Modified Dates Option']);

@@ -6,6 +6,7 @@ import { entryByTag, formatTag, type Vr } from '../dictionary.js';
 import { encodeValue } from '../write.js';
 import {
   decide,
+  optionOn,
   profileRow,
   resolveBasic,
   type Action,
@@ -51,11 +52,15 @@ export interface WalkContext {
   /** Shifted dates written (the leak check does not search these as originals). */
   readonly shiftedDates: Set<string>;
   readonly patientPseudonym: string;
-  /** Inside a sequence whose action is D: text the profile does not list is dummied too. */
-  readonly inDummy?: boolean;
+  /**
+   * Text the profile does not list, inside a sequence whose action is D (`dummy`: dummied too) or
+   * that an option cleans (`clean`: kept unless it holds an identifying value; names dummied; dates
+   * shifted under Modified Dates, else dummied).
+   */
+  readonly freeText?: 'dummy' | 'clean';
 }
 
-/** Text VRs dummied inside a D sequence when the profile does not list them. */
+/** Text VRs dummied inside a D sequence (cleaned inside a cleaned one) when the profile does not list them. */
 const FREE_TEXT_VRS = new Set(['PN', 'LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'DA', 'DT']);
 /** Code attributes (CodeValue, CodingSchemeDesignator, -Version, CodeMeaning, Long/URN code values). */
 const CODE_TAGS = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080119, 0x00080120]);
@@ -115,13 +120,25 @@ export function walkItem(item: DataSetNode, path: string, ctx: WalkContext): Dat
       // An empty sequence holds nothing: keep it empty (Z), as a Type 2 sequence must stay.
       decision = { action: 'Z', reason: 'basic (an empty sequence stays empty)' };
     }
-    if (ctx.inDummy && decision.reason === 'not in the profile' && FREE_TEXT_VRS.has(node.vr)) {
-      if (!CODE_TAGS.has(node.tag)) decision = { action: 'D', reason: 'free text in a D sequence' };
+    if (ctx.freeText && decision.reason === 'not in the profile' && FREE_TEXT_VRS.has(node.vr)) {
+      if (!CODE_TAGS.has(node.tag)) decision = freeTextDecision(node.vr, ctx);
     }
     const kept = apply(node, decision, attribute, ctx);
     if (kept) out.push(kept);
   }
   return out;
+}
+
+/** What happens to unlisted free text inside a dummied or cleaned sequence. */
+function freeTextDecision(vr: string, ctx: WalkContext): Decision {
+  if (ctx.freeText === 'dummy') return { action: 'D', reason: 'free text in a D sequence' };
+  if (vr === 'PN') return { action: 'D', reason: 'a name in a cleaned sequence' };
+  if (vr === 'DA' || vr === 'DT') {
+    return optionOn(ctx.options, 'retainModifiedDates')
+      ? { action: 'shift', reason: 'a date in a cleaned sequence' }
+      : { action: 'D', reason: 'a date in a cleaned sequence' };
+  }
+  return { action: 'clean', reason: 'free text in a cleaned sequence' };
 }
 
 function log(ctx: WalkContext, attribute: string, action: RecordAction, reason: string): void {
@@ -134,7 +151,7 @@ function recurse(node: ElementNode, attribute: string, ctx: WalkContext): void {
 
 /** D on a sequence: its items stay, through the profile, with unlisted free text dummied too. */
 function recurseDummy(node: ElementNode, attribute: string, ctx: WalkContext): void {
-  recurse(node, attribute, ctx.inDummy ? ctx : { ...ctx, inDummy: true });
+  recurse(node, attribute, ctx.freeText === 'dummy' ? ctx : { ...ctx, freeText: 'dummy' });
 }
 
 function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkContext): ElementNode | undefined {
@@ -238,8 +255,9 @@ function fallback(
   reason: string,
   ctx: WalkContext,
 ): ElementNode | undefined {
+  // Unlisted text only gets here from a cleaned sequence: a dummy keeps its item valid.
   const row = profileRow(node.tag);
-  const action = resolveBasic(row?.basic ?? 'X', isSequence(node));
+  const action = resolveBasic(row?.basic ?? 'D', isSequence(node));
   return apply(node, { action, reason }, attribute, ctx);
 }
 
@@ -272,7 +290,7 @@ function shift(node: ElementNode, attribute: string, d: Decision, ctx: WalkConte
 /** Clean Descriptors: text kept when it holds no identifying value of the data set, else the basic action. */
 function clean(node: ElementNode, attribute: string, d: Decision, ctx: WalkContext): ElementNode | undefined {
   if (isSequence(node)) {
-    recurse(node, attribute, ctx);
+    recurse(node, attribute, ctx.freeText === 'dummy' ? ctx : { ...ctx, freeText: 'clean' });
     log(ctx, attribute, 'cleaned', d.reason);
     return node;
   }
