@@ -8,7 +8,6 @@ import { join, relative, sep } from 'node:path';
 import { BerthError, isBerthError, type Finding } from '../../errors.js';
 import { writeFileAtomic } from '../../tree/atomic.js';
 import { bytesOf, pipeFiles, type PipelineLimits } from '../../tree/file-pipeline.js';
-import { readRegularFile } from '../../tree/open-regular.js';
 import { safeJoin } from '../../tree/safe-path.js';
 import { hasDicmPrefix } from '../read-part10.js';
 import type { Deidentifier } from './deidentify.js';
@@ -138,22 +137,22 @@ export async function reidentifyFolder(
   const copied: string[] = [];
   const rename = (uid: string): string | undefined =>
     Object.hasOwn(map.uids, uid) ? map.uids[uid] : undefined;
-  for (const file of files) {
+  await pipeFiles(files, { maxFileBytes: MAX_DEID_FILE_BYTES }, (p) => {
+    const file = p.file;
     const target = outputPath(input, file, out, rename);
-    const bytes = await readRegularFile(file, { maxBytes: MAX_DEID_FILE_BYTES });
+    const bytes = bytesOf(p);
     if (!hasDicmPrefix(bytes, bytes.length)) {
-      await writeFileAtomic(target, bytes);
       copied.push(target);
-      continue;
+      return writeFileAtomic(target, bytes);
     }
     try {
       const r = reidentify(bytes, map, file);
-      await writeFileAtomic(target, r.bytes);
       written.push({ source: file, output: target, uidsRestored: r.uidsRestored });
+      return writeFileAtomic(target, r.bytes);
     } catch (e) {
       if (!isBerthError(e) || e.code === 'BERTH_E_IO') throw e;
       skipped.push({ path: file, reason: 'broken', code: e.code, message: e.message });
     }
-  }
+  });
   return { written, copied, skipped, leaks };
 }
