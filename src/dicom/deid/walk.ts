@@ -65,9 +65,19 @@ const FREE_TEXT_VRS = new Set(['PN', 'LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'DA', '
 /** Code attributes (CodeValue, CodingSchemeDesignator, -Version, CodeMeaning, Long/URN code values). */
 const CODE_TAGS = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080119, 0x00080120]);
 
+const NAMES = new Map<number, string>();
+const MAX_NAMES = 65536;
+
 /** The attribute name of a tag for records and findings: keyword, else `(gggg,eeee)`. */
 export function attributeName(tag: number): string {
-  return profileRow(tag)?.keyword ?? entryByTag(tag)?.keyword ?? formatTag(tag);
+  let name = NAMES.get(tag);
+  if (name === undefined) {
+    name = profileRow(tag)?.keyword ?? entryByTag(tag)?.keyword ?? formatTag(tag);
+    // Every element of every instance asks: remember the answers (bounded: a private tag is one of
+    // at most 2^32, so cap the memory instead of trusting the input).
+    if (NAMES.size < MAX_NAMES) NAMES.set(tag, name);
+  }
+  return name;
 }
 
 export function text(n: ValueNode): string {
