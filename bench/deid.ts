@@ -103,7 +103,10 @@ export async function benchDeid(report: (line: string) => void): Promise<void> {
     await writeFile(actions, JSON.stringify(resolved));
     const out = join(dir, 'out');
     const runs: Record<Exclude<Name, 'pydicom' | 'pydicomWall'>, () => Promise<unknown>> = {
-      floor: () => pipeFiles(files, {}, (p) => writeFileAtomic(join(out, names[p.index]!), bytesOf(p))),
+      floor: () =>
+        pipeFiles(files, { reuseBuffers: true }, (p) =>
+          writeFileAtomic(join(out, names[p.index]!), bytesOf(p)),
+        ),
       copy: async () => {
         for (const f of names) await writeFile(join(out, f), await readFile(join(src, f)));
       },

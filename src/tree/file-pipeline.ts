@@ -19,6 +19,34 @@ export interface PipelineLimits {
   readonly bytes?: number;
   /** A larger file is not read: its step gets BERTH_E_TOO_LARGE (default no bound). */
   readonly maxFileBytes?: number;
+  /**
+   * Read into buffers used again once a file's step and write are over (default false). Only for
+   * steps that keep nothing of `bytes` (no view of it) past their promise: fresh buffers of the
+   * sizes of DICOM instances cost page faults and garbage collection on every file.
+   */
+  readonly reuseBuffers?: boolean;
+}
+
+/** Pooled buffers above this size are not kept for another file. */
+const MAX_POOLED_BYTES = 64 * 2 ** 20;
+
+const POOL_GRAIN = 64 * 1024;
+
+/** Buffers to read into, used again (at most `max` kept). */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  constructor(private readonly max: number) {}
+
+  take(size: number): Buffer {
+    const at = this.free.findIndex((b) => b.length >= size);
+    if (at >= 0) return this.free.splice(at, 1)[0]!;
+    // Rounded up, so files of nearly the same size (a series' instances) share buffers.
+    return Buffer.allocUnsafeSlow(Math.ceil(Math.max(size, 1) / POOL_GRAIN) * POOL_GRAIN);
+  }
+
+  give(b: Buffer): void {
+    if (this.free.length < this.max && b.length <= MAX_POOLED_BYTES) this.free.push(b);
+  }
 }
 
 export const DEFAULT_PIPELINE_FILES = 8;
@@ -39,10 +67,18 @@ interface Slot {
   /** Bytes held for the file (its size once opened; 0 when it could not be opened). */
   size: number;
   read?: Promise<PipedFile>;
+  /** The pooled buffer read into, given back when the file is done. */
+  buffer?: Buffer;
 }
 
 /** Opens a file (size known at once) and returns the read to start; errors become the step's input. */
-async function open(file: string, index: number, max: number, slot: Slot): Promise<() => Promise<PipedFile>> {
+async function open(
+  file: string,
+  index: number,
+  max: number,
+  slot: Slot,
+  pool: BufferPool | undefined,
+): Promise<() => Promise<PipedFile>> {
   const failed = (error: BerthError) => (): Promise<PipedFile> => Promise.resolve({ file, index, error });
   let fd: number;
   let size: number;
@@ -64,7 +100,7 @@ async function open(file: string, index: number, max: number, slot: Slot): Promi
   slot.size = size;
   return async () => {
     try {
-      const buf = Buffer.allocUnsafe(size);
+      const buf = pool ? (slot.buffer = pool.take(size)) : Buffer.allocUnsafe(size);
       return { file, index, bytes: buf.subarray(0, await readAt(fd, buf, 0, size, 0)) };
     } catch (e) {
       return { file, index, error: toBerthError(e, 'BERTH_E_IO', { path: file }) };
@@ -88,6 +124,7 @@ export async function pipeFiles(
   const maxFiles = Math.max(1, limits.files ?? DEFAULT_PIPELINE_FILES);
   const maxBytes = limits.bytes ?? DEFAULT_PIPELINE_BYTES;
   const maxFile = limits.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
+  const pool = limits.reuseBuffers ? new BufferPool(maxFiles) : undefined;
   const slots: Slot[] = [];
   const writes = new Set<Promise<void>>();
   let held = 0;
@@ -110,7 +147,7 @@ export async function pipeFiles(
       while (!failure && inFlight > 0 && (inFlight >= maxFiles || held >= maxBytes)) await changed();
       if (failure) return;
       const slot: Slot = { size: 0 };
-      const start = await open(files[i]!, i, maxFile, slot);
+      const start = await open(files[i]!, i, maxFile, slot, pool);
       held += slot.size;
       inFlight++;
       slot.read = start();
@@ -124,6 +161,7 @@ export async function pipeFiles(
       if (failure) return;
       const slot = slots[i]!;
       const release = (): void => {
+        if (slot.buffer) pool?.give(slot.buffer);
         held -= slot.size;
         inFlight--;
         wake();

@@ -60,6 +60,29 @@ describe('tree/file-pipeline', () => {
     expect(most).to.be.at.most(2);
   });
 
+  it('reads into buffers used again when asked, each file whole and intact', async () => {
+    // Over 4 KiB, so that fresh buffers would not come from Node's shared small-buffer slab.
+    const big: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      big.push(join(dir, `big${i}`));
+      await writeFile(big[i]!, Buffer.alloc(5000 + i, i));
+    }
+    const arrays = new Set<ArrayBufferLike>();
+    const check = async (reuseBuffers: boolean): Promise<number> => {
+      arrays.clear();
+      await pipeFiles(big, { files: 2, reuseBuffers }, async (p) => {
+        const b = bytesOf(p);
+        arrays.add(b.buffer);
+        expect(b.length).to.equal(5000 + p.index);
+        await tick();
+        expect(b.every((x) => x === p.index)).to.equal(true);
+      });
+      return arrays.size;
+    };
+    expect(await check(false)).to.equal(12);
+    expect(await check(true)).to.be.at.most(3);
+  });
+
   it('hands a symlink, a missing file and a file over the size bound to the step as BerthErrors', async () => {
     await symlink(files[0]!, join(dir, 'link'));
     const list = [join(dir, 'link'), join(dir, 'missing'), files[19]!, files[0]!];

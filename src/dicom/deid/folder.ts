@@ -86,7 +86,10 @@ export async function deidentifyFolder(
   const written: DeidFolderReport['written'] = [];
   const actions: Partial<Record<RecordAction, number>> = {};
   const files = await listFiles(input, skipped);
-  await pipeFiles(files, { ...limits, maxFileBytes: MAX_DEID_FILE_BYTES }, (p) => {
+  // The steps keep nothing of a file's bytes past its write (values are copied into the map and
+  // the PHI list as text), so read buffers are used again.
+  const bounds = { ...limits, maxFileBytes: MAX_DEID_FILE_BYTES, reuseBuffers: true };
+  await pipeFiles(files, bounds, (p) => {
     const file = p.file;
     try {
       const bytes = bytesOf(p);
@@ -137,7 +140,7 @@ export async function reidentifyFolder(
   const copied: string[] = [];
   const rename = (uid: string): string | undefined =>
     Object.hasOwn(map.uids, uid) ? map.uids[uid] : undefined;
-  await pipeFiles(files, { maxFileBytes: MAX_DEID_FILE_BYTES }, (p) => {
+  await pipeFiles(files, { maxFileBytes: MAX_DEID_FILE_BYTES, reuseBuffers: true }, (p) => {
     const file = p.file;
     const target = outputPath(input, file, out, rename);
     const bytes = bytesOf(p);
