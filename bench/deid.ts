@@ -160,7 +160,11 @@ export async function benchDeid(report: (line: string) => void): Promise<void> {
       'berth',
       `   ${(b / f).toFixed(2)}× floor, ${((SLICES * 1000) / b).toFixed(0)} instances/s`,
     );
-    row('berth de-identification in memory', 'memory', `   ${(m('memory') / SLICES).toFixed(2)} ms/instance`);
+    row(
+      'berth de-identification in memory',
+      'memory',
+      `   ${(m('memory') / SLICES).toFixed(2)} ms/instance (CPU ${(m('memory', 'cpu') / SLICES).toFixed(2)})`,
+    );
     if (t.pydicom.length === 0) {
       report('  pydicom                                      peer missing (python3-pydicom)');
       return;
