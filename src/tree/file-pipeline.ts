@@ -38,7 +38,8 @@ class BufferPool {
   constructor(private readonly max: number) {}
 
   take(size: number): Buffer {
-    const at = this.free.findIndex((b) => b.length >= size);
+    // A buffer at most twice the size (plus a grain): the bytes held stay within twice the bound.
+    const at = this.free.findIndex((b) => b.length >= size && b.length <= 2 * size + POOL_GRAIN);
     if (at >= 0) return this.free.splice(at, 1)[0]!;
     // Rounded up, so files of nearly the same size (a series' instances) share buffers.
     return Buffer.allocUnsafeSlow(Math.ceil(Math.max(size, 1) / POOL_GRAIN) * POOL_GRAIN);
