@@ -121,13 +121,26 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-async function commit(target: string, durable: boolean, fill: (tmp: string) => Promise<void>): Promise<void> {
-  const dir = dirname(target);
+async function makeParent(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path: dir });
   }
+}
+
+/**
+ * Fills a temporary sibling of `target` and renames it over `target`. `fill` makes the parent
+ * folder itself when `parentByFill` (see {@link openTemp}), else it is made first.
+ */
+async function commit(
+  target: string,
+  durable: boolean,
+  fill: (tmp: string) => Promise<void>,
+  parentByFill = false,
+): Promise<void> {
+  const dir = dirname(target);
+  if (!parentByFill) await makeParent(dir);
   const tmp = siblingTempPath(target);
   try {
     await fill(tmp);
@@ -137,6 +150,21 @@ async function commit(target: string, durable: boolean, fill: (tmp: string) => P
     throw toBerthError(e, 'BERTH_E_IO', { path: target });
   }
   if (durable) await syncDirectory(dir);
+}
+
+/**
+ * Creates the temporary file; only when its folder is missing (ENOENT) is the folder made and the
+ * open tried again — so the usual write into an existing folder costs no mkdir. Nothing of the data
+ * has been read at that point, so trying again is safe for streams too.
+ */
+async function openTemp(tmp: string, mode: number): Promise<FileHandle> {
+  try {
+    return await open(tmp, 'wx', mode);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+  }
+  await makeParent(dirname(tmp));
+  return open(tmp, 'wx', mode);
 }
 
 /**
@@ -150,15 +178,16 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const durable = options.durable ?? false;
-  await commit(resolve(path), durable, async (tmp) => {
-    const fh = await open(tmp, 'wx', options.mode ?? 0o666);
+  const write = async (tmp: string): Promise<void> => {
+    const fh = await openTemp(tmp, options.mode ?? 0o666);
     try {
       await writeData(fh, data);
       if (durable) await fh.sync();
     } finally {
       await fh.close();
     }
-  });
+  };
+  await commit(resolve(path), durable, write, true);
 }
 
 /**
