@@ -6,10 +6,13 @@
  * non-blocking, fstat of the opened descriptor, regular files only) and read whole, once.
  *
  * Files are opened one after the other, so the size of every file in flight is known before the
- * next is started: at most `bytes` + one file's size is held at any time.
+ * next is started: at most `bytes` + one file's size is held at any time. The open and its fstat
+ * are synchronous (microseconds on a local file; O_NONBLOCK keeps a FIFO from blocking): through
+ * the thread pool they queued behind the large reads and writes of earlier files and held the next
+ * read back (300 CT slices: 234 → 194 ms read + write, 329 → 270 ms de-identified, medians of 7).
  */
 import { BerthError, toBerthError } from '../errors.js';
-import { closeQuietly, openRegular, readAt } from './open-regular.js';
+import { closeQuietly, openRegularSync, readAt } from './open-regular.js';
 
 /** Bounds of a {@link pipeFiles} run. */
 export interface PipelineLimits {
@@ -84,7 +87,7 @@ async function open(
   let fd: number;
   let size: number;
   try {
-    const opened = await openRegular(file);
+    const opened = openRegularSync(file);
     [fd, size] = [opened.fd, opened.stats.size];
   } catch (e) {
     return failed(toBerthError(e, 'BERTH_E_IO', { path: file }));

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,13 +84,20 @@ describe('tree/file-pipeline', () => {
     expect(await check(true)).to.be.at.most(3);
   });
 
-  it('hands a symlink, a missing file and a file over the size bound to the step as BerthErrors', async () => {
+  it('hands a symlink, a FIFO, a missing file and a file over the size bound to the step as BerthErrors, never blocking', async () => {
     await symlink(files[0]!, join(dir, 'link'));
-    const list = [join(dir, 'link'), join(dir, 'missing'), files[19]!, files[0]!];
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    const list = [join(dir, 'link'), join(dir, 'fifo'), join(dir, 'missing'), files[19]!, files[0]!];
     const got: PipedFile[] = [];
     await pipeFiles(list, { maxFileBytes: 110 }, (p) => void got.push(p));
     const codes = got.map((p) => (p.error ? p.error.code : 'ok'));
-    expect(codes).to.deep.equal(['BERTH_E_TREE_SYMLINK', 'BERTH_E_NOT_FOUND', 'BERTH_E_TOO_LARGE', 'ok']);
+    expect(codes).to.deep.equal([
+      'BERTH_E_TREE_SYMLINK',
+      'BERTH_E_TREE_SPECIAL',
+      'BERTH_E_NOT_FOUND',
+      'BERTH_E_TOO_LARGE',
+      'ok',
+    ]);
     expect(() => bytesOf(got[0]!))
       .to.throw()
       .that.satisfies(isBerthError);
