@@ -15,6 +15,8 @@ interface DeidCliOptions {
   patientCharacteristics?: boolean;
   deviceIdentity?: boolean;
   cleanDescriptors?: boolean;
+  cleanStructuredContent?: boolean;
+  cleanGraphics?: boolean;
   keep: string[];
   keepPrivate: string[];
   allowBurnedIn?: boolean;
@@ -45,6 +47,8 @@ export function registerDeid(program: Command): void {
     .option('--patient-characteristics', 'Retain Patient Characteristics option')
     .option('--device-identity', 'Retain Device Identity option')
     .option('--clean-descriptors', 'Clean Descriptors option')
+    .option('--clean-structured-content', 'Clean Structured Content option (SR content cleaned, not dummied)')
+    .option('--clean-graphics', 'Clean Graphics option (graphic annotations cleaned, not dummied)')
     .option(
       '--keep <tag>',
       'keep this keyword or tag as it is (repeatable: the dicom-tags list)',
@@ -82,6 +86,8 @@ async function runDeid(input: string, opts: DeidCliOptions): Promise<number> {
       retainPatientCharacteristics: opts.patientCharacteristics,
       retainDeviceIdentity: opts.deviceIdentity,
       cleanDescriptors: opts.cleanDescriptors,
+      cleanStructuredContent: opts.cleanStructuredContent,
+      cleanGraphics: opts.cleanGraphics,
       keep: opts.keep.map(keepTag),
       keepPrivateCreators: opts.keepPrivate,
       allowBurnedIn: opts.allowBurnedIn,

@@ -241,3 +241,91 @@ function skipItemElements(
         : h.valueOffset + h.length;
   }
 }
+
+/**
+ * Reads the elements of one data set or item, from `pos` to `end` — or to its item delimiter
+ * when `end` is undefined (an item of undefined length). For each element `onElement` gets its
+ * header (reused: copy what you keep) and its VR (`vrOf` names it in implicit VR) and returns the
+ * offset after the element: it reads or skips the value as it likes. A value of defined length
+ * must end inside the item. Returns the offset after the item (after its delimiter, if any).
+ * Every tree reader of berth (the de-identifier's element tree, the SDK's sequence items) reads
+ * with this one function.
+ */
+export function readItemElements(
+  w: ByteWindow,
+  pos: number,
+  end: number | undefined,
+  s: { readonly little: boolean; readonly explicit: boolean },
+  vrOf: (tag: number, undefinedLength: boolean) => string,
+  onElement: (h: ElementHeader, vr: string) => number,
+): number {
+  const h = newElementHeader();
+  while (end === undefined || pos < end) {
+    readElementHeader(w, pos, s.little, s.explicit, h);
+    if (h.tag === ITEM_DELIMITATION) {
+      if (end !== undefined) {
+        throw dicomError(
+          'BERTH_E_DICOM_PARSE',
+          w.path,
+          `Item delimiter inside an item of defined length at ${where(w, pos)}`,
+          'an item delimiter only after an item of undefined length',
+        );
+      }
+      return h.valueOffset;
+    }
+    const undef = h.length === UNDEFINED_LENGTH;
+    const valueEnd = h.valueOffset + h.length;
+    if (!undef && end !== undefined && valueEnd > end && end < w.end) {
+      throw dicomError(
+        'BERTH_E_DICOM_PARSE',
+        w.path,
+        `Element ${formatTag(h.tag)} at ${where(w, pos)} runs past the item or data set that holds it (${h.length} bytes)`,
+        'elements that end inside their item',
+      );
+    }
+    if (!undef) need(w, valueEnd, h.tag);
+    const vr = s.explicit && h.vr !== 0 ? vrText(h.vr) : vrOf(h.tag, undef);
+    pos = onElement(h, vr);
+  }
+  return pos;
+}
+
+/**
+ * Reads the items of a sequence whose value starts at `pos`: to `end` (defined length), or to its
+ * sequence delimiter. `onItem` gets the start of each item's elements and its end (undefined for
+ * an item of undefined length) and returns the offset after the item. Returns the offset after
+ * the sequence.
+ */
+export function readSequenceItems(
+  w: ByteWindow,
+  pos: number,
+  end: number | undefined,
+  little: boolean,
+  onItem: (start: number, end: number | undefined) => number,
+): number {
+  while (end === undefined || pos < end) {
+    need(w, pos + 8, 'a sequence item');
+    const tag = readTag(w.buf, pos, little);
+    const length = readUint32(w.buf, pos + 4, little);
+    if (tag === SEQUENCE_DELIMITATION) return pos + 8;
+    if (tag !== ITEM) {
+      throw dicomError(
+        'BERTH_E_DICOM_PARSE',
+        w.path,
+        `Found ${formatTag(tag)} at ${where(w, pos)} where a sequence item was expected`,
+        'an item (FFFE,E000) or the sequence delimiter (FFFE,E0DD)',
+      );
+    }
+    const start = pos + 8;
+    if (length !== UNDEFINED_LENGTH && end !== undefined && start + length > end) {
+      throw dicomError(
+        'BERTH_E_DICOM_PARSE',
+        w.path,
+        `The item at ${where(w, pos)} runs past its sequence (${length} bytes)`,
+        'items that end inside their sequence',
+      );
+    }
+    pos = onItem(start, length === UNDEFINED_LENGTH ? undefined : start + length);
+  }
+  return pos;
+}

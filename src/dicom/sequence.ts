@@ -6,21 +6,15 @@
  */
 import { BerthError } from '../errors.js';
 import type { Charset } from './charset.js';
-import { entryByTag, formatTag, resolveTag } from './dictionary.js';
-import { dicomError } from './errors.js';
+import { resolveTag } from './dictionary.js';
 import {
-  ITEM,
-  ITEM_DELIMITATION,
-  newElementHeader,
-  readElementHeader,
-  readTag,
-  readUint32,
-  SEQUENCE_DELIMITATION,
+  readItemElements,
+  readSequenceItems,
   skipUndefinedLength,
   UNDEFINED_LENGTH,
-  vrText,
   type ByteWindow,
 } from './read-element.js';
+import { vrForImplicit } from './vr-lookup.js';
 import { decodeValue, type DicomValue } from './values.js';
 
 /** Where one element's value is in the bytes it was read from. */
@@ -110,7 +104,7 @@ export function asNumbers(v: DicomGetValue | undefined): number[] | undefined {
   return undefined;
 }
 
-/** The items of a sequence element. */
+/** The items of a sequence element (read with the one item reader, read-element.ts). */
 export function readSequence(enc: Encoding, el: ItemElement): DicomItem[] {
   const w: ByteWindow = {
     buf: enc.bytes,
@@ -119,62 +113,25 @@ export function readSequence(enc: Encoding, el: ItemElement): DicomItem[] {
     path: enc.path,
     inflated: false,
   };
-  const end = el.length === undefined ? enc.bytes.length : el.offset + el.length;
   const items: DicomItem[] = [];
-  let pos = el.offset;
-  while (pos + 8 <= end) {
-    const tag = readTag(enc.bytes, pos, enc.little);
-    const length = readUint32(enc.bytes, pos + 4, enc.little);
-    if (tag === SEQUENCE_DELIMITATION) break;
-    if (tag !== ITEM) break; // not an item: the sequence ends here (the scan has validated it)
-    const start = pos + 8;
-    const { elements, next } = readItem(
-      w,
-      enc,
-      start,
-      length === UNDEFINED_LENGTH ? undefined : start + length,
-    );
+  const end = el.length === undefined ? undefined : el.offset + el.length;
+  readSequenceItems(w, el.offset, end, enc.little, (start, itemEnd) => {
+    const elements = new Map<number, ItemElement>();
+    const next = readItemElements(w, start, itemEnd, enc, implicitVr, (h, vr) => {
+      if (h.length === UNDEFINED_LENGTH) {
+        elements.set(h.tag, { tag: h.tag, vr, offset: h.valueOffset, length: undefined });
+        return skipUndefinedLength(w, h, enc.little, enc.explicit);
+      }
+      elements.set(h.tag, { tag: h.tag, vr, offset: h.valueOffset, length: h.length });
+      return h.valueOffset + h.length;
+    });
     items.push(new DicomItem(enc, elements));
-    pos = next;
-  }
+    return next;
+  });
   return items;
 }
 
-/** The elements of one item from `start` to `end` (or its item delimiter); and where it ends. */
-function readItem(
-  w: ByteWindow,
-  enc: Encoding,
-  start: number,
-  end: number | undefined,
-): { elements: Map<number, ItemElement>; next: number } {
-  const elements = new Map<number, ItemElement>();
-  const h = newElementHeader();
-  let pos = start;
-  const limit = end ?? w.end;
-  while (pos < limit) {
-    readElementHeader(w, pos, enc.little, enc.explicit, h);
-    if (h.tag === ITEM_DELIMITATION) return { elements, next: h.valueOffset };
-    const vr = h.vr !== 0 ? vrText(h.vr) : implicitVr(h.tag, h.length === UNDEFINED_LENGTH);
-    if (h.length === UNDEFINED_LENGTH) {
-      elements.set(h.tag, { tag: h.tag, vr, offset: h.valueOffset, length: undefined });
-      pos = skipUndefinedLength(w, h, enc.little, enc.explicit);
-      continue;
-    }
-    if (h.valueOffset + h.length > limit) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        enc.path,
-        `Element ${formatTag(h.tag)} in a sequence item at byte ${pos} runs past its item (${h.length} bytes)`,
-        'item elements that end inside their item',
-      );
-    }
-    elements.set(h.tag, { tag: h.tag, vr, offset: h.valueOffset, length: h.length });
-    pos = h.valueOffset + h.length;
-  }
-  return { elements, next: end ?? pos };
-}
-
+/** The VR of an element of an implicit VR item: undefined length is a sequence, else the dictionary's. */
 function implicitVr(tag: number, undefinedLength: boolean): string {
-  if (undefinedLength) return 'SQ';
-  return entryByTag(tag)?.vr ?? 'UN';
+  return vrForImplicit(tag, undefinedLength, {});
 }

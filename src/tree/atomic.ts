@@ -18,8 +18,12 @@ import { closeQuietly, copyRegularFile, openRegular } from './open-regular.js';
  */
 export const ATOMIC_TEMP_PREFIX = '.berth-tmp-';
 
-/** What {@link writeFileAtomic} can write: bytes, text (UTF-8), or a stream of chunks. */
-export type AtomicWriteData = Uint8Array | string | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
+/**
+ * What {@link writeFileAtomic} can write: bytes, text (UTF-8), chunks in memory (written with one
+ * `writev`, never joined), or a stream of chunks.
+ */
+export type AtomicWriteData =
+  Uint8Array | string | readonly Uint8Array[] | AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
 
 /** Options of {@link writeFileAtomic}. */
 export interface AtomicWriteOptions {
@@ -75,6 +79,21 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/** Writes chunks with one writev (libuv resumes a short write itself; the rest is written if not). */
+async function writevAll(fh: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const { bytesWritten } = await fh.writev(chunks as Uint8Array[]);
+  if (bytesWritten === total) return;
+  let skip = bytesWritten;
+  for (const c of chunks) {
+    if (skip >= c.byteLength) skip -= c.byteLength;
+    else {
+      await writeAll(fh, c.subarray(skip));
+      skip = 0;
+    }
+  }
+}
+
 function isChunkSource(data: AtomicWriteData): data is AsyncIterable<Uint8Array> | NodeJS.ReadableStream {
   return typeof data === 'object' && data !== null && Symbol.asyncIterator in data;
 }
@@ -82,6 +101,7 @@ function isChunkSource(data: AtomicWriteData): data is AsyncIterable<Uint8Array>
 async function writeData(fh: FileHandle, data: AtomicWriteData): Promise<void> {
   if (typeof data === 'string') return writeAll(fh, Buffer.from(data, 'utf8'));
   if (data instanceof Uint8Array) return writeAll(fh, data);
+  if (Array.isArray(data)) return writevAll(fh, data as readonly Uint8Array[]);
   if (!isChunkSource(data)) throw new TypeError('writeFileAtomic: data must be bytes, a string or a stream');
   for await (const chunk of data as AsyncIterable<Uint8Array | string>) {
     await writeAll(fh, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
@@ -101,13 +121,26 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-async function commit(target: string, durable: boolean, fill: (tmp: string) => Promise<void>): Promise<void> {
-  const dir = dirname(target);
+async function makeParent(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
     throw toBerthError(e, 'BERTH_E_IO', { path: dir });
   }
+}
+
+/**
+ * Fills a temporary sibling of `target` and renames it over `target`. `fill` makes the parent
+ * folder itself when `parentByFill` (see {@link openTemp}), else it is made first.
+ */
+async function commit(
+  target: string,
+  durable: boolean,
+  fill: (tmp: string) => Promise<void>,
+  parentByFill = false,
+): Promise<void> {
+  const dir = dirname(target);
+  if (!parentByFill) await makeParent(dir);
   const tmp = siblingTempPath(target);
   try {
     await fill(tmp);
@@ -117,6 +150,21 @@ async function commit(target: string, durable: boolean, fill: (tmp: string) => P
     throw toBerthError(e, 'BERTH_E_IO', { path: target });
   }
   if (durable) await syncDirectory(dir);
+}
+
+/**
+ * Creates the temporary file; only when its folder is missing (ENOENT) is the folder made and the
+ * open tried again — so the usual write into an existing folder costs no mkdir. Nothing of the data
+ * has been read at that point, so trying again is safe for streams too.
+ */
+async function openTemp(tmp: string, mode: number): Promise<FileHandle> {
+  try {
+    return await open(tmp, 'wx', mode);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+  }
+  await makeParent(dirname(tmp));
+  return open(tmp, 'wx', mode);
 }
 
 /**
@@ -130,15 +178,16 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const durable = options.durable ?? false;
-  await commit(resolve(path), durable, async (tmp) => {
-    const fh = await open(tmp, 'wx', options.mode ?? 0o666);
+  const write = async (tmp: string): Promise<void> => {
+    const fh = await openTemp(tmp, options.mode ?? 0o666);
     try {
       await writeData(fh, data);
       if (durable) await fh.sync();
     } finally {
       await fh.close();
     }
-  });
+  };
+  await commit(resolve(path), durable, write, true);
 }
 
 /**

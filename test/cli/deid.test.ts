@@ -33,6 +33,17 @@ describe('cli deid / reid', function () {
     expect((await readFile(join(dir, 'back', original[0]!, files[0]!))).includes('MRN-3141')).to.equal(true);
   });
 
+  it('takes the Clean Structured Content and Clean Graphics options and names them in the method', async () => {
+    const env = { BERTH_DEID_SECRET: 'cli-test-secret-0123456789' };
+    const out = join(dir, 'clean');
+    const d = await runCli(
+      ['deid', join(dir, 'in'), '--out', out, '--clean-structured-content', '--clean-graphics', '--json'],
+      { env },
+    );
+    expect(d.code, d.stderr).to.equal(0);
+    expect((JSON.parse(d.stdout) as { method: string }).method).to.include('113103 113104');
+  });
+
   it('refuses an output folder that is not empty and a secret that is too short, without a stack trace', async () => {
     const busy = await runCli(['deid', join(dir, 'in'), '--out', join(dir, 'in')]);
     expect(busy.code).to.equal(2);

@@ -25,7 +25,7 @@ describe('tree/atomic', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes bytes, text, async iterables and streams, creating parent directories', async () => {
+  it('writes bytes, text, chunk lists, async iterables and streams, creating parent directories', async () => {
     const p = join(dir, 'a', 'b', 'c.bin');
     await writeFileAtomic(p, Uint8Array.of(1, 2, 3));
     expect([...(await readFile(p))]).to.deep.equal([1, 2, 3]);
@@ -37,6 +37,8 @@ describe('tree/atomic', () => {
     }
     await writeFileAtomic(p, chunks());
     expect(await readFile(p, 'utf8')).to.equal('abcd');
+    await writeFileAtomic(p, [Buffer.from('ef'), Uint8Array.of(0x67), Buffer.alloc(0)]);
+    expect(await readFile(p, 'utf8')).to.equal('efg');
     await writeFileAtomic(p, Readable.from([Buffer.from('x'), 'y', Buffer.from('z')]));
     expect(await readFile(p, 'utf8')).to.equal('xyz');
     await writeFileAtomic(p, new Uint8Array(0));

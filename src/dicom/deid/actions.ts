@@ -24,6 +24,13 @@ export interface ProfileOptions {
   retainDeviceIdentity?: boolean;
   /** Clean Descriptors (default false): descriptors kept when they hold no identifying value. */
   cleanDescriptors?: boolean;
+  /**
+   * Clean Structured Content (default false): SR content, acquisition context and specimen
+   * preparation items kept and cleaned (see walk.ts) instead of dummied or removed.
+   */
+  cleanStructuredContent?: boolean;
+  /** Clean Graphics (default false): graphic annotations kept and cleaned (see walk.ts) instead of dummied. */
+  cleanGraphics?: boolean;
   /** Tags kept as they are wherever they occur (the manifest's dicom-tags). */
   keep?: readonly number[];
 }
@@ -93,6 +100,8 @@ const OPTION_COLUMN: readonly [keyof ProfileOptions, string][] = [
   ['retainPatientCharacteristics', 'patient'],
   ['retainDeviceIdentity', 'device'],
   ['cleanDescriptors', 'descriptors'],
+  ['cleanStructuredContent', 'structuredContent'],
+  ['cleanGraphics', 'graphics'],
 ];
 
 /** Why an action was chosen, for the record. */

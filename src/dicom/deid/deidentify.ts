@@ -12,18 +12,12 @@ import { BERTH_IMPLEMENTATION_CLASS_UID, BERTH_IMPLEMENTATION_VERSION } from '..
 import { decide, optionOn, type ProfileOptions } from './actions.js';
 import { refuseBurnedIn } from './burned-in.js';
 import { MAP_FORMAT, toJson, type DeidMap } from './map.js';
-import { needlesOf, type PhiValue } from './phi.js';
-import { dateShiftDays, pseudonymousUid } from './pseudonyms.js';
+import { needlesOf, type Needle, type PhiValue } from './phi.js';
+import { dateShiftDays, isStandardUid, pseudonymousUid } from './pseudonyms.js';
 import { PATIENT_STUDY_TAGS } from './restore.js';
 import { PROFILE_EDITION } from './table.js';
-import {
-  encodeFile,
-  isSequence,
-  parseFile,
-  type DataSetNode,
-  type ElementNode,
-  type ValueNode,
-} from './tree.js';
+import { encodeFileChunks } from './encode-tree.js';
+import { isSequence, parseFile, type DataSetNode, type ElementNode, type ValueNode } from './tree.js';
 import {
   attributeName,
   creatorsOf,
@@ -48,7 +42,10 @@ export interface DeidOptions extends ProfileOptions {
 
 /** One de-identified instance. */
 export interface DeidResult {
+  /** The file written out (joined from `chunks` when first asked for). */
   readonly bytes: Buffer;
+  /** The file as chunks for one writev: pixel data stays a slice of the input, never copied. */
+  readonly chunks: readonly Buffer[];
   readonly record: readonly RecordEntry[];
   readonly sopInstanceUid: string | undefined;
   readonly studyInstanceUid: string | undefined;
@@ -69,6 +66,8 @@ const MARKER_NAMES: Readonly<Record<number, string>> = {
 /** The CID 7050 codes of the options used. */
 export function methodCodes(o: ProfileOptions): [string, string][] {
   const codes: [string, string][] = [['113100', 'Basic Application Confidentiality Profile']];
+  if (optionOn(o, 'cleanGraphics')) codes.push(['113103', 'Clean Graphics Option']);
+  if (optionOn(o, 'cleanStructuredContent')) codes.push(['113104', 'Clean Structured Content Option']);
   if (optionOn(o, 'cleanDescriptors')) codes.push(['113105', 'Clean Descriptors Option']);
   if (optionOn(o, 'retainModifiedDates')) {
     codes.push(['113107', 'Retain Longitudinal Temporal Information Modified Dates Option']);
@@ -91,7 +90,10 @@ function topText(nodes: DataSetNode, tag: number): string | undefined {
 export class Deidentifier {
   private readonly secret: Buffer;
   private readonly keep: Set<number>;
+  /** pseudonymous → original */
   private readonly uids = new Map<string, string>();
+  /** original → pseudonymous */
+  private readonly pseudonyms = new Map<string, string>();
   private readonly studies: DeidMap['studies'] = {};
   private readonly values: PhiValue[] = [];
   /** Dates written as shifted values: not searched as originals (ambiguous). */
@@ -132,14 +134,23 @@ export class Deidentifier {
     const patientId = topText(ds, 0x00100020) ?? '';
     const shiftDays = this.options.dateShiftDays ?? dateShiftDays(this.secret, patientId);
     const fileValues = this.collect(ds, '', path);
+    let needles: Needle[] | undefined;
+    // Every UID of the file gets its pseudonym before the walk, so text met before the UI value
+    // that holds the same UID can quote the pseudonym too.
+    for (const v of fileValues) {
+      if (v.vr !== 'UI') continue;
+      for (const u of v.text.split('\\'))
+        if (u.trim() !== '' && !isStandardUid(u.trim())) this.pseudonym(u.trim());
+    }
     this.values.push(...fileValues);
     const ctx: WalkContext = {
       options: this.options,
       keep: this.keep,
       keepCreators: new Set(this.options.keepPrivateCreators ?? []),
-      secret: this.secret,
+      pseudonym: (uid) => this.pseudonym(uid),
+      knownPseudonym: (uid) => this.pseudonyms.get(uid),
       shiftDays,
-      cleanNeedles: needlesOf(fileValues.filter((v) => !v.kept && v.vr !== 'UI')),
+      cleanNeedles: () => (needles ??= needlesOf(fileValues.filter((v) => !v.kept && v.vr !== 'UI'))),
       record: [],
       uids: this.uids,
       shiftedDates: this.shiftedDates,
@@ -148,7 +159,7 @@ export class Deidentifier {
     const studyUid = topText(ds, 0x0020000d);
     if (studyUid && !(studyUid in this.studies)) {
       this.studies[studyUid] = {
-        pseudonymousStudyUid: pseudonymousUid(this.secret, studyUid),
+        pseudonymousStudyUid: this.pseudonym(studyUid),
         dateShiftDays: shiftDays,
         elements: toJson(ds.filter((n) => PATIENT_STUDY_TAGS.has(n.tag))),
       };
@@ -157,8 +168,13 @@ export class Deidentifier {
     this.addMarkers(out, ctx);
     const sop = topText(out, 0x00080018);
     const meta = this.meta(file.meta, sop);
+    const chunks = encodeFileChunks({ ...file, meta, dataSet: out });
+    let joined: Buffer | undefined;
     return {
-      bytes: encodeFile({ ...file, meta, dataSet: out }),
+      chunks,
+      get bytes(): Buffer {
+        return (joined ??= chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      },
       record: ctx.record,
       sopInstanceUid: sop,
       studyInstanceUid: topText(out, 0x0020000d),
@@ -247,8 +263,18 @@ export class Deidentifier {
 
   /** The pseudonym given to an original UID, if this de-identifier remapped it. */
   pseudonymOf(uid: string): string | undefined {
-    const p = pseudonymousUid(this.secret, uid);
-    return this.uids.has(p) ? p : undefined;
+    const p = this.pseudonyms.get(uid);
+    return p !== undefined && this.uids.has(p) ? p : undefined;
+  }
+
+  /** The keyed pseudonym of an original UID, computed once per UID (a study repeats its UIDs in every instance). */
+  private pseudonym(uid: string): string {
+    let p = this.pseudonyms.get(uid);
+    if (p === undefined) {
+      p = pseudonymousUid(this.secret, uid);
+      this.pseudonyms.set(uid, p);
+    }
+    return p;
   }
 
   /** The identifying values of every original seen so far, for the leak check. */

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { BerthError, isBerthError, type Finding } from '../../errors.js';
 import { writeFileAtomic } from '../../tree/atomic.js';
-import { readRegularFile } from '../../tree/open-regular.js';
+import { bytesOf, pipeFiles, type PipelineLimits } from '../../tree/file-pipeline.js';
 import { safeJoin } from '../../tree/safe-path.js';
 import { hasDicmPrefix } from '../read-part10.js';
 import type { Deidentifier } from './deidentify.js';
@@ -80,28 +80,34 @@ export async function deidentifyFolder(
   out: string,
   d: Deidentifier,
   onRecord?: (record: readonly RecordEntry[], file: string) => void,
+  limits: PipelineLimits = {},
 ): Promise<DeidFolderReport> {
   const skipped: Skipped[] = [];
   const written: DeidFolderReport['written'] = [];
   const actions: Partial<Record<RecordAction, number>> = {};
-  for (const file of await listFiles(input, skipped)) {
+  const files = await listFiles(input, skipped);
+  // The steps keep nothing of a file's bytes past its write (values are copied into the map and
+  // the PHI list as text), so read buffers are used again.
+  const bounds = { ...limits, maxFileBytes: MAX_DEID_FILE_BYTES, reuseBuffers: true };
+  await pipeFiles(files, bounds, (p) => {
+    const file = p.file;
     try {
-      const bytes = await readRegularFile(file, { maxBytes: MAX_DEID_FILE_BYTES });
+      const bytes = bytesOf(p);
       if (!hasDicmPrefix(bytes, bytes.length)) {
         skipped.push({ path: file, reason: 'not-dicom' });
-        continue;
+        return;
       }
       const r = d.deidentify(bytes, file);
       for (const e of r.record) actions[e.action] = (actions[e.action] ?? 0) + 1;
       onRecord?.(r.record, file);
       const target = outputPath(input, file, out, (uid) => d.pseudonymOf(uid));
-      await writeFileAtomic(target, r.bytes);
       written.push({ source: file, output: target });
+      return writeFileAtomic(target, r.chunks);
     } catch (e) {
       if (!isBerthError(e) || e.code === 'BERTH_E_IO') throw e;
       skipped.push({ path: file, reason: 'broken', code: e.code, message: e.message });
     }
-  }
+  });
   return { written, skipped, actions };
 }
 
@@ -134,22 +140,22 @@ export async function reidentifyFolder(
   const copied: string[] = [];
   const rename = (uid: string): string | undefined =>
     Object.hasOwn(map.uids, uid) ? map.uids[uid] : undefined;
-  for (const file of files) {
+  await pipeFiles(files, { maxFileBytes: MAX_DEID_FILE_BYTES, reuseBuffers: true }, (p) => {
+    const file = p.file;
     const target = outputPath(input, file, out, rename);
-    const bytes = await readRegularFile(file, { maxBytes: MAX_DEID_FILE_BYTES });
+    const bytes = bytesOf(p);
     if (!hasDicmPrefix(bytes, bytes.length)) {
-      await writeFileAtomic(target, bytes);
       copied.push(target);
-      continue;
+      return writeFileAtomic(target, bytes);
     }
     try {
       const r = reidentify(bytes, map, file);
-      await writeFileAtomic(target, r.bytes);
       written.push({ source: file, output: target, uidsRestored: r.uidsRestored });
+      return writeFileAtomic(target, r.bytes);
     } catch (e) {
       if (!isBerthError(e) || e.code === 'BERTH_E_IO') throw e;
       skipped.push({ path: file, reason: 'broken', code: e.code, message: e.message });
     }
-  }
+  });
   return { written, copied, skipped, leaks };
 }

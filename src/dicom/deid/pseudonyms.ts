@@ -55,3 +55,26 @@ export function shiftDateTime(dt: string, days: number): string | undefined {
   const date = shiftDate(dt.slice(0, 8), days);
   return date === undefined ? undefined : date + dt.slice(8);
 }
+
+/** Text VRs whose values may quote a UID (descriptions, comments, URIs). */
+export const UID_TEXT_VRS: ReadonlySet<string> = new Set(['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'UR']);
+
+const UID_IN_TEXT = /[0-9]+(?:\.[0-9]+)+/g;
+
+/**
+ * Replaces every UID-shaped token of `text` (digits and dots, at least two components) that
+ * `lookup` maps; returns the new text and how many tokens were replaced.
+ */
+export function replaceUidsInText(
+  text: string,
+  lookup: (uid: string) => string | undefined,
+): [string, number] {
+  let n = 0;
+  const out = text.replace(UID_IN_TEXT, (token) => {
+    const to = lookup(token);
+    if (to === undefined) return token;
+    n++;
+    return to;
+  });
+  return [out, n];
+}

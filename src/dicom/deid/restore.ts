@@ -1,13 +1,16 @@
 /**
  * Re-identification: an output of a machine that saw de-identified inputs, given back its identity.
  * Every pseudonymous UID the map knows is mapped back wherever it occurs (any UI element at any depth:
- * SR content, SEG and GSPS references, the file meta); UIDs the machine minted stay; the Patient and
+ * SR content, SEG and GSPS references, the file meta; and quoted in text: LO, SH, ST, LT, UT, UC, UR); UIDs the machine minted stay; the Patient and
  * Study module attributes are copied from the stored originals of the study (not shifted back: dates
  * the machine wrote "now" must not move); the de-identification markers are removed.
  */
+import type { Vr } from '../dictionary.js';
 import { encodeValue } from '../write.js';
+import { replaceUidsInText, UID_TEXT_VRS } from './pseudonyms.js';
 import { fromJson, type DeidMap } from './map.js';
-import { encodeFile, isSequence, parseFile, type DataSetNode, type ValueNode } from './tree.js';
+import { encodeFile } from './encode-tree.js';
+import { isSequence, parseFile, type DataSetNode, type ValueNode } from './tree.js';
 import { text } from './walk.js';
 
 /** Patient, Patient Study and General Study module attributes restored from the originals. */
@@ -43,12 +46,19 @@ function mapBack(item: DataSetNode, uids: Readonly<Record<string, string>>): num
       for (const it of node.items) n += mapBack(it, uids);
       continue;
     }
+    const lookup = (u: string): string | undefined => (Object.hasOwn(uids, u) ? uids[u] : undefined);
+    if (UID_TEXT_VRS.has(node.vr)) {
+      const [out, k] = replaceUidsInText(text(node), lookup);
+      if (k > 0) node.bytes = encodeValue(node.tag, node.vr as Vr, out, true);
+      n += k;
+      continue;
+    }
     if (node.vr !== 'UI') continue;
     let changed = false;
     const parts = text(node)
       .split('\\')
       .map((u) => {
-        const original = Object.hasOwn(uids, u.trim()) ? uids[u.trim()] : undefined;
+        const original = lookup(u.trim());
         if (original === undefined) return u;
         changed = true;
         n++;

@@ -1,6 +1,7 @@
 /**
- * A whole Part 10 file as a tree of elements, for the de-identifier: read with berth's element
- * reader (read-element.ts, read-part10.ts) and written back with the writer's headers (write.ts).
+ * A whole Part 10 file as a tree of elements, for the de-identifier: read with berth's one item
+ * reader (`readItemElements`/`readSequenceItems` of read-element.ts, which the SDK's sequence items
+ * use too) and written back by encode-tree.ts.
  *
  * Values are held as their bytes in little endian order (big endian input is swapped by the VR's
  * word size on reading and back on writing), so a node can move between files of any syntax.
@@ -9,27 +10,20 @@
  * the sequence it is (implicit VR little endian, CP-246) and written as SQ.
  */
 import zlib from 'node:zlib';
-import { BerthError } from '../../errors.js';
 import { dicomError } from '../errors.js';
 import { readPart10Header } from '../read-part10.js';
 import {
-  ITEM,
-  ITEM_DELIMITATION,
   need,
-  newElementHeader,
   PIXEL_DATA,
-  readElementHeader,
-  readTag,
-  readUint32,
-  SEQUENCE_DELIMITATION,
+  readItemElements,
+  readSequenceItems,
   skipUndefinedLength,
   UNDEFINED_LENGTH,
-  vrText,
   VR_UN,
   type ByteWindow,
 } from '../read-element.js';
 import { vrForImplicit, type VrContext } from '../vr-lookup.js';
-import { elementHeader, itemHeader, type HeaderSyntax } from '../write.js';
+import type { HeaderSyntax } from '../write.js';
 
 /** A value element: its bytes (little endian), or raw encapsulated fragments. */
 export interface ValueNode {
@@ -66,7 +60,7 @@ const MAX_DEPTH = 64;
 const MAX_INFLATED = 2 ** 31 - 1;
 
 /** Bytes per word of a VR (what big endian swaps), 1 for byte and text VRs. */
-function wordSize(vr: string): number {
+export function wordSize(vr: string): number {
   switch (vr) {
     case 'US':
     case 'SS':
@@ -111,7 +105,7 @@ export function parseFile(bytes: Buffer, path: string): ParsedFile {
   const w: ByteWindow = { buf: bytes, end: bytes.length, complete: true, path, inflated: false };
   const header = readPart10Header(w, bytes.length);
   const ts = header.transferSyntax;
-  const meta = parseRange({ w, ctx: {} }, 132, header.metaEnd, { little: true, explicit: true }, 0);
+  const [meta] = parseRange({ w, ctx: {} }, 132, header.metaEnd, { little: true, explicit: true }, 0);
   let body: ByteWindow = w;
   let start = header.metaEnd;
   if (ts.deflated) {
@@ -125,159 +119,65 @@ export function parseFile(bytes: Buffer, path: string): ParsedFile {
     start = 0;
   }
   const syntax = { little: ts.littleEndian, explicit: ts.explicitVr };
-  const dataSet = parseRange({ w: body, ctx: {} }, start, body.end, syntax, 0);
+  const [dataSet] = parseRange({ w: body, ctx: {} }, start, body.end, syntax, 0);
   return { meta, dataSet, transferSyntaxUid: header.transferSyntaxUid, syntax, deflated: ts.deflated };
 }
 
-/** Parses elements from `pos` to `end`, or to an item delimiter when `end` is undefined. */
+/** Parses elements from `pos` to `end`, or to an item delimiter when `end` is undefined; and where they end. */
 function parseRange(
   st: ReadState,
   pos: number,
   end: number | undefined,
   s: HeaderSyntax,
   depth: number,
-): DataSetNode & { next?: number } {
+): [DataSetNode, number] {
   if (depth > MAX_DEPTH) {
     throw dicomError('BERTH_E_DICOM_PARSE', st.w.path, `Sequences nest deeper than ${MAX_DEPTH}`);
   }
-  const out: DataSetNode & { next?: number } = [];
-  const h = newElementHeader();
-  while (end === undefined || pos < end) {
-    readElementHeader(st.w, pos, s.little, s.explicit, h);
-    if (h.tag === ITEM_DELIMITATION) {
-      if (end !== undefined) {
-        throw dicomError('BERTH_E_DICOM_PARSE', st.w.path, `Item delimiter outside an item at byte ${pos}`);
+  const out: DataSetNode = [];
+  const { w, ctx } = st;
+  const next = readItemElements(
+    w,
+    pos,
+    end,
+    s,
+    (tag, undef) => vrForImplicit(tag, undef, ctx),
+    (h, vr) => {
+      const undef = h.length === UNDEFINED_LENGTH;
+      if (h.tag === PIXEL_DATA && undef && vr !== 'SQ') {
+        const after = skipUndefinedLength(w, h, s.little, s.explicit);
+        out.push({ tag: h.tag, vr, bytes: w.buf.subarray(h.valueOffset, after), encapsulated: true });
+        return after;
       }
-      out.next = h.valueOffset;
-      return out;
-    }
-    const undef = h.length === UNDEFINED_LENGTH;
-    const vr = s.explicit && h.vr !== 0 ? vrText(h.vr) : vrForImplicit(h.tag, undef, st.ctx);
-    if (h.tag === PIXEL_DATA && undef && vr !== 'SQ') {
-      const after = skipUndefinedLength(st.w, h, s.little, s.explicit);
-      out.push({ tag: h.tag, vr, bytes: st.w.buf.subarray(h.valueOffset, after), encapsulated: true });
-      pos = after;
-      continue;
-    }
-    if (vr === 'SQ' || (undef && h.vr === VR_UN)) {
-      const inner = h.vr === VR_UN ? { little: true, explicit: false } : s;
-      const [items, next] = parseItems(st, h.valueOffset, undef ? undefined : h.length, inner, depth + 1);
-      out.push({ tag: h.tag, vr: 'SQ', items });
-      pos = next;
-      continue;
-    }
-    if (undef) {
-      throw dicomError('BERTH_E_DICOM_PARSE', st.w.path, `Element at byte ${pos} has undefined length`);
-    }
-    need(st.w, h.valueOffset + h.length, h.tag);
-    const raw = st.w.buf.subarray(h.valueOffset, h.valueOffset + h.length);
-    const bytes = s.little ? raw : swapWords(raw, vr);
-    if (depth === 0 && h.tag === 0x00280100 && bytes.length >= 2)
-      st.ctx.bitsAllocated = bytes.readUInt16LE(0);
-    if (depth === 0 && h.tag === 0x00280103 && bytes.length >= 2) {
-      st.ctx.pixelRepresentation = bytes.readUInt16LE(0);
-    }
-    out.push({ tag: h.tag, vr, bytes });
-    pos = h.valueOffset + h.length;
-  }
-  out.next = pos;
-  return out;
-}
-
-/** Parses the items of a sequence; returns them and the offset after the sequence. */
-function parseItems(
-  st: ReadState,
-  pos: number,
-  length: number | undefined,
-  s: HeaderSyntax,
-  depth: number,
-): [DataSetNode[], number] {
-  const end = length === undefined ? undefined : pos + length;
-  const items: DataSetNode[] = [];
-  while (end === undefined || pos < end) {
-    need(st.w, pos + 8, 'a sequence item');
-    const tag = readTag(st.w.buf, pos, s.little);
-    const itemLength = readUint32(st.w.buf, pos + 4, s.little);
-    if (tag === SEQUENCE_DELIMITATION) return [items, pos + 8];
-    if (tag !== ITEM) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        st.w.path,
-        `Expected an item at byte ${pos}, found another tag`,
-      );
-    }
-    const undef = itemLength === UNDEFINED_LENGTH;
-    const item = parseRange(st, pos + 8, undef ? undefined : pos + 8 + itemLength, s, depth);
-    items.push(item);
-    pos = item.next ?? pos + 8 + itemLength;
-  }
-  return [items, pos];
-}
-
-/** Encodes a data set in a syntax (elements sorted by tag, sequences with defined lengths). */
-export function encodeNodes(nodes: DataSetNode, s: HeaderSyntax): Buffer {
-  const out: Buffer[] = [];
-  encodeInto(nodes, s, out);
-  return Buffer.concat(out);
-}
-
-/** Pushes the encoded pieces of a data set onto `out` (one copy at the end, not one per level). */
-function encodeInto(nodes: DataSetNode, s: HeaderSyntax, out: Buffer[]): number {
-  let total = 0;
-  const push = (b: Buffer): void => {
-    out.push(b);
-    total += b.length;
-  };
-  const sorted = [...nodes].sort((a, b) => a.tag - b.tag);
-  for (const n of sorted) {
-    if (isSequence(n)) {
-      const body: Buffer[] = [];
-      let length = 0;
-      for (const item of n.items) {
-        const content: Buffer[] = [];
-        const itemLength = encodeInto(item, s, content);
-        body.push(itemHeader(ITEM, itemLength, s), ...content);
-        length += 8 + itemLength;
+      if (vr === 'SQ' || (undef && h.vr === VR_UN)) {
+        const inner = h.vr === VR_UN ? { little: true, explicit: false } : s;
+        const items: DataSetNode[] = [];
+        const seqEnd = undef ? undefined : h.valueOffset + h.length;
+        const after = readSequenceItems(w, h.valueOffset, seqEnd, inner.little, (start, itemEnd) => {
+          const [item, itemNext] = parseRange(st, start, itemEnd, inner, depth + 1);
+          items.push(item);
+          return itemNext;
+        });
+        out.push({ tag: h.tag, vr: 'SQ', items });
+        return after;
       }
-      push(elementHeader(n.tag, 'SQ', length, s));
-      for (const b of body) push(b);
-    } else if (n.encapsulated) {
-      if (!s.little || !s.explicit) {
-        throw new BerthError('BERTH_E_INTERNAL', 'Encapsulated pixel data outside explicit VR little endian');
+      if (undef) {
+        throw dicomError(
+          'BERTH_E_DICOM_PARSE',
+          w.path,
+          `Element at byte ${h.valueOffset} has undefined length`,
+        );
       }
-      push(elementHeader(n.tag, n.vr, UNDEFINED_LENGTH, s));
-      push(n.bytes);
-    } else {
-      const bytes = n.bytes.length % 2 === 0 ? n.bytes : Buffer.concat([n.bytes, Buffer.from([padOf(n.vr)])]);
-      push(elementHeader(n.tag, n.vr, bytes.length, s));
-      push(s.little ? bytes : swapWords(bytes, n.vr));
-    }
-  }
-  return total;
-}
-
-function padOf(vr: string): number {
-  return vr === 'UI' || vr === 'OB' || vr === 'UN' ? 0 : 0x20;
-}
-
-/** Writes a parsed file back: preamble, DICM, meta (with its group length), data set. */
-export function encodeFile(file: ParsedFile): Buffer {
-  const meta = encodeNodes(
-    file.meta.filter((n) => n.tag !== 0x00020000),
-    { little: true, explicit: true },
+      need(w, h.valueOffset + h.length, h.tag);
+      const raw = w.buf.subarray(h.valueOffset, h.valueOffset + h.length);
+      const bytes = s.little ? raw : swapWords(raw, vr);
+      if (depth === 0 && h.tag === 0x00280100 && bytes.length >= 2) ctx.bitsAllocated = bytes.readUInt16LE(0);
+      if (depth === 0 && h.tag === 0x00280103 && bytes.length >= 2) {
+        ctx.pixelRepresentation = bytes.readUInt16LE(0);
+      }
+      out.push({ tag: h.tag, vr, bytes });
+      return h.valueOffset + h.length;
+    },
   );
-  const groupLength = Buffer.alloc(4);
-  groupLength.writeUInt32LE(meta.length, 0);
-  const head = [
-    Buffer.alloc(128),
-    Buffer.from('DICM', 'latin1'),
-    elementHeader(0x00020000, 'UL', 4, { little: true, explicit: true }),
-    groupLength,
-    meta,
-  ];
-  if (file.deflated)
-    return Buffer.concat([...head, zlib.deflateRawSync(encodeNodes(file.dataSet, file.syntax))]);
-  const body: Buffer[] = [];
-  encodeInto(file.dataSet, file.syntax, body);
-  return Buffer.concat([...head, ...body]);
+  return [out, next];
 }

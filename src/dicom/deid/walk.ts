@@ -6,6 +6,7 @@ import { entryByTag, formatTag, type Vr } from '../dictionary.js';
 import { encodeValue } from '../write.js';
 import {
   decide,
+  optionOn,
   profileRow,
   resolveBasic,
   type Action,
@@ -13,7 +14,7 @@ import {
   type ProfileOptions,
 } from './actions.js';
 import { findInText, type Needle } from './phi.js';
-import { isStandardUid, pseudonymousUid, shiftDate, shiftDateTime } from './pseudonyms.js';
+import { isStandardUid, replaceUidsInText, shiftDate, shiftDateTime, UID_TEXT_VRS } from './pseudonyms.js';
 import { isSequence, type DataSetNode, type ElementNode, type ValueNode } from './tree.js';
 
 /** What was done to one element. */
@@ -38,28 +39,45 @@ export interface WalkContext {
   readonly options: ProfileOptions;
   readonly keep: ReadonlySet<number>;
   readonly keepCreators: ReadonlySet<string>;
-  readonly secret: Buffer;
+  /** The keyed pseudonym of an original UID. */
+  readonly pseudonym: (uid: string) => string;
+  /** The pseudonym of a UID the de-identifier has met in a UI value (this file's or an earlier one's), else undefined. */
+  readonly knownPseudonym: (uid: string) => string | undefined;
   readonly shiftDays: number;
-  /** Patterns of the data set's identifying values, for Clean Descriptors. */
-  readonly cleanNeedles: readonly Needle[];
+  /** Patterns of the data set's identifying values, for Clean Descriptors (made when first asked for). */
+  readonly cleanNeedles: () => readonly Needle[];
   readonly record: RecordEntry[];
   /** pseudonymous → original */
   readonly uids: Map<string, string>;
   /** Shifted dates written (the leak check does not search these as originals). */
   readonly shiftedDates: Set<string>;
   readonly patientPseudonym: string;
-  /** Inside a sequence whose action is D: text the profile does not list is dummied too. */
-  readonly inDummy?: boolean;
+  /**
+   * Text the profile does not list, inside a sequence whose action is D (`dummy`: dummied too) or
+   * that an option cleans (`clean`: kept unless it holds an identifying value; names dummied; dates
+   * shifted under Modified Dates, else dummied).
+   */
+  readonly freeText?: 'dummy' | 'clean';
 }
 
-/** Text VRs dummied inside a D sequence when the profile does not list them. */
+/** Text VRs dummied inside a D sequence (cleaned inside a cleaned one) when the profile does not list them. */
 const FREE_TEXT_VRS = new Set(['PN', 'LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'DA', 'DT']);
 /** Code attributes (CodeValue, CodingSchemeDesignator, -Version, CodeMeaning, Long/URN code values). */
 const CODE_TAGS = new Set([0x00080100, 0x00080102, 0x00080103, 0x00080104, 0x00080119, 0x00080120]);
 
+const NAMES = new Map<number, string>();
+const MAX_NAMES = 65536;
+
 /** The attribute name of a tag for records and findings: keyword, else `(gggg,eeee)`. */
 export function attributeName(tag: number): string {
-  return profileRow(tag)?.keyword ?? entryByTag(tag)?.keyword ?? formatTag(tag);
+  let name = NAMES.get(tag);
+  if (name === undefined) {
+    name = profileRow(tag)?.keyword ?? entryByTag(tag)?.keyword ?? formatTag(tag);
+    // Every element of every instance asks: remember the answers (bounded: a private tag is one of
+    // at most 2^32, so cap the memory instead of trusting the input).
+    if (NAMES.size < MAX_NAMES) NAMES.set(tag, name);
+  }
+  return name;
 }
 
 export function text(n: ValueNode): string {
@@ -112,13 +130,25 @@ export function walkItem(item: DataSetNode, path: string, ctx: WalkContext): Dat
       // An empty sequence holds nothing: keep it empty (Z), as a Type 2 sequence must stay.
       decision = { action: 'Z', reason: 'basic (an empty sequence stays empty)' };
     }
-    if (ctx.inDummy && decision.reason === 'not in the profile' && FREE_TEXT_VRS.has(node.vr)) {
-      if (!CODE_TAGS.has(node.tag)) decision = { action: 'D', reason: 'free text in a D sequence' };
+    if (ctx.freeText && decision.reason === 'not in the profile' && FREE_TEXT_VRS.has(node.vr)) {
+      if (!CODE_TAGS.has(node.tag)) decision = freeTextDecision(node.vr, ctx);
     }
     const kept = apply(node, decision, attribute, ctx);
     if (kept) out.push(kept);
   }
   return out;
+}
+
+/** What happens to unlisted free text inside a dummied or cleaned sequence. */
+function freeTextDecision(vr: string, ctx: WalkContext): Decision {
+  if (ctx.freeText === 'dummy') return { action: 'D', reason: 'free text in a D sequence' };
+  if (vr === 'PN') return { action: 'D', reason: 'a name in a cleaned sequence' };
+  if (vr === 'DA' || vr === 'DT') {
+    return optionOn(ctx.options, 'retainModifiedDates')
+      ? { action: 'shift', reason: 'a date in a cleaned sequence' }
+      : { action: 'D', reason: 'a date in a cleaned sequence' };
+  }
+  return { action: 'clean', reason: 'free text in a cleaned sequence' };
 }
 
 function log(ctx: WalkContext, attribute: string, action: RecordAction, reason: string): void {
@@ -131,7 +161,7 @@ function recurse(node: ElementNode, attribute: string, ctx: WalkContext): void {
 
 /** D on a sequence: its items stay, through the profile, with unlisted free text dummied too. */
 function recurseDummy(node: ElementNode, attribute: string, ctx: WalkContext): void {
-  recurse(node, attribute, ctx.inDummy ? ctx : { ...ctx, inDummy: true });
+  recurse(node, attribute, ctx.freeText === 'dummy' ? ctx : { ...ctx, freeText: 'dummy' });
 }
 
 function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkContext): ElementNode | undefined {
@@ -153,6 +183,7 @@ function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkConte
       return node;
     case 'K':
       if (isSequence(node)) recurse(node, attribute, ctx);
+      else if (d.reason !== 'keep list') remapUidsInText(node, attribute, ctx);
       if (d.reason !== 'not in the profile') log(ctx, attribute, 'kept', d.reason);
       return node;
     case 'U':
@@ -175,6 +206,23 @@ function apply(node: ElementNode, d: Decision, attribute: string, ctx: WalkConte
   }
 }
 
+/**
+ * Text kept (by the profile, an option or a kept private block; not the keep list, which keeps values
+ * as they are) that quotes a UID the data sets hold gets the UID's pseudonym, so the text stays
+ * consistent with the remapped UI values and the original UID does not leak through it.
+ */
+function remapUidsInText(node: ValueNode, attribute: string, ctx: WalkContext): void {
+  if (!UID_TEXT_VRS.has(node.vr) || node.bytes.length < 3) return;
+  const [out, n] = replaceUidsInText(text(node), (uid) => {
+    const p = ctx.knownPseudonym(uid);
+    if (p !== undefined) ctx.uids.set(p, uid);
+    return p;
+  });
+  if (n === 0) return;
+  setText(node, out);
+  log(ctx, attribute, 'remapped', `${n} UID(s) in text`);
+}
+
 /** Remaps every non-standard UID of a UI value; false when there was none. */
 function remap(node: ValueNode, ctx: WalkContext): boolean {
   let changed = false;
@@ -183,7 +231,7 @@ function remap(node: ValueNode, ctx: WalkContext): boolean {
     .map((u) => {
       const uid = u.trim();
       if (uid === '' || isStandardUid(uid)) return uid;
-      const p = pseudonymousUid(ctx.secret, uid);
+      const p = ctx.pseudonym(uid);
       ctx.uids.set(p, uid);
       changed = true;
       return p;
@@ -217,8 +265,9 @@ function fallback(
   reason: string,
   ctx: WalkContext,
 ): ElementNode | undefined {
+  // Unlisted text only gets here from a cleaned sequence: a dummy keeps its item valid.
   const row = profileRow(node.tag);
-  const action = resolveBasic(row?.basic ?? 'X', isSequence(node));
+  const action = resolveBasic(row?.basic ?? 'D', isSequence(node));
   return apply(node, { action, reason }, attribute, ctx);
 }
 
@@ -251,12 +300,13 @@ function shift(node: ElementNode, attribute: string, d: Decision, ctx: WalkConte
 /** Clean Descriptors: text kept when it holds no identifying value of the data set, else the basic action. */
 function clean(node: ElementNode, attribute: string, d: Decision, ctx: WalkContext): ElementNode | undefined {
   if (isSequence(node)) {
-    recurse(node, attribute, ctx);
+    recurse(node, attribute, ctx.freeText === 'dummy' ? ctx : { ...ctx, freeText: 'clean' });
     log(ctx, attribute, 'cleaned', d.reason);
     return node;
   }
-  const hit = findInText(node.bytes, ctx.cleanNeedles);
+  const hit = findInText(node.bytes, ctx.cleanNeedles());
   if (hit) return fallback(node, attribute, `${d.reason}: holds ${hit.value.attribute}`, ctx);
+  remapUidsInText(node, attribute, ctx);
   log(ctx, attribute, 'cleaned', d.reason);
   return node;
 }

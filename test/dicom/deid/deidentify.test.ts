@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { Deidentifier } from '../../../src/dicom/deid/deidentify.js';
 import { shiftDate } from '../../../src/dicom/deid/pseudonyms.js';
+import { reidentify } from '../../../src/dicom/deid/restore.js';
 import { writeSeries, writeStudy, type WrittenStudy } from '../../../src/dicom/synth.js';
 import { TS } from '../../../src/dicom/transfer-syntax.js';
 import { element, encodePart10, type WriteElement } from '../../../src/dicom/write.js';
@@ -151,6 +152,82 @@ describe('dicom/deid/deidentify', () => {
     expect(top(r.bytes, 0x00081030)).to.equal(undefined);
     expect(r.record.find((e) => e.attribute === 'StudyDescription')).to.deep.include({ action: 'removed' });
     expect(r.record.find((e) => e.attribute === 'StudyDescription')!.reason).to.include('PatientName');
+  });
+
+  it('rewrites an input UID quoted in kept text with the UID’s own pseudonym, which re-identification maps back', () => {
+    const study = '1.2.826.0.1.3680043.2.1125.77.1';
+    const sop = '1.2.826.0.1.3680043.2.1125.77.2';
+    const bytes = encodePart10(
+      [
+        element('SOPClassUID', '1.2.840.10008.5.1.4.1.1.2'),
+        element('SOPInstanceUID', sop),
+        element('StudyInstanceUID', study),
+        element('SeriesInstanceUID', '1.2.826.0.1.3680043.2.1125.77.3'),
+        element('WindowCenterWidthExplanation', `from ${study} (1.2.840.10008.1.2)`),
+        element('DerivationDescription', `copy of ${sop}`),
+      ],
+      { transferSyntaxUid: TS.ExplicitVRLittleEndian },
+    );
+    const d = new Deidentifier({ secret: SECRET, cleanDescriptors: true });
+    const r = d.deidentify(bytes, 'in.dcm');
+    const pseudoStudy = top(r.bytes, 0x0020000d)!;
+    expect(top(r.bytes, 0x00281055)).to.equal(`from ${pseudoStudy} (1.2.840.10008.1.2)`);
+    expect(top(r.bytes, 0x00082111)).to.equal(`copy of ${r.sopInstanceUid}`);
+    expect(r.bytes.includes(study)).to.equal(false);
+    expect(r.bytes.includes(sop)).to.equal(false);
+    expect(r.record.filter((e) => e.reason === '1 UID(s) in text')).to.have.length(2);
+    const back = reidentify(r.bytes, d.map(), 'out.dcm');
+    expect(top(back.bytes, 0x00281055)).to.equal(`from ${study} (1.2.840.10008.1.2)`);
+    expect(top(back.bytes, 0x00082111)).to.equal(`copy of ${sop}`);
+  });
+
+  it('keeps SR content and graphic annotations cleaned under Clean Structured Content and Clean Graphics, dummied without', () => {
+    const bytes = encodePart10(
+      [
+        element('SOPClassUID', '1.2.840.10008.5.1.4.1.1.88.22'),
+        element('SOPInstanceUID', '1.2.826.0.1.3680043.2.1125.78.1'),
+        element('StudyInstanceUID', '1.2.826.0.1.3680043.2.1125.78.2'),
+        element('PatientName', 'Moss^Harriet'),
+        element('PatientID', 'MRN-55501'),
+        element('ContentSequence', [
+          [element('ValueType', 'TEXT'), element('TextValue', 'No acute finding')],
+          [element('ValueType', 'TEXT'), element('TextValue', 'Discussed with Harriet Moss, MRN-55501')],
+          [element('ValueType', 'PNAME'), element('PersonName', 'Reader^Rita')],
+          [element('ValueType', 'DATE'), element('Date', '20240315')],
+        ]),
+        element('GraphicAnnotationSequence', [
+          [element('TextObjectSequence', [[element('UnformattedTextValue', 'lesion 1')]])],
+        ]),
+      ],
+      { transferSyntaxUid: TS.ExplicitVRLittleEndian },
+    );
+    const content = (b: Buffer, i: number, tag: string): string | undefined =>
+      flatten(b)
+        .get(`0040a730[${i}].${tag}`)
+        ?.bytes.toString('latin1')
+        .replace(/[\0 ]+$/, '');
+    const annotation = (b: Buffer): string | undefined =>
+      flatten(b)
+        .get('00700001[0].00700008[0].00700006')
+        ?.bytes.toString('latin1')
+        .replace(/[\0 ]+$/, '');
+    const plain = new Deidentifier({ secret: SECRET, dateShiftDays: -10 }).deidentify(bytes, 'sr.dcm').bytes;
+    expect(content(plain, 0, '0040a160')).to.equal('ANONYMOUS');
+    expect(annotation(plain)).to.equal('ANONYMOUS');
+    const d = new Deidentifier({
+      secret: SECRET,
+      dateShiftDays: -10,
+      cleanStructuredContent: true,
+      cleanGraphics: true,
+    });
+    const r = d.deidentify(bytes, 'sr.dcm');
+    expect(content(r.bytes, 0, '0040a160')).to.equal('No acute finding');
+    expect(content(r.bytes, 1, '0040a160')).to.equal('ANONYMOUS');
+    expect(content(r.bytes, 2, '0040a123')).to.equal('ANONYMOUS^');
+    expect(content(r.bytes, 3, '0040a121')).to.equal('20240305');
+    expect(annotation(r.bytes)).to.equal('lesion 1');
+    expect(r.bytes.includes('Harriet')).to.equal(false);
+    expect(d.method()).to.include('113103 113104');
   });
 
   it('fails on a truncated, a non-DICOM and a too deeply nested file with a code, never a crash', () => {
