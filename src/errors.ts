@@ -162,6 +162,15 @@ export const CATALOGUE = {
   BERTH_E_BATCH_CASES: input(
     "A batch's cases cannot be used: missing, none, too many, or an id that is unsafe or not unique",
   ),
+  BERTH_E_LISTEN_DELIVERY: server(
+    'berth listen could not deliver a run’s outputs to a destination (refused or unreachable): retried with back-off',
+    { http: 502 },
+  ),
+  BERTH_E_LISTEN_DEST: usage('A --dest is neither AET@host:port nor an http(s) DICOMweb URL'),
+  BERTH_E_LISTEN_INPUT: usage(
+    'berth listen cannot feed the machine: not exactly one DICOM study or series input, or a required input without a value',
+  ),
+  BERTH_E_LISTEN_SPOOL: input('The spool holds a group folder or state file that berth listen did not write'),
   BERTH_E_QUEUE_JOB: input('A queue job is not a berth case job (its data has the wrong shape)'),
   BERTH_E_QUEUE_MACHINE: input(
     'A queue job was enqueued for another machine than the worker runs (manifest hash, image or command): failed, not retried',
