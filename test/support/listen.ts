@@ -1,4 +1,5 @@
 /** Helpers of the `berth listen` tests: a spool fed the way the receivers feed it, and bounded waits. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { link, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type SeriesSpec, type WrittenSeries } from '../../src/dicom/synth.js';
@@ -44,4 +45,61 @@ export async function until(
     if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A machine for `berth listen` tests (the system Python with pydicom): its input `study` is a
+ * CT dicom-study (explicit VR little endian); it appends the number of instances it got to
+ * runs.log in its folder, sleeps `sleep` seconds, and derives a series `derived` of two instances
+ * from the first two (new Series and SOP Instance UIDs, same StudyInstanceUID), plus a text file
+ * `note.txt` that is not DICOM.
+ */
+export function makeDeriveMachine(dir: string, sleep = 0): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'derive.py'),
+    `import glob, os, sys, time
+import pydicom
+from pydicom.uid import generate_uid
+inp, out = os.environ['BERTH_INPUT'], os.environ['BERTH_OUTPUT']
+files = sorted(glob.glob(os.path.join(inp, 'study', '**', '*.dcm'), recursive=True))
+with open('runs.log', 'a') as log:
+    log.write('%d\\n' % len(files))
+time.sleep(${sleep})
+series = generate_uid()
+os.makedirs(os.path.join(out, 'derived'))
+for n, f in enumerate(files[:2]):
+    ds = pydicom.dcmread(f)
+    ds.SeriesInstanceUID = series
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.SeriesDescription = 'berth listen derived'
+    ds.SeriesNumber = 900
+    ds.InstanceNumber = n + 1
+    ds.save_as(os.path.join(out, 'derived', ds.SOPInstanceUID + '.dcm'))
+with open(os.path.join(out, 'note.txt'), 'w') as note:
+    note.write('%d instances\\n' % len(files))
+`,
+  );
+  writeFileSync(
+    path.join(dir, 'machine.yaml'),
+    [
+      'metadata-version: 2',
+      'info: {name: listen-derive}',
+      'schema-in:',
+      "  study: {dicom-type: dicom-study, modalities: [CT], transfer-syntax-uid: ['1.2.840.10008.1.2.1']}",
+      'schema-out:',
+      '  derived: {dicom-type: dicom-series}',
+      '  note.txt: {mime-type: text/plain}',
+      'timeout: 2',
+      'berth:',
+      `  command: ["/usr/bin/python3", "derive.py"]`,
+    ].join('\n') + '\n',
+  );
+}
+
+/** How many runs a {@link makeDeriveMachine} machine started, and on how many instances each. */
+export function deriveRuns(dir: string): number[] {
+  const file = path.join(dir, 'runs.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
 }
