@@ -309,6 +309,12 @@ export const CATALOGUE = {
     { severity: 'warning' },
   ),
 
+  // --- berth listen: receiving by C-STORE and STOW-RS (issue 15) ----------------------------
+  BERTH_E_LISTEN_RECEIVE_TOO_LARGE: input('A received instance is larger than berth accepts', { http: 413 }),
+  BERTH_E_LISTEN_RECEIVE_UID_MISMATCH: input(
+    'A received instance has an invalid UID, or other UIDs than its request (C-STORE command, STOW-RS study) names',
+  ),
+
   // --- HTTP gateway -------------------------------------------------------------------------
   BERTH_E_HTTP_UNAUTHORIZED: input('The request has no bearer token, or a wrong one', { http: 401 }),
   BERTH_E_HTTP_MEDIA_TYPE: input(

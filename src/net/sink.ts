@@ -37,6 +37,8 @@ export interface ListenSink {
 export interface ExpectedInstance {
   readonly sopInstanceUid?: string;
   readonly sopClassUid?: string;
+  /** STOW-RS to `/studies/{study}`: the study every instance must belong to. */
+  readonly studyInstanceUid?: string;
   /** When the bytes are the data set only (DIMSE), the batch writes the Part 10 meta itself. */
   readonly transferSyntaxUid?: string;
 }
