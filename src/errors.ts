@@ -310,6 +310,21 @@ export const CATALOGUE = {
   ),
 
   // --- berth listen: receiving by C-STORE and STOW-RS (issue 15) ----------------------------
+  BERTH_E_LISTEN_RECEIVE_AET: input("The calling AE title is not allowed, or the called one is not berth's", {
+    http: 403,
+  }),
+  BERTH_E_LISTEN_RECEIVE_BUSY: server(
+    'Every association slot of berth listen is taken (--max-associations)',
+    {
+      http: 503,
+    },
+  ),
+  BERTH_E_LISTEN_RECEIVE_FULL: server(
+    "The spool's file system is above the disk watermark: nothing new is received",
+    {
+      http: 503,
+    },
+  ),
   BERTH_E_LISTEN_RECEIVE_TOO_LARGE: input('A received instance is larger than berth accepts', { http: 413 }),
   BERTH_E_LISTEN_RECEIVE_UID_MISMATCH: input(
     'A received instance has an invalid UID, or other UIDs than its request (C-STORE command, STOW-RS study) names',
