@@ -5,7 +5,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 /** Fields of one event: plain JSON values. */
-export type EventFields = Record<string, string | number | boolean | null | undefined | string[]>;
+export type EventFields = Record<string, string | number | boolean | null | undefined | readonly string[]>;
 
 /** Where events go. */
 export interface EventLog {

@@ -9,9 +9,7 @@ import { loadCase } from '../harness/case.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
 import type { JsonObject } from '../manifest/document.js';
-
-/** How received instances are grouped into runs. */
-export type GroupBy = 'study' | 'series';
+import type { GroupBy } from './staging.js';
 
 /** The input a group feeds, and the level its layout has. */
 export interface GroupInput {

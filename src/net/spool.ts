@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { uidProblem } from '../kinds/dicom-constraints.js';
+import { groupInstancesDir } from './staging.js';
 
 /** The spool folder when `--spool` is not given. */
 export const DEFAULT_SPOOL = 'berth-spool';
@@ -46,7 +47,7 @@ export class Spool {
     const dir = path.join(this.groupsDir, key);
     return {
       dir,
-      instances: path.join(dir, 'instances'),
+      instances: groupInstancesDir(this.root, key),
       state: path.join(dir, 'state.json'),
       runs: path.join(dir, 'runs'),
     };

@@ -1,0 +1,129 @@
+/**
+ * `berth listen` put together: the spool sink (staging.ts) under the receivers, the node
+ * (node.ts) told of every commit, and the order of start and stop:
+ *   start: staging batches a killed berth left are committed (they were acknowledged), the state
+ *          of every group is taken up, then the receivers listen;
+ *   stop:  the receivers stop accepting and let open associations/requests end (`graceMs`), then
+ *          the run under way finishes (its end recorded); what is left waits on disk for the next start.
+ */
+import type { Destination } from './dest.js';
+import type { RetryPolicy } from './delivery.js';
+import type { EventLog } from './event-log.js';
+import { runGroup, type GroupRunner } from './group-run.js';
+import { ListenNode } from './node.js';
+import type { CommittedGroups, ListenSink, StagingBatch } from './sink.js';
+import { Spool } from './spool.js';
+import { SpoolSink, type GroupBy } from './staging.js';
+
+/** A network edge (DIMSE SCP, STOW-RS server) that feeds the sink. */
+export interface Receiver {
+  /** What it is and where it listens, for the log (`dimse 127.0.0.1:11112`). */
+  readonly address: string;
+  /** Stops accepting; open associations/requests get `graceMs` to end. */
+  close(graceMs: number): Promise<void>;
+}
+
+export interface ListenSettings {
+  readonly spool: string;
+  readonly group: GroupBy;
+  readonly idleMs: number;
+  readonly runner: GroupRunner;
+  readonly destinations: readonly Destination[];
+  /** berth's AE title: called by peers, and calling the destinations. */
+  readonly aet: string;
+  readonly retry?: RetryPolicy;
+  readonly watermarkPercent?: number;
+  readonly maxInstanceBytes?: number;
+  readonly log: EventLog;
+  /** Starts the receivers on the sink (after recovery). */
+  readonly receivers: (sink: ListenSink) => Promise<Receiver[]>;
+}
+
+/** A running `berth listen`. */
+export interface Listening {
+  readonly node: ListenNode;
+  readonly receivers: readonly Receiver[];
+  /** Drains: receivers closed (open work gets `graceMs`), then the run under way ends. */
+  close(graceMs: number): Promise<void>;
+  /** Stops at once (a second signal): what is under way is taken up at the next start. */
+  abort(): void;
+}
+
+/** The sink the receivers get: the spool's, telling the node of every commit once it is on disk. */
+function notifying(inner: SpoolSink, node: ListenNode): ListenSink {
+  return {
+    full: () => inner.full(),
+    feeding: () => inner.feeding(),
+    async open(source): Promise<StagingBatch> {
+      const batch = await inner.open(source);
+      return {
+        id: batch.id,
+        write: (expected) => batch.write(expected),
+        discard: () => batch.discard(),
+        async commit(): Promise<CommittedGroups> {
+          const committed = await batch.commit();
+          await node.committed(committed.groups);
+          return committed;
+        },
+      };
+    },
+  };
+}
+
+/** Starts `berth listen`; resolves once the receivers listen. */
+export async function startListen(s: ListenSettings): Promise<Listening> {
+  const spool = new Spool(s.spool);
+  const sink = new SpoolSink({
+    spool: spool.root,
+    group: s.group,
+    ...(s.watermarkPercent === undefined ? {} : { watermarkPercent: s.watermarkPercent }),
+    ...(s.maxInstanceBytes === undefined ? {} : { maxInstanceBytes: s.maxInstanceBytes }),
+  });
+  const node = new ListenNode({
+    spool,
+    idleMs: s.idleMs,
+    run: (key, runId, uids) => runGroup(s.runner, spool.group(key), runId, uids),
+    destinations: s.destinations,
+    callingAet: s.aet,
+    log: s.log,
+    feeding: () => sink.feeding(),
+    ...(s.retry ? { retry: s.retry } : {}),
+  });
+  const recovered = await sink.recoverStaging();
+  await node.start();
+  if (recovered.groups.length > 0) {
+    s.log.event('staging.recovered', {
+      groups: recovered.groups.length,
+      instances: recovered.groups.reduce((n, g) => n + g.instances.length, 0),
+    });
+    await node.committed(recovered.groups);
+  }
+  let receivers: Receiver[];
+  try {
+    receivers = await s.receivers(notifying(sink, node));
+  } catch (e) {
+    node.stop();
+    throw e;
+  }
+  s.log.event('listen.started', {
+    spool: spool.root,
+    group: s.group,
+    idleSeconds: s.idleMs / 1000,
+    receivers: receivers.map((r) => r.address),
+    destinations: s.destinations.map((d) => d.text),
+  });
+  return {
+    node,
+    receivers,
+    async close(graceMs) {
+      s.log.event('listen.draining', { graceSeconds: graceMs / 1000 });
+      await Promise.allSettled(receivers.map((r) => r.close(graceMs)));
+      await node.drain();
+      s.log.event('listen.stopped', {});
+    },
+    abort() {
+      node.stop();
+      s.log.event('listen.aborted', {});
+    },
+  };
+}
