@@ -53,6 +53,11 @@ export interface GroupRun {
   readonly instances: number;
   /** How many times the run was started (a run in flight at a crash starts once more). */
   attempts: number;
+  /**
+   * The run folder of the latest attempt, relative to the group folder: `runs/r1`, then `runs/r1-2`
+   * (a machine a crash of berth orphaned may still be writing into the first one).
+   */
+  folder: string;
   startedAt: string;
   finishedAt?: string;
   /** The harness outcome (`passed`, `not-applicable`, `machine-error` …) or `crashed`. */

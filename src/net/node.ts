@@ -24,12 +24,12 @@ import {
   type GroupState,
   type GroupStatus,
 } from './group-state.js';
-import { runDir, type GroupRunResult } from './group-run.js';
+import type { GroupRunResult } from './group-run.js';
 import type { CommittedGroup } from './sink.js';
 import { instanceUids, type Spool } from './spool.js';
 
-/** Runs the machine on a group's instances `uids` in the run folder of `runId`. */
-export type RunFn = (key: string, runId: string, uids: readonly string[]) => Promise<GroupRunResult>;
+/** Runs the machine on a group's instances `uids` in the run folder `runs/<folder>`. */
+export type RunFn = (key: string, folder: string, uids: readonly string[]) => Promise<GroupRunResult>;
 /** Delivers files to a destination. */
 export type DeliverFn = (dest: Destination, files: readonly string[], callingAet: string) => Promise<void>;
 
@@ -229,6 +229,7 @@ export class ListenNode {
     } else if (s.status === 'complete') {
       run = {
         id: `r${s.runs.length + 1}`,
+        folder: '',
         setHash: '',
         instances: 0,
         attempts: 1,
@@ -243,6 +244,7 @@ export class ListenNode {
       setHash: setHash(uids),
       instances: uids.length,
       startedAt: new Date().toISOString(),
+      folder: `runs/${run.attempts > 1 ? `${run.id}-${run.attempts}` : run.id}`,
     });
     s.status = 'running';
     await this.save(s);
@@ -256,7 +258,7 @@ export class ListenNode {
   }
 
   private async execute(key: string, run: GroupRun, uids: readonly string[]): Promise<void> {
-    const result = await this.o.run(key, run.id, uids);
+    const result = await this.o.run(key, path.basename(run.folder), uids);
     await this.locked(key, async () => {
       const s = this.states.get(key)!;
       this.finishRun(s, run, result);
@@ -322,7 +324,7 @@ export class ListenNode {
   private async attempt(key: string, run: GroupRun, index: number): Promise<void> {
     const d = run.deliveries[index]!;
     const dest = this.o.destinations.find((x) => x.text === d.dest);
-    const folder = runDir(this.o.spool.group(key), run.id);
+    const folder = path.join(this.o.spool.group(key).dir, run.folder);
     const files = run.dicomOutputs.map((rel) => path.join(folder, rel));
     let error: string | undefined;
     if (!dest) error = `${d.dest} is no longer a --dest of this berth listen`;

@@ -49,7 +49,7 @@ export async function spoolStatus(spool: Spool): Promise<GroupStatusRow[]> {
       delivered: run?.deliveries.filter((d) => d.status === 'delivered').length ?? 0,
       destinations: run?.deliveries.length ?? 0,
       ...(state ? { lastReceivedAt: state.lastReceivedAt } : {}),
-      ...(run ? { runFolder: `groups/${key}/runs/${run.id}` } : {}),
+      ...(run ? { runFolder: `groups/${key}/${run.folder}` } : {}),
       ...(state ? { state } : {}),
     });
   }

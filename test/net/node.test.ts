@@ -135,7 +135,7 @@ describe('net/node', () => {
       'the interrupted run to be taken up',
     );
     await new Promise((r) => setTimeout(r, 400));
-    expect(c.runs).to.deep.equal([{ key: inFlight.group.key, id: 'r1', n: 2 }]);
+    expect(c.runs).to.deep.equal([{ key: inFlight.group.key, id: 'r1-2', n: 2 }]);
     const s = await state(inFlight.group.key);
     expect(s.runs).to.have.length(1);
     expect(s.runs[0]!.attempts).to.equal(2);

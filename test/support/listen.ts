@@ -1,10 +1,13 @@
 /** Helpers of the `berth listen` tests: a spool fed the way the receivers feed it, and bounded waits. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { link, mkdir } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { link, mkdir, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeSeries, type SeriesSpec, type WrittenSeries } from '../../src/dicom/synth.js';
 import type { CommittedGroup } from '../../src/net/sink.js';
 import type { Spool } from '../../src/net/spool.js';
+import { CLI } from './cli.js';
 
 /**
  * Writes a synthetic series and merges it into the spool's group of its study, as a committed
@@ -102,4 +105,89 @@ with open(os.path.join(out, 'note.txt'), 'w') as note:
 export function deriveRuns(dir: string): number[] {
   const file = path.join(dir, 'runs.log');
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+}
+
+/** A `berth listen` process started by a test. */
+export interface ListenProcess {
+  readonly child: ChildProcess;
+  /** The DICOM port it listens on. */
+  readonly port: number;
+  /** The events of its log so far. */
+  events(): Promise<{ event: string; [k: string]: unknown }[]>;
+  /** Resolves with its exit code (or signal) once it has ended. */
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/** Reads a JSON-lines event log (missing: none). */
+export async function readEvents(file: string): Promise<{ event: string; [k: string]: unknown }[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { event: string });
+}
+
+/**
+ * Starts `berth listen ARGS --port 0 --log LOG` (the built CLI) and waits until it listens; it is
+ * killed (SIGKILL, by pid) after `timeoutMs` whatever happens. `wrap` runs it through another
+ * program (`nsenter …`).
+ */
+export async function startListenCli(
+  args: readonly string[],
+  log: string,
+  o: { timeoutMs?: number; wrap?: readonly string[]; port?: number } = {},
+): Promise<ListenProcess> {
+  const before = (await readEvents(log)).length;
+  const argv = [
+    ...(o.wrap ?? []),
+    process.execPath,
+    CLI,
+    'listen',
+    ...args,
+    '--port',
+    String(o.port ?? 0),
+    '--log',
+    log,
+  ];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(
+    () => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'),
+    o.timeoutMs ?? 120_000,
+  );
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve) =>
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stderr });
+      }),
+  );
+  let exited = false;
+  void ended.then(() => (exited = true));
+  let port = 0;
+  await until(
+    async () => {
+      if (exited) throw new Error(`berth listen ended before listening: ${stderr}`);
+      const started = (await readEvents(log)).slice(before).find((e) => e.event === 'listen.started');
+      const address = (started?.['receivers'] as string[] | undefined)?.[0];
+      port = address ? Number(/:(\d+)$/.exec(address)![1]) : 0;
+      return port > 0;
+    },
+    'berth listen to listen',
+    30_000,
+  );
+  return { child, port, ended, events: async () => (await readEvents(log)).slice(before) };
+}
+
+/** A TCP port free on 127.0.0.1 now (for a peer that cannot pick its own). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
