@@ -329,6 +329,13 @@ export const CATALOGUE = {
   BERTH_E_LISTEN_RECEIVE_UID_MISMATCH: input(
     'A received instance has an invalid UID, or other UIDs than its request (C-STORE command, STOW-RS study) names',
   ),
+  BERTH_E_LISTEN_STOW_MEDIA_TYPE: input(
+    'A STOW-RS request is not multipart/related; type="application/dicom"',
+    {
+      http: 415,
+    },
+  ),
+  BERTH_E_LISTEN_STOW_MULTIPART: input('A STOW-RS body is not a well-formed multipart/related body'),
 
   // --- HTTP gateway -------------------------------------------------------------------------
   BERTH_E_HTTP_UNAUTHORIZED: input('The request has no bearer token, or a wrong one', { http: 401 }),

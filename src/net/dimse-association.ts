@@ -20,6 +20,9 @@ const { PresentationContextResult: PCR, RejectResult, RejectSource, RejectReason
 type Association = dimseAssociation.Association;
 type PresentationContext = dimseAssociation.PresentationContext;
 
+/** The largest PDU berth accepts (dcmjs-dimse's own limit). */
+const MAX_PDU_BYTES = 262_144;
+
 /** C-STORE statuses (PS3.4 B.2.3). */
 const STATUS = { success: 0x0000, outOfResources: 0xa700, doesNotMatch: 0xa900, cannotUnderstand: 0xc000 };
 
@@ -91,6 +94,9 @@ export class ReceiverScp extends Scp {
       return;
     }
     for (const { id, context } of association.getPresentationContexts()) acceptContext(id, context);
+    // What berth receives at most per PDU (dcmjs-dimse would answer the SCU's own receive limit,
+    // often 16 KB: ten thousand PDUs for a study, each costing a parse).
+    association.setMaxPduLength(MAX_PDU_BYTES);
     this.ctx.active.add(this);
     this.batch = await this.ctx.sink.open({
       protocol: 'dimse',
@@ -288,12 +294,17 @@ function discardingStream(): Writable {
  * dcmjs-dimse waits for one `drain` per data set at most, so a slow disk would let the data set pile
  * up in memory: pause the socket whenever the file stream is full, resume on its `drain`.
  */
-function withSocketBackpressure(stream: Writable, sock: Socket): Writable {
+export function withSocketBackpressure(stream: Writable, sock: Socket): Writable {
   const write = stream.write.bind(stream) as (chunk: Buffer) => boolean;
   stream.write = ((chunk: Buffer) => {
     if (!write(chunk) && !sock.isPaused()) {
       sock.pause();
-      stream.once('drain', () => sock.resume());
+      // No 'drain' comes once the stream is ending (dimse ends it right after the last fragment).
+      const resume = () => {
+        for (const event of ['drain', 'finish', 'close']) stream.off(event, resume);
+        sock.resume();
+      };
+      for (const event of ['drain', 'finish', 'close']) stream.once(event, resume);
     }
     return true;
   }) as Writable['write'];

@@ -59,6 +59,8 @@ export function groupKeyOf(instance: ReceivedInstance, group: GroupBy): string {
 interface Kept {
   readonly instance: ReceivedInstance;
   readonly path: string;
+  /** The file's fsync, started as soon as it was kept so the disk works while the network does. */
+  readonly synced?: Promise<void>;
 }
 
 export class SpoolSink implements ListenSink {
@@ -105,7 +107,7 @@ export class SpoolSink implements ListenSink {
 
   /** @internal Merges kept instances into their groups: fsync every file, rename, fsync folders. */
   async merge(kept: readonly Kept[]): Promise<CommittedGroups> {
-    await forEachLimited(kept, SYNC_CONCURRENCY, (k) => fsyncFile(k.path));
+    await forEachLimited(kept, SYNC_CONCURRENCY, (k) => k.synced ?? fsyncFile(k.path));
     const groups = new Map<string, ReceivedInstance[]>();
     for (const { instance, path: from } of kept) {
       const key = groupKeyOf(instance, this.group);
@@ -204,7 +206,10 @@ class SpoolBatch implements StagingBatch {
   }
 
   private keep(instance: ReceivedInstance, file: string): void {
-    this.kept.set(instance.sopInstanceUid, { instance, path: file });
+    const synced = fsyncFile(file);
+    // A failed fsync is seen (and thrown) by the commit that awaits it.
+    synced.catch(() => undefined);
+    this.kept.set(instance.sopInstanceUid, { instance, path: file, synced });
     const key = groupKeyOf(instance, this.sink.group);
     if (!this.keys.has(key)) {
       this.keys.add(key);
