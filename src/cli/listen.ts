@@ -4,11 +4,12 @@ import { driverNamed } from '../harness/drivers/index.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { DEFAULT_RETRY } from '../net/delivery.js';
 import { aeTitleProblem, parseDestination } from '../net/dest.js';
-import { startDimseScp, DIMSE_DEFAULTS } from '../net/dimse-scp.js';
+import { DIMSE_DEFAULTS } from '../net/dimse-scp.js';
 import { openEventLog, type EventLog } from '../net/event-log.js';
 import { startListen, type Receiver } from '../net/listen.js';
 import { groupInput, otherInputs } from '../net/machine-input.js';
 import type { ReceiveEvent } from '../net/receive-events.js';
+import { DEFAULT_DRAIN_MS, startReceivers } from '../net/receivers.js';
 import { DEFAULT_SPOOL, Spool } from '../net/spool.js';
 import { spoolStatus, statusTable } from '../net/status.js';
 import { DEFAULT_MAX_INSTANCE_BYTES, DEFAULT_WATERMARK_PERCENT } from '../net/staging.js';
@@ -44,7 +45,10 @@ interface ListenFlags extends DriverFlags, DeidFlags {
   retryAttempts?: string;
   diskWatermark?: string;
   maxInstanceSize?: string;
-  drainGrace: string;
+  drainGrace?: string;
+  httpPort?: string;
+  token?: string;
+  maxStowParts?: string;
   log?: string;
   driver: string;
   image?: string;
@@ -93,7 +97,16 @@ export function registerListen(program: Command): void {
       `refuse new work above this use of the spool's disk (default ${DEFAULT_WATERMARK_PERCENT})`,
     )
     .option('--max-instance-size <size>', 'largest instance received (default 4GiB)')
-    .option('--drain-grace <duration>', 'on SIGTERM, how long open associations get to end', '10s')
+    .option(
+      '--http-port <port>',
+      'also receive STOW-RS at POST /dicom-web/studies on this port (0: any free port)',
+    )
+    .option('--token <token>', 'STOW-RS requests must carry Authorization: Bearer <token>')
+    .option('--max-stow-parts <n>', 'most instances in one STOW-RS request (default 10000)')
+    .option(
+      '--drain-grace <duration>',
+      `on SIGTERM, how long open associations and requests get to end (default ${DEFAULT_DRAIN_MS / 1000}s)`,
+    )
     .option('--log <file>', 'append the JSON event log to <file> instead of stderr')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
     .option('--image <image>', 'the image to run (container driver)')
@@ -165,7 +178,9 @@ async function settings(machineArg: string | undefined, flags: ListenFlags) {
     },
     watermarkPercent: integer('--disk-watermark', flags.diskWatermark, 1, 100) ?? DEFAULT_WATERMARK_PERCENT,
     maxInstanceBytes: flags.maxInstanceSize ? parseBytes(flags.maxInstanceSize) : DEFAULT_MAX_INSTANCE_BYTES,
-    drainGraceMs: parseDuration(flags.drainGrace),
+    drainGraceMs: flags.drainGrace ? parseDuration(flags.drainGrace) : DEFAULT_DRAIN_MS,
+    httpPort: integer('--http-port', flags.httpPort, 0, 65535),
+    maxStowParts: integer('--max-stow-parts', flags.maxStowParts, 1, 1_000_000),
     run: {
       driver: flags.driver,
       ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
@@ -201,8 +216,8 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
       watermarkPercent: s.watermarkPercent,
       maxInstanceBytes: s.maxInstanceBytes,
       log: logger,
-      receivers: async (sink): Promise<Receiver[]> => {
-        const dimse = await startDimseScp(
+      receivers: async (sink): Promise<Receiver> => {
+        const r = await startReceivers(
           {
             host: flags.host,
             port: s.port,
@@ -210,11 +225,17 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
             ...(flags.allowAet ? { allowAet: flags.allowAet } : {}),
             ...(s.maxAssociations === undefined ? {} : { maxAssociations: s.maxAssociations }),
             ...(s.associationTimeoutMs === undefined ? {} : { idleTimeoutMs: s.associationTimeoutMs }),
+            ...(s.httpPort === undefined ? {} : { httpPort: s.httpPort }),
+            ...(flags.token ? { token: flags.token } : {}),
+            ...(s.maxStowParts === undefined ? {} : { maxStowParts: s.maxStowParts }),
+            drainMs: s.drainGraceMs,
             onEvent: receiveLogger(logger),
           },
           sink,
         );
-        return [{ address: `dimse ${flags.aet}@${flags.host}:${dimse.port}`, close: (g) => dimse.close(g) }];
+        const addresses = [`dimse ${flags.aet}@${flags.host}:${r.dimsePort}`];
+        if (r.httpPort !== undefined) addresses.push(`stow http://${flags.host}:${r.httpPort}/dicom-web`);
+        return { addresses, close: () => r.close() };
       },
     });
     return await new Promise<number>((resolve) => {
@@ -226,7 +247,7 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
           listening.abort();
           process.exit(EXIT_LISTEN_ABORTED);
         }
-        listening.close(s.drainGraceMs).then(
+        listening.close().then(
           () => resolve(EXIT.ok),
           () => resolve(EXIT.unusable),
         );

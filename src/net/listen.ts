@@ -3,7 +3,7 @@
  * (node.ts) told of every commit, and the order of start and stop:
  *   start: staging batches a killed berth left are committed (they were acknowledged), the state
  *          of every group is taken up, then the receivers listen;
- *   stop:  the receivers stop accepting and let open associations/requests end (`graceMs`), then
+ *   stop:  the receivers stop accepting and let open associations/requests end (bounded), then
  *          the run under way finishes (its end recorded); what is left waits on disk for the next start.
  */
 import type { Destination } from './dest.js';
@@ -15,12 +15,12 @@ import type { CommittedGroups, ListenSink, StagingBatch } from './sink.js';
 import { Spool } from './spool.js';
 import { SpoolSink, type GroupBy } from './staging.js';
 
-/** A network edge (DIMSE SCP, STOW-RS server) that feeds the sink. */
+/** The network edges (DIMSE SCP, STOW-RS server) that feed the sink. */
 export interface Receiver {
-  /** What it is and where it listens, for the log (`dimse 127.0.0.1:11112`). */
-  readonly address: string;
-  /** Stops accepting; open associations/requests get `graceMs` to end. */
-  close(graceMs: number): Promise<void>;
+  /** What listens where, for the log (`dimse BERTH@127.0.0.1:11112`, `stow http://127.0.0.1:8080`). */
+  readonly addresses: readonly string[];
+  /** Stops accepting; open associations/requests get a bounded time to end. */
+  close(): Promise<void>;
 }
 
 export interface ListenSettings {
@@ -36,15 +36,15 @@ export interface ListenSettings {
   readonly maxInstanceBytes?: number;
   readonly log: EventLog;
   /** Starts the receivers on the sink (after recovery). */
-  readonly receivers: (sink: ListenSink) => Promise<Receiver[]>;
+  readonly receivers: (sink: ListenSink) => Promise<Receiver>;
 }
 
 /** A running `berth listen`. */
 export interface Listening {
   readonly node: ListenNode;
-  readonly receivers: readonly Receiver[];
-  /** Drains: receivers closed (open work gets `graceMs`), then the run under way ends. */
-  close(graceMs: number): Promise<void>;
+  readonly receivers: Receiver;
+  /** Drains: receivers closed (open work gets a bounded time), then the run under way ends. */
+  close(): Promise<void>;
   /** Stops at once (a second signal): what is under way is taken up at the next start. */
   abort(): void;
 }
@@ -98,7 +98,7 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     });
     await node.committed(recovered.groups);
   }
-  let receivers: Receiver[];
+  let receivers: Receiver;
   try {
     receivers = await s.receivers(notifying(sink, node));
   } catch (e) {
@@ -109,15 +109,15 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     spool: spool.root,
     group: s.group,
     idleSeconds: s.idleMs / 1000,
-    receivers: receivers.map((r) => r.address),
+    receivers: receivers.addresses,
     destinations: s.destinations.map((d) => d.text),
   });
   return {
     node,
     receivers,
-    async close(graceMs) {
-      s.log.event('listen.draining', { graceSeconds: graceMs / 1000 });
-      await Promise.allSettled(receivers.map((r) => r.close(graceMs)));
+    async close() {
+      s.log.event('listen.draining', {});
+      await receivers.close().catch((e: unknown) => s.log.event('listen.error', { error: String(e) }));
       await node.drain();
       s.log.event('listen.stopped', {});
     },

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { DCMTK_PEER, PYDICOM_PEER } from '../dicom/helpers.js';
@@ -15,6 +16,7 @@ import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';
 
 const BERTH_PORT = 11112;
+const STOW_PORT = 8080;
 const SERIES_DESCRIPTION = '0008103E';
 
 describe('berth listen with Orthanc (in a network namespace)', function () {
@@ -49,9 +51,9 @@ describe('berth listen with Orthanc (in a network namespace)', function () {
     await removeDir(dir);
   });
 
-  async function listen(dest: string): Promise<void> {
+  async function listen(dest: string, more: string[] = []): Promise<void> {
     const p = await startListenCli(
-      [machine, '--spool', spool, '--idle', '1', '--dest', dest],
+      [machine, '--spool', spool, '--idle', '1', '--dest', dest, ...more],
       path.join(dir, 'events.log'),
       {
         wrap: ns!.wrap,
@@ -132,6 +134,41 @@ describe('berth listen with Orthanc (in a network namespace)', function () {
     ]);
     expect(r.code, r.stderr).to.equal(0);
     await until(sent, 'the study to be run and sent', 60_000);
+    const series = await qidoSeries(study.studyInstanceUid);
+    expect(Object.values(series)).to.deep.equal(['berth listen derived']);
+  });
+
+  it('runs a study received by STOW-RS (curl, multipart/related) and stores the outputs in Orthanc by STOW-RS', async () => {
+    const study = await writeSeries(path.join(dir, 'in'), { instances: 3, seed: 53 });
+    await listen(`${orthanc!.http}/dicom-web`, ['--http-port', String(STOW_PORT)]);
+    const boundary = 'berth-test-boundary';
+    const parts = await Promise.all(study.files.map((f) => readFile(f.path)));
+    const body = Buffer.concat([
+      ...parts.flatMap((p) => [
+        Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
+        p,
+        Buffer.from('\r\n'),
+      ]),
+      Buffer.from(`--${boundary}--\r\n`),
+    ]);
+    const bodyFile = path.join(dir, 'stow.body');
+    await writeFile(bodyFile, body);
+    const r = await ns!.run('/usr/bin/curl', [
+      '-sS',
+      '-f',
+      '--max-time',
+      '30',
+      '-X',
+      'POST',
+      '-H',
+      `Content-Type: multipart/related; type="application/dicom"; boundary=${boundary}`,
+      '--data-binary',
+      `@${bodyFile}`,
+      `http://127.0.0.1:${STOW_PORT}/dicom-web/studies`,
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    await until(sent, 'the study to be run and sent', 60_000);
+    expect(deriveRuns(machine)).to.deep.equal([3]);
     const series = await qidoSeries(study.studyInstanceUid);
     expect(Object.values(series)).to.deep.equal(['berth listen derived']);
   });
