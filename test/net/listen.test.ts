@@ -245,6 +245,22 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     await berth.ended;
   });
 
+  it('drains on SIGTERM: the run under way finishes and is recorded before berth exits 0', async () => {
+    makeDeriveMachine(machine, 2);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 61 });
+    const berth = await listen(['--idle', '0.3']);
+    expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+    await until(() => deriveRuns(machine).length === 1, 'the run to start', 30_000);
+    berth.child.kill('SIGTERM');
+    const end = await berth.ended;
+    expect(end.code, end.stderr).to.equal(0);
+    const [group] = await groupStatus();
+    expect([group!.status, group!.runs]).to.deep.equal(['sent', 1]);
+    const events = (await readEvents(log)).map((e) => e.event);
+    expect(events.indexOf('run.finished')).to.be.greaterThan(events.indexOf('listen.draining'));
+    expect(events.at(-1)).to.equal('listen.stopped');
+  });
+
   it('refuses a bad --dest or a machine it cannot feed before listening, with exit 2', async () => {
     makeDeriveMachine(machine);
     const bad = await runCli(['listen', machine, '--spool', spool, '--dest', 'nowhere']);
