@@ -244,8 +244,8 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
         signals++;
         if (signals > 1) {
           // What is under way is taken up at the next start (state.json says so).
-          listening.abort();
-          process.exit(EXIT_LISTEN_ABORTED);
+          void listening.abort().finally(() => process.exit(EXIT_LISTEN_ABORTED));
+          return;
         }
         listening.close().then(
           () => resolve(EXIT.ok),

@@ -6,6 +6,7 @@
  *   stop:  the receivers stop accepting and let open associations/requests end (bounded), then
  *          the run under way finishes (its end recorded); what is left waits on disk for the next start.
  */
+import type { Launched } from '../harness/drivers/driver.js';
 import type { Destination } from './dest.js';
 import type { RetryPolicy } from './delivery.js';
 import type { EventLog } from './event-log.js';
@@ -45,8 +46,11 @@ export interface Listening {
   readonly receivers: Receiver;
   /** Drains: receivers closed (open work gets a bounded time), then the run under way ends. */
   close(): Promise<void>;
-  /** Stops at once (a second signal): what is under way is taken up at the next start. */
-  abort(): void;
+  /**
+   * Stops at once (a second signal): the machine running now is killed, and its run is taken up
+   * at the next start.
+   */
+  abort(): Promise<void>;
 }
 
 /** The sink the receivers get: the spool's, telling the node of every commit once it is on disk. */
@@ -79,10 +83,22 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     ...(s.watermarkPercent === undefined ? {} : { watermarkPercent: s.watermarkPercent }),
     ...(s.maxInstanceBytes === undefined ? {} : { maxInstanceBytes: s.maxInstanceBytes }),
   });
+  // The machines running now, so a second signal can stop them (a SIGKILL of berth cannot).
+  const machines = new Set<Launched>();
+  const runner = {
+    ...s.runner,
+    settings: { ...s.runner.settings, onLaunched: (l: Launched) => machines.add(l) },
+  };
   const node = new ListenNode({
     spool,
     idleMs: s.idleMs,
-    run: (key, runId, uids) => runGroup(s.runner, spool.group(key), runId, uids),
+    run: async (key, folder, uids) => {
+      try {
+        return await runGroup(runner, spool.group(key), folder, uids);
+      } finally {
+        machines.clear();
+      }
+    },
     destinations: s.destinations,
     callingAet: s.aet,
     log: s.log,
@@ -121,9 +137,10 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
       await node.drain();
       s.log.event('listen.stopped', {});
     },
-    abort() {
+    async abort() {
       node.stop();
-      s.log.event('listen.aborted', {});
+      s.log.event('listen.aborted', { machinesStopped: machines.size });
+      await Promise.allSettled([...machines].map((m) => m.stop(0)));
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
@@ -14,6 +15,7 @@ import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { runTool, startTool } from '../support/dicom-net.js';
 import {
+  derivePids,
   deriveRuns,
   freePort,
   makeDeriveMachine,
@@ -259,6 +261,33 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     const events = (await readEvents(log)).map((e) => e.event);
     expect(events.indexOf('run.finished')).to.be.greaterThan(events.indexOf('listen.draining'));
     expect(events.at(-1)).to.equal('listen.stopped');
+  });
+
+  it('stops at once on a second signal, killing the running machine, and runs the study again at the next start', async () => {
+    makeDeriveMachine(machine, 60);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 62 });
+    let berth = await listen(['--idle', '0.3']);
+    expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+    await until(() => derivePids(machine).length === 1, 'the run to start', 30_000);
+    berth.child.kill('SIGTERM');
+    await until(async () => (await readEvents(log)).some((e) => e.event === 'listen.draining'), 'the drain');
+    berth.child.kill('SIGTERM');
+    expect((await berth.ended).code).to.equal(130);
+    // Gone, or a zombie nobody has reaped yet (PID 1 of a CI container may not reap).
+    const alive = (pid: number): boolean => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+    await until(() => !alive(derivePids(machine)[0]!), 'the machine to be stopped', 10_000);
+    makeDeriveMachine(machine); // no sleep now
+    berth = await listen(['--idle', '0.3']);
+    await until(async () => (await groupStatus())[0]?.status === 'sent', 'the run taken up', 60_000);
+    expect(deriveRuns(machine)).to.deep.equal([2, 2]);
+    berth.child.kill('SIGTERM');
+    await berth.ended;
   });
 
   it('refuses a bad --dest or a machine it cannot feed before listening, with exit 2', async () => {

@@ -68,6 +68,8 @@ inp, out = os.environ['BERTH_INPUT'], os.environ['BERTH_OUTPUT']
 files = sorted(glob.glob(os.path.join(inp, 'study', '**', '*.dcm'), recursive=True))
 with open('runs.log', 'a') as log:
     log.write('%d\\n' % len(files))
+with open('pids.log', 'a') as log:
+    log.write('%d\\n' % os.getpid())
 time.sleep(${sleep})
 series = generate_uid()
 os.makedirs(os.path.join(out, 'derived'))
@@ -99,6 +101,12 @@ with open(os.path.join(out, 'note.txt'), 'w') as note:
       `  command: ["/usr/bin/python3", "derive.py"]`,
     ].join('\n') + '\n',
   );
+}
+
+/** The pids of the runs a {@link makeDeriveMachine} machine started. */
+export function derivePids(dir: string): number[] {
+  const file = path.join(dir, 'pids.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
 }
 
 /** How many runs a {@link makeDeriveMachine} machine started, and on how many instances each. */
