@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveMachine } from '../../src/harness/machine.js';
 import { runGroup, type GroupRunner } from '../../src/net/group-run.js';
@@ -8,7 +8,16 @@ import { Spool, instanceUids } from '../../src/net/spool.js';
 import { requirePeer } from '../support/peers.js';
 import { PYDICOM_PEER } from '../dicom/helpers.js';
 import { deriveRuns, feedSeries, makeDeriveMachine } from '../support/listen.js';
+import { runPython } from '../support/python.js';
 import { removeDir, tempDir } from '../support/temp.js';
+
+/** Every .dcm file under `dir`. */
+async function dicomFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.dcm'))
+    .map((e) => path.join(e.parentPath, e.name));
+}
 
 describe('net/group-run', function () {
   this.timeout(60_000);
@@ -59,5 +68,41 @@ describe('net/group-run', function () {
     expect(result.outcome).to.equal('not-applicable');
     expect(result.dicomOutputs).to.deep.equal([]);
     expect(deriveRuns(machineDir)).to.deep.equal([]);
+  });
+
+  it('de-identifies the group first with --deidentify: the machine sees pseudonyms, its outputs come back re-identified', async () => {
+    const a = await feedSeries(spool, dir, {
+      seed: 3,
+      instances: 2,
+      patientName: 'Doe^Jane',
+      patientId: 'PID-42',
+    });
+    const group = spool.group(a.group.key);
+    const deid: GroupRunner = {
+      ...runner,
+      settings: {
+        deidentify: { secret: Buffer.alloc(32, 7), secretSource: 'generated', retainModifiedDates: true },
+      },
+    };
+    const result = await runGroup(deid, group, 'r1', await instanceUids(group.instances));
+    expect(result.outcome, result.reason).to.equal('passed');
+    const seen = await runPython(
+      `import sys, json, pydicom
+print(json.dumps([[str(d.PatientName), str(d.PatientID), str(d.StudyInstanceUID)] for d in map(pydicom.dcmread, sys.argv[1:])]))`,
+      { args: await dicomFiles(path.join(group.runs, 'r1', 'work', 'input')) },
+    );
+    expect(JSON.parse(seen.stdout.toString())).to.have.length(2);
+    for (const [name, id] of JSON.parse(seen.stdout.toString()) as string[][]) {
+      expect(name).not.to.equal('Doe^Jane');
+      expect(id).not.to.equal('PID-42');
+    }
+    const out = await runPython(
+      `import sys, json, pydicom
+print(json.dumps([[str(d.PatientName), str(d.PatientID), str(d.StudyInstanceUID)] for d in map(pydicom.dcmread, sys.argv[1:])]))`,
+      { args: result.dicomOutputs.map((f) => path.join(group.runs, 'r1', f)) },
+    );
+    for (const row of JSON.parse(out.stdout.toString()) as string[][]) {
+      expect(row).to.deep.equal(['Doe^Jane', 'PID-42', a.series.studyInstanceUid]);
+    }
   });
 });
