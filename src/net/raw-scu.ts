@@ -111,6 +111,14 @@ class PduReader {
   private take(): { type: number; body: Buffer } | undefined {
     if (this.buffered.length < 6) return undefined;
     const length = this.buffered.readUInt32BE(2);
+    if (length > MAX_PDU) {
+      // Longer than berth said it receives: a broken or hostile peer, never buffered.
+      this.failure ??= new Error(
+        `the peer sent a PDU of ${length} bytes (berth receives at most ${MAX_PDU})`,
+      );
+      this.socket.destroy();
+      return undefined;
+    }
     if (this.buffered.length < 6 + length) return undefined;
     const pdu = { type: this.buffered[0]!, body: this.buffered.subarray(6, 6 + length) };
     this.buffered = this.buffered.subarray(6 + length);

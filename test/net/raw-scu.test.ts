@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
@@ -98,5 +98,28 @@ describe('net/raw-scu (dcmtk storescp on 127.0.0.1)', function () {
     expect(await codeOfAsync(cStoreRaw({ ...target, port }, [a.files[0]!.path]))).to.equal(
       'BERTH_E_LISTEN_DELIVERY',
     );
+  });
+
+  it('ends the association when a peer announces a PDU longer than berth receives, without buffering it', async () => {
+    const a = await writeSeries(path.join(dir, 'a'), { instances: 1, seed: 4 });
+    const hostile = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => {
+        const head = Buffer.alloc(6);
+        head[0] = 0x02;
+        head.writeUInt32BE(0xfffffff0, 2); // an A-ASSOCIATE-AC of 4 GB
+        socket.write(Buffer.concat([head, Buffer.alloc(64 * 1024)]));
+      });
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hostile.address() as AddressInfo).port;
+      const target = { host: '127.0.0.1', port, calledAet: 'PEER', callingAet: 'BERTH' };
+      // A wait for the rest of the PDU would outlast the test's own timeout (60 s).
+      const sent = cStoreRaw(target, [a.files[0]!.path], { pduMs: 120_000 });
+      expect(await codeOfAsync(sent)).to.equal('BERTH_E_LISTEN_DELIVERY');
+    } finally {
+      hostile.close();
+    }
   });
 });
