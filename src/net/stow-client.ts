@@ -18,6 +18,30 @@ async function* multipart(files: readonly string[], boundary: string): AsyncGene
   yield Buffer.from(`--${boundary}--\r\n`, 'latin1');
 }
 
+/** The most bytes of a STOW-RS answer berth reads (for the log); the rest is never read. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** The first `max` bytes of a response body, as text; the rest is cancelled. */
+async function head(response: Response, max: number): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // a broken answer: what was read is enough
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
 /** The STOW-RS URL of a DICOMweb service root (`…/dicom-web` → `…/dicom-web/studies`). */
 export function stowUrl(root: URL): URL {
   const url = new URL(root.href);
@@ -46,7 +70,7 @@ export async function stowFiles(root: URL, files: readonly string[], timeoutMs =
     const cause = (e as { cause?: { message?: string } }).cause?.message;
     throw failed(url, cause ?? (e as Error).message);
   }
-  const text = await response.text().catch(() => '');
+  const text = await head(response, MAX_ANSWER_BYTES);
   if (response.status !== 200) {
     throw failed(url, `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }
