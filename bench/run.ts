@@ -13,6 +13,7 @@ import { benchEir } from './eir.js';
 import { benchGateway } from './gateway.js';
 import { benchValidateStudy } from './validate-study.js';
 import { benchDeid } from './deid.js';
+import { benchListen } from './listen.js';
 
 type Bench = (report: (line: string) => void) => Promise<void>;
 
@@ -26,6 +27,7 @@ const BENCHES: Record<string, Bench> = {
   validate: benchValidateStudy,
   gateway: benchGateway,
   deid: benchDeid,
+  listen: benchListen,
   eir: async (report) => {
     const r = await benchEir();
     report(

@@ -45,6 +45,11 @@ export const DEFAULT_MAX_INSTANCE_BYTES = 4 * 1024 ** 3;
 const DROP_PREFIX = '.drop-';
 /** fsyncs in flight at once when a batch commits. */
 const SYNC_CONCURRENCY = 16;
+/**
+ * fsyncs in flight at once while instances arrive: each holds a libuv thread until the disk has
+ * the file, and the 4 threads of the pool also open, write and rename the next instances.
+ */
+const BACKGROUND_SYNCS = 1;
 
 /** `groups/<key>/instances` of a spool: where committed instances of one group are. */
 export function groupInstancesDir(spool: string, key: string): string {
@@ -96,6 +101,21 @@ export class SpoolSink implements ListenSink {
 
   feeding(): ReadonlySet<string> {
     return new Set(this.feeders.keys());
+  }
+
+  private syncing = 0;
+  private readonly syncQueue: (() => void)[] = [];
+
+  /** @internal fsyncs a kept file in the background, {@link BACKGROUND_SYNCS} at a time. */
+  async syncSoon(file: string): Promise<void> {
+    if (this.syncing >= BACKGROUND_SYNCS) await new Promise<void>((resolve) => this.syncQueue.push(resolve));
+    this.syncing += 1;
+    try {
+      await fsyncFile(file);
+    } finally {
+      this.syncing -= 1;
+      this.syncQueue.shift()?.();
+    }
   }
 
   /** @internal A batch started (`+1`) or stopped (`-1`) feeding a group. */
@@ -206,7 +226,7 @@ class SpoolBatch implements StagingBatch {
   }
 
   private keep(instance: ReceivedInstance, file: string): void {
-    const synced = fsyncFile(file);
+    const synced = this.sink.syncSoon(file);
     // A failed fsync is seen (and thrown) by the commit that awaits it.
     synced.catch(() => undefined);
     this.kept.set(instance.sopInstanceUid, { instance, path: file, synced });
