@@ -23,10 +23,11 @@ if (!spool) throw new Error('usage: listen-receiver.mjs SPOOL');
 const sink = new SpoolSink({ spool });
 await sink.recoverStaging();
 const receivers = await startReceivers({ port: 0, drainMs: 5000 }, sink);
-process.stdout.write(`${JSON.stringify({ port: receivers.dimsePort })}\n`);
 process.on('SIGTERM', () => {
   void receivers.close().then(() => {
     process.stdout.write(`${JSON.stringify({ maxRssMiB: peakRssKiB() / 1024 })}\n`);
     process.exit(0);
   });
 });
+// Printed last: the bench may send SIGTERM the moment it reads this line.
+process.stdout.write(`${JSON.stringify({ port: receivers.dimsePort })}\n`);
