@@ -163,6 +163,33 @@ describe('net/dimse-scp (dcmtk peers on 127.0.0.1)', function () {
     await expectNoGroup(series);
   });
 
+  it('answers 0xA700 (out of resources) to an instance sent while the spool is above the watermark', async () => {
+    const series = await writeSeries(path.join(dir, 'in'), { instances: 1 });
+    const sink = new SpoolSink({ spool });
+    let full = false;
+    // The spool fills up as the association opens: its instances must be refused.
+    const filling = Object.assign(Object.create(sink) as SpoolSink, {
+      full: async () => full,
+      open: async (source: Parameters<SpoolSink['open']>[0]) => {
+        full = true;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return sink.open(source);
+      },
+    });
+    server = await startDimseScp({ port: 0, watermarkPollMs: 20, onEvent: (e) => events.push(e) }, filling);
+    const file = series.files[0]!.path;
+    const r = await runTool('/usr/bin/storescu', [
+      '-aec',
+      'BERTH',
+      '-v',
+      '127.0.0.1',
+      String(server.port),
+      file,
+    ]);
+    expect(r.stderr + r.stdout).to.match(/OutOfResources/);
+    await expectNoGroup(series);
+  });
+
   it('answers 0xA700 (out of resources) to an instance larger than the limit and keeps none of it', async () => {
     const series = await writeSeries(path.join(dir, 'in'), { instances: 1, rows: 128, columns: 128 });
     const port = await start({}, { maxInstanceBytes: 4096 });
