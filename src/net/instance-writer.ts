@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { BerthError, isBerthError, toBerthError } from '../errors.js';
 import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
 import { withRepairedMeta } from '../dicom/write.js';
@@ -121,7 +120,8 @@ export function instanceWriter(place: WriterPlace, expected: ExpectedInstance = 
     stream,
     finish: async () => {
       try {
-        await finished(stream);
+        // 'finish', not 'close': the bytes are written; the descriptor's close needs no waiting.
+        await untilFinished(stream);
         const instance = await checkInstance(stream, place, expected);
         const done = place.donePath(instance.sopInstanceUid);
         await rename(place.partPath, done);
@@ -188,4 +188,23 @@ async function headerOf(stream: InstanceStream, path: string): Promise<DicomHead
     if (stream.prefixLength >= stream.bytes) throw e;
     return scanHeader(path);
   }
+}
+
+/** Resolves once every byte written to the stream is written to its file; rejects on its error. */
+function untilFinished(stream: Writable): Promise<void> {
+  if (stream.writableFinished) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (e?: unknown) => {
+      stream.off('finish', done);
+      stream.off('error', done);
+      stream.off('close', closed);
+      if (e === undefined) resolve();
+      else reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    const closed = () =>
+      done(stream.writableFinished ? undefined : new Error('the instance file closed early'));
+    stream.on('finish', done);
+    stream.on('error', done);
+    stream.on('close', closed);
+  });
 }
