@@ -221,6 +221,18 @@ describe('net/dimse-scp (dcmtk peers on 127.0.0.1)', function () {
     await released;
   });
 
+  it('aborts an association that stays silent past the idle timeout and discards its staging', async () => {
+    const port = await start({ idleTimeoutMs: 500 });
+    const client = new dimse.Client();
+    client.addRequest(new dimse.requests.CEchoRequest());
+    const closed = new Promise<void>((resolve) => client.on('closed', () => resolve()));
+    // The client would stay silent 30 s after its echo; berth ends the association first.
+    client.send('127.0.0.1', port, 'SILENT', 'BERTH', { associationLingerTimeout: 30_000 });
+    await closed;
+    await until(() => events.some((e) => e.event === 'batch-discarded'));
+    expect(await readdir(path.join(spool, 'staging'))).to.deep.equal([]);
+  });
+
   async function expectNoGroup(series: WrittenSeries) {
     const groups = await readdir(path.join(spool, 'groups')).catch(() => []);
     expect(groups).to.not.include(series.studyInstanceUid);
