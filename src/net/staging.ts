@@ -105,15 +105,28 @@ export class SpoolSink implements ListenSink {
 
   private syncing = 0;
   private readonly syncQueue: (() => void)[] = [];
+  /** Commits waiting for their files' fsyncs: while there is one, fsyncs run many at a time. */
+  private committing = 0;
+
+  private get syncLimit(): number {
+    return this.committing > 0 ? SYNC_CONCURRENCY : BACKGROUND_SYNCS;
+  }
 
   /** @internal fsyncs a kept file in the background, {@link BACKGROUND_SYNCS} at a time. */
   async syncSoon(file: string): Promise<void> {
-    if (this.syncing >= BACKGROUND_SYNCS) await new Promise<void>((resolve) => this.syncQueue.push(resolve));
+    while (this.syncing >= this.syncLimit) await new Promise<void>((resolve) => this.syncQueue.push(resolve));
     this.syncing += 1;
     try {
       await fsyncFile(file);
     } finally {
       this.syncing -= 1;
+      this.syncQueue.shift()?.();
+    }
+  }
+
+  /** Lets queued fsyncs start up to the current limit. */
+  private wakeSyncs(): void {
+    for (let free = this.syncLimit - this.syncing; free > 0 && this.syncQueue.length > 0; free--) {
       this.syncQueue.shift()?.();
     }
   }
@@ -127,7 +140,13 @@ export class SpoolSink implements ListenSink {
 
   /** @internal Merges kept instances into their groups: fsync every file, rename, fsync folders. */
   async merge(kept: readonly Kept[]): Promise<CommittedGroups> {
-    await forEachLimited(kept, SYNC_CONCURRENCY, (k) => k.synced ?? fsyncFile(k.path));
+    this.committing += 1;
+    try {
+      this.wakeSyncs();
+      await forEachLimited(kept, SYNC_CONCURRENCY, (k) => k.synced ?? fsyncFile(k.path));
+    } finally {
+      this.committing -= 1;
+    }
     const groups = new Map<string, ReceivedInstance[]>();
     for (const { instance, path: from } of kept) {
       const key = groupKeyOf(instance, this.group);
