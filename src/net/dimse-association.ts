@@ -64,6 +64,8 @@ export class ReceiverScp extends Scp {
     private readonly ctx: AssociationContext,
   ) {
     super(sock, scpOptions(idleTimeoutMs));
+    // As dcmjs-dimse's own Server does: its PDU timeout only runs on a connected network.
+    (this as unknown as { connected: boolean }).connected = true;
     this.remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
     // The socket is berth's: any network fault ends the association (trap 3 of the network note).
     this.on('networkError', () => this.sock.destroy());

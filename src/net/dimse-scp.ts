@@ -24,6 +24,8 @@ export interface DimseOptions {
   readonly maxAssociations?: number;
   /** An association silent this long is aborted, its staging discarded (`--association-timeout`). Default 60 s. */
   readonly idleTimeoutMs?: number;
+  /** How often the disk watermark is read (ms). Default 1000. */
+  readonly watermarkPollMs?: number;
   readonly onEvent?: ReceiveEventSink;
 }
 
@@ -35,7 +37,7 @@ export const DIMSE_DEFAULTS = {
   idleTimeoutMs: 60_000,
 };
 
-/** How often the disk watermark is read while the SCP runs. */
+/** How often the disk watermark is read while the SCP runs, by default. */
 const WATERMARK_POLL_MS = 1000;
 
 /** A running SCP. */
@@ -82,7 +84,7 @@ export async function startDimseScp(options: DimseOptions, sink: ListenSink): Pr
       (f) => (full = f),
       () => undefined,
     );
-  }, WATERMARK_POLL_MS);
+  }, options.watermarkPollMs ?? WATERMARK_POLL_MS);
   poll.unref();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

@@ -6,9 +6,8 @@
 import fs from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { BerthError, isBerthError, toBerthError } from '../errors.js';
-import { scanHeader } from '../dicom/scan.js';
+import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
 import { withRepairedMeta } from '../dicom/write.js';
 import type { ExpectedInstance, InstanceWriter, ReceivedInstance } from './sink.js';
 
@@ -23,11 +22,17 @@ export function isSpoolUid(uid: string): boolean {
 /** Bytes buffered before `write()` asks the producer to wait (the DIMSE side pauses its socket). */
 const HIGH_WATER_MARK = 1024 * 1024;
 
+/** The first bytes of an instance kept in memory, so its header is read without opening it again. */
+const PREFIX_BYTES = 64 * 1024;
+
 /** Streams into `path` (created exclusively); bytes beyond `maxBytes` are counted, never written. */
 class InstanceStream extends Writable {
   fd: number | undefined;
   bytes = 0;
   overLimit = false;
+  /** The first {@link PREFIX_BYTES} bytes written (meta included). */
+  readonly prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+  prefixLength = 0;
 
   constructor(
     readonly path: string,
@@ -43,6 +48,7 @@ class InstanceStream extends Writable {
       this.fd = fd;
       if (!this.head) return callback();
       this.bytes = this.head.length;
+      this.keepPrefix([this.head]);
       writeAll(fd, [this.head], callback);
     });
   }
@@ -56,7 +62,15 @@ class InstanceStream extends Writable {
       this.overLimit = true;
       return callback();
     }
+    this.keepPrefix(buffers);
     writeAll(this.fd as number, buffers, callback);
+  }
+
+  private keepPrefix(buffers: readonly Buffer[]): void {
+    for (const b of buffers) {
+      if (this.prefixLength >= PREFIX_BYTES) return;
+      this.prefixLength += b.copy(this.prefix, this.prefixLength, 0, PREFIX_BYTES - this.prefixLength);
+    }
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -106,7 +120,8 @@ export function instanceWriter(place: WriterPlace, expected: ExpectedInstance = 
     stream,
     finish: async () => {
       try {
-        await finished(stream);
+        // 'finish', not 'close': the bytes are written; the descriptor's close needs no waiting.
+        await untilFinished(stream);
         const instance = await checkInstance(stream, place, expected);
         const done = place.donePath(instance.sopInstanceUid);
         await rename(place.partPath, done);
@@ -139,7 +154,7 @@ async function checkInstance(
       },
     );
   }
-  const h = await scanHeader(place.partPath);
+  const h = await headerOf(stream, place.partPath);
   const uids = [h.SOPInstanceUID, h.SOPClassUID, h.StudyInstanceUID, h.SeriesInstanceUID];
   const bad = uids.find((u) => !isSpoolUid(u));
   const mismatch =
@@ -163,4 +178,33 @@ async function checkInstance(
     transferSyntaxUid: h.TransferSyntaxUID,
     bytes: stream.bytes,
   };
+}
+
+/** The header, from the bytes kept in memory when they hold it, else read from the file. */
+async function headerOf(stream: InstanceStream, path: string): Promise<DicomHeader> {
+  try {
+    return scanHeaderBytes(stream.prefix.subarray(0, stream.prefixLength), path, { fileSize: stream.bytes });
+  } catch (e) {
+    if (stream.prefixLength >= stream.bytes) throw e;
+    return scanHeader(path);
+  }
+}
+
+/** Resolves once every byte written to the stream is written to its file; rejects on its error. */
+function untilFinished(stream: Writable): Promise<void> {
+  if (stream.writableFinished) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (e?: unknown) => {
+      stream.off('finish', done);
+      stream.off('error', done);
+      stream.off('close', closed);
+      if (e === undefined) resolve();
+      else reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    const closed = () =>
+      done(stream.writableFinished ? undefined : new Error('the instance file closed early'));
+    stream.on('finish', done);
+    stream.on('error', done);
+    stream.on('close', closed);
+  });
 }

@@ -45,6 +45,11 @@ export const DEFAULT_MAX_INSTANCE_BYTES = 4 * 1024 ** 3;
 const DROP_PREFIX = '.drop-';
 /** fsyncs in flight at once when a batch commits. */
 const SYNC_CONCURRENCY = 16;
+/**
+ * fsyncs in flight at once while instances arrive: each holds a libuv thread until the disk has
+ * the file, and the 4 threads of the pool also open, write and rename the next instances.
+ */
+const BACKGROUND_SYNCS = 1;
 
 /** `groups/<key>/instances` of a spool: where committed instances of one group are. */
 export function groupInstancesDir(spool: string, key: string): string {
@@ -98,6 +103,34 @@ export class SpoolSink implements ListenSink {
     return new Set(this.feeders.keys());
   }
 
+  private syncing = 0;
+  private readonly syncQueue: (() => void)[] = [];
+  /** Commits waiting for their files' fsyncs: while there is one, fsyncs run many at a time. */
+  private committing = 0;
+
+  private get syncLimit(): number {
+    return this.committing > 0 ? SYNC_CONCURRENCY : BACKGROUND_SYNCS;
+  }
+
+  /** @internal fsyncs a kept file in the background, {@link BACKGROUND_SYNCS} at a time. */
+  async syncSoon(file: string): Promise<void> {
+    while (this.syncing >= this.syncLimit) await new Promise<void>((resolve) => this.syncQueue.push(resolve));
+    this.syncing += 1;
+    try {
+      await fsyncFile(file);
+    } finally {
+      this.syncing -= 1;
+      this.syncQueue.shift()?.();
+    }
+  }
+
+  /** Lets queued fsyncs start up to the current limit. */
+  private wakeSyncs(): void {
+    for (let free = this.syncLimit - this.syncing; free > 0 && this.syncQueue.length > 0; free--) {
+      this.syncQueue.shift()?.();
+    }
+  }
+
   /** @internal A batch started (`+1`) or stopped (`-1`) feeding a group. */
   feed(key: string, delta: 1 | -1): void {
     const n = (this.feeders.get(key) ?? 0) + delta;
@@ -107,7 +140,13 @@ export class SpoolSink implements ListenSink {
 
   /** @internal Merges kept instances into their groups: fsync every file, rename, fsync folders. */
   async merge(kept: readonly Kept[]): Promise<CommittedGroups> {
-    await forEachLimited(kept, SYNC_CONCURRENCY, (k) => k.synced ?? fsyncFile(k.path));
+    this.committing += 1;
+    try {
+      this.wakeSyncs();
+      await forEachLimited(kept, SYNC_CONCURRENCY, (k) => k.synced ?? fsyncFile(k.path));
+    } finally {
+      this.committing -= 1;
+    }
     const groups = new Map<string, ReceivedInstance[]>();
     for (const { instance, path: from } of kept) {
       const key = groupKeyOf(instance, this.group);
@@ -206,7 +245,7 @@ class SpoolBatch implements StagingBatch {
   }
 
   private keep(instance: ReceivedInstance, file: string): void {
-    const synced = fsyncFile(file);
+    const synced = this.sink.syncSoon(file);
     // A failed fsync is seen (and thrown) by the commit that awaits it.
     synced.catch(() => undefined);
     this.kept.set(instance.sopInstanceUid, { instance, path: file, synced });

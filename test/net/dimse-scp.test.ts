@@ -163,6 +163,33 @@ describe('net/dimse-scp (dcmtk peers on 127.0.0.1)', function () {
     await expectNoGroup(series);
   });
 
+  it('answers 0xA700 (out of resources) to an instance sent while the spool is above the watermark', async () => {
+    const series = await writeSeries(path.join(dir, 'in'), { instances: 1 });
+    const sink = new SpoolSink({ spool });
+    let full = false;
+    // The spool fills up as the association opens: its instances must be refused.
+    const filling = Object.assign(Object.create(sink) as SpoolSink, {
+      full: async () => full,
+      open: async (source: Parameters<SpoolSink['open']>[0]) => {
+        full = true;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return sink.open(source);
+      },
+    });
+    server = await startDimseScp({ port: 0, watermarkPollMs: 20, onEvent: (e) => events.push(e) }, filling);
+    const file = series.files[0]!.path;
+    const r = await runTool('/usr/bin/storescu', [
+      '-aec',
+      'BERTH',
+      '-v',
+      '127.0.0.1',
+      String(server.port),
+      file,
+    ]);
+    expect(r.stderr + r.stdout).to.match(/OutOfResources/);
+    await expectNoGroup(series);
+  });
+
   it('answers 0xA700 (out of resources) to an instance larger than the limit and keeps none of it', async () => {
     const series = await writeSeries(path.join(dir, 'in'), { instances: 1, rows: 128, columns: 128 });
     const port = await start({}, { maxInstanceBytes: 4096 });
@@ -192,6 +219,18 @@ describe('net/dimse-scp (dcmtk peers on 127.0.0.1)', function () {
     expect(r.code).to.not.equal(0);
     expect(events.map((e) => 'code' in e && e.code)).to.include('BERTH_E_LISTEN_RECEIVE_BUSY');
     await released;
+  });
+
+  it('aborts an association that stays silent past the idle timeout and discards its staging', async () => {
+    const port = await start({ idleTimeoutMs: 500 });
+    const client = new dimse.Client();
+    client.addRequest(new dimse.requests.CEchoRequest());
+    const closed = new Promise<void>((resolve) => client.on('closed', () => resolve()));
+    // The client would stay silent 30 s after its echo; berth ends the association first.
+    client.send('127.0.0.1', port, 'SILENT', 'BERTH', { associationLingerTimeout: 30_000 });
+    await closed;
+    await until(() => events.some((e) => e.event === 'batch-discarded'));
+    expect(await readdir(path.join(spool, 'staging'))).to.deep.equal([]);
   });
 
   async function expectNoGroup(series: WrittenSeries) {
