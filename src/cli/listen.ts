@@ -44,7 +44,7 @@ interface ListenFlags extends DriverFlags, DeidFlags {
   retryMax?: string;
   retryAttempts?: string;
   diskWatermark?: string;
-  maxInstanceSize?: string;
+  maxInstanceBytes?: string;
   drainGrace?: string;
   httpPort?: string;
   token?: string;
@@ -72,7 +72,11 @@ export function registerListen(program: Command): void {
     .option('--aet <aet>', "berth's AE title: called by peers, calling destinations", DIMSE_DEFAULTS.aet)
     .option('--host <host>', 'interface to listen on', DIMSE_DEFAULTS.host)
     .option('--port <port>', 'DICOM port (0: any free port)', String(DIMSE_DEFAULTS.port))
-    .option('--allow-aet <aet>', 'a calling AE title allowed (repeatable; default: any)', collect)
+    .option(
+      '--allow-aet <aets>',
+      'calling AE titles allowed, comma-separated or repeated (default: any)',
+      collect,
+    )
     .option('--max-associations <n>', `associations at once (default ${DIMSE_DEFAULTS.maxAssociations})`)
     .option('--association-timeout <duration>', 'abort an association silent this long (default 60s)')
     .option('--group <by>', "study or series (default: the level of the machine's DICOM input)")
@@ -96,7 +100,7 @@ export function registerListen(program: Command): void {
       '--disk-watermark <percent>',
       `refuse new work above this use of the spool's disk (default ${DEFAULT_WATERMARK_PERCENT})`,
     )
-    .option('--max-instance-size <size>', 'largest instance received (default 4GiB)')
+    .option('--max-instance-bytes <size>', 'largest instance received (default 4GiB)')
     .option(
       '--http-port <port>',
       'also receive STOW-RS at POST /dicom-web/studies on this port (0: any free port)',
@@ -177,7 +181,9 @@ async function settings(machineArg: string | undefined, flags: ListenFlags) {
       attempts: integer('--retry-attempts', flags.retryAttempts, 1, 1000) ?? DEFAULT_RETRY.attempts,
     },
     watermarkPercent: integer('--disk-watermark', flags.diskWatermark, 1, 100) ?? DEFAULT_WATERMARK_PERCENT,
-    maxInstanceBytes: flags.maxInstanceSize ? parseBytes(flags.maxInstanceSize) : DEFAULT_MAX_INSTANCE_BYTES,
+    maxInstanceBytes: flags.maxInstanceBytes
+      ? parseBytes(flags.maxInstanceBytes)
+      : DEFAULT_MAX_INSTANCE_BYTES,
     drainGraceMs: flags.drainGrace ? parseDuration(flags.drainGrace) : DEFAULT_DRAIN_MS,
     httpPort: integer('--http-port', flags.httpPort, 0, 65535),
     maxStowParts: integer('--max-stow-parts', flags.maxStowParts, 1, 1_000_000),
@@ -222,7 +228,7 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
             host: flags.host,
             port: s.port,
             aet: flags.aet,
-            ...(flags.allowAet ? { allowAet: flags.allowAet } : {}),
+            ...(flags.allowAet ? { allowAet: flags.allowAet.flatMap((a) => a.split(',')) } : {}),
             ...(s.maxAssociations === undefined ? {} : { maxAssociations: s.maxAssociations }),
             ...(s.associationTimeoutMs === undefined ? {} : { idleTimeoutMs: s.associationTimeoutMs }),
             ...(s.httpPort === undefined ? {} : { httpPort: s.httpPort }),

@@ -290,6 +290,21 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     await berth.ended;
   });
 
+  it('rejects the association of a calling AE title --allow-aet does not list, and accepts the listed ones', async () => {
+    makeDeriveMachine(machine);
+    const berth = await listen(['--allow-aet', 'MODALITY,PACS']);
+    const echo = (aet: string) =>
+      runTool('/usr/bin/echoscu', ['-aet', aet, '-aec', 'BERTH', '127.0.0.1', String(berth.port)], 30_000);
+    expect((await echo('INTRUDER')).code).not.to.equal(0);
+    expect((await echo('PACS')).code).to.equal(0);
+    const events = await readEvents(log);
+    expect(events.find((e) => e.event === 'receive.association-rejected')).to.include({
+      callingAet: 'INTRUDER',
+    });
+    berth.child.kill('SIGTERM');
+    expect((await berth.ended).code).to.equal(0);
+  });
+
   it('refuses a bad --dest or a machine it cannot feed before listening, with exit 2', async () => {
     makeDeriveMachine(machine);
     const bad = await runCli(['listen', machine, '--spool', spool, '--dest', 'nowhere']);
