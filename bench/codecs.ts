@@ -1,8 +1,8 @@
 /**
  * Decoding compressed DICOM: berth's pixels() against dcmtk's and GDCM's command-line decoders, on
  * a synthetic 512 × 512 signed 16-bit CT series compressed by dcmtk and GDCM (300 slices for RLE,
- * JPEG-LS and lossless JPEG; JPEG 2000 and HTJ2K on the first 20, their decoders being 10–50×
- * slower). Every tool decodes every file, one file at a time: berth best of two runs, the peers
+ * JPEG-LS, lossless JPEG and 12-bit JPEG; JPEG 2000 and HTJ2K on the first 20, their decoders
+ * being 10–50× slower). Every tool decodes every file, one file at a time: berth best of two runs, the peers
  * one run, paying one process start a file (they have no batch mode) — so their floor (the same
  * command on an uncompressed file: start, dictionary, I/O) is measured too and a ratio net of it
  * is printed. Also berth's
@@ -10,7 +10,7 @@
  * (unchanged by the codecs: they load on first decode).
  *
  * Target: berth ≥ 0.5× the faster native tool for JPEG-LS, JPEG lossless and RLE.
- * Run: `node --import tsx bench/codecs.ts`.
+ * Run: `node --import tsx bench/codecs.ts`, or `… bench/codecs.ts 'JPEG lossless' 12-bit` for some.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -109,6 +109,17 @@ const SYNTAXES: readonly Syntax[] = [
     ],
   },
   {
+    // Lossy: dcmcjpeg +ee rescales the 16-bit CT to 12 bits; berth's own DCT decoder (no target).
+    name: 'JPEG extended 12-bit',
+    uid: '1.2.840.10008.1.2.4.51',
+    slices: SLICES,
+    make: (s, d) => ['dcmcjpeg', ['+ee', s, d]],
+    peers: [
+      ['dcmdjpeg', dcmtk('dcmdjpeg')],
+      ['gdcmconv', gdcmRaw],
+    ],
+  },
+  {
     name: 'JPEG 2000 lossless',
     uid: '1.2.840.10008.1.2.4.90',
     slices: SLOW_SLICES,
@@ -118,8 +129,14 @@ const SYNTAXES: readonly Syntax[] = [
   { name: 'HTJ2K lossless (berth-encoded)', uid: '1.2.840.10008.1.2.4.201', slices: SLOW_SLICES, peers: [] },
 ];
 
-/** The benchmark; `report` receives one line at a time. */
-export async function benchCodecs(report: (line: string) => void): Promise<void> {
+/**
+ * The benchmark; `report` receives one line at a time. `only`: the syntaxes whose names contain one
+ * of these (all when empty); the header scan needs RLE.
+ */
+export async function benchCodecs(
+  report: (line: string) => void,
+  only: readonly string[] = [],
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-codecs-'));
   try {
     const series = await writeSeries(join(dir, 'native'), {
@@ -133,7 +150,7 @@ export async function benchCodecs(report: (line: string) => void): Promise<void>
       `Decoding ${SLICES} slices 512×512 signed 16-bit CT (JPEG 2000/HTJ2K: ${SLOW_SLICES}); wall ms for all`,
     );
     let rleFiles: string[] = [];
-    for (const ts of SYNTAXES) {
+    for (const ts of SYNTAXES.filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)))) {
       const out = join(dir, ts.name.replace(/\W+/g, '-'));
       await mkdir(out);
       const files: string[] = [];
@@ -174,6 +191,7 @@ export async function benchCodecs(report: (line: string) => void): Promise<void>
       }
       if (ts.name === 'RLE') rleFiles = files;
     }
+    if (rleFiles.length === 0) return;
     const scans: [number[], number[]] = [[], []];
     for (let run = 0; run < 5; run++) {
       for (const [k, set] of [natives, rleFiles].entries()) {
@@ -192,5 +210,5 @@ export async function benchCodecs(report: (line: string) => void): Promise<void>
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await benchCodecs((line) => console.log(line));
+  await benchCodecs((line) => console.log(line), process.argv.slice(2));
 }

@@ -7,40 +7,36 @@ export const houseAllowlist = {
   /** Imports that point upward: `file` imports `imports` from a layer above its own. None today. */
   upward: /** @type {{ file: string, imports: string[] }[]} */ ([]),
   /** Import edges left out of the cycle check (type-only imports count). */
-  cycles: /** @type {{ from: string, to: string }[]} */ ([
-    // KindDefinition's optional facets (`text?: TextForm`, `leaf?: LeafIO`) are typed in value.ts and
-    // leaf.ts, which type their `p` parameters with property.ts's `Property`: to be fixed by issue 13
-    // item 1 (the complete KindDefinition, with its facet types in kinds/kind.ts).
-    { from: 'src/kinds/property.ts', to: 'src/kinds/leaf.ts' },
-    { from: 'src/kinds/property.ts', to: 'src/kinds/value.ts' },
-    // WriteScope's `dicom` hook is typed with dicom-writer.ts's DicomOutputs, which takes a WriteScope:
-    // to be fixed by issue 13 item 2 (the DICOM kinds own their storage; the scope.dicom hooks go).
-    { from: 'src/sdk/write-value.ts', to: 'src/sdk/dicom-writer.ts' },
-  ]),
+  cycles: /** @type {{ from: string, to: string }[]} */ ([]),
   /**
    * Files outside src/kinds/ that still test kind names (`p.kind === '…'`, `case '<kind>':` on
    * `.kind`, `KindName[]`): each moves to src/kinds/ in issue 13 item 1.
    */
   kindLiterals: [
-    'src/check/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM rules: item 2)
     'src/harness/compare/dice.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/method.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
     'src/harness/compare/numeric.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
     'src/harness/compare/text-value.ts', // moves to src/kinds/ in issue 13 item 1 (comparison facet)
-    'src/harness/compare/walk.ts', // moves to src/kinds/ in issue 13 item 1 (storage facet)
-    'src/harness/dicom-case.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
     'src/harness/materialise.ts', // moves to src/kinds/ in issue 13 item 1 (case value facet)
     'src/harness/report/tree-view.ts', // moves to src/kinds/ in issue 13 item 1 (report description)
     'src/harness/synth-tree.ts', // moves to src/kinds/ in issue 13 item 1 (synthesis facet)
-    'src/sdk/dicom-writer.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
-    'src/sdk/dicom.ts', // moves to src/kinds/ in issue 13 item 1 (DICOM storage: item 2)
     'src/sdk/inputs.ts', // moves to src/kinds/ in issue 13 item 1 (accessor kind check)
-    'src/serve/eir/mapping.ts', // moves to src/kinds/ in issue 13 item 1 (value model facet)
-    'src/serve/http/json-schema.ts', // moves to src/kinds/ in issue 13 item 1 (JSON Schema facet)
     'src/wire/case-decode.ts', // moves to src/kinds/ in issue 13 item 1 (wire value facet)
-    'src/wire/decode-dicom.ts', // split from case-decode.ts; moves to src/kinds/ in issue 13 item 1 (wire value facet)
     'src/wire/decode-values.ts', // split from case-decode.ts; moves to src/kinds/ in issue 13 item 1 (wire value facet)
     'src/wire/case-encode.ts', // moves to src/kinds/ in issue 13 item 1 (wire value facet)
   ],
+  /**
+   * Files over the size guards (`max-lines` 400, `max-lines-per-function` 80, blank lines and comments
+   * not counted) that other work splits: each rule listed is off in that file until then.
+   */
+  tooLong: /** @type {{ file: string, rules: ('max-lines' | 'max-lines-per-function')[] }[]} */ ([
+    // checkFolder (170 lines): split into steps when the DICOM folder rules move to dicom/ (issue 13 item 2).
+    { file: 'src/check/dicom-folder.ts', rules: ['max-lines-per-function'] },
+    // Generated data (PS3.15 Table E.1-1, 626 lines): its generator, scripts/gen-deid-table.mjs, is to
+    // emit a described `eslint-disable max-lines` as gen-dicom-dictionary.mjs does (issue 13 item 4).
+    { file: 'src/dicom/deid/table.ts', rules: ['max-lines'] },
+    // compareDicom (89 lines): the comparison facet of issue 13 item 1 moves it to the DICOM kinds.
+    { file: 'src/harness/compare/dicom.ts', rules: ['max-lines-per-function'] },
+    // createContainerDriver (109 lines): split in issue 13 item 3 (drivers as launch stages).
+    { file: 'src/harness/drivers/container.ts', rules: ['max-lines-per-function'] },
+  ]),
 };

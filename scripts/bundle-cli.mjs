@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
 
-const BUNDLED = new Set(['commander', 'yaml', 'date-fns', 'dicom-parser', 'ajv-formats']);
+const BUNDLED = new Set(['commander', 'yaml', 'date-fns', 'ajv-formats']);
 const outdir = fileURLToPath(new URL('../dist/cli/', import.meta.url));
 
 for (const f of readdirSync(outdir)) if (f.startsWith('berth')) rmSync(outdir + f);

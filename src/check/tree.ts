@@ -18,6 +18,7 @@ import {
 } from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
 import type { MachineDefinition } from './manifest.js';
+import { leafOf, textFormOf } from '../kinds/kind.js';
 
 /** Options of {@link checkTree}. */
 export interface TreeCheckOptions {
@@ -270,13 +271,15 @@ async function checkFile(walk: Walk, p: Property, at: Place): Promise<void> {
   const kind = kindOf(p.kind);
   const problems: ValueProblem[] = [];
   try {
-    if (kind.text) {
-      const outcome = kind.text.parse(await readTextFile(at.real), p);
+    const textForm = textFormOf(kind);
+    const leaf = leafOf(kind);
+    if (textForm) {
+      const outcome = textForm.parse(await readTextFile(at.real), p);
       if (!outcome.ok) problems.push(outcome.problem);
-    } else if (kind.leaf) {
+    } else if (leaf) {
       const { size } = await stat(at.real);
       // A leaf check reports a read failure as BERTH_E_IO: for the tree, the entry is unreadable.
-      for (const problem of await kind.leaf.check(at.real, size, p)) {
+      for (const problem of await leaf.check(at.real, size, p)) {
         problems.push(
           problem.code === 'BERTH_E_IO'
             ? {

@@ -24,7 +24,7 @@ export interface DeliverWhere {
  * first accepted syntax berth can convert it to (decoded and re-encoded as transcode.ts can). Then
  * rebuilds its file meta when it disagrees with the data set or lacks elements (repair.ts).
  * @throws {@link BerthError} BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable) when berth cannot
- * convert it — no codec, a lossy target, or a codestream the codec refuses (12-bit JPEG) — or the
+ * convert it — no codec, a lossy target, or a codestream the codec refuses (progressive JPEG) — or the
  * read codes of a broken file.
  */
 export async function deliverInSyntax(

@@ -119,13 +119,18 @@ export function deriveInstance(
   }).bytes;
 }
 
-function deriveEdits(
-  h: DicomHeader,
-  px: DerivedPixels,
-  ids: DerivedIds,
-  options: DeriveOptions,
-  path: string,
-): { set: WriteElement[]; drop: Set<number> } {
+/** The layout of the derived pixels, checked against the source. */
+interface PixelLayout {
+  readonly bits: number;
+  readonly stored: number;
+  readonly samples: number;
+  readonly frames: number;
+  /** The source is an enhanced multi-frame image (functional groups). */
+  readonly enhanced: boolean;
+}
+
+/** Checks the new UIDs and the derived pixels (sizes, bits, frames) against the source header. */
+function checkDerived(h: DicomHeader, px: DerivedPixels, ids: DerivedIds, path: string): PixelLayout {
   for (const uid of [ids.seriesInstanceUid, ids.sopInstanceUid]) {
     if (!isValidUid(uid)) {
       throw new BerthError('BERTH_E_UID_FORMAT', `${JSON.stringify(uid)} is not a valid UID`, { path });
@@ -169,6 +174,18 @@ function deriveEdits(
       `${h.frames} frames of ${px.rows} × ${px.columns}, or a single-frame source series`,
     );
   }
+  return { bits, stored, samples, frames, enhanced };
+}
+
+/** The elements a derived instance sets and the tags it drops. */
+function deriveEdits(
+  h: DicomHeader,
+  px: DerivedPixels,
+  ids: DerivedIds,
+  options: DeriveOptions,
+  path: string,
+): { set: WriteElement[]; drop: Set<number> } {
+  const { bits, stored, samples, frames, enhanced } = checkDerived(h, px, ids, path);
   const signed =
     px.data instanceof Int8Array || px.data instanceof Int16Array || px.data instanceof Int32Array;
   const representation = px.pixelRepresentation ?? (signed ? 1 : 0);

@@ -7,7 +7,7 @@
 import { openRegularHandle } from '../tree/open-regular.js';
 import { dicomError } from './errors.js';
 import { ITEM, readTag, readUint32, SEQUENCE_DELIMITATION } from './read-element.js';
-import type { DicomHeader } from './scan.js';
+import type { DicomHeader } from './header.js';
 
 interface Fragment {
   /** Offset of the item header from the first fragment's (as offset tables count). */
@@ -80,8 +80,24 @@ function items(path: string, buf: Buffer): { table: Fragment; fragments: Fragmen
 }
 
 /**
+ * An offset table, when not empty, has one entry a frame (PS3.5 A.4): any other count misplaces
+ * frames, or decodes one fragment again for each of a million entries.
+ */
+function checkTableEntries(path: string, table: 'Basic' | 'Extended', entries: number, frames: number): void {
+  if (entries > 0 && entries !== frames) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      path,
+      `The ${table} Offset Table has ${entries} entries for ${frames} frames`,
+      'one offset table entry a frame (NumberOfFrames)',
+    );
+  }
+}
+
+/**
  * Checks that the encapsulated pixel data of a scanned file is complete — every fragment whole and
- * the sequence delimiter present — reading only the 8-byte item headers.
+ * the sequence delimiter present — reading only the 8-byte item headers, and that its offset table
+ * (basic, else extended) has one entry a frame.
  * @throws {@link BerthError} BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE.
  */
 export async function checkFragments(path: string, header: DicomHeader): Promise<void> {
@@ -104,6 +120,10 @@ export async function checkFragments(path: string, header: DicomHeader): Promise
       const tag = readTag(head, 0, true);
       const length = readUint32(head, 4, true);
       if (tag === SEQUENCE_DELIMITATION) return;
+      if (pos === pixel.offset && tag === ITEM) {
+        if (length > 0) checkTableEntries(path, 'Basic', Math.floor(length / 4), header.frames);
+        else checkTableEntries(path, 'Extended', extendedOffsets(header)?.length ?? 0, header.frames);
+      }
       if (tag !== ITEM || length === 0xffffffff) {
         throw dicomError(
           'BERTH_E_DICOM_PARSE',
@@ -161,7 +181,9 @@ export async function readFrames(path: string, header: DicomHeader): Promise<Uin
   let offsets: number[] = [];
   for (let p = table.start; p + 4 <= table.start + table.length; p += 4)
     offsets.push(readUint32(buf, p, true));
-  if (offsets.length === 0) offsets = extendedOffsets(header) ?? [];
+  const basic = offsets.length > 0;
+  if (!basic) offsets = extendedOffsets(header) ?? [];
+  checkTableEntries(path, basic ? 'Basic' : 'Extended', offsets.length, count);
   if (offsets.length > 0) {
     return offsets.map((start, i) => {
       const stop = offsets[i + 1] ?? Infinity;

@@ -25,7 +25,7 @@
  */
 import { BerthError } from '../errors.js';
 import type { NativePixels } from './pixels.js';
-import type { DicomHeader } from './scan.js';
+import type { DicomHeader } from './header.js';
 
 /** A point or direction in patient space (mm, LPS). */
 export type Vec3 = [number, number, number];

@@ -117,44 +117,46 @@ export async function indexFolder(root: string, options: IndexOptions = {}): Pro
   }
 
   // Group in walk order, so the outcome does not depend on which scan finished first.
-  for (const h of headers) {
-    if (!h) continue;
-    const first = index.instances.get(h.SOPInstanceUID);
-    if (first) {
-      index.errors.push({
-        path: h.path,
-        error: new BerthError(
-          'BERTH_E_DUPLICATE_INSTANCE',
-          `SOPInstanceUID ${h.SOPInstanceUID} is also in ${first.path}`,
-          { path: h.path, expected: 'one file per SOP instance' },
-        ),
-        duplicateOf: first.path,
-      });
-      continue;
-    }
-    index.instances.set(h.SOPInstanceUID, h);
-    let series = index.series.get(h.SeriesInstanceUID);
-    if (!series) {
-      series = {
-        seriesInstanceUid: h.SeriesInstanceUID,
-        studyInstanceUid: h.StudyInstanceUID,
-        instances: [],
-      };
-      index.series.set(h.SeriesInstanceUID, series);
-      let study = index.studies.get(h.StudyInstanceUID);
-      if (!study) {
-        study = { studyInstanceUid: h.StudyInstanceUID, series: [] };
-        index.studies.set(h.StudyInstanceUID, study);
-      }
-      study.series.push(series);
-    }
-    series.instances.push(h);
-  }
+  for (const h of headers) if (h) addInstance(index, h);
   for (const series of index.series.values()) {
     const sorted = sortSeries(series.instances);
     series.instances.splice(0, series.instances.length, ...sorted);
   }
   return index;
+}
+
+/** Adds a scanned instance to its series and study; a second file of the same SOP instance is an error. */
+function addInstance(index: InstanceIndex, h: DicomHeader): void {
+  const first = index.instances.get(h.SOPInstanceUID);
+  if (first) {
+    index.errors.push({
+      path: h.path,
+      error: new BerthError(
+        'BERTH_E_DUPLICATE_INSTANCE',
+        `SOPInstanceUID ${h.SOPInstanceUID} is also in ${first.path}`,
+        { path: h.path, expected: 'one file per SOP instance' },
+      ),
+      duplicateOf: first.path,
+    });
+    return;
+  }
+  index.instances.set(h.SOPInstanceUID, h);
+  let series = index.series.get(h.SeriesInstanceUID);
+  if (!series) {
+    series = {
+      seriesInstanceUid: h.SeriesInstanceUID,
+      studyInstanceUid: h.StudyInstanceUID,
+      instances: [],
+    };
+    index.series.set(h.SeriesInstanceUID, series);
+    let study = index.studies.get(h.StudyInstanceUID);
+    if (!study) {
+      study = { studyInstanceUid: h.StudyInstanceUID, series: [] };
+      index.studies.set(h.StudyInstanceUID, study);
+    }
+    study.series.push(series);
+  }
+  series.instances.push(h);
 }
 
 /** A file without preamble that starts like a data set (group 0002 or 0008): broken DICOM, not a stray. */

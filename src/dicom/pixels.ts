@@ -76,7 +76,7 @@ const DOUBLE_FLOAT_PIXEL_DATA = 0x7fe00009;
  * Reads the pixel data of a scanned file (see the module comment for the layout).
  * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE (no pixel data or image attributes),
  * BERTH_E_PIXEL_LENGTH, BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE (a corrupt codestream too),
- * BERTH_E_TRANSCODE_UNSUPPORTED (a valid codestream berth has no decoder for, e.g. 12-bit JPEG).
+ * BERTH_E_TRANSCODE_UNSUPPORTED (a valid codestream berth has no decoder for, e.g. progressive JPEG).
  */
 export async function readPixels(
   path: string,

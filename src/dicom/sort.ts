@@ -25,8 +25,8 @@ import type { Code } from '../errors.js';
 import { BerthError } from '../errors.js';
 import { copyFileAtomic } from '../tree/atomic.js';
 import { isInside, safeJoin } from '../tree/safe-path.js';
-import { indexFolder, type IndexOptions } from './index.js';
-import type { DicomHeader } from './scan.js';
+import { indexFolder, type IndexOptions, type InstanceIndex } from './index.js';
+import type { DicomHeader } from './header.js';
 import { isValidUid } from './uid.js';
 
 /** How the sorted files are laid out. */
@@ -144,13 +144,8 @@ async function checkOut(source: string, out: string): Promise<void> {
   }
 }
 
-/**
- * Sorts the DICOM files under `source` into `out` (see the module comment for every rule).
- * @throws {@link BerthError} BERTH_E_NOT_FOUND (no source), BERTH_E_OUT_NOT_EMPTY, BERTH_E_USAGE
- * (`out` inside `source`), BERTH_E_SORT_NOTHING (no usable instance).
- */
-export async function sortDicom(source: string, out: string, options: SortOptions = {}): Promise<SortReport> {
-  const as = options.as ?? 'study';
+/** Refuses a source that is missing or not a directory. */
+async function checkSource(source: string): Promise<void> {
   try {
     if (!(await stat(source)).isDirectory()) {
       throw new BerthError('BERTH_E_USAGE', `${source} is not a directory`, { path: source });
@@ -161,8 +156,10 @@ export async function sortDicom(source: string, out: string, options: SortOption
     }
     throw e;
   }
-  await checkOut(source, out);
-  const index = await indexFolder(source, options.index);
+}
+
+/** What the index left out: strays, broken files and duplicates, links not followed. */
+async function indexSkips(index: InstanceIndex): Promise<SortSkip[]> {
   const skipped: SortSkip[] = [];
   for (const s of index.strays) {
     skipped.push({ path: s.path, reason: 'not-dicom', code: s.error.code, message: s.error.message });
@@ -180,8 +177,11 @@ export async function sortDicom(source: string, out: string, options: SortOption
     });
   }
   for (const s of index.skipped) skipped.push({ path: s.path, reason: 'not-followed', message: s.reason });
+  return skipped;
+}
 
-  // Instances whose UIDs cannot name files are skipped before anything is counted.
+/** The instances whose UIDs can name files; the others are skipped before anything is counted. */
+function usableInstances(index: InstanceIndex, skipped: SortSkip[]): DicomHeader[] {
   const usable: DicomHeader[] = [];
   for (const h of index.instances.values()) {
     const bad = (
@@ -200,36 +200,38 @@ export async function sortDicom(source: string, out: string, options: SortOption
       });
     } else usable.push(h);
   }
-  if (usable.length === 0) {
-    throw new BerthError('BERTH_E_SORT_NOTHING', `${source} holds no usable DICOM instance`, {
-      path: source,
-      expected: 'at least one readable DICOM Part 10 file',
-    });
-  }
+  return usable;
+}
 
+/** As a series: the largest series (ties: the smaller UID); the others are skipped. As a study: all. */
+function chooseInstances(usable: DicomHeader[], as: SortReport['as'], skipped: SortSkip[]): DicomHeader[] {
   const bySeries = new Map<string, DicomHeader[]>();
   for (const h of usable) {
     const list = bySeries.get(h.SeriesInstanceUID) ?? [];
     list.push(h);
     bySeries.set(h.SeriesInstanceUID, list);
   }
-  let chosen = usable;
-  if (as === 'series' && bySeries.size > 1) {
-    const [keep] = [...bySeries.entries()].sort(
-      (a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
-    );
-    chosen = keep![1];
-    for (const h of usable) {
-      if (h.SeriesInstanceUID === keep![0]) continue;
-      skipped.push({
-        path: h.path,
-        reason: 'other-series',
-        message: `Series ${h.SeriesInstanceUID} is not the one kept (${keep![0]}, ${keep![1].length} instances)`,
-      });
-    }
+  if (as !== 'series' || bySeries.size <= 1) return usable;
+  const [keep] = [...bySeries.entries()].sort(
+    (a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+  );
+  for (const h of usable) {
+    if (h.SeriesInstanceUID === keep![0]) continue;
+    skipped.push({
+      path: h.path,
+      reason: 'other-series',
+      message: `Series ${h.SeriesInstanceUID} is not the one kept (${keep![0]}, ${keep![1].length} instances)`,
+    });
   }
-  const studies = new Set(chosen.map((h) => h.StudyInstanceUID));
-  const layout = as === 'series' ? 'series' : studies.size > 1 ? 'studies' : 'study';
+  return keep![1];
+}
+
+/** Copies each instance to its place in the layout, named by its UIDs. */
+async function copyInstances(
+  chosen: DicomHeader[],
+  out: string,
+  layout: SortReport['layout'],
+): Promise<SortCopy[]> {
   const copied: SortCopy[] = [];
   for (const h of chosen) {
     const to =
@@ -247,6 +249,31 @@ export async function sortDicom(source: string, out: string, options: SortOption
       sopInstanceUid: h.SOPInstanceUID,
     });
   }
+  return copied;
+}
+
+/**
+ * Sorts the DICOM files under `source` into `out` (see the module comment for every rule).
+ * @throws {@link BerthError} BERTH_E_NOT_FOUND (no source), BERTH_E_OUT_NOT_EMPTY, BERTH_E_USAGE
+ * (`out` inside `source`), BERTH_E_SORT_NOTHING (no usable instance).
+ */
+export async function sortDicom(source: string, out: string, options: SortOptions = {}): Promise<SortReport> {
+  const as = options.as ?? 'study';
+  await checkSource(source);
+  await checkOut(source, out);
+  const index = await indexFolder(source, options.index);
+  const skipped = await indexSkips(index);
+  const usable = usableInstances(index, skipped);
+  if (usable.length === 0) {
+    throw new BerthError('BERTH_E_SORT_NOTHING', `${source} holds no usable DICOM instance`, {
+      path: source,
+      expected: 'at least one readable DICOM Part 10 file',
+    });
+  }
+  const chosen = chooseInstances(usable, as, skipped);
+  const studies = new Set(chosen.map((h) => h.StudyInstanceUID));
+  const layout = as === 'series' ? 'series' : studies.size > 1 ? 'studies' : 'study';
+  const copied = await copyInstances(chosen, out, layout);
   skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     source,

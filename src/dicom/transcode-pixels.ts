@@ -17,7 +17,7 @@ import { isLosslessSyntax, type PixelInfo } from './codecs/index.js';
 import { dicomError } from './errors.js';
 import { loadCodec, readPixels, type NativePixels } from './pixels.js';
 import { PIXEL_DATA } from './read-element.js';
-import type { DicomHeader } from './scan.js';
+import type { DicomHeader } from './header.js';
 import { transferSyntax } from './transfer-syntax.js';
 import { rewritePart10, type TranscodeResult } from './rewrite-part10.js';
 import { element, type BinaryValue, type WriteElement } from './write.js';

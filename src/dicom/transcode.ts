@@ -52,7 +52,7 @@ export const TRANSCODABLE_SYNTAXES: readonly string[] = [
 /**
  * True when berth can turn a file in syntax `from` into syntax `to`: among native syntaxes, and
  * into or out of every compressed syntax berth decodes or (lossless only) encodes; given the
- * instance's BitsStored, not from a width the codec refuses (12-bit JPEG).
+ * instance's BitsStored, not from a width no codec decodes (over 16 bits).
  */
 export function canTranscode(from: string, to: string, bitsStored?: number): boolean {
   return canConvert(from, to, bitsStored);

@@ -100,7 +100,7 @@ export const NATIVE_TRANSFER_SYNTAXES: readonly string[] = [
  * True when berth converts pixel data in syntax `from` to syntax `to`: the same syntax, any native
  * one to another, or through native values when berth decodes `from` (codecs/index.ts) and writes
  * `to` — which it does for native and lossless syntaxes only (lossy targets are refused). Given the
- * instance's BitsStored, it also says no where the codec refuses that width (12-bit JPEG).
+ * instance's BitsStored, it also says no where no codec decodes that width (over 16 bits).
  */
 export function canConvert(from: string, to: string, bitsStored?: number): boolean {
   const a = BY_UID.get(from);

@@ -9,6 +9,8 @@ import { deliverInSyntax } from '../dicom/deliver.js';
 import { safeJoin } from '../tree/safe-path.js';
 import type { DicomMaterialiser } from './materialise.js';
 import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
+import { dicomSpecOf } from '../kinds/dicom-constraints.js';
+import { dicomLevelOf } from '../kinds/registry.js';
 
 /** Largest `rows`/`columns` a case's `{synth}` may ask for. */
 export const MAX_SYNTH_SIZE = 2048;
@@ -82,7 +84,8 @@ async function fromFolder(p: Property, src: string, dest: string, notice: Notice
       property: p.path,
     });
   }
-  if (p.kind === 'dicom-image') {
+  const level = dicomLevelOf(p);
+  if (level === 'instance') {
     const file = isDir ? await onlyFile(src, p) : src;
     await mkdir(path.dirname(dest), { recursive: true });
     await deliver(p, file, dest);
@@ -97,7 +100,7 @@ async function fromFolder(p: Property, src: string, dest: string, notice: Notice
   const staging = await mkdtemp(path.join(os.tmpdir(), 'berth-sort-'));
   try {
     const sorted = path.join(staging, 'sorted');
-    const as = p.kind === 'dicom-series' ? 'series' : 'study';
+    const as = level === 'series' ? 'series' : 'study';
     const result = await sortDicom(src, sorted, { as });
     for (const s of result.skipped.filter((x) => x.reason === 'duplicate' && x.identical)) {
       const rel = (f: string | undefined): string => (f ? path.relative(src, f) : 'another file');
@@ -163,7 +166,7 @@ async function onlyFile(dir: string, p: Property): Promise<string> {
 
 /** Copies one instance into place, the way the platform delivers it (../dicom/deliver.ts). */
 function deliver(p: Property, from: string, to: string): Promise<void> {
-  return deliverInSyntax(from, to, p.dicom?.constraints.transferSyntaxUids, { property: p.path });
+  return deliverInSyntax(from, to, dicomSpecOf(p).constraints.transferSyntaxUids, { property: p.path });
 }
 
 function count(p: Property, dest: string, name: string, v: unknown, max: number): number | undefined {

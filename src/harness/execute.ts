@@ -1,9 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../tree/atomic.js';
-import { BerthError } from '../errors.js';
 import { loadCase, type CaseSpec } from './case.js';
-import { writeJsonReport } from './report/json.js';
-import { renderHtmlReport } from './report/html.js';
 import { driverNamed } from './drivers/index.js';
 import type { Driver, Launched } from './drivers/driver.js';
 import { launchPlan, type MachineRef } from './machine.js';
@@ -11,6 +7,7 @@ import { sandboxNeeds } from './drivers/needs.js';
 import { failureHints, readOnlyInputFinding } from './hints.js';
 import type { DeidRunSettings } from './deid-stage.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
+import { writeReports } from './run/reports.js';
 import { dicomMaterialiser } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
 import { applyUpdate, assertUpdatable } from './compare/update.js';
@@ -73,41 +70,10 @@ function watchedDriver(driver: Driver, onLaunched: ((l: Launched) => void) | und
   };
 }
 
-/** The JSON and HTML report files requested, written while the run's trees still exist. */
-async function writeReports(result: RunResult, spec: CaseSpec, options: ExecuteOptions): Promise<void> {
-  const files = options.reports ?? [];
-  const json = files.find((f) => f.endsWith('.json'));
-  const htmlFile = files.find((f) => f.endsWith('.html') || f.endsWith('.htm'));
-  const reports = options.reportPaths ?? {
-    ...(json ? { json } : {}),
-    ...(htmlFile ? { html: htmlFile } : {}),
-  };
-  let page: string | undefined;
-  for (const file of files) {
-    if (file.endsWith('.json')) await writeJsonReport(result.report, file);
-    else if (file.endsWith('.html') || file.endsWith('.htm')) {
-      const expected = spec.expectedOutputs ? path.join(result.workDir, 'expected') : spec.expectedDir;
-      page ??= await renderHtmlReport(result.report, {
-        input: path.join(result.workDir, 'input'),
-        output: path.join(result.workDir, 'output'),
-        ...(expected ? { expected } : {}),
-        definition: options.machine.definition,
-        assetsDir: path.join(result.workDir, 'assets'),
-        reports,
-      });
-      await writeFileAtomic(file, page);
-    } else {
-      throw new BerthError('BERTH_E_USAGE', `A report is a .json or .html file, not ${file}`, {
-        expected: 'run.json or run.html',
-      });
-    }
-  }
-}
-
-/** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
 /** A run's result, with the outcome its case file expects (`passed` unless it says otherwise). */
 export type ExecuteResult = RunResult & { expectedOutcome: CaseSpec['expectedOutcome'] };
 
+/** Loads the case, picks the driver and the command, runs, and writes the requested reports. */
 export async function executeCase(options: ExecuteOptions): Promise<ExecuteResult> {
   const driver = watchedDriver(driverNamed(options.driver ?? 'process'), options.onLaunched);
   const plan = launchPlan(options.machine, driver, options.command, options.image);
@@ -145,7 +111,7 @@ export async function executeCase(options: ExecuteOptions): Promise<ExecuteResul
   result.report.inputFindings.push(...readOnlyInputFinding(result.report, options));
   result.report.notices.unshift(...caseNotices);
   await options.annotate?.(result);
-  await writeReports(result, spec, options);
+  await writeReports(result, spec, options.machine.definition, options.reports, options.reportPaths);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
     const output = path.join(result.workDir, 'output');
     result.report.notices.push(await applyUpdate(spec, options.machine.definition, output));

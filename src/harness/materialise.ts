@@ -8,6 +8,7 @@ import { ndarray } from '../ndarray/ndarray.js';
 import { isDtypeName } from '../ndarray/dtype.js';
 import { writeValue } from '../sdk/write-value.js';
 import { safeJoin } from '../tree/safe-path.js';
+import { textFormOf } from '../kinds/kind.js';
 
 /** Places a DICOM case value (`{dicom: dir}` or `{synth: {...}}`) into a tree; from the DICOM layer. */
 export type DicomMaterialiser = (
@@ -105,7 +106,7 @@ function caseToValue(p: Property, value: JsonValue, baseDir: string): unknown {
   switch (p.kind) {
     case 'percentage':
       if (typeof value === 'string') {
-        const parsed = kindOf('percentage').text!.parse(value, p);
+        const parsed = textFormOf(kindOf('percentage'))!.parse(value, p);
         if (!parsed.ok) throw caseValue(p, '', parsed.problem.message);
         return parsed.value;
       }

@@ -29,6 +29,7 @@ import type { Property } from '../kinds/property.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
 import { synthUnsupported } from './synth-support.js';
+import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 
 /** What a case file's `{synth: {...}}` may set; every field has a default (see the module comment). */
 export interface DicomSynthOverrides {
@@ -103,7 +104,9 @@ const MODALITY_TAG = entryByKeyword('Modality')!.tag;
 const SERIES_UID_TAG = entryByKeyword('SeriesInstanceUID')!.tag;
 
 function transferSyntaxOf(p: Property, o: DicomSynthOverrides): string {
-  const accepted = o.transferSyntaxUid ? [o.transferSyntaxUid] : p.dicom?.constraints.transferSyntaxUids;
+  const accepted = o.transferSyntaxUid
+    ? [o.transferSyntaxUid]
+    : dicomSpecOf(p).constraints.transferSyntaxUids;
   if (!accepted?.length) return TS.ExplicitVRLittleEndian;
   const writable = accepted.find((uid) => WRITABLE_TRANSFER_SYNTAXES.includes(uid));
   if (!writable) {
@@ -116,7 +119,7 @@ function transferSyntaxOf(p: Property, o: DicomSynthOverrides): string {
 }
 
 function countsOf(p: Property, o: DicomSynthOverrides): number[] {
-  const c = p.dicom?.constraints ?? {};
+  const c = dicomSpecOf(p).constraints;
   const shape = kindOf(p.kind).shape;
   if (shape === 'file') return [1];
   if (shape === 'dicom-series') return [o.instances ?? c.seriesRelatedInstances ?? 8];
@@ -134,7 +137,7 @@ function countsOf(p: Property, o: DicomSynthOverrides): number[] {
 
 /** The plan for one DICOM property: what every synthetic input of it holds. */
 export function planDicom(p: Property, o: DicomSynthOverrides = {}): DicomPlan {
-  const c = p.dicom?.constraints ?? {};
+  const c = dicomSpecOf(p).constraints;
   const sop = o.sopClassUid ?? c.sopClasses?.[0];
   const declared = o.modality ?? c.modalities?.[0];
   const byModality = declared && OWN_PIXELS.includes(declared) ? (declared as SynthModality) : undefined;
@@ -169,7 +172,7 @@ export async function writeSyntheticDicom(
   const o = request.overrides ?? {};
   const plan = planDicom(p, o);
   const streamSeed = `${request.seed}/${p.path}${request.where}`;
-  const description = p.dicom?.description ?? {};
+  const description = dicomSpecOf(p).description;
   const shape = kindOf(p.kind).shape;
   for (const [seriesIndex, count] of plan.series.entries()) {
     const spec: SeriesSpec = {

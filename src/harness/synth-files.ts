@@ -12,6 +12,8 @@ import { encodePart10 } from '../dicom/write.js';
 import type { Property } from '../kinds/property.js';
 import { ndarray } from '../ndarray/ndarray.js';
 import { synthUnsupported, type Rand } from './synth-support.js';
+import { ndarraySpecOf } from '../kinds/ndarray.js';
+import { mimeTypeOf } from '../kinds/file.js';
 
 function pngBytes(rand: Rand): Uint8Array {
   const png = new PNG({ width: 16, height: 16 });
@@ -101,7 +103,7 @@ const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=', 'bas
 
 /** The bytes of a synthetic file of the property's media type. */
 export function synthFile(p: Property, rand: Rand, seed: string): Uint8Array {
-  const mime = (p.mimeType ?? 'application/octet-stream').toLowerCase();
+  const mime = (mimeTypeOf(p) ?? 'application/octet-stream').toLowerCase();
   switch (mime) {
     case 'image/png':
     case 'image/x-png':
@@ -142,7 +144,7 @@ export function synthFile(p: Property, rand: Rand, seed: string): Uint8Array {
 
 /** A synthetic ndarray of the property's dtype and shape (free extents: 2–4). */
 export function synthNdarray(p: Property, rand: Rand) {
-  const spec = p.ndarray ?? {};
+  const spec = ndarraySpecOf(p);
   const dtype = spec.dtype ?? 'float32';
   const shape = (spec.shape ?? [4, 4]).map((n) => n ?? 2 + Math.floor(rand() * 3));
   const size = shape.reduce((a, b) => a * b, 1) * (dtype.startsWith('complex') ? 2 : 1);

@@ -13,6 +13,7 @@
 import { BerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
+import { textFormOf } from '../kinds/kind.js';
 
 /** A path segment, escaped as in a JSON pointer. */
 export function escapeSegment(s: string | number): string {
@@ -103,7 +104,7 @@ function resolve(props: readonly Property[], segments: readonly string[], name: 
 }
 
 function parseValue(p: Property, text: string, name: string): unknown {
-  const form = kindOf(p.kind).text;
+  const form = textFormOf(kindOf(p.kind));
   if (!form) {
     throw usage(
       `--set ${name}: ${p.name} is a ${kindOf(p.kind).label(p)}, which has no text form to pin`,

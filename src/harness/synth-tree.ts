@@ -46,6 +46,8 @@ import { synthFile, synthNdarray } from './synth-files.js';
 import { escapeSegment, Pins } from './synth-pins.js';
 import { synthString } from './synth-strings.js';
 import { synthUnsupported, type Rand } from './synth-support.js';
+import { textFormOf } from '../kinds/kind.js';
+import { enumValuesOf } from '../kinds/enum.js';
 
 export { fromPattern, synthString, words } from './synth-strings.js';
 
@@ -137,7 +139,7 @@ async function listFiles(root: string, rel = ''): Promise<string[]> {
 
 /** The value of a text-form kind from its text, through the kind's own text rule. */
 function fromText(p: Property, text: string): unknown {
-  const parsed = kindOf(p.kind).text!.parse(text, p);
+  const parsed = textFormOf(kindOf(p.kind))!.parse(text, p);
   if (!parsed.ok) throw synthUnsupported(p, `${text}: ${parsed.problem.message}`);
   return parsed.value;
 }
@@ -164,7 +166,7 @@ class Generator {
       case 'string':
         return synthString(p, rand);
       case 'enum': {
-        const values = p.enumValues ?? [];
+        const values = enumValuesOf(p) ?? [];
         return values[Math.floor(rand() * values.length)];
       }
       case 'date-time':

@@ -1,6 +1,7 @@
 import type { DeidRunReport } from './deid-stage.js';
 import type { Finding } from '../errors.js';
 import type { Outcome } from './outcome.js';
+import type { CompareMethod } from '../kinds/kind.js';
 
 /** Tolerances of one comparison, from the case or from the manifest's `berth:` key. */
 export interface Tolerance {
@@ -25,9 +26,8 @@ export interface Tolerance {
   method?: CompareMethod;
 }
 
-/** How two values were compared. */
-export type CompareMethod =
-  'exact' | 'numeric' | 'hash' | 'image' | 'allclose' | 'dice' | 'dicom' | 'presence';
+/** How two values were compared (the kinds' comparison facets say which method takes which kind). */
+export type { CompareMethod } from '../kinds/kind.js';
 
 /** One comparison of an expected and an actual output value. */
 export interface Comparison {

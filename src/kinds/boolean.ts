@@ -1,4 +1,5 @@
-import { byType } from './define-helpers.js';
+import type { KindDefinition } from './kind.js';
+import { byType, comparedBy, nameLabel, NO_SPEC, TEXT_METHODS } from './define-helpers.js';
 import { bad, ok, quote, stripOneNewline, type TextForm } from './value.js';
 
 /** Exactly `True` or `False`, as Python's `str(bool)` writes them. */
@@ -17,7 +18,14 @@ const booleanText: TextForm<boolean> = {
 };
 
 /** `type: boolean` — `True` or `False` in one file. */
-export const booleanKind = byType('boolean', [], () => ({}), {
-  text: booleanText,
+export const booleanKind: KindDefinition<'boolean', null> = byType<'boolean', null>('boolean', {
+  keywords: [],
+  define: () => ({ spec: NO_SPEC }),
+  label: nameLabel,
+  shape: 'file',
+  storage: { form: 'text', text: booleanText },
+  model: () => ({ type: 'boolean' }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'boolean' }),
+  comparison: comparedBy('exact', TEXT_METHODS),
   typescript: () => ({ read: 'boolean', write: 'boolean' }),
 });

@@ -8,7 +8,11 @@
  * {@link breaksFor} tells breaking from compatible by side alone, for every facet alike.
  */
 import { KEYWORD_BOUNDS } from './keywords.js';
-import { type Property, type Side, type ValueKeywords } from './property.js';
+import { dicomSpecOf } from './dicom-constraints.js';
+import { enumValuesOf } from './enum.js';
+import { mimeTypeOf } from './file.js';
+import { ndarraySpecOf } from './ndarray.js';
+import type { DicomConstraints, Property, Side, ValueKeywords } from './property.js';
 
 /** How the values a facet accepts changed from the old version to the new one. */
 export type Effect = 'narrower' | 'wider' | 'different';
@@ -80,7 +84,10 @@ function combine(effects: readonly Maybe<Effect>[]): Effect | undefined {
 }
 
 /** An array shape, `null` extents accepting any size; a different rank is a different shape. */
-function shapeEffect(a: Maybe<(number | null)[]>, b: Maybe<(number | null)[]>): Effect | undefined {
+function shapeEffect(
+  a: Maybe<readonly (number | null)[]>,
+  b: Maybe<readonly (number | null)[]>,
+): Effect | undefined {
   if (a === undefined || b === undefined || a.length !== b.length) return exactEffect(a, b);
   return combine(
     a.map((n, i) =>
@@ -108,10 +115,10 @@ function keywordFacet(key: keyof ValueKeywords): Facet {
   };
 }
 
-type DicomKey = keyof NonNullable<Property['dicom']>['constraints'];
+type DicomKey = keyof DicomConstraints;
 
 function dicomFacet(name: string, key: DicomKey, asSet: boolean): Facet {
-  const get = (p: Property): unknown => p.dicom?.constraints[key];
+  const get = (p: Property): unknown => dicomSpecOf(p).constraints[key];
   return {
     name,
     effect: (a, b) =>
@@ -130,10 +137,14 @@ const FACETS: readonly Facet[] = [
   ...(Object.keys(KEYWORD_BOUNDS) as (keyof ValueKeywords)[]).map(keywordFacet),
   {
     name: 'enum',
-    effect: (a, b) => setEffect(a.enumValues, b.enumValues),
-    show: (p) => p.enumValues,
+    effect: (a, b) => setEffect(enumValuesOf(a), enumValuesOf(b)),
+    show: (p) => enumValuesOf(p),
   },
-  { name: 'mime-type', effect: (a, b) => exactEffect(a.mimeType, b.mimeType), show: (p) => p.mimeType },
+  {
+    name: 'mime-type',
+    effect: (a, b) => exactEffect(mimeTypeOf(a), mimeTypeOf(b)),
+    show: (p) => mimeTypeOf(p),
+  },
   dicomFacet('modalities', 'modalities', true),
   dicomFacet('sop-classes', 'sopClasses', true),
   dicomFacet('transfer-syntax-uid', 'transferSyntaxUids', true),
@@ -142,13 +153,13 @@ const FACETS: readonly Facet[] = [
   dicomFacet('study-related-instances', 'studyRelatedInstances', false),
   {
     name: 'dtype',
-    effect: (a, b) => exactEffect(a.ndarray?.dtype, b.ndarray?.dtype),
-    show: (p) => p.ndarray?.dtype,
+    effect: (a, b) => exactEffect(ndarraySpecOf(a).dtype, ndarraySpecOf(b).dtype),
+    show: (p) => ndarraySpecOf(p).dtype,
   },
   {
     name: 'shape',
-    effect: (a, b) => shapeEffect(a.ndarray?.shape, b.ndarray?.shape),
-    show: (p) => p.ndarray?.shape,
+    effect: (a, b) => shapeEffect(ndarraySpecOf(a).shape, ndarraySpecOf(b).shape),
+    show: (p) => ndarraySpecOf(p).shape,
   },
 ];
 

@@ -1,7 +1,8 @@
+import type { KindDefinition } from './kind.js';
 // Per-function entry points: the package index would load all of date-fns (about 300 modules) at start-up.
 import { isValid } from 'date-fns/isValid';
 import { parseISO } from 'date-fns/parseISO';
-import { byType } from './define-helpers.js';
+import { byType, comparedBy, nameLabel, NO_SPEC, TEXT_METHODS } from './define-helpers.js';
 import { describeValue } from './integer.js';
 import { bad, ok, quote, stripOneNewline, type Outcome, type TextForm } from './value.js';
 
@@ -80,8 +81,15 @@ const dateTimeText: TextForm<IsoDateTime> = {
 };
 
 /** `type: date-time` — one ISO-8601 date-time in one file. */
-export const dateTimeKind = byType('date-time', [], () => ({}), {
-  text: dateTimeText,
+export const dateTimeKind: KindDefinition<'date-time', null> = byType<'date-time', null>('date-time', {
+  keywords: [],
+  define: () => ({ spec: NO_SPEC }),
+  label: nameLabel,
+  shape: 'file',
+  storage: { form: 'text', text: dateTimeText },
+  model: () => ({ type: 'date-time' }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'string', format: 'date-time' }),
+  comparison: comparedBy('exact', TEXT_METHODS),
   // Read: a Date that keeps its text; written from a Date or ISO-8601 text with a zone.
   typescript: (_p, t) => ({ read: t.berth('IsoDateTime'), write: 'Date | string' }),
 });

@@ -1,12 +1,7 @@
 import type { JsonObject } from '../manifest/document.js';
-import type {
-  DefineContext,
-  DicomConstraints,
-  DicomDescription,
-  KindDefinition,
-  KindName,
-  Property,
-} from './property.js';
+import { comparedBy } from './define-helpers.js';
+import type { CompareMethod, DefineContext, KindDefinition, Property } from './kind.js';
+import type { DicomConstraints, DicomDescription } from './property.js';
 import { countKeyword, describe, reportKeyword, stringKeyword, stringListKeyword } from './keywords.js';
 
 /** A DICOM UID: dot-separated decimal components, no leading zeros, at most 64 characters. */
@@ -23,7 +18,7 @@ function modalityProblem(m: string): string | undefined {
     : `${JSON.stringify(m)} is not a modality code such as CT or MR`;
 }
 
-type DicomKindName = Extract<KindName, 'dicom-image' | 'dicom-series' | 'dicom-study'>;
+type DicomKindName = 'dicom-image' | 'dicom-series' | 'dicom-study';
 
 /** Which constraining and descriptive keywords the reference allows on each DICOM kind. */
 const ALLOWED: Record<DicomKindName, readonly string[]> = {
@@ -57,27 +52,59 @@ const ALLOWED: Record<DicomKindName, readonly string[]> = {
  * Builds a DICOM kind: recognised by its `dicom-type` value, with that kind's constraint table;
  * `typescript` is how the kind is typed in generated code.
  */
-export function dicomKind(
-  name: DicomKindName,
+export function dicomKind<N extends DicomKindName>(
+  name: N,
+  level: 'instance' | 'series' | 'study',
   shape: KindDefinition['shape'],
-  typescript: KindDefinition['typescript'],
-): KindDefinition {
+  typescript: KindDefinition<N, DicomSpec>['typescript'],
+): KindDefinition<N, DicomSpec> {
   return {
     name,
     recognisedBy: 'dicom-type',
     recognise: (def) => def['dicom-type'] === name,
-    shape,
     keywords: ['dicom-type', ...ALLOWED[name]],
-    define: (def, ctx) => ({ dicom: defineDicom(def, ctx) }),
-    label: (p: Property) => p.kind,
+    define: (def, ctx) => ({ spec: defineDicom(def, ctx) }),
+    label: (p) => p.kind,
+    shape,
+    storage: { form: 'dicom', level },
+    model: () => (level === 'instance' ? { type: 'dicom-instance' } : { type: 'dicom-collection', level }),
+    jsonSchema: (p, ctx) =>
+      level === 'instance'
+        ? { ...ctx.described(p), ...ctx.dicomInstance() }
+        : {
+            ...ctx.described(p),
+            type: 'array',
+            description: (p.description ? `${p.description}\n\n` : '') + 'The DICOM instances, in any order.',
+            items: ctx.dicomInstance(),
+            minItems: 1,
+          },
+    comparison: comparedBy('dicom', level === 'instance' ? INSTANCE_METHODS : COLLECTION_METHODS),
     typescript,
   };
 }
 
-function defineDicom(
-  def: JsonObject,
-  ctx: DefineContext,
-): { constraints: DicomConstraints; description: DicomDescription } {
+/** One instance is one file: its bytes can be compared too. */
+const INSTANCE_METHODS: readonly CompareMethod[] = ['hash', 'dicom', 'presence'];
+const COLLECTION_METHODS: readonly CompareMethod[] = ['dicom', 'presence'];
+
+/** A DICOM kind's spec: the reference's constraining and descriptive properties. */
+export interface DicomSpec {
+  readonly constraints: DicomConstraints;
+  readonly description: DicomDescription;
+}
+
+const NO_DICOM_SPEC: DicomSpec = { constraints: {}, description: {} };
+
+/** The spec of a DICOM property (empty constraints for any other kind). */
+export function dicomSpecOf(p: Property): DicomSpec {
+  return isDicomKindName(p.kind) ? (p as Property<DicomSpec>).spec : NO_DICOM_SPEC;
+}
+
+function isDicomKindName(name: string): name is DicomKindName {
+  return Object.hasOwn(ALLOWED, name);
+}
+
+function defineDicom(def: JsonObject, ctx: DefineContext): DicomSpec {
   const c: DicomConstraints = {};
   const ts = stringListKeyword(def, 'transfer-syntax-uid', ctx, uidProblem, 'BERTH_E_UID_FORMAT');
   if (ts) c.transferSyntaxUids = ts;

@@ -1,14 +1,24 @@
-import type { KindDefinition } from './property.js';
+import { comparedBy, TEXT_METHODS } from './define-helpers.js';
+import type { KindDefinition, Property } from './kind.js';
 import { bad, ok, quote, stripOneNewline, type TextForm } from './value.js';
+
+/** An enum's spec: its values, in the order written, without repeats. */
+export interface EnumSpec {
+  readonly values: readonly string[];
+}
+
+/** The values of an `enum` property, or undefined for any other kind. */
+export function enumValuesOf(p: Property): readonly string[] | undefined {
+  return p.kind === 'enum' ? (p as Property<EnumSpec>).spec.values : undefined;
+}
 import { describe, reportKeyword } from './keywords.js';
 
 /** `enum: [...]` — one of the listed strings in one file. `type: string` may accompany it. */
-export const enumKind: KindDefinition = {
+export const enumKind: KindDefinition<'enum', EnumSpec> = {
   name: 'enum',
   recognisedBy: 'enum',
   // With any other type beside it the definition is ambiguous: that kind claims it too.
   recognise: (def) => 'enum' in def,
-  shape: 'file',
   keywords: ['enum', 'type'],
   define(def, ctx) {
     const list = def['enum'];
@@ -20,11 +30,11 @@ export const enumKind: KindDefinition = {
         `enum must be a list, got ${describe(list)}`,
         'a list of strings',
       );
-      return { enumValues: [] };
+      return { spec: { values: [] } };
     }
     if (list.length === 0) {
       reportKeyword(ctx, 'BERTH_E_ENUM_EMPTY', 'enum', 'enum lists no values', 'at least one value');
-      return { enumValues: [] };
+      return { spec: { values: [] } };
     }
     const seen = new Set<string>();
     const values: string[] = [];
@@ -52,18 +62,27 @@ export const enumKind: KindDefinition = {
       seen.add(v);
       values.push(v);
     }
-    return { enumValues: values };
+    return { spec: { values } };
   },
-  label: (p) => `enum(${(p.enumValues ?? []).join('|')})`,
+  label: (p) => `enum(${p.spec.values.join('|')})`,
   typescript(p, t) {
-    const values = p.enumValues ?? [];
+    const values = p.spec.values;
     const union = values.length > 0 ? values.map((v) => t.literal(v)).join(' | ') : 'never';
     return { read: union, write: union };
   },
-  text: {
+  shape: 'file',
+  storage: { form: 'text', text: enumText() },
+  model: (p) => ({ type: 'category', values: p.spec.values }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'string', enum: [...p.spec.values] }),
+  comparison: comparedBy('exact', TEXT_METHODS),
+};
+
+/** An enum value file: exactly one of the values (one trailing newline allowed). */
+function enumText(): TextForm<string, EnumSpec> {
+  return {
     expected: 'one of the enum values',
     parse(text, p) {
-      const values = p.enumValues ?? [];
+      const values = p.spec.values;
       // An exact match first, so a value that itself ends in a newline still reads back.
       if (values.includes(text)) return ok(text);
       const t = stripOneNewline(text);
@@ -73,10 +92,10 @@ export const enumKind: KindDefinition = {
       if (typeof value !== 'string') {
         return bad('BERTH_E_VALUE_TYPE', `An enum property takes a string, not ${typeof value}`);
       }
-      return (p.enumValues ?? []).includes(value) ? ok(value) : notInEnum(value, p.enumValues ?? []);
+      return p.spec.values.includes(value) ? ok(value) : notInEnum(value, p.spec.values);
     },
-  } satisfies TextForm<string>,
-};
+  };
+}
 
 function notInEnum(value: string, values: readonly string[]) {
   return bad(

@@ -9,10 +9,28 @@ import {
   readPrefix,
   recognisedMimeTypes,
 } from './file-handle.js';
-import type { LeafIO } from './leaf.js';
-import type { KindDefinition, Property } from './property.js';
+import type { KindDefinition, LeafIO, Property } from './kind.js';
 import { reportKeyword, stringKeyword } from './keywords.js';
 import type { ValueProblem } from './value.js';
+
+/** A file's spec: its media type (lower case; `application/octet-stream` when none is declared). */
+export interface FileSpec {
+  readonly mimeType: string;
+  /** False when the definition declares no media type (`mime-type` absent or unreadable). */
+  readonly declared: boolean;
+}
+
+const OCTET_STREAM = 'application/octet-stream';
+
+/** Media types compared by decoded pixels rather than by bytes. */
+export const IMAGE_MIME_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/jpg']);
+
+/** The declared media type of a `file` property (lower case), or undefined. */
+export function mimeTypeOf(p: Property): string | undefined {
+  if (p.kind !== 'file') return undefined;
+  const spec = (p as Property<FileSpec>).spec;
+  return spec.declared ? spec.mimeType : undefined;
+}
 
 /** A media type: `type/subtype` of RFC 6838 token characters, without parameters. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
@@ -128,15 +146,15 @@ function refuse(problem: ValueProblem, p: Property, path: string): BerthError {
   });
 }
 
-const fileIO: LeafIO<FileHandle> = {
+const fileIO: LeafIO<FileHandle, FileSpec> = {
   accepts: 'a Buffer or Uint8Array, {path} of a file to copy, or a readable stream',
   async check(path, _size, p) {
     const prefix = await readPrefix(path, MAGIC_PREFIX_BYTES);
-    const { problem } = await contentProblem(p.mimeType ?? 'application/octet-stream', prefix);
+    const { problem } = await contentProblem(p.spec.mimeType, prefix);
     return problem ? [problem] : [];
   },
   async read(path, p) {
-    const declared = p.mimeType ?? 'application/octet-stream';
+    const declared = p.spec.mimeType;
     try {
       const [{ size }, prefix] = await Promise.all([stat(path), readPrefix(path, MAGIC_PREFIX_BYTES)]);
       const { detected, problem } = await contentProblem(declared, prefix);
@@ -147,7 +165,7 @@ const fileIO: LeafIO<FileHandle> = {
     }
   },
   async write(path, value, p) {
-    const declared = p.mimeType ?? 'application/octet-stream';
+    const declared = p.spec.mimeType;
     const check = async (prefix: Uint8Array) => {
       const { problem } = await contentProblem(declared, prefix);
       if (problem) throw refuse(problem, p, path);
@@ -179,15 +197,14 @@ const fileIO: LeafIO<FileHandle> = {
 };
 
 /** `mime-type: ...` — a file of that media type, named exactly as the property. */
-export const fileKind: KindDefinition = {
+export const fileKind: KindDefinition<'file', FileSpec> = {
   name: 'file',
   recognisedBy: 'mime-type',
   recognise: (def) => 'mime-type' in def,
-  shape: 'file',
   keywords: ['mime-type'],
   define(def, ctx) {
     const mimeType = stringKeyword(def, 'mime-type', ctx);
-    if (mimeType === undefined) return {};
+    if (mimeType === undefined) return { spec: { mimeType: OCTET_STREAM, declared: false } };
     if (!MEDIA_TYPE.test(mimeType)) {
       reportKeyword(
         ctx,
@@ -197,9 +214,23 @@ export const fileKind: KindDefinition = {
         'type/subtype, e.g. image/png',
       );
     }
-    return { mimeType: mimeType.toLowerCase() };
+    return { spec: { mimeType: mimeType.toLowerCase(), declared: true } };
   },
-  label: (p) => p.mimeType ?? 'file',
-  leaf: fileIO,
+  label: (p) => (p.spec.declared ? p.spec.mimeType : 'file'),
+  shape: 'file',
+  storage: { form: 'leaf', leaf: fileIO },
+  model: (p) => (p.spec.declared ? { type: 'media', mimeType: p.spec.mimeType } : { type: 'media' }),
+  jsonSchema: (p, ctx) => ({
+    ...ctx.described(p),
+    ...ctx.bytes(p.spec.declared ? p.spec.mimeType : undefined),
+  }),
+  comparison: {
+    accepts: ['hash', 'image', 'dice', 'presence'],
+    // Pictures are compared by their decoded pixels (or their overlap, with a dice tolerance).
+    defaultMethod(p, t) {
+      if (t.dice !== undefined) return 'dice';
+      return IMAGE_MIME_TYPES.has(p.spec.mimeType) ? 'image' : 'hash';
+    },
+  },
   typescript: (_p, t) => ({ read: t.berth('FileHandle'), write: t.berth('FileSource') }),
 };

@@ -1,4 +1,5 @@
-import { byType } from './define-helpers.js';
+import type { KindDefinition } from './kind.js';
+import { byType, nameLabel, NO_SPEC, NUMBER_METHODS, numericSchema } from './define-helpers.js';
 import { NUMERIC_KEYWORDS, numericKeywords } from './keywords.js';
 import {
   bad,
@@ -55,12 +56,18 @@ export function describeValue(v: unknown): string {
 }
 
 /** `type: integer` — decimal integer text in one file. */
-export const integerKind = byType(
-  'integer',
-  NUMERIC_KEYWORDS,
-  (def, ctx) => ({ keywords: numericKeywords(def, ctx) }),
-  {
-    text: integerText,
-    typescript: () => ({ read: 'number', write: 'number' }),
+export const integerKind: KindDefinition<'integer', null> = byType<'integer', null>('integer', {
+  keywords: NUMERIC_KEYWORDS,
+  define: (def, ctx) => ({ spec: NO_SPEC, keywords: numericKeywords(def, ctx) }),
+  label: nameLabel,
+  shape: 'file',
+  storage: { form: 'text', text: integerText },
+  model: () => ({ type: 'integer' }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'integer', ...numericSchema(p.keywords) }),
+  comparison: {
+    accepts: NUMBER_METHODS,
+    // Integers are equal or not, unless the tolerance allows a difference.
+    defaultMethod: (_p, t) => (t.abs !== undefined || t.rel !== undefined ? 'numeric' : 'exact'),
   },
-);
+  typescript: () => ({ read: 'number', write: 'number' }),
+});

@@ -1,11 +1,23 @@
+import type { KindDefinition } from './kind.js';
 import { BerthError, isBerthError } from '../errors.js';
 import { checkNdArray, type NdArray } from '../ndarray/ndarray.js';
 import { readNpy, readNpyHeader, writeNpy } from '../ndarray/npy.js';
 import { byType } from './define-helpers.js';
+import type { LeafIO, Property } from './kind.js';
 import { describe, reportKeyword } from './keywords.js';
-import type { LeafIO } from './leaf.js';
-import { NDARRAY_DTYPES, type NdarrayDtypeName, type Property } from './property.js';
+import { NDARRAY_DTYPES, type NdarrayDtypeName } from './property.js';
 import type { ValueProblem } from './value.js';
+
+/** An ndarray's spec: the declared dtype and shape (`null` = any extent), each optional. */
+export interface NdarraySpec {
+  readonly dtype?: NdarrayDtypeName;
+  readonly shape?: readonly (number | null)[];
+}
+
+/** The spec of an `ndarray` property (empty for any other kind). */
+export function ndarraySpecOf(p: Property): NdarraySpec {
+  return p.kind === 'ndarray' ? (p as Property<NdarraySpec>).spec : {};
+}
 
 /** Why an array's dtype or shape contradicts its property, or undefined when it fits. */
 export function ndarrayProblem(
@@ -13,7 +25,7 @@ export function ndarrayProblem(
   shape: readonly number[],
   p: Property,
 ): ValueProblem | undefined {
-  const spec = p.ndarray ?? {};
+  const spec = ndarraySpecOf(p);
   if (spec.dtype !== undefined && dtype !== spec.dtype) {
     return {
       code: 'BERTH_E_NDARRAY_MISMATCH',
@@ -85,10 +97,9 @@ const ndarrayIO: LeafIO<NdArray> = {
  * `type: ndarray` (berth's extension) — a NumPy `.npy` file named as the property, with an
  * optional `dtype` and `shape` (`null` entries match any extent).
  */
-export const ndarrayKind = byType(
-  'ndarray',
-  ['dtype', 'shape'],
-  (def, ctx) => {
+export const ndarrayKind: KindDefinition<'ndarray', NdarraySpec> = byType<'ndarray', NdarraySpec>('ndarray', {
+  keywords: ['dtype', 'shape'],
+  define(def, ctx) {
     const spec: { dtype?: NdarrayDtypeName; shape?: (number | null)[] } = {};
     const dtype = def['dtype'];
     if (dtype !== undefined) {
@@ -121,16 +132,26 @@ export const ndarrayKind = byType(
         );
       }
     }
-    return { ndarray: spec };
+    return { spec };
   },
-  {
-    label: (p: Property) =>
-      `ndarray(${p.ndarray?.dtype ?? 'any'}${p.ndarray?.shape ? `, [${p.ndarray.shape.map((n) => n ?? '*').join(', ')}]` : ''})`,
-    leaf: ndarrayIO as LeafIO,
-    typescript(p, t) {
-      const dtype = p.ndarray?.dtype;
-      const type = dtype === undefined ? t.berth('NdArray') : `${t.berth('NdArrayOf')}<${t.literal(dtype)}>`;
-      return { read: type, write: type };
-    },
+  label: (p) =>
+    `ndarray(${p.spec.dtype ?? 'any'}${p.spec.shape ? `, [${p.spec.shape.map((n) => n ?? '*').join(', ')}]` : ''})`,
+  shape: 'file',
+  storage: { form: 'leaf', leaf: ndarrayIO as LeafIO<unknown, NdarraySpec> },
+  model: (p) => ({
+    type: 'tensor',
+    ...(p.spec.dtype === undefined ? {} : { dtype: p.spec.dtype }),
+    ...(p.spec.shape === undefined ? {} : { shape: p.spec.shape }),
+  }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), ...ctx.tensor(p.spec.dtype, p.spec.shape) }),
+  comparison: {
+    accepts: ['hash', 'allclose', 'dice', 'presence'],
+    // Masks compare by overlap when the tolerance asks for a dice score.
+    defaultMethod: (_p, t) => (t.dice !== undefined ? 'dice' : 'allclose'),
   },
-);
+  typescript(p, t) {
+    const dtype = p.spec.dtype;
+    const type = dtype === undefined ? t.berth('NdArray') : `${t.berth('NdArrayOf')}<${t.literal(dtype)}>`;
+    return { read: type, write: type };
+  },
+});

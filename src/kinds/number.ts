@@ -1,4 +1,5 @@
-import { byType } from './define-helpers.js';
+import type { KindDefinition } from './kind.js';
+import { byType, comparedBy, nameLabel, NO_SPEC, NUMBER_METHODS, numericSchema } from './define-helpers.js';
 import { describeValue } from './integer.js';
 import { NUMERIC_KEYWORDS, numericKeywords } from './keywords.js';
 import { bad, checkNumberKeywords, checked, quote, stripOneNewline, type TextForm } from './value.js';
@@ -38,12 +39,14 @@ const numberText: TextForm<number> = {
 };
 
 /** `type: number` — decimal number text in one file. */
-export const numberKind = byType(
-  'number',
-  NUMERIC_KEYWORDS,
-  (def, ctx) => ({ keywords: numericKeywords(def, ctx) }),
-  {
-    text: numberText,
-    typescript: () => ({ read: 'number', write: 'number' }),
-  },
-);
+export const numberKind: KindDefinition<'number', null> = byType<'number', null>('number', {
+  keywords: NUMERIC_KEYWORDS,
+  define: (def, ctx) => ({ spec: NO_SPEC, keywords: numericKeywords(def, ctx) }),
+  label: nameLabel,
+  shape: 'file',
+  storage: { form: 'text', text: numberText },
+  model: () => ({ type: 'number' }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), type: 'number', ...numericSchema(p.keywords) }),
+  comparison: comparedBy('numeric', NUMBER_METHODS),
+  typescript: () => ({ read: 'number', write: 'number' }),
+});

@@ -1,13 +1,13 @@
 import { isJsonObject } from '../manifest/document.js';
-import type { KindDefinition, Property } from './property.js';
+import { CONTAINER_COMPARISON, NO_SPEC } from './define-helpers.js';
+import type { KindDefinition, Property } from './kind.js';
 import { describe, reportKeyword } from './keywords.js';
 
 /** `type: object` with `properties` — a directory holding one entry per member. */
-export const objectKind: KindDefinition = {
+export const objectKind: KindDefinition<'object', null> = {
   name: 'object',
   recognisedBy: 'type',
   recognise: (def) => def['type'] === 'object',
-  shape: 'object',
   keywords: ['properties'],
   define(def, ctx) {
     const members = def['properties'];
@@ -19,15 +19,20 @@ export const objectKind: KindDefinition = {
         `An object needs a properties mapping, got ${describe(members)}`,
         'properties: {name: definition, ...}',
       );
-      return { properties: [] };
+      return { spec: NO_SPEC, properties: [] };
     }
     const properties: Property[] = [];
     for (const [name, member] of Object.entries(members)) {
       const p = ctx.resolve(name, member, [...ctx.pointer, 'properties', name], `${ctx.path}/${name}`);
       if (p) properties.push(p);
     }
-    return { properties };
+    return { spec: NO_SPEC, properties };
   },
   label: () => 'object',
+  shape: 'object',
+  storage: { form: 'container' },
+  model: (p) => ({ type: 'record', members: p.properties ?? [], survival: false }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), ...ctx.members(p.properties ?? []) }),
+  comparison: CONTAINER_COMPARISON,
   typescript: (p, t) => t.objectType(p, p.properties ?? [], 'named'),
 };

@@ -1,4 +1,5 @@
-import { byType } from './define-helpers.js';
+import type { KindDefinition } from './kind.js';
+import { byType, comparedBy, nameLabel, NO_SPEC, NUMBER_METHODS, numericSchema } from './define-helpers.js';
 import { describeValue } from './integer.js';
 import { NUMERIC_KEYWORDS, numericKeywords } from './keywords.js';
 import { DECIMAL } from './number.js';
@@ -88,12 +89,19 @@ const percentageText: TextForm<number> = {
  * `type: percentage` — text like `85%` in one file. Range keywords are in percent, as written
  * in the file (`maximum: 100` allows `100%`), not in the fraction the SDK returns.
  */
-export const percentageKind = byType(
-  'percentage',
-  NUMERIC_KEYWORDS,
-  (def, ctx) => ({ keywords: numericKeywords(def, ctx) }),
-  {
-    text: percentageText,
-    typescript: () => ({ read: 'number', write: 'number', note: 'a fraction: 0.85 is 85%' }),
-  },
-);
+export const percentageKind: KindDefinition<'percentage', null> = byType<'percentage', null>('percentage', {
+  keywords: NUMERIC_KEYWORDS,
+  define: (def, ctx) => ({ spec: NO_SPEC, keywords: numericKeywords(def, ctx) }),
+  label: nameLabel,
+  shape: 'file',
+  storage: { form: 'text', text: percentageText },
+  model: () => ({ type: 'number', unit: 'fraction' }),
+  // Keywords are written in percent; the wire value is the fraction.
+  jsonSchema: (p, ctx) => ({
+    ...ctx.described(p),
+    type: 'number',
+    ...numericSchema(p.keywords, (n) => Number(shiftDecimal(String(n), -2))),
+  }),
+  comparison: comparedBy('numeric', NUMBER_METHODS),
+  typescript: () => ({ read: 'number', write: 'number', note: 'a fraction: 0.85 is 85%' }),
+});

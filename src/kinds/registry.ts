@@ -11,12 +11,15 @@ import { ndarrayKind } from './ndarray.js';
 import { numberKind } from './number.js';
 import { objectKind } from './object.js';
 import { percentageKind } from './percentage.js';
-import type { KindDefinition, KindName } from './property.js';
+import type { KindDefinition, KindName, Property } from './kind.js';
 import { stringKind } from './string.js';
 import { survivalKind } from './survival.js';
 
-/** Every kind, in the reference table's order, then berth's extensions. */
-export const KINDS: readonly KindDefinition[] = [
+/**
+ * Every kind, in the reference table's order, then berth's extensions. A new kind is one file and
+ * one line here: {@link KindName} follows this list.
+ */
+const REGISTERED = [
   stringKind,
   enumKind,
   dateTimeKind,
@@ -32,9 +35,19 @@ export const KINDS: readonly KindDefinition[] = [
   arrayKind,
   ndarrayKind,
   survivalKind,
-];
+] as const;
 
-const BY_NAME = new Map<KindName, KindDefinition>(KINDS.map((k) => [k.name, k]));
+/** The registry's kinds by name: fills kind.ts's `KindNames`, from which `KindName` is derived. */
+type Registered = { [K in (typeof REGISTERED)[number] as K['name']]: K };
+declare module './kind.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the augmentation is the point
+  interface KindNames extends Registered {}
+}
+
+/** Every kind, in the reference table's order, then berth's extensions. */
+export const KINDS: readonly KindDefinition[] = REGISTERED;
+
+const BY_NAME = new Map<string, KindDefinition>(KINDS.map((k) => [k.name, k]));
 
 /** The definition of a kind by name. */
 export function kindOf(name: KindName): KindDefinition {
@@ -44,4 +57,13 @@ export function kindOf(name: KindName): KindDefinition {
 }
 
 /** The `type` values the reference and berth accept. */
-export const TYPE_VALUES = KINDS.filter((k) => k.recognisedBy === 'type').map((k) => k.name);
+export const TYPE_VALUES = KINDS.filter((k) => k.recognisedBy === 'type').map((k) => k.name as KindName);
+
+/** How a DICOM property is laid out: one instance, a series or a study; undefined for other kinds. */
+export type DicomLevel = 'instance' | 'series' | 'study';
+
+/** The DICOM level of a property's kind (its storage facet), or undefined when it is not DICOM. */
+export function dicomLevelOf(p: Pick<Property, 'kind'>): DicomLevel | undefined {
+  const storage = kindOf(p.kind).storage;
+  return storage.form === 'dicom' ? storage.level : undefined;
+}

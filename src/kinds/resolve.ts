@@ -6,7 +6,7 @@ import { ATOMIC_TEMP_PREFIX as TEMP_PREFIX } from '../tree/atomic.js';
 import { COMMON_KEYWORDS, RECOGNISERS, describe, reportKeyword, stringKeyword } from './keywords.js';
 import { ITEMS_NAME } from './array.js';
 import { KINDS, TYPE_VALUES, kindOf } from './registry.js';
-import { SIDE_KEY, type DefineContext, type Property, type Side } from './property.js';
+import { SIDE_KEY, type DefineContext, type Property, type KindName, type Side } from './property.js';
 
 /** Property definitions nested deeper than this are refused. */
 export const MAX_PROPERTY_DEPTH = 32;
@@ -125,7 +125,7 @@ function resolveOne(
     name,
     path,
     side,
-    kind: kind.name,
+    kind: kind.name as KindName,
     nullable: nullableValue === true,
     keywords: {},
     raw: def,

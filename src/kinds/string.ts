@@ -1,4 +1,5 @@
-import { byType } from './define-helpers.js';
+import type { KindDefinition } from './kind.js';
+import { byType, comparedBy, nameLabel, NO_SPEC, pickKeywords, TEXT_METHODS } from './define-helpers.js';
 import { textKeywords } from './keywords.js';
 import { bad, checkTextKeywords, checked, type TextForm } from './value.js';
 
@@ -16,9 +17,18 @@ const stringText: TextForm<string> = {
 };
 
 /** `type: string` — UTF-8 text in one file. */
-export const stringKind = byType(
-  'string',
-  ['minLength', 'maxLength', 'pattern', 'format'],
-  (def, ctx) => ({ keywords: textKeywords(def, ctx) }),
-  { text: stringText, typescript: () => ({ read: 'string', write: 'string' }) },
-);
+export const stringKind: KindDefinition<'string', null> = byType<'string', null>('string', {
+  keywords: ['minLength', 'maxLength', 'pattern', 'format'],
+  define: (def, ctx) => ({ spec: NO_SPEC, keywords: textKeywords(def, ctx) }),
+  label: nameLabel,
+  shape: 'file',
+  storage: { form: 'text', text: stringText },
+  model: () => ({ type: 'text' }),
+  jsonSchema: (p, ctx) => ({
+    ...ctx.described(p),
+    type: 'string',
+    ...pickKeywords(p.keywords, ['minLength', 'maxLength', 'pattern', 'format']),
+  }),
+  comparison: comparedBy('exact', TEXT_METHODS),
+  typescript: () => ({ read: 'string', write: 'string' }),
+});

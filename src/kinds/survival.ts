@@ -1,15 +1,15 @@
-import type { KindDefinition, Property } from './property.js';
+import { CONTAINER_COMPARISON, NO_SPEC } from './define-helpers.js';
+import type { KindDefinition, Property } from './kind.js';
 import { reportKeyword } from './keywords.js';
 
 /**
  * `type: survival` (berth's extension, for EIR's survival outputs) — a directory holding
  * `event` (boolean: the event happened) and `time` (number: time to event or censoring).
  */
-export const survivalKind: KindDefinition = {
+export const survivalKind: KindDefinition<'survival', null> = {
   name: 'survival',
   recognisedBy: 'type',
   recognise: (def) => def['type'] === 'survival',
-  shape: 'object',
   // Listed so that a stray `properties` gets the survival-specific finding below.
   keywords: ['properties'],
   define(def, ctx) {
@@ -25,8 +25,13 @@ export const survivalKind: KindDefinition = {
       ctx.resolve(name, { type }, ctx.pointer, `${ctx.path}/${name}`);
     const event = member('event', 'boolean');
     const time = member('time', 'number');
-    return { properties: [event, time].filter((p): p is Property => p !== undefined) };
+    return { spec: NO_SPEC, properties: [event, time].filter((p): p is Property => p !== undefined) };
   },
   label: () => 'survival',
+  shape: 'object',
+  storage: { form: 'container' },
+  model: (p) => ({ type: 'record', members: p.properties ?? [], survival: true }),
+  jsonSchema: (p, ctx) => ({ ...ctx.described(p), ...ctx.members(p.properties ?? []) }),
+  comparison: CONTAINER_COMPARISON,
   typescript: (p, t) => t.objectType(p, p.properties ?? [], 'inline'),
 };

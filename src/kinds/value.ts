@@ -1,17 +1,9 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { Code } from '../errors.js';
 import { compilePattern } from './pattern.js';
-import type { Property, ValueKeywords } from './property.js';
+import type { Outcome, ValueKeywords, ValueProblem } from './kind.js';
 
-/** Why a value (as text or as a JS value) is not acceptable for its property. */
-export interface ValueProblem {
-  code: Code;
-  message: string;
-  expected?: string;
-}
-
-/** A value, or the problem that stops it. */
-export type Outcome<V> = { ok: true; value: V } | { ok: false; problem: ValueProblem };
+export type { Outcome, TextForm, ValueProblem } from './kind.js';
 
 /** A successful outcome. */
 export function ok<V>(value: V): Outcome<V> {
@@ -21,18 +13,6 @@ export function ok<V>(value: V): Outcome<V> {
 /** A failed outcome. */
 export function bad<V = never>(code: Code, message: string, expected?: string): Outcome<V> {
   return { ok: false, problem: { code, message, ...(expected === undefined ? {} : { expected }) } };
-}
-
-/**
- * The text form of a primitive kind: how a file's text becomes a value and back.
- * `parse` and `format` both enforce the property's keywords, so nothing that breaks the schema
- * is ever read silently or written.
- */
-export interface TextForm<V> {
-  /** The text form in words, for messages: e.g. `True or False`. */
-  readonly expected: string;
-  parse(text: string, p: Property): Outcome<V>;
-  format(value: unknown, p: Property): Outcome<string>;
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   type DicomProblem,
   type InputUidSource,
 } from '../check/dicom.js';
-import type { WriteScope } from './write-value.js';
+import { dicomLevelOf } from '../kinds/registry.js';
 
 /** A DICOM instance to write: Part 10 bytes, or the path of a Part 10 file (as a string or `{path}`). */
 export type DicomSource = Uint8Array | string | { path: string };
@@ -154,7 +154,7 @@ export class DicomOutputs {
    */
   async add(p: Property, dir: string, source: DicomSource): Promise<WrittenInstance> {
     const { bytes, header } = await load(source, p);
-    const study = p.kind === 'dicom-study';
+    const study = dicomLevelOf(p) === 'study';
     const target = study
       ? safeJoin(dir, header.SeriesInstanceUID, `${header.SOPInstanceUID}.dcm`)
       : safeJoin(dir, `${header.SOPInstanceUID}.dcm`);
@@ -188,7 +188,7 @@ export class DicomOutputs {
    * sources, all checked before anything is written, replacing what the folder held.
    */
   readonly write = async (p: Property, abs: string, value: unknown): Promise<void> => {
-    if (p.kind === 'dicom-image') {
+    if (dicomLevelOf(p) === 'instance') {
       if (!isDicomSource(value)) throw typeError(p, abs, 'Part 10 bytes or a file path');
       await this.image(p, abs, value);
       return;
@@ -196,7 +196,7 @@ export class DicomOutputs {
     if (!Array.isArray(value) || !value.every(isDicomSource)) {
       throw typeError(p, abs, 'a list of instances (Part 10 bytes or file paths)');
     }
-    const study = p.kind === 'dicom-study';
+    const study = dicomLevelOf(p) === 'study';
     // Check everything first (headers only for paths), so a bad instance leaves the old folder as it was.
     const state: FolderState = {
       sops: new Set(),
@@ -290,18 +290,20 @@ function bindInstance(
 }
 
 /** The DICOM output layer of a write scope, made on first use when the scope has none. */
-export function dicomOutputsOf(scope: WriteScope): DicomOutputs {
-  if (!scope.dicomOutputs) {
-    scope.dicomOutputs = new DicomOutputs();
-    scope.dicom ??= scope.dicomOutputs.write;
-  }
-  return scope.dicomOutputs;
+export function dicomOutputsOf(scope: { dicomOutputs?: unknown }): DicomOutputs {
+  if (scope.dicomOutputs instanceof DicomOutputs) return scope.dicomOutputs;
+  const outputs = new DicomOutputs();
+  scope.dicomOutputs = outputs;
+  return outputs;
 }
 
-/** Adds instances to a dicom-series output: each stored as `<SOPInstanceUID>.dcm`. */
-export class DicomSeriesWriter {
+/**
+ * Adds instances to a dicom-series output (each stored as `<SOPInstanceUID>.dcm`) or a dicom-study
+ * output (`<SeriesInstanceUID>/<SOPInstanceUID>.dcm`): the property's DICOM level decides.
+ */
+export class DicomFolderWriter {
   constructor(
-    /** The series folder. */
+    /** The series or study folder. */
     readonly dir: string,
     readonly property: Property,
     private readonly outputs: DicomOutputs,
@@ -310,24 +312,14 @@ export class DicomSeriesWriter {
   /**
    * Checks one instance (Part 10 bytes or a file path) and stores it. Refuses (BerthError) non-Part-10
    * data, a transfer syntax / SOP class / modality the property does not accept, an instance already
-   * written, an instance of another series or study, and reused input UIDs.
+   * written, an instance of another series (in a series) or study, and reused input UIDs.
    */
   add(source: DicomSource): Promise<WrittenInstance> {
     return this.outputs.add(this.property, this.dir, source);
   }
 }
 
-/** Adds instances to a dicom-study output: each stored as `<SeriesInstanceUID>/<SOPInstanceUID>.dcm`. */
-export class DicomStudyWriter {
-  constructor(
-    /** The study folder. */
-    readonly dir: string,
-    readonly property: Property,
-    private readonly outputs: DicomOutputs,
-  ) {}
-
-  /** As {@link DicomSeriesWriter.add}, for any number of series of one study. */
-  add(source: DicomSource): Promise<WrittenInstance> {
-    return this.outputs.add(this.property, this.dir, source);
-  }
-}
+/** The writer `outputs.dicomSeries()` returns: a {@link DicomFolderWriter} on a series folder. */
+export { DicomFolderWriter as DicomSeriesWriter };
+/** The writer `outputs.dicomStudy()` returns: a {@link DicomFolderWriter} on a study folder. */
+export { DicomFolderWriter as DicomStudyWriter };

@@ -32,9 +32,9 @@ import {
 import { scanHeader, type DicomHeader } from '../dicom/scan.js';
 import type { DicomGetValue } from '../dicom/sequence.js';
 import type { Property } from '../kinds/property.js';
-import type { DicomReader } from './read-value.js';
 import { readRegularFile } from '../tree/open-regular.js';
 import { readVolume, type Volume, type VolumeOptions } from './volume.js';
+import { dicomLevelOf } from '../kinds/registry.js';
 
 /** One DICOM instance (one Part 10 file): its header, and its pixels on demand. */
 export class DicomInstance {
@@ -86,7 +86,7 @@ export class DicomInstance {
    * (video), gives `{kind: 'encapsulated', frames}`: each frame's bytes still compressed.
    * @throws {@link BerthError} BERTH_E_MISSING_ATTRIBUTE (no pixel data), BERTH_E_PIXEL_LENGTH,
    * BERTH_E_TRUNCATED, BERTH_E_DICOM_PARSE (a corrupt codestream too), BERTH_E_TRANSCODE_UNSUPPORTED
-   * (a codestream berth has no decoder for, such as 12-bit JPEG).
+   * (a codestream berth has no decoder for, such as progressive or arithmetic-coded JPEG).
    */
   pixels(options?: PixelOptions): Promise<NativePixels | EncapsulatedPixels> {
     return readPixels(this.path, this.header, options);
@@ -275,15 +275,22 @@ export async function readDicomStudy(abs: string, p?: Property): Promise<DicomSt
 }
 
 /** The reader `Inputs` uses for DICOM kinds (the `DicomReader` hook). */
-export const readDicom: DicomReader = async (p, abs) => {
-  switch (p.kind) {
-    case 'dicom-image':
+export const readDicom = async (p: Property, abs: string): Promise<unknown> => {
+  const level = dicomLevelOf(p);
+  switch (level) {
+    case 'instance':
       return readDicomImage(abs);
-    case 'dicom-series':
+    case 'series':
       return readDicomSeries(abs, p);
-    case 'dicom-study':
+    case 'study':
       return readDicomStudy(abs, p);
-    default:
+    case undefined:
       throw new BerthError('BERTH_E_INTERNAL', `${p.kind} is not a DICOM kind`, { property: p.path });
+    default:
+      return unreachable(level);
   }
 };
+
+function unreachable(level: never): never {
+  throw new Error(`no DICOM reader for the level ${String(level)}`);
+}

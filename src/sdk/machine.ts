@@ -4,7 +4,6 @@ import { BerthError, isBerthError, type Finding } from '../errors.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
 import { dicomTreeCheck, inputUidSource } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
-import { readDicom } from './dicom.js';
 import { DicomOutputs } from './dicom-writer.js';
 import { Inputs } from './inputs.js';
 import { Outputs } from './outputs.js';
@@ -135,7 +134,7 @@ export async function openMachine<
     });
   }
   await mkdir(outputRoot, { recursive: true });
-  const inputs = new Inputs<I>(realInput, manifest.inputs, { realRoot: realInput, dicom: readDicom });
+  const inputs = new Inputs<I>(realInput, manifest.inputs, { realRoot: realInput });
   // DICOM outputs are checked against the input UIDs (new SOP/series UIDs, the input's study), collected once.
   const inputUids = inputUidSource(realInput, manifest.inputs);
   const dicomOutputs = new DicomOutputs({ inputs: inputUids });

@@ -14,14 +14,12 @@ import {
   type EntryInfo,
 } from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
-
-/** Reads DICOM kinds; supplied by the DICOM layer (src/dicom), absent until it is loaded. */
-export type DicomReader = (p: Property, abs: string) => Promise<unknown>;
+import { readDicom } from './dicom.js';
+import { leafOf, textFormOf } from '../kinds/kind.js';
 
 /** What reading needs to know about the tree. */
 export interface ReadScope {
   realRoot: string;
-  dicom?: DicomReader;
   /** Caps the value files read at once (default: one limiter of 64 shared by the process). */
   limiter?: Limiter;
   /**
@@ -78,20 +76,21 @@ export async function readValue(
     throw new BerthError('BERTH_E_TREE_NOT_DIRECTORY', undefined, where);
   }
   const limiter = scope.limiter ?? SHARED_LIMITER;
-  if (kind.text) {
+  const textForm = textFormOf(kind);
+  if (textForm) {
     let text: string;
     try {
       text = await limiter.run(() => readTextFile(real));
     } catch (e) {
       throw treeReadError(e, where);
     }
-    const outcome = kind.text.parse(text, p);
+    const outcome = textForm.parse(text, p);
     if (outcome.ok) return outcome.value;
     const { code, message, expected } = outcome.problem;
     throw new BerthError(code, message, { ...where, ...(expected === undefined ? {} : { expected }) });
   }
-  if (kind.leaf) {
-    const leaf = kind.leaf;
+  const leaf = leafOf(kind);
+  if (leaf) {
     try {
       await scope.beforeLeafRead?.(p, real);
       return await limiter.run(() => leaf.read(real, p));
@@ -101,7 +100,7 @@ export async function readValue(
   }
   if (kind.shape === 'object') return readMembers(p.properties ?? [], abs, real, scope, p);
   if (kind.shape === 'array') return readArray(p, abs, real, scope);
-  if (scope.dicom) return scope.dicom(p, real);
+  if (kind.storage.form === 'dicom') return readDicom(p, real);
   throw new BerthError('BERTH_E_INTERNAL', `No reader for ${p.kind}`, where);
 }
 

@@ -5,16 +5,25 @@ import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import { siblingTempPath, writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
-import type { DicomOutputs } from './dicom-writer.js';
+import { dicomOutputsOf } from './dicom-writer.js';
+import { leafOf, textFormOf } from '../kinds/kind.js';
 
-/** Writes DICOM kinds; supplied by the DICOM layer. */
+/** What a write scope keeps of the DICOM output layer (./dicom-writer.ts's DicomOutputs). */
+export interface DicomOutputState {
+  write(p: Property, abs: string, value: unknown): Promise<void>;
+}
+
+/** Writes DICOM values a caller makes itself (synthesis's requests); DICOM instances need none. */
 export type DicomWriter = (p: Property, abs: string, value: unknown) => Promise<void>;
 
 /** What writing needs besides the value. */
 export interface WriteScope {
   dicom?: DicomWriter;
-  /** The DICOM output layer behind `dicomImage`/`dicomSeries`/`dicomStudy` (see ./dicom-writer.ts). */
-  dicomOutputs?: DicomOutputs;
+  /**
+   * The DICOM output state behind `dicomImage`/`dicomSeries`/`dicomStudy` and DICOM values given to
+   * `set()` (./dicom-writer.ts's DicomOutputs: the UIDs written so far), made on first use.
+   */
+  dicomOutputs?: DicomOutputState;
 }
 
 function refuse(p: Property, abs: string, message: string): BerthError {
@@ -45,8 +54,9 @@ export function validateValue(p: Property, abs: string, value: unknown): void {
     if (p.nullable) return;
     throw refuse(p, abs, `${p.name} is required and cannot be ${String(value)}`);
   }
-  if (kind.text) {
-    const outcome = kind.text.format(value, p);
+  const textForm = textFormOf(kind);
+  if (textForm) {
+    const outcome = textForm.format(value, p);
     if (!outcome.ok) {
       const { code, message, expected } = outcome.problem;
       throw new BerthError(code, message, {
@@ -112,14 +122,16 @@ async function writeChecked(
     return;
   }
   const kind = kindOf(p.kind);
-  if (kind.text) {
-    const outcome = kind.text.format(value, p);
+  const textForm = textFormOf(kind);
+  if (textForm) {
+    const outcome = textForm.format(value, p);
     if (!outcome.ok) return;
     if (fresh) await writeFile(abs, outcome.value);
     else await writeFileAtomic(abs, outcome.value);
     return;
   }
-  if (kind.leaf) return kind.leaf.write(abs, value, p);
+  const leaf = leafOf(kind);
+  if (leaf) return leaf.write(abs, value, p);
   if (kind.shape === 'object') {
     const obj = value as Record<string, unknown>;
     const members = p.properties ?? [];
@@ -139,6 +151,7 @@ async function writeChecked(
     );
   }
   if (scope.dicom) return scope.dicom(p, abs, value);
+  if (kind.storage.form === 'dicom') return dicomOutputsOf(scope).write(p, abs, value);
   throw new BerthError('BERTH_E_INTERNAL', `No writer for ${p.kind} yet`, { path: abs, property: p.path });
 }
 

@@ -42,6 +42,7 @@ import {
   type Walk,
 } from './decode-walk.js';
 import { parseJsonLazily, type JsonSlices } from './json-slices.js';
+import { textFormOf } from '../kinds/kind.js';
 
 export { WireDecodeError } from './decode-walk.js';
 
@@ -153,7 +154,7 @@ async function decodeValue(
 ): Promise<Decoded> {
   const kind = kindOf(p.kind);
   try {
-    if (kind.text) {
+    if (textFormOf(kind)) {
       const range = walk.slices?.rangeOf(v);
       return decodePrimitive(walk, p, range ? walk.slices!.text(range) : v, pointer);
     }
@@ -357,7 +358,7 @@ async function writeTree(
   root: string,
 ): Promise<void> {
   const outputs = new DicomOutputs();
-  const scope: WriteScope = { dicom: outputs.write, dicomOutputs: outputs };
+  const scope: WriteScope = { dicomOutputs: outputs };
   for (const p of props) {
     const value = values[p.name];
     if (value === undefined) continue;

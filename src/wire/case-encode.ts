@@ -17,13 +17,13 @@ import type { JsonObject } from '../manifest/document.js';
 import { allocBytes, asBuffer, type NdArray } from '../ndarray/ndarray.js';
 import { readNpyHeader } from '../ndarray/npy.js';
 import type { DicomImage, DicomSeries, DicomStudy } from '../sdk/dicom.js';
-import { readDicom } from '../sdk/dicom.js';
 import { readObject } from '../sdk/read-value.js';
 import { Limiter } from '../tree/entry.js';
 import { encodeBase64 } from './base64.js';
 import { pointerTo, wireLimits, type WireFormat, type WireLimits } from './case-format.js';
 import { encodeNdarrayJson } from './ndarray-json.js';
 import { encodeNdarrayMsgpack, packForPython } from './ndarray-msgpack.js';
+import { textFormOf } from '../kinds/kind.js';
 
 /** Options of the encoders. */
 export interface EncodeTreeOptions extends Pick<WireLimits, 'maxBytes'> {
@@ -112,7 +112,7 @@ async function instanceSize(path: string): Promise<number> {
 
 async function encodeValue(enc: Encoding, p: Property, value: unknown, pointer: string): Promise<unknown> {
   const kind = kindOf(p.kind);
-  if (kind.text) {
+  if (textFormOf(kind)) {
     if (p.kind === 'date-time') {
       // The text as it is in the tree (its offset, its precision); text without a zone means UTC,
       // and says so on the wire, where the date-time writer requires a zone.
@@ -204,7 +204,6 @@ async function encodeWith(
   };
   const values = await readObject(props, realRoot, {
     realRoot,
-    dicom: readDicom,
     beforeLeafRead: (p, file) => reserveArray(enc, p, file, realRoot),
   });
   return encodeMembers(enc, props, values, '');

@@ -20,11 +20,13 @@ import {
   type PlannedDicom,
   type Walk,
 } from './decode-walk.js';
+import { dicomSpecOf } from '../kinds/dicom-constraints.js';
+import { dicomLevelOf } from '../kinds/registry.js';
 
 /** Checks DICOM instances in memory and plans where the writer stores them. */
 export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: string): Decoded {
-  const image = p.kind === 'dicom-image';
-  const study = p.kind === 'dicom-study';
+  const image = dicomLevelOf(p) === 'instance';
+  const study = dicomLevelOf(p) === 'study';
   const items = instanceList(walk, p, v, pointer, image);
   if (items === undefined) return undefined;
   const planned: PlannedDicom = { p, pointer, abs, instances: [] };
@@ -171,7 +173,7 @@ export async function checkDicomFolders(walk: Walk): Promise<void> {
   for (const planned of walk.dicom.filter((d) => d.p.side === 'in')) {
     for (const i of planned.instances) {
       try {
-        await deliverInSyntax(i.target, i.target, planned.p.dicom?.constraints.transferSyntaxUids, {
+        await deliverInSyntax(i.target, i.target, dicomSpecOf(planned.p).constraints.transferSyntaxUids, {
           property: planned.p.path,
         });
       } catch (e) {
@@ -185,7 +187,7 @@ export async function checkDicomFolders(walk: Walk): Promise<void> {
   }
   if (problems.length > 0) throw new WireDecodeError(problems, false);
   for (const planned of walk.dicom) {
-    if (planned.p.kind === 'dicom-image') continue;
+    if (dicomLevelOf(planned.p) === 'instance') continue;
     const findings = await checkDicomProperty(planned.p, planned.abs, planned.p.side);
     for (const f of findings) {
       if (f.severity !== 'error') continue;

@@ -13,6 +13,8 @@ import { MAX_TEXT_BYTES } from '../tree/read-text.js';
 import { bytesOf, describe, isPlainObject, record, report, type Decoded, type Walk } from './decode-walk.js';
 import { decodeNdarrayJson, isNdarrayJson } from './ndarray-json.js';
 import { decodeNdarrayMsgpack, isNdarrayMsgpack } from './ndarray-msgpack.js';
+import { textFormOf } from '../kinds/kind.js';
+import { mimeTypeOf } from '../kinds/file.js';
 
 /** Truss' msgpack datetime: `{b"__dt_datetime_iso__": True, b"data": "2024-01-02T03:04:05Z"}`. */
 function trussDateTime(v: unknown): string | undefined {
@@ -30,7 +32,7 @@ function trussDateTime(v: unknown): string | undefined {
 
 /** Primitive kinds: the value the kind's text form takes, checked by that text form. */
 export function decodePrimitive(walk: Walk, p: Property, v: unknown, pointer: string): Decoded {
-  const text = kindOf(p.kind).text!;
+  const text = textFormOf(kindOf(p.kind))!;
   let value: unknown = v;
   if (p.kind === 'percentage' && typeof v === 'string') {
     // `"85%"` is accepted too: the percentage's own text form, read as the SDK reads a file.
@@ -77,7 +79,7 @@ export async function decodeFile(walk: Walk, p: Property, v: unknown, pointer: s
   const bytes = bytesOf(walk, p, v, pointer, `The file ${p.name}`);
   if (!bytes) return undefined;
   const prefix = bytes.subarray(0, MAGIC_PREFIX_BYTES);
-  const { problem } = await contentProblem(p.mimeType ?? 'application/octet-stream', prefix);
+  const { problem } = await contentProblem(mimeTypeOf(p) ?? 'application/octet-stream', prefix);
   if (problem) return report(walk, problem.code, problem.message, pointer, p, problem.expected);
   return bytes;
 }

@@ -7,6 +7,7 @@ import type { BatchReport } from '../../src/batch/aggregate.js';
 import { renderBatchHtml } from '../../src/batch/report-html.js';
 import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
+import { makeMachine } from '../support/tiny-machine.js';
 import { sampleBatch, XSS_ID } from './fixture.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
@@ -105,26 +106,10 @@ describe('batch/baseline: berth batch --baseline', function () {
     expect(report.baseline!.changed).to.deep.equal([]);
   });
 
-  /** A shell machine: writes score 0.4, and a note for the cases whose value is in `noteFor`. */
-  async function shellMachine(name: string, noteFor: string[]): Promise<string> {
+  /** The tiny machine: writes score 0.4, and a note for the cases whose value is in `noteFor`. */
+  function shellMachine(name: string, noteFor: string[]): string {
     const folder = path.join(dir, name);
-    await mkdir(folder);
-    const notes = noteFor.map((v) => `[ "$v" = ${v} ] && echo hi > "$BERTH_OUTPUT/note"; `).join('');
-    const script = `v=$(cat "$BERTH_INPUT/value"); echo 0.4 > "$BERTH_OUTPUT/score"; ${notes}true`;
-    await writeFile(
-      path.join(folder, 'machine.yaml'),
-      [
-        'metadata-version: 2',
-        'info: {name: tiny}',
-        'schema-in:',
-        '  value: {type: string}',
-        'schema-out:',
-        '  score: {type: number}',
-        '  note: {type: string, nullable: true}',
-        'berth:',
-        `  command: ${JSON.stringify(['/bin/sh', '-c', script])}`,
-      ].join('\n') + '\n',
-    );
+    makeMachine(folder, 0, noteFor);
     return folder;
   }
 
@@ -133,8 +118,8 @@ describe('batch/baseline: berth batch --baseline', function () {
     await mkdir(shellCases);
     for (const v of ['a', 'b', 'c', 'd'])
       await writeFile(path.join(shellCases, `${v}.yaml`), `inputs: {value: ${v}}\n`);
-    const old = await shellMachine('old', ['c']);
-    const next = await shellMachine('new', ['b']);
+    const old = shellMachine('old', ['c']);
+    const next = shellMachine('new', ['b']);
     const out = path.join(dir, 'shell-out');
     const r = await runCli(['batch', next, '--cases', shellCases, '--out', out, '--baseline', old]);
     expect(r.code, r.stdout + r.stderr).to.equal(1);

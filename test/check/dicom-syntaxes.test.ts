@@ -6,7 +6,7 @@ import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries } from '../../src/dicom/synth.js';
 import { TS, transferSyntax } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { codes, definition, put } from './dicom-fixtures.js';
 
 /** A one-instance 8×8 OT file in `uid` whose pixel data is one opaque fragment. */
@@ -39,9 +39,9 @@ const NEWER = [
 describe('check/dicom: newer standard transfer syntaxes', () => {
   let tmp: string;
   before(async () => {
-    tmp = await realpath(await makeTemp('berth-check-syntax-'));
+    tmp = await realpath(await tempDir('check-syntax'));
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   for (const [uid, name] of NEWER) {
     it(`reads the header of a ${name} file and reports it as a syntax the property does not accept, not a broken file`, async () => {

@@ -9,10 +9,11 @@ import {
   isNotApplicable,
 } from '../../src/check/dicom.js';
 import { checkTree } from '../../src/check/tree.js';
-import { SOP_CLASS, writeBrokenCorpus, writeSeries, writeStudy } from '../../src/dicom/synth.js';
+import { SOP_CLASS, writeSeries, writeStudy } from '../../src/dicom/synth.js';
+import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { CATALOGUE, codesOfClass, type Code, type Finding } from '../../src/errors.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { codes, definition, editedInstance, put } from './dicom-fixtures.js';
 
 /** The codes the catalogue classes as not applicable (src/errors.ts). */
@@ -46,9 +47,9 @@ describe('check/dicom: DICOM properties in trees', () => {
   /** A fresh folder under the temp dir (real path, as checkTree hands the DICOM check). */
   const fresh = (name: string): string => path.join(tmp, `${n++}-${name}`);
   before(async () => {
-    tmp = await realpath(await makeTemp('berth-check-dicom-'));
+    tmp = await realpath(await tempDir('check-dicom'));
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   describe('classification', () => {
     it('classifies the constraint codes as not applicable and everything else as broken', () => {

@@ -10,6 +10,7 @@ import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { requirePeer } from '../support/peers.js';
 import { PODMAN } from '../support/podman.js';
+import { EMPTY_MANIFEST } from '../support/tiny-machine.js';
 
 const SAMPLE = path.join(ROOT, 'sample-machine');
 
@@ -124,10 +125,7 @@ describe('cli/build: berth build', function () {
 
     it('says when the Dockerfile lacks the manifest copy or the BERTH_IMAGE argument', async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'berth-build-'));
-      await writeFile(
-        path.join(dir, 'machine.yaml'),
-        'metadata-version: 2\ninfo: {name: t}\nschema-in: {}\nschema-out: {}\n',
-      );
+      await writeFile(path.join(dir, 'machine.yaml'), EMPTY_MANIFEST);
       await writeFile(path.join(dir, 'Dockerfile'), 'FROM berth:latest\nCMD ["node", "main.js"]\n');
       const r = await runCli([
         'build',
@@ -149,10 +147,7 @@ describe('cli/build: berth build', function () {
     it('fails cleanly without a Dockerfile or with an unknown builder', async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'berth-build-'));
       await mkdir(path.join(dir, 'm'));
-      await writeFile(
-        path.join(dir, 'm', 'machine.yaml'),
-        'metadata-version: 2\ninfo: {name: t}\nschema-in: {}\nschema-out: {}\n',
-      );
+      await writeFile(path.join(dir, 'm', 'machine.yaml'), EMPTY_MANIFEST);
       const none = await runCli(['build', path.join(dir, 'm'), '--engine', 'docker', '--dry-run']);
       expect(none.code).to.equal(2);
       expect(none.stderr).to.match(/BERTH_E_NOT_FOUND: .*no Dockerfile/);

@@ -4,16 +4,16 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeStudy } from '../../src/dicom/synth.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 describe('cli deid / reid', function () {
   this.timeout(30_000);
   let dir: string;
   before(async () => {
-    dir = await makeTemp('berth-cli-deid-');
+    dir = await tempDir('cli-deid');
     await writeStudy(join(dir, 'in'), { seed: 'cli', series: ['CT'], instances: 2, patientId: 'MRN-3141' });
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('de-identifies a study, writes a private map, and re-identifies after a leak check', async () => {
     const env = { BERTH_DEID_SECRET: 'cli-test-secret-0123456789' };

@@ -12,7 +12,7 @@ import {
 } from '../../src/harness/init.js';
 import { VERSION } from '../../src/version.js';
 import { isBerthError, type BerthError } from '../../src/errors.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 
@@ -53,9 +53,9 @@ async function installOffline(dir: string): Promise<void> {
 describe('berth init', () => {
   let tmp: string;
   before(async () => {
-    tmp = await makeTemp('berth-cli-init-');
+    tmp = await tempDir('cli-init');
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   describe('a new machine, built and tested', () => {
     let dir: string;

@@ -8,7 +8,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadMachine } from '../../src/check/manifest.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { CLI, hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { expectSameTree, listFiles } from '../wire/case-helpers.js';
@@ -40,14 +40,14 @@ describe('berth pack / berth unpack', function () {
   let inputs: string;
   let outputs: string;
   before(async () => {
-    dir = await makeTemp('berth-cli-pack-');
+    dir = await tempDir('cli-pack');
     const def = await loadMachine(SAMPLE);
     inputs = path.join(dir, 'in');
     outputs = path.join(dir, 'out');
     await synthTree(def, 'in', inputs, { seed: 3 });
     await synthTree(def, 'out', outputs, { seed: 3 });
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('packs JSON to stdout and unpacks it from stdin into the same tree', async () => {
     const packed = await runCli(['pack', inputs, '--manifest', SAMPLE]);

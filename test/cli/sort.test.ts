@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries } from '../../src/dicom/synth.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { listTree, writeMessyFolder } from '../dicom/sort-fixtures.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 
@@ -16,9 +16,9 @@ interface SortJson {
 describe('berth sort', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp('berth-cli-sort-');
+    dir = await tempDir('cli-sort');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('exits 0 when every file was sorted', async () => {
     const src = path.join(dir, 'clean');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { scanHeaderSync } from '../../src/dicom/scan.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT, fixture } from '../support/paths.js';
 
@@ -11,9 +11,9 @@ describe('berth synth', () => {
   const sample = path.join(ROOT, 'sample-machine', 'machine.yaml');
   let dir: string;
   before(async () => {
-    dir = await makeTemp('berth-cli-synth-');
+    dir = await tempDir('cli-synth');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('writes a valid input tree for the sample machine, and berth validate agrees', async () => {
     const out = path.join(dir, 'in');

@@ -3,7 +3,8 @@ import { scanHeader } from '../../src/dicom/scan.js';
 import { charsetOf } from '../../src/dicom/charset.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
-import { makeTemp, PYDICOM_PEER, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { PYDICOM_PEER } from './helpers.js';
 
 /**
  * Writes one file per character set with pydicom (PatientName and InstitutionName encoded by
@@ -108,7 +109,7 @@ describe('dicom/charset: every character set of PS3.3 C.12.1.1.2', () => {
   let cases: Case[] = [];
   before(async function () {
     await requirePeer(this, PYDICOM_PEER);
-    tmp = await makeTemp('berth-charset-');
+    tmp = await tempDir('charset');
     const r = await runPython(MAKE, { args: [tmp] });
     expect(r.code, r.stderr.toString()).to.equal(0);
     cases = r.stdout
@@ -117,7 +118,7 @@ describe('dicom/charset: every character set of PS3.3 C.12.1.1.2', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Case);
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   it('decodes PN (component groups each in its own sets) and LO as pydicom does, for 22 charsets', async () => {
     expect(cases).to.have.length(22);

@@ -184,6 +184,45 @@ export const LOSSY_VARIANTS: readonly (Variant & { bound: number })[] = [
     fits: (s) => s.bits === 8,
     bound: 0,
   },
+  // 12-bit JPEG extended (process 4) through berth's DCT decoder: dcmtk's integer IDCT and berth's
+  // floating-point one round apart by at most 1 a sample; a YCbCr→RGB conversion after them scales
+  // that by up to 1.772 (so 3), with libjpeg's triangle upsampling of 4:2:2 and 4:2:0 chroma.
+  {
+    name: 'dcmcjpeg-extended-12bit',
+    make: (s, d) => ['dcmcjpeg', ['+ee', s, d]],
+    decoder: dcmdjpeg,
+    fits: (s) => s.bits === 16,
+    bound: 1,
+  },
+  {
+    name: 'dcmcjpeg-extended-12bit-rgb',
+    make: (s, d) => ['dcmcjpeg', ['+ee', '+bt', '+cr', s, d]],
+    decoder: dcmdjpeg,
+    fits: (s) => s.rgb,
+    bound: 1,
+  },
+  {
+    name: 'dcmcjpeg-extended-12bit-ybr422',
+    make: (s, d) => ['dcmcjpeg', ['+ee', '+bt', s, d]],
+    decoder: dcmdjpeg,
+    fits: (s) => s.rgb,
+    bound: 3,
+  },
+  {
+    name: 'dcmcjpeg-extended-12bit-ybr420',
+    make: (s, d) => ['dcmcjpeg', ['+ee', '+bt', '+n1', s, d]],
+    decoder: dcmdjpeg,
+    fits: (s) => s.rgb,
+    bound: 3,
+  },
+  {
+    // GDCM writes 12-bit stored samples as 16-bit DCT JPEG (outside T.81; dcmtk refuses it).
+    name: 'gdcm-jpeg-lossy-12bit',
+    make: (s, d) => ['gdcmconv', ['--jpeg', '--lossy', s, d]],
+    decoder: gdcmRaw,
+    fits: (s) => s.name === 'u12',
+    bound: 1,
+  },
   {
     name: 'gdcm-jpegls-near-2',
     make: (s, d) => ['gdcmconv', ['--jpegls', '--lossy', '-e', '2', s, d]],

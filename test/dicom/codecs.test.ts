@@ -10,15 +10,8 @@ import { readPixels, type NativePixels } from '../../src/dicom/pixels.js';
 import { scanHeader } from '../../src/dicom/scan.js';
 import { requirePeer } from '../support/peers.js';
 import { LOSSLESS_VARIANTS, LOSSY_VARIANTS, tool, writeSources, type Source } from './codec-corpus.js';
-import {
-  DCMTK_PEER,
-  GDCM_PEER,
-  makeTemp,
-  pixelChecksum,
-  PYDICOM_GDCM_PEER,
-  removeTemp,
-  runPython,
-} from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { DCMTK_PEER, GDCM_PEER, pixelChecksum, PYDICOM_GDCM_PEER, runPython } from './helpers.js';
 
 async function values(path: string): Promise<NativePixels> {
   const px = await readPixels(path, await scanHeader(path));
@@ -41,11 +34,11 @@ describe('dicom/codecs: decoding a corpus made by dcmtk and GDCM', function () {
   before(async function () {
     await requirePeer(this, DCMTK_PEER);
     await requirePeer(this, GDCM_PEER);
-    dir = await makeTemp('berth-codecs-');
+    dir = await tempDir('codecs');
     await mkdir(join(dir, 'out'));
     sources = await writeSources(dir);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   for (const variant of LOSSLESS_VARIANTS) {
     it(`decodes ${variant.name} files to the reference decoder's values and the source's, value for value`, async function () {

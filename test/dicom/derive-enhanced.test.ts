@@ -10,7 +10,8 @@ import { scanHeaderBytes } from '../../src/dicom/scan.js';
 import { codeOf } from '../support/codes.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
-import { DICOM3TOOLS_PEER, makeTemp, PYDICOM_PEER, removeTemp, run } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { DICOM3TOOLS_PEER, PYDICOM_PEER, run } from './helpers.js';
 
 /** pydicom writes a small Enhanced CT Image: 3 frames of 8 × 8, shared and per-frame functional groups. */
 const MAKE = `
@@ -84,12 +85,12 @@ describe('dicom/derive: from an enhanced multi-frame source', () => {
   let source: string;
   before(async function () {
     await requirePeer(this, PYDICOM_PEER);
-    tmp = await makeTemp('berth-enhanced-');
+    tmp = await tempDir('enhanced');
     const r = await runPython(MAKE, { args: [tmp] });
     expect(r.code, r.stderr.toString()).to.equal(0);
     source = r.stdout.toString().trim();
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   const ids = { seriesInstanceUid: '2.25.1001', sopInstanceUid: '2.25.1002' };
 

@@ -18,14 +18,13 @@ import { synthSeries, type SeriesSpec } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10, type WriteElement } from '../../src/dicom/write.js';
 import { requirePeer } from '../support/peers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import {
   DCMTK_PEER,
   DICOM3TOOLS_PEER,
-  makeTemp,
   pixelChecksum,
   PYDICOM_PEER,
   PYDICOM_SCRIPT,
-  removeTemp,
   run,
   runPython,
   jpegLikePart10,
@@ -72,7 +71,7 @@ describe('dicom/derive: a new series from an input series', () => {
   const maskPixels: DerivedPixels[] = [];
 
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
     await mkdir(join(dir, 'ct-in'), { recursive: true });
     await mkdir(join(dir, 'ot-in'), { recursive: true });
     ctSources = await writeSource(join(dir, 'ct-in'), {
@@ -99,7 +98,7 @@ describe('dicom/derive: a new series from an input series', () => {
     }
     mask = await deriveSeries(otSources, join(dir, 'ot-out'), maskPixels);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   const headers = (s: DerivedSeries): DicomHeader[] => s.files.map((f) => scanHeaderSync(f.path));
 

@@ -14,7 +14,7 @@ import { transcodeFile } from '../../src/dicom/transcode.js';
 import { encodePart10, type WriteElement } from '../../src/dicom/write.js';
 import { definition } from '../check/dicom-fixtures.js';
 import { codeOfAsync } from '../support/codes.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const RLE = '1.2.840.10008.1.2.5';
 
@@ -27,9 +27,9 @@ function u64s(values: number[]): Uint8Array {
 describe('dicom/encapsulated: fragments, frames and truncation', () => {
   let dir: string | undefined;
   before(async () => {
-    dir = await makeTemp('berth-encapsulated-');
+    dir = await tempDir('encapsulated');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('groups fragments into frames by the Extended Offset Table when the basic one is empty', async () => {
     const [inst] = synthSeries({ seed: 'eot', modality: 'OT', instances: 1, rows: 8, columns: 8, frames: 2 });
@@ -49,6 +49,47 @@ describe('dicom/encapsulated: fragments, frames and truncation', () => {
       [1, 1, 2, 2, 2, 2],
       [3, 3],
     ]);
+  });
+
+  it('refuses a basic or extended offset table whose entries are not one a frame, at validation too', async () => {
+    const [inst] = synthSeries({ seed: 'bot', modality: 'OT', instances: 1, rows: 8, columns: 8, frames: 2 });
+    const fragments = [new Uint8Array([1, 1]), new Uint8Array([2, 2])];
+    const base: WriteElement[] = inst!.elements.filter((e) => e.tag !== 0x7fe00010);
+    const cases: [string, WriteElement[], RegExp][] = [
+      [
+        'bot',
+        [{ tag: 0x7fe00010, vr: 'OB', value: { encapsulated: true, fragments, offsetTable: [0, 10, 10] } }],
+        /Basic Offset Table has 3 entries for 2 frames/,
+      ],
+      [
+        'eot',
+        [
+          { tag: 0x7fe00001, vr: 'OV', value: u64s([0]) },
+          { tag: 0x7fe00002, vr: 'OV', value: u64s([2]) },
+          { tag: 0x7fe00010, vr: 'OB', value: { encapsulated: true, fragments, offsetTable: [] } },
+        ],
+        /Extended Offset Table has 1 entries for 2 frames/,
+      ],
+    ];
+    for (const [name, extra, message] of cases) {
+      const path = join(dir!, `${name}-count.dcm`);
+      await writeFile(
+        path,
+        encodePart10(
+          [...base, ...extra].sort((a, b) => a.tag - b.tag),
+          { transferSyntaxUid: RLE },
+        ),
+      );
+      const header = await scanHeader(path);
+      // Both when decoding and at validation, which reads the item headers only.
+      for (const err of [
+        await readFrames(path, header).catch((e: unknown) => e),
+        await checkFragments(path, header).catch((e: unknown) => e),
+      ]) {
+        expect(err, name).to.include({ code: 'BERTH_E_DICOM_PARSE' });
+        expect((err as Error).message, name).to.match(message);
+      }
+    }
   });
 
   it('finds a compressed image cut inside its last fragment truncated at validation, though its header scans', async () => {

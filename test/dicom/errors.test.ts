@@ -3,13 +3,13 @@ import fc from 'fast-check';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/errors.js';
-import { fromDicomParserThrow } from '../../src/dicom/errors.js';
-import { parseFull, parseFullBytes } from '../../src/dicom/full.js';
+import { fromDicomParserThrow, parseFull, parseFullBytes } from '../support/dicom-parser.js';
 import { scanHeader, scanHeaderBytes, scanHeaderSync } from '../../src/dicom/scan.js';
-import { synthSeries, writeBrokenCorpus, type BrokenFile } from '../../src/dicom/synth.js';
+import { synthSeries } from '../../src/dicom/synth.js';
+import { writeBrokenCorpus, type BrokenFile } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { codeOf } from '../support/codes.js';
 
 const DICOM_CODES = new Set([
@@ -26,10 +26,10 @@ describe('dicom/errors: every broken file gets its code', () => {
   let dir: string;
   let corpus: BrokenFile[];
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
     corpus = await writeBrokenCorpus(join(dir, 'broken'), 7);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('covers every DICOM error code', () => {
     expect(new Set(corpus.map((f) => f.expected))).to.deep.equal(DICOM_CODES);

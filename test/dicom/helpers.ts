@@ -1,27 +1,15 @@
 /**
- * Shared helpers of the DICOM tests: temporary folders, the real peers (dcmtk, pydicom,
+ * Shared helpers of the DICOM tests: the real peers (dcmtk, pydicom,
  * dicom3tools) behind the project's peer gate, and a pixel checksum both sides compute alike.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { synthSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import type { Peer } from '../support/peers.js';
 import { SYSTEM_PYTHON, runPython } from '../support/python.js';
-
-/** A fresh temporary folder; remove it with {@link removeTemp}. */
-export function makeTemp(prefix = 'berth-dicom-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-export async function removeTemp(dir: string | undefined): Promise<void> {
-  if (dir) await rm(dir, { recursive: true, force: true });
-}
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(

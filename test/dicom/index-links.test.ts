@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { indexFolder } from '../../src/dicom/index.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { writeSeries } from '../../src/dicom/synth.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 describe('dicom/index: symlinks inside the folder, with the no-follow opener', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   for (const io of ['async', 'sync'] as const) {
     it(`indexes a file linked inside the folder at its real path, and reads its pixels (${io})`, async () => {

@@ -3,15 +3,16 @@ import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { indexFolder, sortSeries } from '../../src/dicom/index.js';
 import { scanHeaderSync } from '../../src/dicom/scan.js';
-import { writeBrokenCorpus, writeSeries, writeStudy } from '../../src/dicom/synth.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { writeSeries, writeStudy } from '../../src/dicom/synth.js';
+import { writeBrokenCorpus } from '../support/broken-corpus.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 describe('dicom/index: folder index', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('indexes a study, groups by study and series, and sorts each series geometrically', async () => {
     const root = join(dir, 'study');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDeflateRaw } from 'node:zlib';
-import { parseFullBytes } from '../../src/dicom/full.js';
+import { parseFullBytes } from '../support/dicom-parser.js';
 import { DEFAULT_MAX_INFLATED_BYTES, INFLATE_HEADER_ALLOWANCE } from '../../src/dicom/inflate.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { scanHeaderBytes, scanHeaderSync } from '../../src/dicom/scan.js';
@@ -11,7 +11,7 @@ import { TS } from '../../src/dicom/transfer-syntax.js';
 import { transcodeBytes } from '../../src/dicom/transcode.js';
 import { elementHeader, encodeDataSet, encodePart10, type WriteElement } from '../../src/dicom/write.js';
 import { codeOf, codeOfAsync } from '../support/codes.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const MiB = 2 ** 20;
 const EXPLICIT = { little: true, explicit: true } as const;
@@ -68,7 +68,7 @@ describe('dicom/inflate: one bounded inflater for the deflated syntax', function
   let bomb: Buffer;
   let trailing: Buffer;
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
     // The bomb: 16384 × 16384 × 16 bits = 512 MiB of zero pixels in about half a megabyte.
     bomb = await deflatedFile(
       ctWithout(16384, 16384),
@@ -80,7 +80,7 @@ describe('dicom/inflate: one bounded inflater for the deflated syntax', function
     const padding = elementHeader(0xfffcfffc, 'OB', 70 * MiB, EXPLICIT);
     trailing = await deflatedFile(ctWithout(8, 8), Buffer.concat([pixels, padding]), 70 * MiB);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('refuses the 512 MiB bomb (0.5 MB on disk) before inflating its pixels, within 1 s', async () => {
     expect(bomb.length).to.be.below(MiB);

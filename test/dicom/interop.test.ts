@@ -10,14 +10,13 @@ import { scanHeaderSync } from '../../src/dicom/scan.js';
 import { synthSeries, writeSeries, type SeriesSpec, type WrittenSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { requirePeer } from '../support/peers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import {
   DCMTK_PEER,
   DICOM3TOOLS_PEER,
-  makeTemp,
   pixelChecksum,
   PYDICOM_PEER,
   PYDICOM_SCRIPT,
-  removeTemp,
   run,
   runPython,
 } from './helpers.js';
@@ -41,7 +40,7 @@ describe('dicom/interop: real peers accept what berth writes', () => {
 
   before(async function () {
     this.timeout(60_000);
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
     for (const ts of SYNTAXES) {
       const specs: SeriesSpec[] = [
         { seed: 'interop', transferSyntaxUid: ts, instances: 3, rows: 64, columns: 48, privateTags: true },
@@ -62,7 +61,7 @@ describe('dicom/interop: real peers accept what berth writes', () => {
       }
     }
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('dcmftest accepts every file as DICOM Part 10', async function () {
     await requirePeer(this, DCMTK_PEER);

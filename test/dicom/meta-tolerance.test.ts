@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkDicomProperty } from '../../src/check/dicom.js';
 import { deriveInstance } from '../../src/dicom/derive.js';
-import { parseFull } from '../../src/dicom/full.js';
+import { parseFull } from '../support/dicom-parser.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { repairedBytes, repairMetaFile } from '../../src/dicom/repair.js';
 import { scanHeader, scanHeaderBytes } from '../../src/dicom/scan.js';
@@ -11,7 +11,8 @@ import { materialiseDicom } from '../../src/harness/dicom-case.js';
 import { definition } from '../check/dicom-fixtures.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
-import { DCMTK_PEER, makeTemp, PYDICOM_PEER, removeTemp, run } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { DCMTK_PEER, PYDICOM_PEER, run } from './helpers.js';
 
 /**
  * pydicom writes one small signed CT image per meta defect (written as-is, write_like_original),
@@ -91,7 +92,7 @@ describe('dicom: tolerant reading of file meta defects, exact writing', () => {
   let made: Made[] = [];
   before(async function () {
     await requirePeer(this, PYDICOM_PEER);
-    tmp = await makeTemp('berth-meta-');
+    tmp = await tempDir('meta');
     const r = await runPython(MAKE, { args: [tmp] });
     expect(r.code, r.stderr.toString()).to.equal(0);
     made = r.stdout
@@ -100,7 +101,7 @@ describe('dicom: tolerant reading of file meta defects, exact writing', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Made);
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   it('reads every pydicom-made meta defect as pydicom does, with a warning code for each defect', async () => {
     expect(made.map((m) => m.name)).to.have.length(8);

@@ -11,7 +11,7 @@ import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { element, encodePart10, type WriteElement } from '../../src/dicom/write.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const IMAGE_TAGS = new Set([
   0x00280002, 0x00280004, 0x00280006, 0x00280008, 0x00280010, 0x00280011, 0x00280100, 0x00280101, 0x00280102,
@@ -40,9 +40,9 @@ describe('dicom/pixel-layout: native layouts read alike', () => {
   let dir: string | undefined;
   let n = 0;
   before(async () => {
-    dir = await makeTemp('berth-layout-');
+    dir = await tempDir('layout');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   async function read(bytes: Buffer, options = {}): Promise<NativePixels> {
     const path = join(dir!, `${n++}.dcm`);

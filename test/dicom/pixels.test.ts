@@ -7,7 +7,7 @@ import { scanHeaderSync } from '../../src/dicom/scan.js';
 import { synthSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const NATIVE = [
   TS.ExplicitVRLittleEndian,
@@ -19,9 +19,9 @@ const NATIVE = [
 describe('dicom/pixels: readPixels', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   for (const ts of NATIVE) {
     it(`gives the stored values of CT (signed), MR (unsigned) and OT (8-bit multi-frame) in ${ts}`, async () => {

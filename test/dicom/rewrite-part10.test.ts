@@ -11,23 +11,15 @@ import { TS } from '../../src/dicom/transfer-syntax.js';
 import { transcodeBytes } from '../../src/dicom/transcode.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import { requirePeer } from '../support/peers.js';
-import {
-  DCMTK_PEER,
-  makeTemp,
-  pixelChecksum,
-  PYDICOM_PEER,
-  PYDICOM_SCRIPT,
-  removeTemp,
-  run,
-  runPython,
-} from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { DCMTK_PEER, pixelChecksum, PYDICOM_PEER, PYDICOM_SCRIPT, run, runPython } from './helpers.js';
 
 describe('dicom/rewrite-part10: raw data sets', () => {
   let dir: string | undefined;
   before(async () => {
-    dir = await makeTemp('berth-raw-');
+    dir = await tempDir('raw');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   const [inst] = synthSeries({ seed: 'raw', instances: 1, rows: 12, columns: 10 });
   /** A berth-written explicit VR little endian file stripped to its data set. */

@@ -16,7 +16,7 @@ import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import { fuzz, type FuzzCase, type FuzzTarget } from '../support/fuzz.js';
 import { applyByteEdits, byteEdits, type HotSpot } from '../support/mutate.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const VRS = [...LONG_VRS, 'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'PN'];
@@ -134,9 +134,9 @@ describe('dicom/scan under fuzz: mutated Part 10 files scan or fail with a DICOM
   let dir = '';
   let n = 0;
   before(async () => {
-    dir = await makeTemp('berth-fuzz-scan-');
+    dir = await tempDir('fuzz-scan');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   const inMemory: FuzzTarget = {
     name: 'dicom-scan-bytes',

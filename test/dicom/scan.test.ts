@@ -3,12 +3,12 @@ import type { DicomItem } from '../../src/dicom/sequence.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/errors.js';
-import { parseFull } from '../../src/dicom/full.js';
+import { parseFull } from '../support/dicom-parser.js';
 import { scanHeader, scanHeaderBytes, scanHeaderSync } from '../../src/dicom/scan.js';
 import { SOP_CLASS, synthSeries, writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const SYNTAXES = [
   ['explicit VR little endian', TS.ExplicitVRLittleEndian],
@@ -20,9 +20,9 @@ const SYNTAXES = [
 describe('dicom/scan: header scan', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   for (const [name, ts] of SYNTAXES) {
     for (const sequences of ['defined', 'undefined'] as const) {

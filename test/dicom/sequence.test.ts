@@ -6,7 +6,8 @@ import { codeOf } from '../support/codes.js';
 import { DicomItem } from '../../src/dicom/sequence.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
-import { makeTemp, PYDICOM_PEER, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { PYDICOM_PEER } from './helpers.js';
 
 /**
  * pydicom writes the same instance in three encodings — explicit VR LE with defined lengths,
@@ -62,7 +63,7 @@ describe('dicom/sequence: sequences read as nested data sets through header.get'
   }[] = [];
   before(async function () {
     await requirePeer(this, PYDICOM_PEER);
-    tmp = await makeTemp('berth-seq-');
+    tmp = await tempDir('seq');
     const r = await runPython(MAKE, { args: [tmp] });
     expect(r.code, r.stderr.toString()).to.equal(0);
     made = r.stdout
@@ -71,7 +72,7 @@ describe('dicom/sequence: sequences read as nested data sets through header.get'
       .split('\n')
       .map((l) => JSON.parse(l) as (typeof made)[number]);
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   it('gives the items of a sequence, nested ones too, as pydicom reads them, in every encoding', async () => {
     expect(made.map((m) => path.basename(m.path))).to.deep.equal([

@@ -1,7 +1,8 @@
 /** Fixtures of the sort tests (shared with test/cli/sort.test.ts). */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { writeBrokenCorpus, writeStudy, type WrittenStudy } from '../../src/dicom/synth.js';
+import { writeStudy, type WrittenStudy } from '../../src/dicom/synth.js';
+import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 
 /** Every file under `root`, relative, sorted. */

@@ -7,10 +7,11 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/errors.js';
 import { sameBytes, sortDicom, type SortReport } from '../../src/dicom/sort.js';
-import { synthSeries, writeBrokenCorpus } from '../../src/dicom/synth.js';
+import { synthSeries } from '../../src/dicom/synth.js';
+import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { listTree, writeMessyFolder } from './sort-fixtures.js';
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -26,11 +27,11 @@ describe('dicom/sort: loose files into the reference layout', () => {
   let messy: Awaited<ReturnType<typeof writeMessyFolder>>;
 
   before(async () => {
-    dir = await makeTemp('berth-sort-');
+    dir = await tempDir('sort');
     src = join(dir, 'loose');
     messy = await writeMessyFolder(src);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('as a study: several studies get one folder each, every instance at <Study>/<Series>/<SOP>.dcm', async () => {
     const before = await listTree(src);

@@ -6,14 +6,14 @@ import { synthSeries, writeSeries, writeStudy } from '../../src/dicom/synth.js';
 import { isValidUid, seededUid, uidFromUuid, UidMaker } from '../../src/dicom/uid.js';
 import { encodePart10, formatDS } from '../../src/dicom/write.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
-import { makeTemp, removeTemp } from './helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 describe('dicom/synth: synthetic data and UIDs', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('makes valid UIDs: 2.25 from UUIDs, seeded, and under a root', () => {
     expect(uidFromUuid('00000000-0000-0000-0000-000000000000')).to.equal('2.25.0');

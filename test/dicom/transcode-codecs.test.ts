@@ -13,14 +13,13 @@ import { canTranscode, transcodeFile } from '../../src/dicom/transcode.js';
 import { codeOfAsync } from '../support/codes.js';
 import { requirePeer } from '../support/peers.js';
 import { tool, writeSources, type Source } from './codec-corpus.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import {
   DCMTK_PEER,
   GDCM_PEER,
   DICOM3TOOLS_PEER,
-  makeTemp,
   PYDICOM_GDCM_PEER,
   pixelChecksum,
-  removeTemp,
   run,
   runPython,
 } from './helpers.js';
@@ -85,11 +84,11 @@ describe('dicom/transcode: into and out of compressed syntaxes', function () {
   let sources: Source[] = [];
 
   before(async function () {
-    dir = await makeTemp('berth-transcode-codecs-');
+    dir = await tempDir('transcode-codecs');
     await mkdir(join(dir, 'out'));
     sources = await writeSources(dir);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('round-trips every native source through each lossless syntax to identical pixels, keeping every other element', async () => {
     for (const src of sources) {

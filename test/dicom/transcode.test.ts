@@ -18,13 +18,12 @@ import {
 } from '../../src/dicom/transcode.js';
 import { element, encodePart10, type WriteElement } from '../../src/dicom/write.js';
 import { requirePeer } from '../support/peers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import {
   DCMTK_PEER,
-  makeTemp,
   pixelChecksum,
   PYDICOM_PEER,
   PYDICOM_SCRIPT,
-  removeTemp,
   run,
   runPython,
   jpegLikePart10,
@@ -140,7 +139,7 @@ describe('dicom/transcode: among the four native syntaxes', () => {
   });
 
   it('every pair: pixels read back by berth equal the generated ones', async () => {
-    const dir = await makeTemp();
+    const dir = await tempDir('dicom');
     try {
       for (const src of all) {
         for (const target of SYNTAXES) {
@@ -152,7 +151,7 @@ describe('dicom/transcode: among the four native syntaxes', () => {
         }
       }
     } finally {
-      await removeTemp(dir);
+      await removeDir(dir);
     }
   });
 
@@ -226,7 +225,7 @@ describe('dicom/transcode: among the four native syntaxes', () => {
   });
 
   it('transcodeFile writes atomically and reports a missing source', async () => {
-    const dir = await makeTemp();
+    const dir = await tempDir('dicom');
     try {
       const src = join(dir, 'src.dcm');
       await writeFile(src, all[0]!.bytes);
@@ -247,7 +246,7 @@ describe('dicom/transcode: among the four native syntaxes', () => {
       );
       expect(missing).to.equal('BERTH_E_NOT_FOUND');
     } finally {
-      await removeTemp(dir);
+      await removeDir(dir);
     }
   });
 
@@ -283,7 +282,7 @@ describe('dicom/transcode: real peers read every output alike', () => {
   const files: { path: string; source: Source; target: string }[] = [];
 
   before(async () => {
-    dir = await makeTemp();
+    dir = await tempDir('dicom');
     for (const source of sources()) {
       for (const target of SYNTAXES) {
         const path = join(dir, `${source.name}-to-${SHORT[target]}.dcm`);
@@ -292,7 +291,7 @@ describe('dicom/transcode: real peers read every output alike', () => {
       }
     }
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('dcmftest accepts every transcoded file', async function () {
     await requirePeer(this, DCMTK_PEER);

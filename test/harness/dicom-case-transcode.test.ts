@@ -10,11 +10,11 @@ import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries, writeSeries } from '../../src/dicom/synth.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import { checkDicomProperty, isNotApplicable } from '../../src/check/dicom.js';
-import type { Code } from '../../src/errors.js';
 import { materialiseDicom } from '../../src/harness/dicom-case.js';
 import { loadMachine } from '../../src/check/manifest.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
-import { DCMTK_PEER, makeTemp, removeTemp, run } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
+import { DCMTK_PEER, run } from '../dicom/helpers.js';
 import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { requirePeer } from '../support/peers.js';
@@ -26,13 +26,13 @@ describe('harness/dicom-case: compressed case inputs', function () {
   this.timeout(120_000);
   let dir: string | undefined;
   before(async () => {
-    dir = await makeTemp('berth-dicom-case-');
+    dir = await tempDir('dicom-case');
   });
   const kept: string[] = [];
   after(async () => {
-    await removeTemp(dir);
+    await removeDir(dir);
     // --keep left the run folders (input/, output/, status/ side by side).
-    for (const k of kept) await removeTemp(path.dirname(k));
+    for (const k of kept) await removeDir(path.dirname(k));
   });
 
   /** A 6-slice CT series, native and compressed by dcmtk into JPEG-LS (made once). */
@@ -168,10 +168,11 @@ describe('harness/dicom-case: compressed case inputs', function () {
     expect(warning!.message).to.include(`berth run delivers it converted to ${TS.ExplicitVRLittleEndian}`);
   });
 
-  it('agrees with validate: an MPEG-2 or JPEG XL series, which berth cannot convert, is not applicable in both', async function () {
+  it('agrees with validate: an MPEG-2, JPEG XL or Deflated Image Frame series, which berth cannot convert, is not applicable in both', async function () {
     for (const [name, uid] of [
       ['agree-mpeg2', '1.2.840.10008.1.2.4.100'],
       ['agree-jxl', '1.2.840.10008.1.2.4.110'],
+      ['agree-deflated-frame', '1.2.840.10008.1.2.8.1'],
     ] as const) {
       expect(await validateAndRun(name, await undecodable(name, uid)), name).to.deep.equal({
         exit: 1,
@@ -182,7 +183,7 @@ describe('harness/dicom-case: compressed case inputs', function () {
     expect(isNotApplicable('BERTH_E_DICOM_TRANSFER_SYNTAX')).to.equal(true);
   });
 
-  it('finds a 12-bit JPEG input, which berth cannot decode, not applicable rather than broken, in run and validate alike', async function () {
+  it('delivers a 12-bit JPEG extended input converted to native, and validate calls it convertible, in run and validate alike', async function () {
     await requirePeer(this, DCMTK_PEER);
     const native = path.join(dir!, 'twelve-native');
     const series = await writeSeries(native, { seed: 12, instances: 1, rows: 16, columns: 16 });
@@ -196,18 +197,17 @@ describe('harness/dicom-case: compressed case inputs', function () {
     expect(r.code, r.stderr).to.equal(0);
     const machine = await loadMachine(path.join(SAMPLE, 'machine.yaml'));
     const ct = machine.inputs.find((p) => p.name === 'ct')!;
-    const e = await materialiseDicom(ct, { dicom: jpeg12 }, path.join(dir!, 'twelve-out'), dir!).catch(
-      (x: unknown) => x,
-    );
-    expect(e).to.include({ code: 'BERTH_E_DICOM_TRANSFER_SYNTAX' });
-    expect(isNotApplicable((e as { code: Code }).code)).to.equal(true);
-    // validate says so too, from the header's BitsStored: not a "convertible" warning.
+    const out = path.join(dir!, 'twelve-out');
+    await materialiseDicom(ct, { dicom: jpeg12 }, out, dir!);
+    const [delivered] = await readdir(out);
+    const h = await scanHeader(path.join(out, delivered!));
+    expect(h.TransferSyntaxUID).to.equal(TS.ExplicitVRLittleEndian);
+    expect((await readPixels(path.join(out, delivered!), h)).kind).to.equal('native');
+    // validate says so too: a "convertible" warning, not a syntax error.
     // dcmcjpeg gives its lossy output a new SOPInstanceUID (so a file-name finding too): syntax only.
     const found = (await checkDicomProperty(ct, jpeg12, 'in')).filter((f) =>
       ['BERTH_E_DICOM_TRANSFER_SYNTAX', 'BERTH_E_DICOM_CONVERTED'].includes(f.code),
     );
-    expect(found.map((f) => [f.code, f.severity])).to.deep.equal([
-      ['BERTH_E_DICOM_TRANSFER_SYNTAX', 'error'],
-    ]);
+    expect(found.map((f) => [f.code, f.severity])).to.deep.equal([['BERTH_E_DICOM_CONVERTED', 'warning']]);
   });
 });

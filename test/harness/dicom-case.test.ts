@@ -12,7 +12,7 @@ import { isBerthError } from '../../src/errors.js';
 import { dicomMaterialiser } from '../../src/harness/dicom-case.js';
 import { materialiseValues } from '../../src/harness/materialise.js';
 import { loadManifestText } from '../../src/manifest/load.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const DEF = checkManifest(
   loadManifestText(
@@ -24,9 +24,9 @@ const DEF = checkManifest(
 describe('harness/dicom-case: DICOM folders in case files', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp('berth-dicom-case-');
+    dir = await tempDir('dicom-case');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('skips a byte-identical duplicate file with a notice naming both files', async () => {
     const src = join(dir, 'dup');

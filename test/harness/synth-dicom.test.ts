@@ -14,7 +14,7 @@ import { materialiseValues } from '../../src/harness/materialise.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { codeOfAsync } from '../support/codes.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 const MANIFEST = `
 metadata-version: 2
@@ -58,9 +58,9 @@ function headers(root: string, files: readonly string[]) {
 describe('harness/synth-dicom: one maker of synthetic DICOM', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp('berth-synth-dicom-');
+    dir = await tempDir('synth-dicom');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('berth synth and a case of {synth: {}} give the same counts, sizes and bytes for one seed', async function () {
     this.timeout(60_000);

@@ -13,7 +13,7 @@ import { fromPattern, synthNumber, synthString, synthTree, words } from '../../s
 import { prng } from '../../src/dicom/synth.js';
 import type { Property } from '../../src/kinds/property.js';
 import { loadManifestText } from '../../src/manifest/load.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { fixture, ROOT } from '../support/paths.js';
 
 const VALID = (await readdir(fixture('manifests')))
@@ -28,7 +28,7 @@ async function treeHash(dir: string, files: readonly string[]): Promise<string> 
 }
 
 function prop(keywords: Property['keywords'], kind: Property['kind'] = 'string'): Property {
-  return { name: 'x', path: 'schema-in/x', side: 'in', kind, nullable: false, keywords, raw: {} };
+  return { name: 'x', path: 'schema-in/x', side: 'in', kind, nullable: false, keywords, raw: {}, spec: null };
 }
 
 async function definitionOf(yaml: string): Promise<MachineDefinition> {
@@ -40,9 +40,9 @@ async function definitionOf(yaml: string): Promise<MachineDefinition> {
 describe('harness/synth-tree: synthetic trees that satisfy a schema', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp('berth-synth-');
+    dir = await tempDir('synth');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   for (const manifest of MANIFESTS) {
     for (const side of ['in', 'out'] as const) {

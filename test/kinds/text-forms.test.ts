@@ -3,6 +3,7 @@ import type { KindName } from '../../src/kinds/property.js';
 import { kindOf } from '../../src/kinds/registry.js';
 import type { JsonObject } from '../../src/manifest/document.js';
 import { problemCode, show, subject, valueOf } from './text-helpers.js';
+import { textFormOf } from '../../src/kinds/kind.js';
 
 /** One well-formed text per primitive kind (strings apart), with the value it stands for. */
 const SAMPLES: { kind: KindName; def: JsonObject; text: string; value: unknown; refusal: string }[] = [
@@ -43,7 +44,7 @@ describe('kinds/text forms: all primitive kinds', () => {
       'percentage',
     ];
     for (const k of primitives) {
-      const form = kindOf(k).text;
+      const form = textFormOf(kindOf(k));
       expect(form, k).to.not.equal(undefined);
       expect(form!.expected, `${k}.expected`).to.be.a('string').with.length.above(0);
     }

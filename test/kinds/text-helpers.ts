@@ -5,6 +5,7 @@ import type { Property } from '../../src/kinds/property.js';
 import { resolveSide } from '../../src/kinds/resolve.js';
 import type { Outcome, TextForm } from '../../src/kinds/value.js';
 import type { JsonObject } from '../../src/manifest/document.js';
+import { textFormOf } from '../../src/kinds/kind.js';
 
 /** fast-check runs per property: enough to find edge cases, few enough to keep the suite fast. */
 export const RUNS = { numRuns: 500 };
@@ -29,7 +30,7 @@ export interface Subject {
 /** Resolves `def` and binds the text form of the kind it resolves to. */
 export function subject(def: JsonObject): Subject {
   const p = property(def);
-  const form = kindOf(p.kind).text;
+  const form = textFormOf(kindOf(p.kind));
   if (!form) throw new Error(`kind ${p.kind} has no text form`);
   return {
     p,

@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { ESLint } from 'eslint';
 import { KINDS } from '../../src/kinds/registry.js';
@@ -8,6 +10,19 @@ import { ROOT } from '../support/paths.js';
 async function rulesFired(eslint: ESLint, file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
   return (result?.messages ?? []).map((m) => m.ruleId ?? `fatal: ${m.message}`);
+}
+
+/** A function of `lines` lines in all (signature and closing brace included). */
+function functionOf(lines: number, name = 'f'): string {
+  const body = Array.from({ length: lines - 4 }, (_, i) => `  x += ${i};`);
+  return [`export function ${name}(): number {`, '  let x = 0;', ...body, '  return x;', '}', ''].join('\n');
+}
+
+/** Every .ts file under src/, relative to the repository root. */
+function sourceFiles(dir = 'src'): string[] {
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
+  );
 }
 
 describe('the house guards (eslint.config.js)', function () {
@@ -81,5 +96,68 @@ describe('the house guards (eslint.config.js)', function () {
     const typeOnly =
       "import type { safeJoin } from './tree/safe-path.js';\nexport type J = typeof safeJoin;\n";
     expect(await rulesFired(eslint, 'src/errors.ts', typeOnly)).to.include('house/no-import-cycles');
+  });
+
+  describe('the size guards: files of one job, functions on one screen', () => {
+    it('refuses a file of more than 400 lines of code in src/', async () => {
+      const code = Array.from({ length: 401 }, (_, i) => `export const c${i} = ${i};`).join('\n') + '\n';
+      expect(await rulesFired(eslint, 'src/harness/x.ts', code)).to.deep.equal(['max-lines']);
+    });
+
+    it('counts neither blank lines nor comments towards the 400', async () => {
+      const code = Array.from({ length: 390 }, (_, i) => `// note ${i}\n\nexport const c${i} = ${i};`);
+      expect(await rulesFired(eslint, 'src/harness/x.ts', code.join('\n') + '\n')).to.deep.equal([]);
+    });
+
+    it('refuses a function of more than 80 lines in src/, and accepts one of 80', async () => {
+      expect(await rulesFired(eslint, 'src/harness/x.ts', functionOf(81))).to.deep.equal([
+        'max-lines-per-function',
+      ]);
+      expect(await rulesFired(eslint, 'src/harness/x.ts', functionOf(80))).to.deep.equal([]);
+    });
+
+    it('accepts an exception that says why, and refuses one that does not', async () => {
+      const why = '// eslint-disable-next-line max-lines-per-function -- one table, read top to bottom\n';
+      expect(await rulesFired(eslint, 'src/harness/x.ts', why + functionOf(120))).to.deep.equal([]);
+      const silent = '// eslint-disable-next-line max-lines-per-function\n';
+      expect(await rulesFired(eslint, 'src/harness/x.ts', silent + functionOf(120))).to.deep.equal([
+        'house/disable-reason',
+      ]);
+      const fileWide = '/* eslint-disable max-lines -- */\n';
+      const long = Array.from({ length: 401 }, (_, i) => `export const c${i} = ${i};`).join('\n');
+      expect(await rulesFired(eslint, 'src/harness/x.ts', `${fileWide}${long}\n`)).to.deep.equal([
+        'house/disable-reason',
+      ]);
+    });
+
+    it('finds in src/ no blanket eslint-disable and no disable of a size guard without a reason', () => {
+      const directive = /^\s*(?:\/\/|\/\*)\s*eslint-disable(?:-next-line|-line)?\b(.*)$/;
+      const offenders: string[] = [];
+      for (const file of sourceFiles()) {
+        for (const [i, line] of readFileSync(path.join(ROOT, file), 'utf8').split('\n').entries()) {
+          const rest = directive.exec(line)?.[1]?.replace(/\*\/\s*$/, '');
+          if (rest === undefined) continue;
+          const [rules = '', reason = ''] = rest.split(/\s--(?:\s|$)/);
+          const blanket = rules.trim() === '';
+          const sizeRule = /\bmax-lines(?:-per-function)?\b/.test(rules);
+          if (blanket || (sizeRule && reason.trim() === ''))
+            offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+        }
+      }
+      expect(offenders).to.deep.equal([]);
+    });
+
+    it('allowlists only files that still break the size guard they are excused from', async () => {
+      const allowlist = pathToFileURL(path.join(ROOT, 'eslint-rules/allowlist.js')).href;
+      const { houseAllowlist } = (await import(allowlist)) as {
+        houseAllowlist: { tooLong: { file: string; rules: string[] }[] };
+      };
+      for (const { file, rules } of houseAllowlist.tooLong) {
+        // The same text linted as a sibling file that is not allowlisted: the excused rules must fire.
+        const probe = path.join(path.dirname(file), `size-probe-${path.basename(file)}`);
+        const fired = await rulesFired(eslint, probe, readFileSync(path.join(ROOT, file), 'utf8'));
+        for (const rule of rules) expect(fired, `${file} no longer breaks ${rule}`).to.include(rule);
+      }
+    });
   });
 });

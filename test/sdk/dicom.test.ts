@@ -10,7 +10,7 @@ import { DicomImage, DicomSeries, DicomStudy } from '../../src/sdk/dicom.js';
 import { openMachine, type Machine } from '../../src/sdk/machine.js';
 import { editedInstance } from '../check/dicom-fixtures.js';
 import { codeOfAsync } from '../support/codes.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 /** The instances of a synthetic series as Part 10 bytes. */
 function instanceBytes(spec: SeriesSpec, transferSyntaxUid: string = TS.ExplicitVRLittleEndian): Buffer[] {
@@ -21,9 +21,9 @@ describe('sdk/dicom: DICOM inputs and outputs', () => {
   let tmp: string;
   let n = 0;
   before(async () => {
-    tmp = await realpath(await makeTemp('berth-sdk-dicom-'));
+    tmp = await realpath(await tempDir('sdk-dicom'));
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   /** A machine over a fresh input and output tree. */
   async function machine(

@@ -12,7 +12,7 @@ import { element, encodePart10 } from '../../src/dicom/write.js';
 import { isBerthError } from '../../src/errors.js';
 import { readDicomSeries } from '../../src/sdk/dicom.js';
 import { writeFileAtomic } from '../../src/tree/atomic.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 
 async function failure(fn: () => unknown): Promise<string> {
   try {
@@ -26,9 +26,9 @@ async function failure(fn: () => unknown): Promise<string> {
 describe('sdk/geometry: spacing, Hounsfield units and volumes of a series', () => {
   let tmp: string;
   before(async () => {
-    tmp = await makeTemp('berth-sdk-geometry-');
+    tmp = await tempDir('sdk-geometry');
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   it('gives PixelSpacing as [row, column] and the slice spacing measured along the normal', async () => {
     const dir = path.join(tmp, 'coronal');

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { BerthError, toBerthError } from '../../src/errors.js';
 import { WireDecodeError } from '../../src/wire/case.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from './temp.js';
 import { fuzz, thrownProblem } from './fuzz.js';
 
 describe('test/support/fuzz: the property every fuzzed decoder must keep', () => {
@@ -43,7 +43,7 @@ describe('test/support/fuzz: the property every fuzzed decoder must keep', () =>
   });
 
   it('fails a target with the shrunk input, saved, and how to replay it', async () => {
-    const dir = await makeTemp('berth-fuzz-self-');
+    const dir = await tempDir('fuzz-self');
     const keys = ['BERTH_FUZZ_ONLY', 'BERTH_FUZZ_REPLAY', 'BERTH_FUZZ_PATH', 'BERTH_FUZZ_OUT'];
     const saved = keys.map((k) => [k, process.env[k]] as const);
     for (const k of keys) delete process.env[k];
@@ -73,6 +73,6 @@ describe('test/support/fuzz: the property every fuzzed decoder must keep', () =>
     const json = JSON.parse(readFileSync(file!, 'utf8')) as { target: string; base64: string };
     expect(json.target).to.equal('self-test');
     expect(Buffer.from(json.base64, 'base64')).to.have.length(3);
-    await removeTemp(dir);
+    await removeDir(dir);
   });
 });

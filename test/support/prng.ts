@@ -1,15 +1,6 @@
 /**
- * mulberry32: a small seeded PRNG, so that test data is the same on every run. (The fuzz suites
- * draw from fast-check, seeded by ./fuzz.ts; src/dicom/synth.ts has the same generator behind a
- * hashed text seed.)
+ * mulberry32 with a numeric seed, so that test data is the same on every run: the generator of
+ * src/dicom/prng.ts (the one berth's synthetic data uses), not a copy. (The fuzz suites draw from
+ * fast-check, seeded by ./fuzz.ts.)
  */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../../src/dicom/prng.js';

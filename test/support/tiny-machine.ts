@@ -1,15 +1,21 @@
-/** A trivial machine and its cases, for batch and queue tests (no image, no Python). */
+/** Trivial machines and their cases, for batch, queue and CLI tests (no image, no Python). */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** The smallest valid manifest: no inputs, no outputs, no command. */
+export const EMPTY_MANIFEST = 'metadata-version: 2\ninfo: {name: t}\nschema-in: {}\nschema-out: {}\n';
+
 /**
  * A trivial machine: a shell command that appends its input value to runs.log (so a test can
- * count how often each case ran), optionally sleeps, and writes score 0.4.
+ * count how often each case ran), optionally sleeps, and writes score 0.4. With `noteFor`, it also
+ * has an optional `note` output, written for the cases whose value is listed.
  */
-export function makeMachine(dir: string, sleep = 0): void {
+export function makeMachine(dir: string, sleep = 0, noteFor?: readonly string[]): void {
   mkdirSync(dir, { recursive: true });
   // One write per run (O_APPEND), so two machines running at once never interleave their lines.
-  const script = `printf '%s\\n' "$(cat "$BERTH_INPUT/value")" >> runs.log${sleep ? ` && sleep ${sleep}` : ''} && echo 0.4 > "$BERTH_OUTPUT/score"`;
+  const value = '"$(cat "$BERTH_INPUT/value")"';
+  const notes = (noteFor ?? []).map((v) => ` && { [ ${value} != ${v} ] || echo hi > "$BERTH_OUTPUT/note"; }`);
+  const script = `printf '%s\\n' ${value} >> runs.log${sleep ? ` && sleep ${sleep}` : ''} && echo 0.4 > "$BERTH_OUTPUT/score"${notes.join('')}`;
   writeFileSync(
     path.join(dir, 'machine.yaml'),
     [
@@ -19,6 +25,7 @@ export function makeMachine(dir: string, sleep = 0): void {
       '  value: {type: string}',
       'schema-out:',
       '  score: {type: number}',
+      ...(noteFor ? ['  note: {type: string, nullable: true}'] : []),
       'berth:',
       `  command: ${JSON.stringify(['/bin/sh', '-c', script])}`,
     ].join('\n') + '\n',

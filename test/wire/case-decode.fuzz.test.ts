@@ -19,7 +19,7 @@ import { synthTree } from '../../src/harness/synth-tree.js';
 import type { Property } from '../../src/kinds/property.js';
 import { decodeTree, encodeTree, type WireFormat } from '../../src/wire/case.js';
 import { pythonPackr, pythonUnpackr } from '../../src/wire/ndarray-msgpack.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { fuzz, type FuzzCase, type FuzzTarget } from '../support/fuzz.js';
 import { applyByteEdits, byteEdits } from '../support/mutate.js';
 import { applyValueEdits, valueEdits } from '../support/mutate-value.js';
@@ -190,7 +190,7 @@ describe('wire/case-decode under fuzz: mutated and arbitrary documents decode or
   const bases: Record<string, Buffer> = {};
   before(async function () {
     this.timeout(60_000);
-    tmp = await makeTemp('berth-fuzz-wire-');
+    tmp = await tempDir('fuzz-wire');
     const def: MachineDefinition = VALUES;
     const src = path.join(tmp, 'src');
     await synthTree(def, 'in', src, { seed: 'fuzz' });
@@ -203,7 +203,7 @@ describe('wire/case-decode under fuzz: mutated and arbitrary documents decode or
     // Mutations start from documents that decode.
     for (const [variant, bytes] of Object.entries(bases)) await decode({ variant, bytes });
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
 
   /** Decodes one case (`<schema>/<format>`, `/json-text`: the body as a string) into a fresh folder. */
   async function decode(c: FuzzCase): Promise<void> {

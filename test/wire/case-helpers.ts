@@ -8,7 +8,7 @@ import { synthTree } from '../../src/harness/synth-tree.js';
 import type { Property, Side } from '../../src/kinds/property.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { WireDecodeError } from '../../src/wire/case.js';
-import { makeTemp, removeTemp } from '../dicom/helpers.js';
+import { removeDir, tempDir } from '../support/temp.js';
 import { ROOT, fixture } from '../support/paths.js';
 
 /** The fixture with every kind on both sides. */
@@ -79,9 +79,9 @@ export function freshPaths(prefix: string): () => string {
   let tmp = '';
   let n = 0;
   before(async () => {
-    tmp = await makeTemp(prefix);
+    tmp = await tempDir(prefix);
   });
-  after(() => removeTemp(tmp));
+  after(() => removeDir(tmp));
   return () => path.join(tmp, `t${n++}`);
 }
 

@@ -12,7 +12,6 @@ import { dicomTreeCheck } from '../../src/check/dicom.js';
 import { checkTree } from '../../src/check/tree.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
 import { asBytes, ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
-import { readDicom } from '../../src/sdk/dicom.js';
 import { readObject } from '../../src/sdk/read-value.js';
 import { writeValue } from '../../src/sdk/write-value.js';
 import { safeJoin } from '../../src/tree/safe-path.js';
@@ -96,7 +95,7 @@ function goodDoc(): Record<string, unknown> {
 }
 
 describe('wire/case: trees as JSON documents', () => {
-  const fresh = freshPaths('berth-wire-json-');
+  const fresh = freshPaths('wire-json');
 
   describe('round trips tree → document → tree', () => {
     itRoundTripsEveryTree(11, fresh, async ({ def, side, props, src, dst }) => {
@@ -139,7 +138,7 @@ describe('wire/case: trees as JSON documents', () => {
       const src = fresh();
       await synthTree(def, 'in', src, { seed: 2 });
       const doc = await encodeTreeJson(def.inputs, src);
-      const values = await readObject(def.inputs, src, { realRoot: src, dicom: readDicom });
+      const values = await readObject(def.inputs, src, { realRoot: src });
       expect(Object.keys(doc)).to.deep.equal(def.inputs.map((p) => p.name));
       expect(doc['threshold']).to.be.a('number').and.equal(values['threshold']);
       expect(doc['flag']).to.be.a('boolean');

@@ -41,7 +41,7 @@ schema-out:
 `);
 
 describe('wire/case: limits of decoding and encoding', () => {
-  const fresh = freshPaths('berth-wire-limits-');
+  const fresh = freshPaths('wire-limits');
 
   describe('entries a document creates', () => {
     const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ a: i, b: 'x' }));

@@ -83,7 +83,7 @@ function goodDoc(): Map<string, unknown> {
 const pack = (doc: unknown): Buffer => packForPython(doc);
 
 describe('wire/case: trees as msgpack documents', () => {
-  const fresh = freshPaths('berth-wire-msgpack-');
+  const fresh = freshPaths('wire-msgpack');
 
   describe('round trips tree → document → tree', () => {
     itRoundTripsEveryTree(12, fresh, async ({ def, side, props, src, dst }) => {

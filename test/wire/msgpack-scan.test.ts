@@ -57,7 +57,7 @@ function scanned(bytes: Uint8Array, maxNesting = 66): [string, string | undefine
 }
 
 describe('wire/msgpack-scan: msgpack checked before parsing', () => {
-  const fresh = freshPaths('berth-wire-scan-');
+  const fresh = freshPaths('wire-scan');
 
   it('refuses a 4 MB top-level array followed by a byte at once, with a short message (no serialised value)', () => {
     const big = Buffer.concat([

@@ -1,8 +1,22 @@
-/** Huffman tables of JPEG (ITU T.81 annex C and K.2), for the lossless JPEG codec. */
+/** Huffman tables of JPEG (ITU T.81 annex C, F.2.2.3 and K.2), for the lossless and DCT JPEG codecs. */
 import { CodecError } from './types.js';
 
-/** 65 536 entries indexed by the next 16 bits: (code length << 8) | symbol; length 0 = no code. */
-export type DecodeTable = Uint32Array;
+/** Codes of up to this many bits are found by one table look-up; longer ones by annex F.2.2.3. */
+export const FAST_BITS = 9;
+
+/**
+ * A decoding table: `fast`, indexed by the next {@link FAST_BITS} bits, holds (code length << 8) |
+ * symbol for the codes that short (0: a longer code begins there); longer codes are found by the
+ * largest code of each length (MAXCODE) and where each length's symbols start (VALPTR − MINCODE).
+ */
+export interface DecodeTable {
+  readonly fast: Uint16Array;
+  /** Largest code of each length 1..16; −1 when there is none of that length. */
+  readonly maxcode: Int32Array;
+  /** Added to a code of that length gives its symbol's index in `values`. */
+  readonly offset: Int32Array;
+  readonly values: Uint8Array;
+}
 
 /** Reads one table (16 counts, then the symbols) from a DHT segment at `p`; `next` is after it. */
 export function buildDecodeTable(
@@ -11,23 +25,29 @@ export function buildDecodeTable(
   end: number,
 ): { table: DecodeTable; next: number } {
   if (p + 16 > end) throw new CodecError('A JPEG Huffman table is cut short');
-  const table = new Uint32Array(65536);
-  let v = p + 16;
+  let total = 0;
+  for (let len = 1; len <= 16; len++) total += src[p + len - 1]!;
+  if (p + 16 + total > end) throw new CodecError('A JPEG Huffman table is cut short');
+  const values = src.slice(p + 16, p + 16 + total);
+  const fast = new Uint16Array(1 << FAST_BITS);
+  const maxcode = new Int32Array(17).fill(-1);
+  const offset = new Int32Array(17);
   let code = 0;
+  let k = 0;
   for (let len = 1; len <= 16; len++) {
     const count = src[p + len - 1]!;
-    for (let k = 0; k < count; k++) {
-      if (v >= end) throw new CodecError('A JPEG Huffman table is cut short');
-      const symbol = src[v++]!;
-      const span = 1 << (16 - len);
-      const first = code << (16 - len);
-      if (first + span > 65536) throw new CodecError('A JPEG Huffman table has too many codes');
-      table.fill((len << 8) | symbol, first, first + span);
-      code++;
+    if (code + count > 1 << len) throw new CodecError('A JPEG Huffman table has too many codes');
+    offset[len] = k - code;
+    for (let i = 0; i < count; i++, k++, code++) {
+      if (len <= FAST_BITS) {
+        const span = 1 << (FAST_BITS - len);
+        fast.fill((len << 8) | values[k]!, code * span, (code + 1) * span);
+      }
     }
+    if (count > 0) maxcode[len] = code - 1;
     code <<= 1;
   }
-  return { table, next: v };
+  return { table: { fast, maxcode, offset, values }, next: p + 16 + total };
 }
 
 /** An encoding table: counts per length (BITS), symbols (HUFFVAL), and each symbol's code and length. */

@@ -15,8 +15,6 @@ interface Entry {
   readonly encodes: boolean;
   /** Decoding gives back exactly the encoded samples. */
   readonly lossless: boolean;
-  /** The widest BitsStored the codec decodes, when narrower than 16 (8-bit libjpeg-turbo). */
-  readonly maxBitsStored?: number;
 }
 
 const rle = async (uid: string): Promise<FrameCodec> => ({ ...(await import('./rle.js')).codec, uid });
@@ -30,9 +28,8 @@ const P = '1.2.840.10008.1.2.4.';
 const REGISTRY: ReadonlyMap<string, Entry> = new Map<string, Entry>([
   ['1.2.840.10008.1.2.1.98', { load: raw, encodes: true, lossless: true }],
   ['1.2.840.10008.1.2.5', { load: rle, encodes: true, lossless: true }],
-  [`${P}50`, { load: jpeg, encodes: false, lossless: false, maxBitsStored: 8 }],
-  // 12-bit process 4 is refused: no maintained 12-bit JPEG codec for Node (jpeg-baseline.ts).
-  [`${P}51`, { load: jpeg, encodes: false, lossless: false, maxBitsStored: 8 }],
+  [`${P}50`, { load: jpeg, encodes: false, lossless: false }],
+  [`${P}51`, { load: jpeg, encodes: false, lossless: false }],
   [`${P}57`, { load: lossless, encodes: false, lossless: true }],
   [`${P}70`, { load: lossless, encodes: true, lossless: true }],
   [`${P}80`, { load: jpegLs, encodes: true, lossless: true }],
@@ -48,12 +45,10 @@ const loaded = new Map<string, Promise<FrameCodec>>();
 
 /**
  * True when berth decodes frames of this encapsulated syntax — of samples `bitsStored` wide when
- * given (a 12-bit JPEG extended instance is not decoded; without it, any instance of the syntax).
+ * given (every codec decodes up to 16 bits: 8- and 12-bit JPEG, up to 16 for the others).
  */
 export function canDecode(uid: string, bitsStored?: number): boolean {
-  const entry = REGISTRY.get(uid);
-  if (!entry) return false;
-  return bitsStored === undefined || bitsStored <= (entry.maxBitsStored ?? 16);
+  return REGISTRY.has(uid) && (bitsStored === undefined || bitsStored <= 16);
 }
 
 /** True when berth encodes frames in this syntax (lossless syntaxes only). */

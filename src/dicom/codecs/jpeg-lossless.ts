@@ -6,8 +6,9 @@
  * Huffman table fitted to each frame (annex K.2). Verified against dcmtk in the tests.
  */
 import { encodeLosslessJpeg } from './jpeg-lossless-encode.js';
+import { EntropyReader } from './entropy-reader.js';
 import { buildDecodeTable, type DecodeTable } from './huffman.js';
-import { fitSamples } from './samples.js';
+import { expectFrameSize, fitSamples } from './samples.js';
 import {
   CodecError,
   UnsupportedCodestreamError,
@@ -29,13 +30,14 @@ function u16(b: Uint8Array, p: number): number {
 }
 
 /** Decodes one frame: its samples as `Uint16Array`-ready little endian bytes of 1 or 2 bytes each. */
-function decodeStream(src: Uint8Array): { frame: Frame; planes: Uint16Array[] } {
+function decodeStream(src: Uint8Array, info: PixelInfo): { frame: Frame; planes: Uint16Array[] } {
   if (src[0] !== 0xff || src[1] !== 0xd8)
     throw new CodecError('The frame does not start with a JPEG SOI marker');
   const tables = new Map<number, DecodeTable>();
   let frame: Frame | undefined;
   let planes: Uint16Array[] = [];
   let restart = 0;
+  let scans = 0;
   let p = 2;
   for (;;) {
     while (p < src.length && src[p] === 0xff && src[p + 1] === 0xff) p++; // fill bytes
@@ -51,6 +53,10 @@ function decodeStream(src: Uint8Array): { frame: Frame; planes: Uint16Array[] } 
     if (marker === 0xffc3) {
       const nf = src[seg + 5]!;
       frame = { precision: src[seg]!, rows: u16(src, seg + 1), columns: u16(src, seg + 3), ids: [] };
+      if (frame.precision < 2 || frame.precision > 16)
+        throw new CodecError(`Lossless JPEG precision ${frame.precision} is not 2–16`);
+      if (seg + 6 + 3 * nf > end) throw new CodecError('The JPEG frame header is cut short');
+      expectFrameSize(frame.columns, frame.rows, nf, info);
       for (let i = 0; i < nf; i++) {
         frame.ids.push(src[seg + 6 + 3 * i]!);
         if (src[seg + 7 + 3 * i] !== 0x11)
@@ -75,6 +81,8 @@ function decodeStream(src: Uint8Array): { frame: Frame; planes: Uint16Array[] } 
       restart = u16(src, seg);
     } else if (marker === 0xffda) {
       if (!frame) throw new CodecError('A JPEG scan comes before its SOF3 frame header');
+      // Each component is in one scan: more scans would each decode the whole frame again.
+      if (++scans > frame.ids.length) throw new CodecError('The JPEG frame has more scans than components');
       p = decodeScan(src, seg, end, frame, planes, tables, restart);
       continue;
     }
@@ -95,45 +103,91 @@ function decodeScan(
   restart: number,
 ): number {
   const ns = src[seg]!;
-  const comps: { plane: Uint16Array; table: DecodeTable }[] = [];
+  const scanPlanes: Uint16Array[] = [];
+  const scanTables: DecodeTable[] = [];
   for (let i = 0; i < ns; i++) {
     const index = frame.ids.indexOf(src[seg + 1 + 2 * i]!);
     const table = tables.get(src[seg + 2 + 2 * i]! >> 4);
     if (index < 0 || !table) throw new CodecError('A JPEG scan names an unknown component or Huffman table');
-    comps.push({ plane: planes[index]!, table });
+    scanPlanes.push(planes[index]!);
+    scanTables.push(table);
   }
   const predictor = src[seg + 1 + 2 * ns]!;
   const pt = src[seg + 3 + 2 * ns]! & 0x0f;
   if (predictor < 1 || predictor > 7) throw new CodecError(`Lossless JPEG predictor ${predictor} is not 1–7`);
-  const bits = new BitReader(src, end);
+  if (pt >= frame.precision)
+    throw new CodecError(`Lossless JPEG point transform ${pt} is not below the precision`);
+  const reader = new EntropyReader(src, end);
   const { rows, columns } = frame;
   const mask = (1 << (frame.precision - pt)) - 1;
   const initial = 1 << (frame.precision - pt - 1);
-  const total = rows * columns;
+  const diffs = new Int32Array(columns * ns);
   let sinceRestart = 0;
-  let lineStart = 0; // first sample of the current restart interval's first line: predict from the left
-  for (let i = 0; i < total; i++) {
-    if (restart > 0 && sinceRestart === restart) {
-      bits.restart();
-      sinceRestart = 0;
-      lineStart = i;
-    }
-    sinceRestart++;
-    const x = i % columns;
-    for (const c of comps) {
-      const diff = bits.diff(c.table);
-      const v = c.plane;
-      let pred: number;
-      if (i === lineStart) pred = initial;
-      else if (i < lineStart + columns - (lineStart % columns) || i < columns)
-        pred = v[i - 1]!; // first line
-      else if (x === 0) pred = v[i - columns]!;
-      else pred = predict(predictor, v[i - 1]!, v[i - columns]!, v[i - columns - 1]!);
-      v[i] = (pred + diff) & mask;
+  let resetAt = 0; // the sample predicted from 2^(P-Pt-1): the first, and the first after each restart
+  let firstRow = 0; // the row of resetAt: the rest of it is predicted from the left (H.1.2.1)
+  for (let row = 0; row < rows; row++) {
+    // The row in pieces that end where a restart interval does (usually the whole row).
+    for (let x = 0; x < columns;) {
+      if (restart > 0 && sinceRestart === restart) {
+        reader.restart();
+        sinceRestart = 0;
+        resetAt = row * columns + x;
+        firstRow = row;
+      }
+      const n = restart > 0 ? Math.min(columns - x, restart - sinceRestart) : columns - x;
+      reader.differences(scanTables, diffs, 0, n * ns);
+      const piece: Piece = { diffs, ns, start: row * columns + x, x, n, columns, mask };
+      for (let c = 0; c < ns; c++) {
+        if (row === firstRow) fromLeft(scanPlanes[c]!, piece, c, resetAt, initial);
+        else predicted(predictor, scanPlanes[c]!, piece, c);
+      }
+      sinceRestart += n;
+      x += n;
     }
   }
-  if (pt > 0) for (const c of comps) for (let i = 0; i < total; i++) c.plane[i] = c.plane[i]! << pt;
-  return bits.markerPosition();
+  if (pt > 0)
+    for (const plane of scanPlanes) for (let i = 0; i < rows * columns; i++) plane[i] = plane[i]! << pt;
+  return reader.markerPosition();
+}
+
+/** `n` samples of a row from sample `start` (column `x`), their differences interleaved `ns` apart. */
+interface Piece {
+  readonly diffs: Int32Array;
+  readonly ns: number;
+  readonly start: number;
+  readonly x: number;
+  readonly n: number;
+  readonly columns: number;
+  readonly mask: number;
+}
+
+/** In the first row of a restart interval: its first sample from 2^(P-Pt-1), the others from the left. */
+function fromLeft(v: Uint16Array, p: Piece, c: number, resetAt: number, initial: number): void {
+  const { diffs, ns, start, n, mask } = p;
+  for (let k = 0, i = start; k < n; k++, i++) {
+    v[i] = ((i === resetAt ? initial : v[i - 1]!) + diffs[k * ns + c]!) & mask;
+  }
+}
+
+/** In any other row: column 0 from above, the others by the scan's predictor (H.1.2.1). */
+function predicted(sv: number, v: Uint16Array, p: Piece, c: number): void {
+  const { diffs, ns, start, n, columns, mask } = p;
+  let k = 0;
+  if (p.x === 0) {
+    v[start] = (v[start - columns]! + diffs[c]!) & mask;
+    k = 1;
+  }
+  if (sv === 1) {
+    let left = v[start + k - 1]!;
+    for (let i = start + k, j = k * ns + c; k < n; k++, i++, j += ns) {
+      left = (left + diffs[j]!) & mask;
+      v[i] = left;
+    }
+    return;
+  }
+  for (let i = start + k; k < n; k++, i++) {
+    v[i] = (predict(sv, v[i - 1]!, v[i - columns]!, v[i - columns - 1]!) + diffs[k * ns + c]!) & mask;
+  }
 }
 
 function predict(sv: number, a: number, b: number, c: number): number {
@@ -155,90 +209,17 @@ function predict(sv: number, a: number, b: number, c: number): number {
   }
 }
 
-/** Reads the entropy-coded data: FF 00 is a data FF, any other marker ends the data (read as zeros). */
-class BitReader {
-  private acc = 0;
-  private count = 0;
-  private p: number;
-  private marker = -1;
-  constructor(
-    private readonly src: Uint8Array,
-    start: number,
-  ) {
-    this.p = start;
-  }
-  private fill(): void {
-    while (this.count <= 24) {
-      let byte = 0;
-      if (this.marker < 0 && this.p < this.src.length) {
-        byte = this.src[this.p]!;
-        if (byte === 0xff) {
-          const next = this.src[this.p + 1];
-          if (next === 0) this.p += 2;
-          else {
-            this.marker = this.p;
-            byte = 0;
-          }
-        } else this.p++;
-      }
-      this.acc = ((this.acc << 8) | byte) >>> 0;
-      this.count += 8;
-    }
-  }
-  /** A Huffman-coded difference: category SSSS then SSSS extra bits (16: 32768, no extra bits). */
-  diff(table: DecodeTable): number {
-    if (this.count < 16) this.fill();
-    const peek = (this.acc >>> (this.count - 16)) & 0xffff;
-    const entry = table[peek]!;
-    const len = entry >>> 8;
-    if (len === 0) throw new CodecError('Invalid Huffman code in the JPEG data');
-    this.count -= len;
-    const s = entry & 0xff;
-    if (s === 0) return 0;
-    if (s === 16) return 32768;
-    if (this.count < s) this.fill();
-    const v = (this.acc >>> (this.count - s)) & ((1 << s) - 1);
-    this.count -= s;
-    return v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
-  }
-  /** Skips to the byte after the next RSTn marker and clears the bit buffer. */
-  restart(): void {
-    this.acc = 0;
-    this.count = 0;
-    if (this.marker < 0) {
-      while (
-        this.p + 1 < this.src.length &&
-        !(this.src[this.p] === 0xff && this.src[this.p + 1]! >= 0xd0 && this.src[this.p + 1]! <= 0xd7)
-      )
-        this.p++;
-      this.marker = this.p;
-    }
-    if (this.src[this.marker + 1]! >= 0xd0 && this.src[this.marker + 1]! <= 0xd7) this.p = this.marker + 2;
-    else this.p = this.marker;
-    this.marker = -1;
-  }
-  markerPosition(): number {
-    if (this.marker >= 0) return this.marker;
-    let q = this.p;
-    while (q + 1 < this.src.length && !(this.src[q] === 0xff && this.src[q + 1] !== 0)) q++;
-    return q;
-  }
-}
-
 function decode(frame: Uint8Array, info: PixelInfo): DecodedFrame {
-  const { frame: f, planes } = decodeStream(frame);
-  if (f.rows !== info.rows || f.columns !== info.columns || planes.length !== info.samplesPerPixel) {
-    throw new CodecError(
-      `The JPEG frame is ${f.columns}×${f.rows}×${planes.length}; the data set says ` +
-        `${info.columns}×${info.rows}×${info.samplesPerPixel}`,
-    );
-  }
+  const { frame: f, planes } = decodeStream(frame, info);
   const n = f.rows * f.columns;
   const samples = planes.length;
-  const wide = new Uint16Array(n * samples);
-  for (let s = 0; s < samples; s++) {
-    const plane = planes[s]!;
-    for (let i = 0; i < n; i++) wide[i * samples + s] = plane[i]!;
+  let wide = planes[0]!; // one component: its plane is the frame
+  if (samples > 1) {
+    wide = new Uint16Array(n * samples);
+    for (let s = 0; s < samples; s++) {
+      const plane = planes[s]!;
+      for (let i = 0; i < n; i++) wide[i * samples + s] = plane[i]!;
+    }
   }
   const bytes = new Uint8Array(wide.buffer);
   return {

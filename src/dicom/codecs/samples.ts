@@ -39,21 +39,25 @@ export function deinterleave(
 }
 
 /**
+ * Refuses a codestream whose size is not the data set's: berth's own decoders call it on the frame
+ * header, before allocating anything for a size a hostile header may make 64K × 64K.
+ */
+export function expectFrameSize(width: number, height: number, components: number, info: PixelInfo): void {
+  if (width !== info.columns || height !== info.rows || components !== info.samplesPerPixel) {
+    throw new CodecError(
+      `The codestream is ${width}×${height}×${components}; the data set says ` +
+        `${info.columns}×${info.rows}×${info.samplesPerPixel}`,
+    );
+  }
+}
+
+/**
  * Checks a codec's frame against the data set's attributes and returns the samples in the data
  * set's width (`bitsAllocated`): 8-bit codestreams in a 16-bit container are widened, and signed
  * samples narrower than their container are sign-extended (as dcmtk and pydicom give them).
  */
 export function fitFrame(bytes: Uint8Array, frame: WasmFrameInfo, info: PixelInfo): Uint8Array {
-  if (
-    frame.width !== info.columns ||
-    frame.height !== info.rows ||
-    frame.componentCount !== info.samplesPerPixel
-  ) {
-    throw new CodecError(
-      `The codestream is ${frame.width}×${frame.height}×${frame.componentCount}; the data set says ` +
-        `${info.columns}×${info.rows}×${info.samplesPerPixel}`,
-    );
-  }
+  expectFrameSize(frame.width, frame.height, frame.componentCount, info);
   const count = info.rows * info.columns * info.samplesPerPixel;
   const codecBytes = frame.bitsPerSample <= 8 ? 1 : 2;
   if (bytes.length < count * codecBytes) {

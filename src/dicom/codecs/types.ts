@@ -43,5 +43,5 @@ export interface FrameCodec {
 /** A corrupt or unsupported codestream: the message says what the codec found. */
 export class CodecError extends Error {}
 
-/** A valid codestream berth has no decoder for (12-bit JPEG, subsampled lossless JPEG). */
+/** A valid codestream berth has no decoder for (progressive or arithmetic-coded JPEG, subsampled lossless JPEG). */
 export class UnsupportedCodestreamError extends CodecError {}

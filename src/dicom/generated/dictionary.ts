@@ -10,6 +10,8 @@
 // included in all copies or substantial portions of the Software. THE SOFTWARE IS PROVIDED "AS IS",
 // WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED.
 
+/* eslint-disable max-lines -- generated data: one line per PS3.6 attribute, parsed on first use */
+
 /** The edition of the standard this dictionary was generated from. */
 export const DICTIONARY_EDITION = 'DICOM 2024b';
 

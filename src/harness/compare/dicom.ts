@@ -26,6 +26,7 @@ import {
 } from './dicom-match.js';
 import { comparePixels, renderFrame, type Pixels } from './dicom-pixels.js';
 import { baseOf, failed, reason, type LeafPair } from './context.js';
+import { dicomLevelOf } from '../../kinds/registry.js';
 
 /** Differences listed in the metrics at most (the count is always complete). */
 export const MAX_LISTED_DIFFERENCES = 50;
@@ -34,7 +35,7 @@ export const MAX_LISTED_DIFFERENCES = 50;
 type Side = { series: SeriesGroup[] } | { problem: string };
 
 async function readSide(pair: LeafPair, path: string): Promise<Side> {
-  if (pair.property.kind === 'dicom-image') {
+  if (dicomLevelOf(pair.property) === 'instance') {
     try {
       return { series: [seriesGroup([await scanHeader(path)])] };
     } catch (e) {
@@ -50,7 +51,8 @@ async function readSide(pair: LeafPair, path: string): Promise<Side> {
     };
   }
   if (index.instances.size === 0) return { problem: 'it holds no DICOM instance' };
-  if (pair.property.kind === 'dicom-series') return { series: [seriesGroup([...index.instances.values()])] };
+  if (dicomLevelOf(pair.property) === 'series')
+    return { series: [seriesGroup([...index.instances.values()])] };
   return { series: [...index.series.values()].map((s) => seriesGroup(s.instances)) };
 }
 

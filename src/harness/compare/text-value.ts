@@ -4,6 +4,7 @@ import { kindOf } from '../../kinds/registry.js';
 import type { Property } from '../../kinds/property.js';
 import { stripOneNewline } from '../../kinds/value.js';
 import { readTextFile } from '../../tree/read-text.js';
+import { textFormOf } from '../../kinds/kind.js';
 
 /** A primitive value as read: the text (one trailing newline dropped, except for strings) and the value. */
 export interface TextValue {
@@ -19,7 +20,7 @@ export interface TextValue {
  */
 export async function readTextValue(p: Property, file: string): Promise<TextValue> {
   const raw = await readTextFile(file);
-  const form = kindOf(p.kind).text;
+  const form = textFormOf(kindOf(p.kind));
   if (!form) throw new BerthError('BERTH_E_INTERNAL', `${p.kind} has no text form`, { property: p.path });
   if (p.kind === 'string') return { text: raw, value: raw };
   const text = stripOneNewline(raw);

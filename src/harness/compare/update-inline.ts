@@ -15,10 +15,11 @@ import { kindOf } from '../../kinds/registry.js';
 import { writeFileAtomic } from '../../tree/atomic.js';
 import { encodeTreeValue } from '../../wire/case.js';
 import type { CaseSpec } from '../case.js';
+import { textFormOf } from '../../kinds/kind.js';
 
 /** True when a value of `p` has an inline form in a case file that reads back the same. */
 function inlinable(p: Property): boolean {
-  if (kindOf(p.kind).text !== undefined) return true;
+  if (textFormOf(kindOf(p.kind)) !== undefined) return true;
   if (p.items !== undefined) return inlinable(p.items);
   return p.properties !== undefined && p.properties.every(inlinable);
 }

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Property } from '../../kinds/property.js';
+import { kindOf } from '../../kinds/registry.js';
 import { arrayIndices } from '../../sdk/read-value.js';
 import { classifyEntry, type EntryInfo } from '../../tree/entry.js';
 import type { Comparison, CompareMethod } from '../types.js';
@@ -55,7 +56,7 @@ function unusable(info: EntryInfo): string | undefined {
 }
 
 function wantsDirectory(p: Property): boolean {
-  return isContainer(p) || p.kind === 'dicom-series' || p.kind === 'dicom-study';
+  return kindOf(p.kind).shape !== 'file';
 }
 
 /** Compares one property found in the expected tree at `expected`; appends to `ctx.out`. */
@@ -135,7 +136,7 @@ async function walkContainer(
   actual: string,
   ctx: WalkContext,
 ): Promise<void> {
-  if (p.kind !== 'array') {
+  if (kindOf(p.kind).shape !== 'array') {
     for (const m of p.properties ?? []) {
       await walkProperty(
         m,

@@ -21,6 +21,7 @@ import { baseFor, isMaskDtype, renderOverlay } from './overlay.js';
 import { thumbnailOfFile } from './raster.js';
 import { addPicture, describeImage, describeSeries, describeStudy } from './tree-view-dicom.js';
 import type { ViewBudget, ViewNode } from './tree-view-types.js';
+import { textFormOf } from '../../kinds/kind.js';
 
 export type { Picture, ViewBudget, ViewNode } from './tree-view-types.js';
 
@@ -238,7 +239,7 @@ async function detect(file: string): Promise<string | undefined> {
 async function describeFile(node: ViewNode, file: string, p: Property, budget: ViewBudget): Promise<void> {
   node.size = await sizeOf(file);
   const kind = kindOf(p.kind);
-  if (kind.text) {
+  if (textFormOf(kind)) {
     // The prefix is read as bytes, so a long value costs no more than its first characters.
     const prefix = await readPrefix(file, budget.valueChars * 4 + 4);
     let text = prefix.toString('utf8').replace(/\r?\n$/, '');

@@ -9,6 +9,7 @@ import { readNpyHeader } from '../../ndarray/npy.js';
 import { cmp, forEach, present, treeOf, type CaseEntry } from './dataset-cases.js';
 import { readImageShape } from './image.js';
 import type { EirField } from './mapping.js';
+import { ndarraySpecOf } from '../../kinds/ndarray.js';
 
 export function shapeText(shape: readonly (number | null)[]): string {
   return `[${shape.map((n) => n ?? '*').join(', ')}]`;
@@ -30,13 +31,17 @@ export async function settleShape(
   if (field.modality !== 'array' && field.modality !== 'omics' && field.modality !== 'image')
     return undefined;
   const p = field.property;
-  const declared = field.modality === 'image' ? undefined : p.ndarray?.shape;
+  const declared = field.modality === 'image' ? undefined : ndarraySpecOf(p).shape;
   const known = declared !== undefined && declared.every((n) => n !== null);
   const needShapes = !known;
-  const needDtypes = field.modality === 'array' && p.ndarray?.dtype === undefined;
-  if (field.modality === 'array' && p.ndarray?.dtype !== undefined && p.ndarray.dtype !== 'float32') {
+  const needDtypes = field.modality === 'array' && ndarraySpecOf(p).dtype === undefined;
+  if (
+    field.modality === 'array' &&
+    ndarraySpecOf(p).dtype !== undefined &&
+    ndarraySpecOf(p).dtype !== 'float32'
+  ) {
     findings.push(
-      finding('BERTH_E_EIR_CONVERTED', `${p.path} is ${p.ndarray.dtype}; EIR gets it as float32`, {
+      finding('BERTH_E_EIR_CONVERTED', `${p.path} is ${ndarraySpecOf(p).dtype}; EIR gets it as float32`, {
         severity: 'warning',
         property: p.path,
       }),

@@ -8,17 +8,17 @@
  * name, `survival` → survival, and bool ndarrays → array (EIR has no omics output).
  */
 import { finding, type Finding } from '../../errors.js';
-import type { KindName, NdarrayDtypeName, Property, Side } from '../../kinds/property.js';
+import type { NdarrayDtypeName, Property, Side, ValueModelType } from '../../kinds/property.js';
+import { kindOf } from '../../kinds/registry.js';
 import type { MachineDefinition } from '../../check/manifest.js';
 
-/** The primitive kinds a tabular column can hold (dates are left out: EIR has no date column). */
-const COLUMN_KINDS: ReadonlySet<KindName> = new Set<KindName>([
-  'string',
-  'enum',
+/** The value models a tabular column can hold (dates are left out: EIR has no date column). */
+const COLUMN_MODELS: ReadonlySet<ValueModelType> = new Set<ValueModelType>([
+  'text',
+  'category',
   'boolean',
   'integer',
   'number',
-  'percentage',
 ]);
 
 /** Media types sent as EIR images. JPEG is re-encoded as PNG (the protocol's documented format). */
@@ -27,7 +27,7 @@ export const EIR_IMAGE_MIME_TYPES = ['image/png', 'image/jpeg'] as const;
 export type EirImageMime = (typeof EIR_IMAGE_MIME_TYPES)[number];
 
 /** ndarray dtypes EIR cannot take: its arrays are real float32. */
-const COMPLEX_DTYPES: ReadonlySet<NdarrayDtypeName> = new Set<NdarrayDtypeName>(['complex64', 'complex128']);
+const COMPLEX_DTYPES: ReadonlySet<string> = new Set<NdarrayDtypeName>(['complex64', 'complex128']);
 
 /** One property as EIR will see it. */
 export type EirField =
@@ -64,9 +64,14 @@ export interface EirPlanOptions {
 
 /** What a kind is, in words, for the unsupported list. */
 function kindLabel(p: Property): string {
-  if (p.kind === 'file') return `file ${p.mimeType ?? ''}`.trim();
-  if (p.kind === 'ndarray' && p.ndarray?.dtype) return `ndarray ${p.ndarray.dtype}`;
+  const model = kindOf(p.kind).model(p);
+  if (model.type === 'media') return `${p.kind} ${model.mimeType ?? ''}`.trim();
+  if (model.type === 'tensor' && model.dtype) return `${p.kind} ${model.dtype}`;
   return p.kind;
+}
+
+function unmapped(model: never): never {
+  throw new Error(`no EIR modality rule for the value model ${JSON.stringify(model)}`);
 }
 
 /**
@@ -86,53 +91,52 @@ export function planEirFields(definition: MachineDefinition, options: EirPlanOpt
     );
     return undefined;
   };
+  // One case per value model (kinds/kind.ts): a new kind maps onto a model, or the compiler asks here.
   const plan = (p: Property, side: Side): EirField | undefined => {
-    switch (p.kind) {
-      case 'string':
+    const model = kindOf(p.kind).model(p);
+    switch (model.type) {
+      case 'text':
         return { modality: 'sequence', property: p };
-      case 'enum':
+      case 'category':
       case 'boolean':
       case 'integer':
       case 'number':
-      case 'percentage':
         return { modality: 'tabular', property: p, columns: [p], single: true };
-      case 'survival':
-        if (side === 'out') return { modality: 'survival', property: p };
+      case 'record':
         // EIR has no survival input; its two members are an ordinary table.
+        if (model.survival && side === 'out') return { modality: 'survival', property: p };
         return tabular(p);
-      case 'object':
-        return tabular(p);
-      case 'ndarray': {
-        const dtype = p.ndarray?.dtype;
+      case 'tensor': {
+        const { dtype, shape } = model;
         if (dtype !== undefined && COMPLEX_DTYPES.has(dtype))
           return refuse(p, 'has no EIR modality: EIR arrays are real float32');
-        const shape = p.ndarray?.shape;
         if (shape !== undefined && shape.length === 0)
           return refuse(p, 'is 0-d; EIR needs a shape with at least one extent');
         if (side === 'in' && dtype === 'bool' && (shape === undefined || shape.length === 2))
           return { modality: 'omics', property: p };
         return { modality: 'array', property: p };
       }
-      case 'file': {
-        const mime = p.mimeType;
+      case 'media': {
+        const mime = model.mimeType;
         if (mime !== undefined && (EIR_IMAGE_MIME_TYPES as readonly string[]).includes(mime))
           return { modality: 'image', property: p, mime: mime as EirImageMime };
         return refuse(p, 'has no EIR modality: only image/png and image/jpeg files are streamed');
       }
       case 'date-time':
         return refuse(p, 'has no EIR modality: EIR has no date type');
-      case 'array':
+      case 'list':
         return refuse(p, 'has no EIR modality: EIR has no list type');
-      case 'dicom-image':
-      case 'dicom-series':
-      case 'dicom-study':
+      case 'dicom-instance':
+      case 'dicom-collection':
         return refuse(p, 'has no EIR modality: EIR does not read DICOM');
+      default:
+        return unmapped(model);
     }
   };
   const tabular = (p: Property): EirField | undefined => {
     const columns: Property[] = [];
     for (const m of p.properties ?? []) {
-      if (COLUMN_KINDS.has(m.kind)) columns.push(m);
+      if (COLUMN_MODELS.has(kindOf(m.kind).model(m).type)) columns.push(m);
       else refuse(m, `cannot be a column of tabular ${p.name}: EIR tabular columns are strings or numbers`);
     }
     if (columns.length === 0) return refuse(p, 'has no column EIR can take');

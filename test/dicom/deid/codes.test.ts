@@ -9,7 +9,7 @@ import { checkMap } from '../../../src/dicom/deid/map.js';
 import { TS } from '../../../src/dicom/transfer-syntax.js';
 import { encodePart10, element } from '../../../src/dicom/write.js';
 import { codeOf } from '../../support/codes.js';
-import { makeTemp, removeTemp } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 const CODES = ['BERTH_E_PHI_LEAK', 'BERTH_E_PHI_BURNED_IN', 'BERTH_E_DEID_MAP'] as const;
 
@@ -29,8 +29,8 @@ function instance(sopClassUid: string, extra: ReturnType<typeof element>[] = [])
 
 describe('dicom/deid codes', () => {
   let dir: string;
-  before(async () => (dir = await makeTemp('berth-deid-codes-')));
-  after(() => removeTemp(dir));
+  before(async () => (dir = await tempDir('deid-codes')));
+  after(() => removeDir(dir));
 
   it('lists every de-identification code in the catalogue and in the README code table', async () => {
     const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');

@@ -10,7 +10,8 @@ import { reidentify } from '../../../src/dicom/deid/restore.js';
 import { writeSeries } from '../../../src/dicom/synth.js';
 import { requirePeer } from '../../support/peers.js';
 import { python } from '../../support/python.js';
-import { DICOM3TOOLS_PEER, makeTemp, PYDICOM_PEER, removeTemp, run } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
+import { DICOM3TOOLS_PEER, PYDICOM_PEER, run } from '../helpers.js';
 
 async function errors(path: string): Promise<string[]> {
   const r = await run('/usr/bin/dciodvfy', [path]);
@@ -22,9 +23,9 @@ describe('dicom/deid with dciodvfy', function () {
   let dir: string;
   before(async function () {
     await requirePeer(this, DICOM3TOOLS_PEER);
-    dir = await makeTemp('berth-deid-dciodvfy-');
+    dir = await tempDir('deid-dciodvfy');
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   async function check(input: string): Promise<void> {
     const d = new Deidentifier({ secret: 'dciodvfy-test-secret-0123' });

@@ -10,7 +10,7 @@ import { writeSeries, writeStudy, type WrittenStudy } from '../../../src/dicom/s
 import { TS } from '../../../src/dicom/transfer-syntax.js';
 import { element, encodePart10, type WriteElement } from '../../../src/dicom/write.js';
 import { codeOf } from '../../support/codes.js';
-import { makeTemp, removeTemp } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 import { flatten, top } from './support.js';
 
 const SECRET = 'deid-test-secret-0123456789';
@@ -20,7 +20,7 @@ describe('dicom/deid/deidentify', () => {
   let study: WrittenStudy;
   let inputs: Buffer[];
   before(async () => {
-    dir = await makeTemp('berth-deid-');
+    dir = await tempDir('deid');
     study = await writeStudy(`${dir}/study`, {
       seed: 'deid',
       series: ['CT', 'MR'],
@@ -32,7 +32,7 @@ describe('dicom/deid/deidentify', () => {
     });
     inputs = await Promise.all(study.series.flatMap((s) => s.files.map((f) => readFile(f.path))));
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('gives every instance of a 2-series study the same pseudonymous StudyInstanceUID', () => {
     const d = new Deidentifier({ secret: SECRET });

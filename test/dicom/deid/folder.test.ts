@@ -6,14 +6,14 @@ import { Deidentifier } from '../../../src/dicom/deid/deidentify.js';
 import { deidentifyFolder, reidentifyFolder } from '../../../src/dicom/deid/folder.js';
 import { checkMap } from '../../../src/dicom/deid/map.js';
 import { writeStudy, type WrittenStudy } from '../../../src/dicom/synth.js';
-import { makeTemp, removeTemp } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 import { top } from './support.js';
 
 describe('dicom/deid/folder', () => {
   let dir: string;
   let study: WrittenStudy;
   before(async () => {
-    dir = await makeTemp('berth-deid-folder-');
+    dir = await tempDir('deid-folder');
     study = await writeStudy(join(dir, 'in'), {
       seed: 'folder',
       series: ['CT', 'MR'],
@@ -24,7 +24,7 @@ describe('dicom/deid/folder', () => {
     await writeFile(join(dir, 'in', 'notes.txt'), 'MRN-5566');
     await symlink('/etc/passwd', join(dir, 'in', 'link.dcm'));
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('renames series folders and files by their pseudonymous UIDs and skips what is not DICOM', async () => {
     const d = new Deidentifier({ secret: 'folder-test-secret-0123' });

@@ -8,7 +8,7 @@ import { scanForLeaks } from '../../../src/dicom/deid/leak.js';
 import { writeStudy } from '../../../src/dicom/synth.js';
 import { needlesOf, type PhiValue } from '../../../src/dicom/deid/phi.js';
 import { codeOfAsync } from '../../support/codes.js';
-import { makeTemp, removeTemp } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 const v = (text: string, vr: string, attribute: string, kept = false): PhiValue => ({
   text,
@@ -34,8 +34,8 @@ const VALUES: PhiValue[] = [
 
 describe('dicom/deid/leak', () => {
   let dir: string;
-  before(async () => (dir = await makeTemp('berth-leak-')));
-  after(() => removeTemp(dir));
+  before(async () => (dir = await tempDir('leak')));
+  after(() => removeDir(dir));
 
   async function scan(name: string, content: string | Buffer, opts = {}): Promise<string[]> {
     const path = join(dir, name);

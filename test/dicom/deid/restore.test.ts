@@ -11,7 +11,7 @@ import { PATIENT_STUDY_TAGS, reidentify } from '../../../src/dicom/deid/restore.
 import { writeSeries } from '../../../src/dicom/synth.js';
 import { TS } from '../../../src/dicom/transfer-syntax.js';
 import { encodePart10, element, type WriteElement } from '../../../src/dicom/write.js';
-import { makeTemp, removeTemp } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 import { flatten, top } from './support.js';
 
 const SECRET = 'restore-test-secret-0123456789';
@@ -21,7 +21,7 @@ describe('dicom/deid/restore', () => {
   let dir: string;
   let original: Buffer;
   before(async () => {
-    dir = await makeTemp('berth-reid-');
+    dir = await tempDir('reid');
     const s = await writeSeries(dir, {
       seed: 'reid',
       instances: 1,
@@ -33,7 +33,7 @@ describe('dicom/deid/restore', () => {
     });
     original = await readFile(s.files[0]!.path);
   });
-  after(() => removeTemp(dir));
+  after(() => removeDir(dir));
 
   it('restores every original UID and the Patient/Study attributes byte for byte, markers removed', () => {
     const d = new Deidentifier({ secret: SECRET });

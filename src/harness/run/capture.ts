@@ -1,6 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { Captured } from './types.js';
+import type { Captured } from '../types.js';
 
 /** What a capture keeps by default: the first 8 MiB and the last 64 KiB of each stream. */
 export const DEFAULT_CAPTURE_BYTES = 8 * 1024 * 1024;
@@ -115,4 +117,20 @@ export async function settleCaptures(
     );
   }
   return { captured: await all, notices };
+}
+
+/** A machine's stdout and stderr, each being captured into its log file. */
+export type Capturing = {
+  name: 'stdout' | 'stderr';
+  stream: Readable | null;
+  capture: Promise<Captured> | undefined;
+}[];
+
+/** The capture stage: the child's stdout and stderr into `logs/stdout.txt` and `logs/stderr.txt`. */
+export function captureStreams(child: ChildProcess, logsDir: string, capBytes?: number): Capturing {
+  return (['stdout', 'stderr'] as const).map((name) => {
+    const stream = child[name];
+    const file = path.join(logsDir, `${name}.txt`);
+    return { name, stream, capture: stream ? capture(stream, file, capBytes) : undefined };
+  });
 }

@@ -1,14 +1,16 @@
 /**
- * The full parser: dicom-parser over a whole file (or its header), an independent cross-check of
- * berth's scan in tests. No command uses it: `header.get()` (sequences included) is served by the
- * scan itself (scan.ts, sequence.ts). Slower (≈8× the raw read on headers): not for indexing.
+ * The full parse: dicom-parser over a whole file (or its header), an independent cross-check of
+ * berth's scan in tests (berth itself never uses it: `header.get()`, sequences included, is served by
+ * the scan, src/dicom/scan.ts and sequence.ts). dicom-parser is a devDependency for this reason.
+ * Whatever dicom-parser throws comes out as one BerthError with a DICOM code.
  */
 import fs from 'node:fs';
 import dicomParser, { type DataSet } from 'dicom-parser';
-import { inflateDataSet } from './deflated.js';
-import { fromDicomParserThrow } from './errors.js';
-import { readPart10Header } from './read-part10.js';
-import type { InflateOptions } from './inflate.js';
+import { BerthError, isBerthError, toBerthError, type Code } from '../../src/errors.js';
+import { inflateDataSet } from '../../src/dicom/deflated.js';
+import type { DicomCode } from '../../src/dicom/errors.js';
+import type { InflateOptions } from '../../src/dicom/inflate.js';
+import { readPart10Header } from '../../src/dicom/read-part10.js';
 
 /** Options of {@link parseFull}. */
 export interface ParseFullOptions extends InflateOptions {
@@ -73,4 +75,31 @@ function detectedDataSet(buf: Buffer, path: string): { bytes: Buffer; uid: strin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Normalises the three kinds of things dicom-parser throws — plain strings, `Error`s, and
+ * `{exception, dataSet}` objects (a buffer overrun, carrying the partial data set) — into one
+ * {@link BerthError}. Overruns become BERTH_E_TRUNCATED; everything else BERTH_E_DICOM_PARSE.
+ * Node I/O errors keep their I/O codes.
+ */
+export function fromDicomParserThrow(thrown: unknown, path: string): BerthError {
+  if (isBerthError(thrown)) return thrown;
+  if (typeof thrown === 'object' && thrown !== null && 'exception' in thrown) {
+    const inner = (thrown as { exception: unknown }).exception;
+    const text = typeof inner === 'string' ? inner : inner instanceof Error ? inner.message : String(inner);
+    const code: Code = /overrun|beyond|end of/i.test(text) ? 'BERTH_E_TRUNCATED' : 'BERTH_E_DICOM_PARSE';
+    return new BerthError(code, `dicom-parser: ${text}`, { path, cause: thrown });
+  }
+  const nodeCode = (thrown as { code?: unknown } | null)?.code;
+  if (typeof nodeCode === 'string' && /^E[A-Z]+$/.test(nodeCode))
+    return toBerthError(thrown, 'BERTH_E_IO', { path });
+  const text =
+    typeof thrown === 'string' ? thrown : thrown instanceof Error ? thrown.message : String(thrown);
+  let code: DicomCode = 'BERTH_E_DICOM_PARSE';
+  if (/DICM prefix not found|preamble/i.test(text)) code = 'BERTH_E_NOT_PART10';
+  else if (/buffer overrun|attempt to read past end|outside the bounds/i.test(text))
+    code = 'BERTH_E_TRUNCATED';
+  else if (/transfer syntax/i.test(text)) code = 'BERTH_E_UNSUPPORTED_TRANSFER_SYNTAX';
+  return new BerthError(code, `dicom-parser: ${text}`, { path, cause: thrown });
 }

@@ -1,7 +1,7 @@
 /** Where things are after a run: paths relative to the run folder, the `--out` copy. */
 import path from 'node:path';
-import { replaceTree } from './compare/update.js';
-import type { RunReport } from './types.js';
+import { replaceTree } from '../compare/update.js';
+import type { RunReport } from '../types.js';
 
 /** `/tmp/berth-run-x/output/sr.dcm` → `output/sr.dcm`, in every path and message of the report. */
 export function relativiseToRun(report: RunReport, workDir: string): void {

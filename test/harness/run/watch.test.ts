@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEADLINE_PASSED, withDeadline } from '../../src/harness/deadline.js';
-import { lastProgress, readStatus, StatusWatcher } from '../../src/harness/watch.js';
+import { DEADLINE_PASSED, withDeadline } from '../../../src/harness/deadline.js';
+import { lastProgress, readStatus, StatusWatcher } from '../../../src/harness/run/watch.js';
 
 describe('harness/watch', function () {
   this.timeout(5000);

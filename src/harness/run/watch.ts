@@ -1,8 +1,14 @@
 import path from 'node:path';
-import type { Finding } from '../errors.js';
-import { TailFollower, type TailState } from '../tree/tail.js';
-import { DEADLINE_PASSED, withDeadline } from './deadline.js';
-import type { StatusSeen } from './types.js';
+import type { Finding } from '../../errors.js';
+import { TailFollower, type TailState } from '../../tree/tail.js';
+import { DEADLINE_PASSED, withDeadline } from '../deadline.js';
+import { hasExited } from '../drivers/exit.js';
+import { setLongTimeout } from '../long-timer.js';
+import type { StatusSeen } from '../types.js';
+import { UsageSampler } from '../usage.js';
+import type { Run } from './case.js';
+import type { Started } from './launch.js';
+import { STOP_GRACE_MS } from './options.js';
 
 /** The bytes of `progress` berth reads: only its last lines matter. */
 export const PROGRESS_TAIL_BYTES = 4096;
@@ -142,4 +148,62 @@ export class StatusWatcher {
     };
     return { ...this.current, findings: [...(this.current.findings ?? []), late] };
   }
+}
+
+/** How the machine's process ended, and its wall time from the start of its launch. */
+export interface Exited {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  wallMs: number;
+}
+
+/** The watch stage of a running machine: its status channel, its resource use, its timeout. */
+export interface Watching {
+  /** Resolves when the machine's process exits. */
+  exited: Promise<Exited>;
+  /** Whether berth stopped the machine at its timeout. */
+  timedOut(): boolean;
+  /** Stops sampling: the machine's CPU time and peak memory (null when unknown). */
+  stopSampling(): Promise<{ cpuMs: number | null; peakRssBytes: number | null } | undefined>;
+  /** Ends the watch: the timeout is lifted, the status folder read a last time. */
+  stop(): Promise<StatusSeen>;
+}
+
+/**
+ * Watches a started machine: polls its status folder (each change an event), samples its
+ * processes' use, and stops it at the run's timeout (SIGTERM, then SIGKILL to the whole group).
+ * The timeout stays in force until {@link Watching.stop}, not only until the machine exits: what
+ * outlived it may still hold its pipes while they are read.
+ */
+export function watchMachine(run: Run, { launched, sinceMs }: Started): Watching {
+  const watcher = new StatusWatcher(run.dirs.status, (s) => run.emit({ type: 'status', status: s }));
+  watcher.start();
+  const leader = launched.pgid;
+  const sampler = launched.processes
+    ? new UsageSampler(() => launched.processes!())
+    : leader === undefined
+      ? undefined
+      : new UsageSampler(() => [leader]);
+  sampler?.start();
+  const child = launched.child;
+  let timedOut = false;
+  const timer = setLongTimeout(() => {
+    if (!hasExited(child)) timedOut = true;
+    void launched.stop(STOP_GRACE_MS);
+  }, run.timeoutMs);
+  const exited = new Promise<Exited>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) =>
+      resolve({ code, signal, wallMs: performance.now() - sinceMs });
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
+    else child.once('exit', done);
+  });
+  return {
+    exited,
+    timedOut: () => timedOut,
+    stopSampling: async () => sampler?.stop(),
+    stop: () => {
+      timer.clear();
+      return watcher.stop();
+    },
+  };
 }
