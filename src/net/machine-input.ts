@@ -7,7 +7,7 @@ import { BerthError } from '../errors.js';
 import type { MachineDefinition } from '../check/manifest.js';
 import { loadCase } from '../harness/case.js';
 import type { Property } from '../kinds/property.js';
-import { kindOf } from '../kinds/registry.js';
+import { dicomLevelOf } from '../kinds/registry.js';
 import type { JsonObject } from '../manifest/document.js';
 import type { GroupBy } from './staging.js';
 
@@ -22,9 +22,8 @@ export interface GroupInput {
 export function groupInput(definition: MachineDefinition): GroupInput {
   const found: GroupInput[] = [];
   for (const property of definition.inputs) {
-    const shape = kindOf(property.kind).shape;
-    if (shape === 'dicom-study') found.push({ property, level: 'study' });
-    else if (shape === 'dicom-series') found.push({ property, level: 'series' });
+    const level = dicomLevelOf(property);
+    if (level === 'study' || level === 'series') found.push({ property, level });
   }
   if (found.length !== 1) {
     throw new BerthError(
