@@ -11,7 +11,7 @@ import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { DCMTK_PEER, PYDICOM_PEER } from '../dicom/helpers.js';
-import { runCli } from '../support/cli.js';
+import { hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { runTool, startTool } from '../support/dicom-net.js';
 import {
@@ -305,7 +305,7 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     expect((await berth.ended).code).to.equal(0);
   });
 
-  it('refuses a bad --dest or a machine it cannot feed before listening, with exit 2', async () => {
+  it('refuses a bad --dest, a machine it cannot feed or a log it cannot write before listening, with exit 2', async () => {
     makeDeriveMachine(machine);
     const bad = await runCli(['listen', machine, '--spool', spool, '--dest', 'nowhere']);
     expect([bad.code, bad.stderr]).to.satisfy(
@@ -315,5 +315,15 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     const noInput = await runCli(['listen', path.join(ROOT, 'sample-machine'), '--spool', spool]);
     expect(noInput.code).to.equal(2);
     expect(noInput.stderr).to.contain('BERTH_E_LISTEN_INPUT');
+    const noLog = await runCli([
+      'listen',
+      machine,
+      '--spool',
+      spool,
+      '--log',
+      path.join(dir, 'missing', 'x.log'),
+    ]);
+    expect([noLog.code, hasStackTrace(noLog.stderr)]).to.deep.equal([2, false]);
+    expect(noLog.stderr).to.contain('BERTH_E_USAGE');
   });
 });
