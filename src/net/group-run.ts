@@ -8,13 +8,14 @@
  * The harness does the rest as `berth run` does: sort + layout + transcoding to the declared
  * syntax, pre-flight checks (constraint violations end as not-applicable, never run), the driver.
  */
-import { link, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { link, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
 import { executeCase, type ExecuteOptions } from '../harness/execute.js';
 import type { MachineRef } from '../harness/machine.js';
 import type { JsonObject } from '../manifest/document.js';
 import { writeFileAtomic } from '../tree/atomic.js';
+import { openRegularHandle } from '../tree/open-regular.js';
 import type { GroupInput } from './machine-input.js';
 import type { GroupPaths } from './spool.js';
 
@@ -110,7 +111,8 @@ function outputNotices(outputs: { dicom: string[]; other: string[] }): string[] 
 
 /** True when the regular file starts like DICOM Part 10 (128-byte preamble, then `DICM`). */
 async function isPart10(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
+  // Machine-written: opened no-follow and non-blocking, classified on the descriptor.
+  const fh = await openRegularHandle(file);
   try {
     const b = Buffer.alloc(132);
     const { bytesRead } = await fh.read(b, 0, 132, 0);

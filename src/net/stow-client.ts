@@ -5,14 +5,14 @@
  * BERTH_E_LISTEN_DELIVERY, so the delivery is retried.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { BerthError } from '../errors.js';
+import { createRegularReadStream } from '../tree/open-regular.js';
 
 /** The body of the request: each file a part, streamed. */
 async function* multipart(files: readonly string[], boundary: string): AsyncGenerator<Uint8Array> {
   for (const file of files) {
     yield Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`, 'latin1');
-    for await (const chunk of createReadStream(file)) yield chunk as Buffer;
+    for await (const chunk of createRegularReadStream(file)) yield chunk as Buffer;
     yield Buffer.from('\r\n', 'latin1');
   }
   yield Buffer.from(`--${boundary}--\r\n`, 'latin1');
