@@ -111,6 +111,33 @@ describe('net/node', () => {
     ]);
   });
 
+  it('runs again on the union when instances arrive while the group is running', async () => {
+    let release: () => void = () => undefined;
+    const runs: number[] = [];
+    const run: RunFn = (_key, _id, uids) => {
+      runs.push(uids.length);
+      if (runs.length > 1) return Promise.resolve(PASSED);
+      return new Promise((resolve) => (release = () => resolve(PASSED)));
+    };
+    const { node: n } = node({ run });
+    await n.start();
+    const first = await feedSeries(spool, dir, { seed: 9, instances: 2 });
+    await n.committed([first.group]);
+    await until(() => runs.length === 1, 'the first run');
+    const late = await feedSeries(spool, dir, { seed: 9, instances: 1, seriesIndex: 1 });
+    await n.committed([late.group]);
+    expect((await state(first.group.key)).status).to.equal('running');
+    release();
+    await until(() => runs.length === 2, 'a run on the union');
+    await until(async () => (await state(first.group.key)).status === 'sent', 'sent');
+    expect(runs).to.deep.equal([2, 3]);
+    // The first run's outputs were delivered too: nothing a run produced is dropped.
+    expect((await state(first.group.key)).runs.map((r) => r.deliveries[0]!.status)).to.deep.equal([
+      'delivered',
+      'delivered',
+    ]);
+  });
+
   it('takes up a run a crash interrupted exactly once more, and never re-runs a finished group after a restart', async () => {
     const hang: RunFn = () => new Promise<GroupRunResult>(() => undefined);
     const a = node({ run: hang });
