@@ -13,6 +13,8 @@ import { benchEir } from './eir.js';
 import { benchGateway } from './gateway.js';
 import { benchValidateStudy } from './validate-study.js';
 import { benchDeid } from './deid.js';
+import { benchListen } from './listen.js';
+import { benchListenLatency } from './listen-latency.js';
 
 type Bench = (report: (line: string) => void) => Promise<void>;
 
@@ -26,6 +28,8 @@ const BENCHES: Record<string, Bench> = {
   validate: benchValidateStudy,
   gateway: benchGateway,
   deid: benchDeid,
+  listen: benchListen,
+  'listen-latency': benchListenLatency,
   eir: async (report) => {
     const r = await benchEir();
     report(

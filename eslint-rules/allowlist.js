@@ -12,8 +12,7 @@ export const houseAllowlist = {
    * Files outside src/kinds/ that still test kind names (`p.kind === '…'`, `case '<kind>':` on
    * `.kind`, `KindName[]`): each moves to src/kinds/ in issue 13 item 1.
    */
-  kindLiterals: [
-  ],
+  kindLiterals: [],
   /**
    * Files over the size guards (`max-lines` 400, `max-lines-per-function` 80, blank lines and comments
    * not counted) that other work splits: each rule listed is off in that file until then.

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the catalogue is data, one entry per code, that belongs in one place */
 /**
  * One catalogue of every error and finding code berth produces, each with its properties.
  *
@@ -162,6 +163,15 @@ export const CATALOGUE = {
   BERTH_E_BATCH_CASES: input(
     "A batch's cases cannot be used: missing, none, too many, or an id that is unsafe or not unique",
   ),
+  BERTH_E_LISTEN_DELIVERY: server(
+    'berth listen could not deliver a run’s outputs to a destination (refused or unreachable): retried with back-off',
+    { http: 502 },
+  ),
+  BERTH_E_LISTEN_DEST: usage('A --dest is neither AET@host:port nor an http(s) DICOMweb URL'),
+  BERTH_E_LISTEN_INPUT: usage(
+    'berth listen cannot feed the machine: not exactly one DICOM study or series input, or a required input without a value',
+  ),
+  BERTH_E_LISTEN_SPOOL: input('The spool holds a group folder or state file that berth listen did not write'),
   BERTH_E_QUEUE_JOB: input('A queue job is not a berth case job (its data has the wrong shape)'),
   BERTH_E_QUEUE_MACHINE: input(
     'A queue job names another machine than the worker runs (manifest hash, image ID or command): failed, not retried',
@@ -301,6 +311,34 @@ export const CATALOGUE = {
     'An ndarray that is not float32 is sent to EIR as float32 (precision may be lost)',
     { severity: 'warning' },
   ),
+
+  // --- berth listen: receiving by C-STORE and STOW-RS (issue 15) ----------------------------
+  BERTH_E_LISTEN_RECEIVE_AET: input("The calling AE title is not allowed, or the called one is not berth's", {
+    http: 403,
+  }),
+  BERTH_E_LISTEN_RECEIVE_BUSY: server(
+    'Every association slot of berth listen is taken (--max-associations)',
+    {
+      http: 503,
+    },
+  ),
+  BERTH_E_LISTEN_RECEIVE_FULL: server(
+    "The spool's file system is above the disk watermark: nothing new is received",
+    {
+      http: 503,
+    },
+  ),
+  BERTH_E_LISTEN_RECEIVE_TOO_LARGE: input('A received instance is larger than berth accepts', { http: 413 }),
+  BERTH_E_LISTEN_RECEIVE_UID_MISMATCH: input(
+    'A received instance has an invalid UID, or other UIDs than its request (C-STORE command, STOW-RS study) names',
+  ),
+  BERTH_E_LISTEN_STOW_MEDIA_TYPE: input(
+    'A STOW-RS request is not multipart/related; type="application/dicom"',
+    {
+      http: 415,
+    },
+  ),
+  BERTH_E_LISTEN_STOW_MULTIPART: input('A STOW-RS body is not a well-formed multipart/related body'),
 
   // --- HTTP gateway -------------------------------------------------------------------------
   BERTH_E_HTTP_UNAUTHORIZED: input('The request has no bearer token, or a wrong one', { http: 401 }),

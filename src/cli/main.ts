@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   unpack: async () => (await import('./unpack.js')).registerUnpack,
   deid: async () => (await import('./deid.js')).registerDeid,
   reid: async () => (await import('./reid.js')).registerReid,
+  listen: async () => (await import('./listen.js')).registerListen,
 };
 
 const program = new Command('berth')

@@ -49,6 +49,11 @@ export interface ExecuteOptions {
   deidentify?: DeidRunSettings;
   /** Told of the started machine, so a caller (a batch pool on a second Ctrl-C) can stop it. */
   onLaunched?: (launched: Launched) => void;
+  /**
+   * Adds to the report once the run is over, before the report files are written (`berth listen`
+   * lists the outputs it sends and those it keeps).
+   */
+  annotate?: (result: RunResult) => Promise<void> | void;
 }
 
 /** The driver, telling `onLaunched` of every machine it starts. */
@@ -105,6 +110,7 @@ export async function executeCase(options: ExecuteOptions): Promise<ExecuteResul
   result.report.notices.push(...failureHints(result.report));
   result.report.inputFindings.push(...readOnlyInputFinding(result.report, options));
   result.report.notices.unshift(...caseNotices);
+  await options.annotate?.(result);
   await writeReports(result, spec, options.machine.definition, options.reports, options.reportPaths);
   if (options.update && (result.report.outcome === 'passed' || result.report.outcome === 'failed-compare')) {
     const output = path.join(result.workDir, 'output');

@@ -108,8 +108,8 @@ async function writeData(fh: FileHandle, data: AtomicWriteData): Promise<void> {
   }
 }
 
-// A rename is durable only once its directory entry is; some systems refuse to fsync a directory.
-async function syncDirectory(dir: string): Promise<void> {
+/** A rename is durable only once its directory entry is; some systems refuse to fsync a directory. */
+export async function syncDirectory(dir: string): Promise<void> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(dir, 'r');

@@ -5,15 +5,15 @@ import { encodeFile, encodeFileChunks, LARGE_VALUE_BYTES } from '../../../src/di
 import { parseFile } from '../../../src/dicom/deid/tree.js';
 import { writeSeries } from '../../../src/dicom/synth.js';
 import { TS } from '../../../src/dicom/transfer-syntax.js';
-import { makeTemp, removeTemp } from '../helpers.js';
+import { removeDir, tempDir } from '../../support/temp.js';
 
 describe('dicom/deid/encode-tree', () => {
   let dir: string;
   before(async () => {
-    dir = await makeTemp('berth-encode-tree-');
+    dir = await tempDir('encode-tree');
   });
   after(async () => {
-    await removeTemp(dir);
+    await removeDir(dir);
   });
 
   for (const [name, ts] of [

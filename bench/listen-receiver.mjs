@@ -1,0 +1,33 @@
+/**
+ * The receiving side of bench/listen.ts, in a process of its own so that its peak memory is its
+ * own: starts berth's receivers (the built dist/, as `berth listen` runs them — no TypeScript
+ * loader in the measured process) on a spool, prints `{"port": N}`, and on SIGTERM drains, then
+ * prints `{"maxRssMiB": N}` and exits. Run after `npm run build`: `node bench/listen-receiver.mjs SPOOL`.
+ */
+import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import { startReceivers } from '../dist/net/receivers.js';
+import { SpoolSink } from '../dist/net/staging.js';
+
+/**
+ * The peak RSS of this process image: VmHWM, not getrusage's maxrss, which Linux carries over from
+ * the parent that forked this process (the bench, holding its synthetic study) across exec.
+ */
+function peakRssKiB() {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : process.resourceUsage().maxRSS;
+}
+
+const spool = process.argv[2];
+if (!spool) throw new Error('usage: listen-receiver.mjs SPOOL');
+const sink = new SpoolSink({ spool });
+await sink.recoverStaging();
+const receivers = await startReceivers({ port: 0, drainMs: 5000 }, sink);
+process.on('SIGTERM', () => {
+  void receivers.close().then(() => {
+    process.stdout.write(`${JSON.stringify({ maxRssMiB: peakRssKiB() / 1024 })}\n`);
+    process.exit(0);
+  });
+});
+// Printed last: the bench may send SIGTERM the moment it reads this line.
+process.stdout.write(`${JSON.stringify({ port: receivers.dimsePort })}\n`);

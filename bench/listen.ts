@@ -1,0 +1,188 @@
+/**
+ * Receiving DICOM (issue 15): berth's C-STORE SCP (`startReceivers`, in a child process) against
+ * dcmtk's `storescp +B` on the same machine, both fed by dcmtk `storescu` over loopback.
+ *
+ * - throughput: a synthetic 300-instance 512 × 512 int16 CT study (≈ 150 MB) in one association,
+ *   storescu's wall time, best of 2 alternating runs each; berth stages, fsyncs and merges into its
+ *   spool before it answers A-RELEASE, storescp writes files without fsync — so storescp followed
+ *   by an fsync of what it wrote is printed too (the same durability). Target: berth ≥ 0.7×
+ *   storescp's MB/s.
+ * - memory: peak RSS of the berth process receiving one 200 MB instance (an 8-bit multi-frame
+ *   secondary capture), next to the peak of an idle receiver. Target < 150 MB.
+ * Run after `npm run build` (the receiver runs from dist/): `node --import tsx bench/listen.ts`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { writeSeries, type WrittenSeries } from '../src/dicom/synth.js';
+
+const ENV = { ...process.env, TCP_NODELAY: '1' };
+const RECEIVER = join(import.meta.dirname, 'listen-receiver.mjs');
+
+function exec(file: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: 'ignore', env: ENV });
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 600_000);
+    child.on('error', () => resolve(-1));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code ?? -1);
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The JSON lines a child prints, read by one listener from its start, handed out in order. */
+function jsonLines(child: ChildProcess): () => Promise<Record<string, number>> {
+  const lines: string[] = [];
+  const waiters: ((line: string | undefined) => void)[] = [];
+  let ended: string | undefined;
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    const w = waiters.shift();
+    if (w) w(l);
+    else lines.push(l);
+  });
+  child.once('close', (code, signal) => {
+    ended = `the receiver ended early (exit ${code ?? signal ?? '?'})`;
+    for (const w of waiters.splice(0)) w(undefined);
+  });
+  return async () => {
+    const line =
+      lines.shift() ?? (ended ? undefined : await new Promise<string | undefined>((r) => waiters.push(r)));
+    if (line === undefined) throw new Error(ended);
+    return JSON.parse(line) as Record<string, number>;
+  };
+}
+
+interface Berth {
+  readonly port: number;
+  stop(): Promise<number>;
+}
+
+async function startBerth(spool: string): Promise<Berth> {
+  const child = spawn(process.execPath, [RECEIVER, spool], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const next = jsonLines(child);
+  const { port } = await next();
+  return {
+    port: port!,
+    stop: async () => {
+      process.kill(child.pid!, 'SIGTERM');
+      return (await next()).maxRssMiB!;
+    },
+  };
+}
+
+async function startStorescp(dir: string): Promise<{ port: number; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn('/usr/bin/storescp', ['-aet', 'PEER', '+xa', '+B', '-od', dir, String(port)], {
+    stdio: 'ignore',
+    env: ENV,
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  return { port, stop: () => process.kill(child.pid!, 'SIGTERM') };
+}
+
+const storescu = (aet: string, port: number, dir: string) =>
+  exec('/usr/bin/storescu', ['-aec', aet, '+sd', '127.0.0.1', String(port), dir]);
+
+async function timed(send: () => Promise<number>): Promise<number> {
+  const t = performance.now();
+  if ((await send()) !== 0) throw new Error('storescu failed');
+  return performance.now() - t;
+}
+
+/** Wall ms to fsync every file of `dir` (what storescp leaves to the kernel, berth does at commit). */
+async function fsyncAll(dir: string): Promise<number> {
+  const t = performance.now();
+  for (const name of await readdir(dir)) {
+    const fh = await open(join(dir, name), 'r');
+    await fh.sync();
+    await fh.close();
+  }
+  return performance.now() - t;
+}
+
+async function throughput(root: string, study: WrittenSeries, mb: number, report: (l: string) => void) {
+  let berthMs = Infinity;
+  let peerMs = Infinity;
+  let durablePeerMs = Infinity;
+  for (let run = 0; run < 2; run++) {
+    const spool = join(root, `spool-${run}`);
+    const berth = await startBerth(spool);
+    berthMs = Math.min(berthMs, await timed(() => storescu('BERTH', berth.port, study.dir)));
+    await berth.stop();
+    await rm(spool, { recursive: true, force: true });
+    const out = join(root, `storescp-${run}`);
+    await exec('/usr/bin/mkdir', ['-p', out]);
+    const peer = await startStorescp(out);
+    const ms = await timed(() => storescu('PEER', peer.port, study.dir));
+    peerMs = Math.min(peerMs, ms);
+    durablePeerMs = Math.min(durablePeerMs, ms + (await fsyncAll(out)));
+    peer.stop();
+    await rm(out, { recursive: true, force: true });
+  }
+  const rate = (ms: number) => mb / (ms / 1000);
+  report(
+    `receive ${study.files.length} instances, ${mb.toFixed(0)} MB, one association (storescu → loopback)`,
+  );
+  report(
+    `  dcmtk storescp +B             ${peerMs.toFixed(0).padStart(7)} ms ${rate(peerMs).toFixed(1).padStart(7)} MB/s`,
+  );
+  report(
+    `  storescp, then fsync of its files ${durablePeerMs.toFixed(0).padStart(7)} ms ${rate(durablePeerMs).toFixed(1).padStart(7)} MB/s`,
+  );
+  report(
+    `  berth (staged, fsync, merged) ${berthMs.toFixed(0).padStart(7)} ms ${rate(berthMs).toFixed(1).padStart(7)} MB/s   ${(rate(berthMs) / rate(peerMs)).toFixed(2)}× storescp (target ≥ 0.7×), ${(rate(berthMs) / rate(durablePeerMs)).toFixed(2)}× storescp + fsync`,
+  );
+}
+
+async function memory(root: string, report: (l: string) => void) {
+  const big = await writeSeries(join(root, 'big'), {
+    modality: 'OT',
+    rows: 1024,
+    columns: 1024,
+    frames: 200,
+    instances: 1,
+  });
+  const mb = (await stat(big.files[0]!.path)).size / 1e6;
+  const idle = await startBerth(join(root, 'spool-idle'));
+  const idleRss = await idle.stop();
+  const berth = await startBerth(join(root, 'spool-big'));
+  if ((await storescu('BERTH', berth.port, big.dir)) !== 0) throw new Error('storescu failed');
+  const peak = await berth.stop();
+  report(
+    `peak RSS of the berth receiver: idle ${idleRss.toFixed(0)} MiB; receiving one ${mb.toFixed(0)} MB instance ${peak.toFixed(0)} MiB (target < 150 MB)`,
+  );
+}
+
+export async function benchListen(report: (line: string) => void): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'berth-bench-listen-'));
+  try {
+    const study = await writeSeries(join(root, 'study'), { instances: 300, rows: 512, columns: 512 });
+    let bytes = 0;
+    for (const f of study.files) bytes += (await stat(f.path)).size;
+    await throughput(root, study, bytes / 1e6, report);
+    await memory(root, report);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchListen((line) => console.log(line));
+}

@@ -1,0 +1,151 @@
+import { expect } from 'chai';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
+import { SpoolSink, groupInstancesDir } from '../../src/net/staging.js';
+import type { ExpectedInstance, StagingBatch } from '../../src/net/sink.js';
+import { codeOfAsync } from '../support/codes.js';
+import { dataSetBytes } from '../support/dicom-net.js';
+import { removeDir, tempDir } from '../support/temp.js';
+
+const SOURCE = { protocol: 'dimse', callingAet: 'SCU', remote: '127.0.0.1:1' } as const;
+
+async function put(batch: StagingBatch, bytes: Buffer, expected?: ExpectedInstance) {
+  const w = batch.write(expected);
+  w.stream.end(bytes);
+  return w.finish();
+}
+
+describe('net/staging', () => {
+  let dir: string;
+  let series: WrittenSeries;
+  let spool: string;
+
+  beforeEach(async () => {
+    dir = await tempDir('staging');
+    series = await writeSeries(path.join(dir, 'in'), {
+      instances: 3,
+      rows: 16,
+      columns: 16,
+      privateTags: true,
+    });
+    spool = path.join(dir, 'spool');
+  });
+  afterEach(() => removeDir(dir));
+
+  const fileBytes = (i: number) => readFile(series.files[i]!.path);
+  const committedPath = (key: string, sop: string) => path.join(groupInstancesDir(spool, key), `${sop}.dcm`);
+
+  it('commits the instances of a batch into groups/<study>/instances byte-identical, and removes its staging folder', async () => {
+    const sink = new SpoolSink({ spool });
+    const batch = await sink.open(SOURCE);
+    for (let i = 0; i < 3; i++) await put(batch, await fileBytes(i));
+    const { groups } = await batch.commit();
+    expect(groups.map((g) => g.key)).to.deep.equal([series.studyInstanceUid]);
+    expect(groups[0]!.instances).to.have.length(3);
+    for (let i = 0; i < 3; i++) {
+      const got = await readFile(committedPath(series.studyInstanceUid, series.files[i]!.sopInstanceUid));
+      expect(got.equals(await fileBytes(i))).to.equal(true);
+    }
+    expect(await readdir(path.join(spool, 'staging'))).to.deep.equal([]);
+  });
+
+  it('writes a correct Part 10 meta before a DIMSE data set and keeps the data set bytes exactly', async () => {
+    const sink = new SpoolSink({ spool, group: 'series' });
+    const batch = await sink.open(SOURCE);
+    const whole = await fileBytes(0);
+    const sop = series.files[0]!.sopInstanceUid;
+    const instance = await put(batch, dataSetBytes(whole), {
+      sopInstanceUid: sop,
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      transferSyntaxUid: '1.2.840.10008.1.2.1',
+    });
+    expect(instance.transferSyntaxUid).to.equal('1.2.840.10008.1.2.1');
+    const { groups } = await batch.commit();
+    expect(groups[0]!.key).to.equal(series.seriesInstanceUid);
+    const got = await readFile(committedPath(series.seriesInstanceUid, sop));
+    expect(dataSetBytes(got).equals(dataSetBytes(whole))).to.equal(true);
+  });
+
+  it('discards an aborted batch without touching the copies an earlier batch committed', async () => {
+    const sink = new SpoolSink({ spool });
+    const first = await sink.open(SOURCE);
+    await put(first, await fileBytes(0));
+    await first.commit();
+    const second = await sink.open(SOURCE);
+    await put(second, await fileBytes(0));
+    await put(second, await fileBytes(1));
+    await second.discard();
+    const kept = await readdir(groupInstancesDir(spool, series.studyInstanceUid));
+    expect(kept).to.deep.equal([`${series.files[0]!.sopInstanceUid}.dcm`]);
+    expect(await readdir(path.join(spool, 'staging'))).to.deep.equal([]);
+  });
+
+  it('reports a group as fed while an open batch holds one of its instances, and not after', async () => {
+    const sink = new SpoolSink({ spool });
+    const a = await sink.open(SOURCE);
+    const b = await sink.open(SOURCE);
+    expect([...sink.feeding()]).to.deep.equal([]);
+    await put(a, await fileBytes(0));
+    await put(b, await fileBytes(1));
+    expect([...sink.feeding()]).to.deep.equal([series.studyInstanceUid]);
+    await a.commit();
+    expect([...sink.feeding()]).to.deep.equal([series.studyInstanceUid]);
+    await b.discard();
+    expect([...sink.feeding()]).to.deep.equal([]);
+  });
+
+  it('refuses an instance larger than the limit and keeps nothing of it', async () => {
+    const sink = new SpoolSink({ spool, maxInstanceBytes: 1000 });
+    const batch = await sink.open(SOURCE);
+    expect(await codeOfAsync(put(batch, await fileBytes(0)))).to.equal('BERTH_E_LISTEN_RECEIVE_TOO_LARGE');
+    const { groups } = await batch.commit();
+    expect(groups).to.deep.equal([]);
+  });
+
+  it('refuses a DIMSE data set whose SOP Instance UID is not the one its C-STORE request named', async () => {
+    const sink = new SpoolSink({ spool });
+    const batch = await sink.open(SOURCE);
+    const bytes = dataSetBytes(await fileBytes(0));
+    const expected = { sopInstanceUid: '1.2.3.4', transferSyntaxUid: '1.2.840.10008.1.2.1' };
+    const code = await codeOfAsync(put(batch, bytes, expected));
+    expect(code).to.equal('BERTH_E_LISTEN_RECEIVE_UID_MISMATCH');
+    expect(await readdir(path.join(spool, 'staging', batch.id))).to.deep.equal([]);
+  });
+
+  it('refuses an instance of another study than the one its STOW-RS request names', async () => {
+    const sink = new SpoolSink({ spool });
+    const batch = await sink.open({ protocol: 'stow', remote: '127.0.0.1:2' });
+    const code = await codeOfAsync(put(batch, await fileBytes(0), { studyInstanceUid: '1.2.3' }));
+    expect(code).to.equal('BERTH_E_LISTEN_RECEIVE_UID_MISMATCH');
+  });
+
+  it('refuses bytes that are not DICOM with the header scan code', async () => {
+    const sink = new SpoolSink({ spool });
+    const batch = await sink.open(SOURCE);
+    expect(await codeOfAsync(put(batch, Buffer.from('hello, not DICOM')))).to.match(/^BERTH_E_/);
+    expect(await readdir(path.join(spool, 'staging', batch.id))).to.deep.equal([]);
+  });
+
+  it('on recovery commits the finished instances a killed berth left staged and deletes partial files and dropped batches', async () => {
+    const left = path.join(spool, 'staging', 'left-by-a-crash');
+    await mkdir(left, { recursive: true });
+    await writeFile(path.join(left, `${series.files[0]!.sopInstanceUid}.dcm`), await fileBytes(0));
+    await writeFile(path.join(left, '2.part'), (await fileBytes(1)).subarray(0, 300));
+    const dropped = path.join(spool, 'staging', '.drop-aborted');
+    await mkdir(dropped, { recursive: true });
+    await writeFile(path.join(dropped, `${series.files[2]!.sopInstanceUid}.dcm`), await fileBytes(2));
+    const sink = new SpoolSink({ spool });
+    const { groups } = await sink.recoverStaging();
+    expect(groups.map((g) => g.instances.map((i) => i.sopInstanceUid))).to.deep.equal([
+      [series.files[0]!.sopInstanceUid],
+    ]);
+    expect(await readdir(groupInstancesDir(spool, series.studyInstanceUid))).to.have.length(1);
+    expect(await readdir(path.join(spool, 'staging'))).to.deep.equal([]);
+  });
+
+  it('is full when the file system is above the watermark percentage', async () => {
+    expect(await new SpoolSink({ spool, watermarkPercent: 0 }).full()).to.equal(true);
+    expect(await new SpoolSink({ spool, watermarkPercent: 100 }).full()).to.equal(false);
+  });
+});
