@@ -5,6 +5,7 @@
 // enums changed, formatted by Prettier as the rest of the repository.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { URL } from 'node:url';
+import process from 'node:process';
 
 const file = new URL('../schemas/machine.schema.json', import.meta.url);
 const { KINDS } = await import(new URL('../dist/kinds/registry.js', import.meta.url).href);
@@ -30,5 +31,5 @@ if (!same(property.type.enum, names('type')) || !same(property['dicom-type'].enu
   const prettier = await import('prettier');
   const options = (await prettier.resolveConfig(file.pathname)) ?? {};
   writeFileSync(file, await prettier.format(out, { ...options, parser: 'json' }));
-  console.log('schemas/machine.schema.json: kind enums updated from the registry');
+  process.stdout.write('schemas/machine.schema.json: kind enums updated from the registry\n');
 }
