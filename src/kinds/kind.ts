@@ -179,8 +179,19 @@ export type ValueModelType = ValueModel['type'];
 // Comparison
 
 /** How an expected output is compared with the actual one (README, "Comparing outputs"). */
-export type CompareMethod =
-  'exact' | 'numeric' | 'hash' | 'image' | 'allclose' | 'dice' | 'dicom' | 'presence';
+export const COMPARE_METHODS = [
+  'exact',
+  'numeric',
+  'hash',
+  'image',
+  'allclose',
+  'dice',
+  'dicom',
+  'presence',
+] as const;
+
+/** One of {@link COMPARE_METHODS}. */
+export type CompareMethod = (typeof COMPARE_METHODS)[number];
 
 /** The parts of a property's tolerance that choose a default method. */
 export interface ToleranceHints {

@@ -15,7 +15,7 @@ import { compareOutputs } from '../../src/harness/compare/index.js';
 import { dicomMaterialiser } from '../../src/harness/dicom-case.js';
 import { materialiseValues } from '../../src/harness/materialise.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
-import type { CompareMethod, Property, ValueModelType } from '../../src/kinds/kind.js';
+import { COMPARE_METHODS, type Property, type ValueModelType } from '../../src/kinds/kind.js';
 import { KINDS, kindOf, TYPE_VALUES } from '../../src/kinds/registry.js';
 import { generateTypes } from '../../src/kinds/typescript.js';
 import { loadManifestText } from '../../src/manifest/load.js';
@@ -25,16 +25,6 @@ import { decodeTreeJson, decodeTreeMsgpack } from '../../src/wire/case-decode.js
 import { removeDir, tempDir } from '../support/temp.js';
 import { EVERY_KIND, everyKindManifest, PNG_1X1, propertyName, type KindLine } from './every-kind.js';
 
-const METHODS: readonly CompareMethod[] = [
-  'exact',
-  'numeric',
-  'hash',
-  'image',
-  'allclose',
-  'dice',
-  'dicom',
-  'presence',
-];
 const MODELS: readonly ValueModelType[] = [
   'text',
   'category',
@@ -121,7 +111,7 @@ describe('kind contracts (every kind of the registry, through every facet)', () 
         const p = propertyOf(def, line);
         const c = kindOf(p.kind).comparison;
         expect(c.accepts).to.include('presence');
-        for (const m of c.accepts) expect(METHODS).to.include(m);
+        for (const m of c.accepts) expect(COMPARE_METHODS).to.include(m);
         for (const t of [{}, { abs: 1 }, { dice: 0.5 }]) {
           const m = c.defaultMethod(p, t);
           if (m !== undefined) expect(c.accepts, JSON.stringify(t)).to.include(m);

@@ -15,6 +15,7 @@ import { isJsonObject } from '../../manifest/document.js';
 import type { Property } from '../../kinds/property.js';
 import { ARRAY_INDEX } from '../../tree/entry.js';
 import type { CompareMethod, Tolerance } from '../types.js';
+import { COMPARE_METHODS } from '../../kinds/kind.js';
 
 /** Case tolerances as the harness hands them over. */
 export type ToleranceMap = ReadonlyMap<string, Tolerance> | Readonly<Record<string, Tolerance>>;
@@ -22,16 +23,7 @@ export type ToleranceMap = ReadonlyMap<string, Tolerance> | Readonly<Record<stri
 /** The Dice threshold when a tolerance asks for `method: dice` without `dice`. */
 export const DEFAULT_DICE = 0.99;
 
-const METHODS: readonly CompareMethod[] = [
-  'exact',
-  'numeric',
-  'hash',
-  'image',
-  'allclose',
-  'dice',
-  'dicom',
-  'presence',
-];
+const METHODS: readonly CompareMethod[] = COMPARE_METHODS;
 
 const FIELDS = new Set(['abs', 'rel', 'maxDiffPixels', 'dice', 'ignore', 'method']);
 
