@@ -163,6 +163,20 @@ export function readElementHeader(
 const MAX_DEPTH = 64;
 
 /**
+ * Refuses sequences nested deeper than 64 (`depth` as the caller counts it): every reader that
+ * recurses into items checks this, so a crafted file cannot exhaust the stack.
+ */
+export function checkNesting(w: ByteWindow, pos: number, depth: number): void {
+  if (depth > MAX_DEPTH) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      w.path,
+      `Sequences nest deeper than ${MAX_DEPTH} at ${where(w, pos)}`,
+    );
+  }
+}
+
+/**
  * Skips the value of an element of undefined length whose header is `h`: a sequence (SQ, any
  * implicit VR element, or UN — whose content is implicit VR little endian by CP-246) or nested
  * encapsulated pixel data. Returns the offset just after its sequence delimiter.
@@ -198,29 +212,14 @@ export function skipSequenceItems(
   explicit: boolean,
   depth: number,
 ): number {
-  if (depth > MAX_DEPTH) {
-    throw dicomError(
-      'BERTH_E_DICOM_PARSE',
-      w.path,
-      `Sequences nest deeper than ${MAX_DEPTH} at ${where(w, pos)}`,
-    );
-  }
-  for (;;) {
-    need(w, pos + 8, 'a sequence item');
-    const tag = readTag(w.buf, pos, little);
-    const length = readUint32(w.buf, pos + 4, little);
-    if (tag === SEQUENCE_DELIMITATION) return pos + 8;
-    if (tag !== ITEM) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `Found ${formatTag(tag)} at ${where(w, pos)} inside a sequence of undefined length`,
-        'an item (FFFE,E000) or the sequence delimiter (FFFE,E0DD)',
-      );
-    }
-    pos += 8;
-    pos = length === UNDEFINED_LENGTH ? skipItemElements(w, pos, little, explicit, depth + 1) : pos + length;
-  }
+  checkNesting(w, pos, depth);
+  return readSequenceItems(
+    w,
+    pos,
+    undefined,
+    little,
+    (start, end) => end ?? skipItemElements(w, start, little, explicit, depth + 1),
+  );
 }
 
 /** Skips the elements of an item of undefined length; returns the offset after its item delimiter. */

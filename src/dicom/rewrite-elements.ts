@@ -7,6 +7,7 @@ import { BerthError } from '../errors.js';
 import { formatTag, hasLongLength } from './dictionary.js';
 import { dicomError } from './errors.js';
 import {
+  checkNesting,
   ITEM,
   ITEM_DELIMITATION,
   newElementHeader,
@@ -55,8 +56,6 @@ export interface Job {
   readonly vr: VrContext;
 }
 
-const MAX_DEPTH = 64;
-
 /** The top-level edits, consumed in tag order as the walk passes them. */
 export class TopEdits {
   private readonly pending: WriteElement[];
@@ -99,13 +98,7 @@ export function rewriteElements(
   out: Buffer[],
   top: TopEdits | undefined,
 ): number {
-  if (depth > MAX_DEPTH) {
-    throw dicomError(
-      'BERTH_E_DICOM_PARSE',
-      w.path,
-      `Sequences nest deeper than ${MAX_DEPTH} at ${where(w, pos)}`,
-    );
-  }
+  checkNesting(w, pos, depth);
   const h = newElementHeader();
   for (;;) {
     if (!untilDelimiter && pos >= end) break;
