@@ -14,7 +14,7 @@ import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Driver, LaunchSpec, Launched } from './driver.js';
-import { exitOrDelay, hasExited } from './exit.js';
+import { exitOrDelay, hasExited, spawned } from './exit.js';
 import { signalGroup } from './group.js';
 import { chownTree, INSIDE, insideVariables, isWithin, MACHINE_GID, MACHINE_UID } from './inside.js';
 import { MASKED_DIRS, type HostView, type RootEntry } from './host-view.js';
@@ -308,13 +308,7 @@ export function createSandboxDriver(options: SandboxOptions = {}): Driver {
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       });
       const info = readInfo(child.stdio[3] as Readable | null);
-      await new Promise<void>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => {
-          child.off('error', reject);
-          resolve();
-        });
-      });
+      await spawned(child);
       const pgid = child.pid;
 
       const killAll = async (): Promise<void> => {
