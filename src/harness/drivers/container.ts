@@ -30,6 +30,7 @@ import {
   openTreeForReading,
 } from './inside.js';
 import { pidNamespaceOf, pidsInNamespace } from './namespace.js';
+import { runShort as run } from './short-command.js';
 
 /** The engines this driver can drive. */
 export type Engine = 'podman' | 'docker';
@@ -202,32 +203,6 @@ export async function engineEnv(
     }
   }
   return { env, ownConfig };
-}
-
-/** What a short engine command produced. */
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  error?: NodeJS.ErrnoException;
-}
-
-/** Runs a short engine command to completion (bounded by `timeoutMs`). */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, error }));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /** Whether an NVIDIA GPU is there to hand to a container (its control device exists). */
