@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { itemCountProblem } from '../kinds/array.js';
+import { refusal } from '../kinds/value.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import {
@@ -185,11 +186,7 @@ async function readArray(p: Property, dir: string, real: string, scope: ReadScop
   const entries = await arrayEntries(p, dir, real);
   const count = itemCountProblem(entries.length, p.keywords, 'The array');
   if (count) {
-    throw new BerthError(count.code, count.message, {
-      path: dir,
-      property: p.path,
-      expected: count.expected,
-    });
+    throw refusal(count, p, dir);
   }
   const item = p.items;
   if (!item) return [];
