@@ -160,6 +160,21 @@ export function readElementHeader(
   }
 }
 
+/**
+ * Refuses an item or delimiter tag (FFFE,xxxx) where a data element must stand; `context` says
+ * where that is (`among data elements`, `outside any sequence`).
+ */
+export function checkDataElementTag(w: ByteWindow, tag: number, pos: number, context: string): void {
+  if (tag >= 0xfffe0000 && tag < 0xffff0000) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      w.path,
+      `Found the item or delimiter tag ${formatTag(tag)} at ${where(w, pos)} ${context}`,
+      'a data element',
+    );
+  }
+}
+
 const MAX_DEPTH = 64;
 
 /**

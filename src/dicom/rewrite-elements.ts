@@ -7,6 +7,7 @@ import { BerthError } from '../errors.js';
 import { formatTag, hasLongLength } from './dictionary.js';
 import { dicomError } from './errors.js';
 import {
+  checkDataElementTag,
   checkNesting,
   ITEM,
   ITEM_DELIMITATION,
@@ -105,14 +106,7 @@ export function rewriteElements(
     readElementHeader(w, pos, src.little, src.explicit, h);
     const tag = h.tag;
     if (untilDelimiter && tag === ITEM_DELIMITATION) return h.valueOffset;
-    if (tag >= 0xfffe0000 && tag < 0xffff0000) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `Found the item or delimiter tag ${formatTag(tag)} at ${where(w, pos)} among data elements`,
-        'a data element',
-      );
-    }
+    checkDataElementTag(w, tag, pos, 'among data elements');
     const undefinedLength = h.length === UNDEFINED_LENGTH;
     const valueEnd = undefinedLength ? -1 : h.valueOffset + h.length;
     if (!undefinedLength) need(w, valueEnd, tag);
