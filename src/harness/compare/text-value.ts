@@ -6,7 +6,7 @@ import { refusal, stripOneNewline } from '../../kinds/value.js';
 import { readTextFile } from '../../tree/read-text.js';
 import { textFormOf } from '../../kinds/kind.js';
 import type { Comparison } from '../types.js';
-import { failed, reason, short, type LeafPair } from './context.js';
+import { readBoth, short, type LeafPair } from './context.js';
 
 /** A primitive value as read: the text (one trailing newline dropped, except for strings) and the value. */
 export interface TextValue {
@@ -36,21 +36,15 @@ export async function readTextValue(p: Property, file: string): Promise<TextValu
 }
 
 /** Both values of a pair, or the failed comparison that says which one cannot be read. */
-export async function readTextPair(
+export function readTextPair(
   pair: LeafPair,
   method: 'exact' | 'numeric',
 ): Promise<{ e: TextValue; a: TextValue } | Comparison> {
-  let e: TextValue;
-  try {
-    e = await readTextValue(pair.property, pair.expected);
-  } catch (err) {
-    return failed(pair, method, `The expected value cannot be read: ${reason(err)}`);
-  }
-  try {
-    return { e, a: await readTextValue(pair.property, pair.actual) };
-  } catch (err) {
-    return failed(pair, method, `The actual value cannot be read: ${reason(err)}`, {
-      expected: short(e.text),
-    });
-  }
+  return readBoth(
+    pair,
+    method,
+    'value',
+    (file) => readTextValue(pair.property, file),
+    (e) => short(e.text),
+  );
 }
