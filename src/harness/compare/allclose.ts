@@ -117,7 +117,7 @@ export function readPair(
   pair: LeafPair,
   method: 'allclose' | 'dice',
 ): Promise<{ e: NdArray; a: NdArray } | Comparison> {
-  return readBoth(pair, method, 'array', readNpy, describeArray);
+  return readBoth(pair, method, 'array cannot be read', readNpy, describeArray);
 }
 
 /** Compares two `.npy` files element by element. */

@@ -55,7 +55,8 @@ export function reason(e: unknown): string {
 
 /**
  * Reads a pair's expected and actual entries with `read`, or gives the failed comparison that says
- * which of them (`The expected <what>`) cannot be read; `show` is the expected's short form then.
+ * which of them cannot (`The expected <what>: why`, `what` being `image cannot be decoded`, say);
+ * `show` is the expected's short form then.
  */
 export async function readBoth<T>(
   pair: LeafPair,
@@ -68,12 +69,12 @@ export async function readBoth<T>(
   try {
     e = await read(pair.expected);
   } catch (err) {
-    return failed(pair, method, `The expected ${what} cannot be read: ${reason(err)}`);
+    return failed(pair, method, `The expected ${what}: ${reason(err)}`);
   }
   try {
     return { e, a: await read(pair.actual) };
   } catch (err) {
-    return failed(pair, method, `The actual ${what} cannot be read: ${reason(err)}`, { expected: show(e) });
+    return failed(pair, method, `The actual ${what}: ${reason(err)}`, { expected: show(e) });
   }
 }
 

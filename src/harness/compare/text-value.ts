@@ -43,7 +43,7 @@ export function readTextPair(
   return readBoth(
     pair,
     method,
-    'value',
+    'value cannot be read',
     (file) => readTextValue(pair.property, file),
     (e) => short(e.text),
   );
