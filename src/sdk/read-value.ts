@@ -4,6 +4,7 @@ import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { itemCountProblem } from '../kinds/array.js';
 import { refusal } from '../kinds/value.js';
+import { setOwn } from '../manifest/document.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import {
@@ -139,13 +140,7 @@ async function readMembers(
   // read as {}): a property name is data from the manifest, never special.
   const out: Record<string, unknown> = {};
   props.forEach((m, i) => {
-    if (values[i] !== undefined)
-      Object.defineProperty(out, m.name, {
-        value: values[i],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    if (values[i] !== undefined) setOwn(out, m.name, values[i]);
   });
   return out;
 }
