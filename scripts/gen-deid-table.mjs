@@ -82,6 +82,8 @@ export async function generate(dir) {
     `// (confidentiality_profile_attributes.json sha256 ${sha16(profileFile)}…, attributes.json sha256`,
     `// ${sha16(attributesFile)}…). MIT License, Copyright (c) 2017 Innolitics, LLC.`,
     '',
+    '/* eslint-disable max-lines -- generated data: one line per PS3.15 Table E.1-1 row with an exact tag */',
+    '',
     '/** The DICOM edition the table was taken from. */',
     `export const PROFILE_EDITION = '${EDITION}';`,
     '',

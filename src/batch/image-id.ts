@@ -5,9 +5,9 @@
  * rebuilt or re-tagged) or a registry digest (which changes with a push's compression), the ID is
  * the same wherever the same image is built, pulled or loaded.
  */
-import { spawn } from 'node:child_process';
 import { BerthError } from '../errors.js';
 import { ENGINES, engineEnv, type Engine } from '../harness/drivers/container.js';
+import { runShort } from '../harness/drivers/short-command.js';
 
 /** A full image ID, as berth writes it. */
 const FULL_ID = /^sha256:[0-9a-f]{64}$/;
@@ -18,32 +18,20 @@ const INSPECT_TIMEOUT_MS = 30_000;
 /** What one engine said of an image: its ID, that it lacks it, or that it could not answer. */
 type Inspected = { id: string } | { absent: true } | { unknown: string };
 
-/** Asks `engine` for the ID of `image` (output bounded: an ID is 71 characters). */
-function inspect(engine: Engine, image: string, env: NodeJS.ProcessEnv): Promise<Inspected> {
-  return new Promise((resolve) => {
-    const child = spawn(engine, ['image', 'inspect', '--format', '{{.Id}}', image], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: INSPECT_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      if (stdout.length < 4096) stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      if (stderr.length < 4096) stderr += c.toString('utf8');
-    });
-    child.once('error', (e) => resolve({ unknown: `${engine}: ${e.message}` }));
-    child.once('close', (code) => {
-      const hex = /^(?:sha256:)?([0-9a-f]{64})$/.exec(stdout.trim())?.[1];
-      if (code === 0 && hex) resolve({ id: `sha256:${hex}` });
-      // podman: exit 125 "image not known"; docker: exit 1 "No such image" / "No such object".
-      else if (/image not known|no such (image|object)/i.test(stderr)) resolve({ absent: true });
-      else resolve({ unknown: `${engine}: ${(stderr.trim() || `exit ${code}`).slice(0, 200)}` });
-    });
-  });
+/** Asks `engine` for the ID of `image`. */
+async function inspect(engine: Engine, image: string, env: NodeJS.ProcessEnv): Promise<Inspected> {
+  const r = await runShort(
+    engine,
+    ['image', 'inspect', '--format', '{{.Id}}', image],
+    env,
+    INSPECT_TIMEOUT_MS,
+  );
+  if (r.error) return { unknown: `${engine}: ${r.error.message}` };
+  const hex = /^(?:sha256:)?([0-9a-f]{64})$/.exec(r.stdout.trim())?.[1];
+  if (r.code === 0 && hex) return { id: `sha256:${hex}` };
+  // podman: exit 125 "image not known"; docker: exit 1 "No such image" / "No such object".
+  if (/image not known|no such (image|object)/i.test(r.stderr)) return { absent: true };
+  return { unknown: `${engine}: ${(r.stderr.trim() || `exit ${r.code}`).slice(0, 200)}` };
 }
 
 /**

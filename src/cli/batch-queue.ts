@@ -10,9 +10,9 @@ import { identityOf } from '../batch/queue.js';
 import { batchStatus, reportBatch, retryFailed } from '../batch/queue-admin.js';
 import { runQueuedBatch } from '../batch/queue-batch.js';
 import { openStorage, storageAt } from '../batch/open-storage.js';
-import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { resolveMachine } from '../harness/machine.js';
 import { EXIT, reportError, writeOut } from './output.js';
-import { parseDuration } from './run-options.js';
+import { launchOverrides, parseDuration } from './run-options.js';
 
 /** The flags of `berth batch` the queue mode reads. */
 export interface QueueBatchFlags {
@@ -39,12 +39,7 @@ export async function queuedBatch(machineArg: string, flags: QueueBatchFlags): P
   process.on('SIGTERM', onSignal);
   try {
     const machine = await resolveMachine(machineArg);
-    const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
-    const identity = await identityOf(machine, {
-      ...(flags.image ? { image: flags.image } : {}),
-      ...(flags.engine ? { engine: flags.engine } : {}),
-      ...(command ? { command } : {}),
-    });
+    const identity = await identityOf(machine, launchOverrides(flags));
     const cases = await listCases(flags.cases);
     const storage = await openStorage(flags.out);
     const progress = process.stdout.isTTY ? terminalProgress(process.stdout) : lineProgress(process.stdout);

@@ -8,24 +8,23 @@ import { lineProgress, terminalProgress } from '../batch/progress.js';
 import { openStorage } from '../batch/open-storage.js';
 import { isS3Uri } from '../batch/s3-storage.js';
 import { BerthError } from '../errors.js';
-import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { resolveMachine } from '../harness/machine.js';
 import { EXIT_INTERRUPTED, queuedBatch, registerBatchQueueCommands } from './batch-queue.js';
 import { EXIT, reportError, writeOut } from './output.js';
 import {
   addDriverOptions,
+  addLaunchOptions,
   driverSettings,
+  launchOverrides,
   parseDuration,
   parseWholeNumber,
   type DriverFlags,
+  type LaunchFlags,
 } from './run-options.js';
 
-interface BatchFlags extends DriverFlags {
+interface BatchFlags extends LaunchFlags, DriverFlags {
   cases: string;
   out: string;
-  driver: string;
-  image?: string;
-  engine?: string;
-  cmd?: string;
   timeout?: string;
   concurrency: string;
   resume?: boolean;
@@ -36,17 +35,13 @@ interface BatchFlags extends DriverFlags {
 /** `berth batch <machine> --cases <dir|list> --out <dir>`: a dataset through a local pool of runs. */
 export function registerBatch(program: Command): void {
   const command = program.command('batch');
-  addDriverOptions(command)
+  addDriverOptions(addLaunchOptions(command))
     .description(
       'run a machine over a dataset of cases, N at a time, resumable, with one report per case and one for the batch',
     )
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .option('--cases <dir|list>', 'a folder of cases, or a file listing case paths (one a line); required')
     .option('--out <dir>', 'where each case folder and the batch report go; required')
-    .option('--driver <driver>', 'process, sandbox or container', 'process')
-    .option('--image <image>', 'the image to run (container driver)')
-    .option('--engine <engine>', 'podman or docker')
-    .option('--cmd <command>', "the machine's command (overrides berth.command in the manifest)")
     .option('--timeout <duration>', "overrides the manifest's timeout, per case")
     .option('--concurrency <n>', `cases run at once (1–${MAX_CONCURRENCY})`, '1')
     .option('--resume', 'skip the cases already finished in --out (by their .complete marker)')
@@ -144,9 +139,7 @@ async function batch(machineArg: string, flags: BatchFlags): Promise<number> {
         settings: {
           machine,
           driver: flags.driver,
-          ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
-          ...(flags.image ? { image: flags.image } : {}),
-          ...(flags.engine ? { engine: flags.engine } : {}),
+          ...launchOverrides(flags),
           ...(flags.timeout ? { timeoutMs: parseDuration(flags.timeout) } : {}),
           ...driverSettings(flags),
         },

@@ -6,6 +6,7 @@ import { MAX_TIMEOUT_MINUTES } from '../manifest/manifest.js';
 import { Deidentifier, MIN_SECRET_BYTES } from '../dicom/deid/deidentify.js';
 import { deidSecret } from '../dicom/deid/settings.js';
 import type { DeidRunSettings } from '../harness/deid-stage.js';
+import { splitCommand } from '../harness/machine.js';
 
 /** Parses `flag`'s value as a whole number from `min` to `max` (decimal digits only). */
 export function parseWholeNumber(flag: string, text: string, min: number, max: number): number {
@@ -59,6 +60,39 @@ export function parseBytes(text: string): number {
 /** Collects a repeatable option into a list (commander helper). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** What to launch, and with what: the options of every command that runs the machine. */
+export interface LaunchFlags {
+  driver: string;
+  image?: string;
+  engine?: string;
+  cmd?: string;
+}
+
+/**
+ * Adds `--driver`, `--image`, `--engine` and `--cmd` to a command; `also` ends the help of
+ * `--image` and `--cmd` (what the command asks more of them).
+ */
+export function addLaunchOptions(command: Command, also = ''): Command {
+  return command
+    .option('--driver <driver>', 'process, sandbox or container', 'process')
+    .option('--image <image>', `the image to run (container driver)${also}`)
+    .option('--engine <engine>', 'podman or docker (container driver; default: whichever is installed)')
+    .option('--cmd <command>', `the machine's command (overrides berth.command in the manifest)${also}`);
+}
+
+/** The machine overrides the {@link LaunchFlags} give: command (split into words), image, engine. */
+export function launchOverrides(flags: Omit<LaunchFlags, 'driver'>): {
+  command?: string[];
+  image?: string;
+  engine?: string;
+} {
+  return {
+    ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
+    ...(flags.image ? { image: flags.image } : {}),
+    ...(flags.engine ? { engine: flags.engine } : {}),
+  };
 }
 
 /** The driver options shared by `run`, `test` and `serve`. */

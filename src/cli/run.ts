@@ -2,28 +2,27 @@ import type { Command } from 'commander';
 import { driverNamed } from '../harness/drivers/index.js';
 import { executeCase } from '../harness/execute.js';
 import { liveDisplay } from '../harness/live.js';
-import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { resolveMachine } from '../harness/machine.js';
 import { checkOutDir, checkReportFiles, reportFormatOf } from '../harness/report/destinations.js';
 import { renderTerminalSummary, summaryWidth, wantsColor } from '../harness/report/terminal.js';
 import { reportError, writeOut } from './output.js';
 import {
   addDeidOptions,
   addDriverOptions,
+  addLaunchOptions,
   collect,
   deidSettings,
   driverSettings,
+  launchOverrides,
   parseBytes,
   parseDuration,
   type DeidFlags,
   type DriverFlags,
+  type LaunchFlags,
 } from './run-options.js';
 
-interface RunFlags extends DriverFlags, DeidFlags {
+interface RunFlags extends LaunchFlags, DriverFlags, DeidFlags {
   case: string;
-  driver: string;
-  image?: string;
-  engine?: string;
-  cmd?: string;
   timeout?: string;
   report?: string[];
   out?: string;
@@ -35,14 +34,10 @@ interface RunFlags extends DriverFlags, DeidFlags {
 
 /** `berth run <machine-dir|manifest> --case CASE`: one run, exactly as the platform would do it. */
 export function registerRun(program: Command): void {
-  addDeidOptions(addDriverOptions(program.command('run')))
+  addDeidOptions(addDriverOptions(addLaunchOptions(program.command('run'))))
     .description('run a machine on a case as the platform would, then validate, compare and report')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
     .requiredOption('--case <case>', 'a case directory or case file (case.yaml/.json)')
-    .option('--driver <driver>', 'process, sandbox or container', 'process')
-    .option('--image <image>', 'the image to run (container driver)')
-    .option('--engine <engine>', 'podman or docker (container driver; default: whichever is installed)')
-    .option('--cmd <command>', "the machine's command (overrides berth.command in the manifest)")
     .option('--timeout <duration>', "overrides the manifest's timeout: 90s, 5m, or minutes")
     .option('--report <file>', 'write a report: run.json and/or run.html (repeatable)', collect)
     .option('--out <dir>', 'copy the final output tree to <dir> (absent or empty)')
@@ -62,7 +57,7 @@ async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
     driverNamed(flags.driver);
     const timeoutMs = flags.timeout ? parseDuration(flags.timeout) : undefined;
     const captureBytes = flags.captureBytes ? parseBytes(flags.captureBytes) : undefined;
-    const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
+    const overrides = launchOverrides(flags);
     await checkReportFiles(flags.report ?? []);
     if (flags.out !== undefined) await checkOutDir(flags.out);
     const deidentify = await deidSettings(flags);
@@ -72,9 +67,7 @@ async function runOne(machineArg: string, flags: RunFlags): Promise<number> {
       machine,
       casePath: flags.case,
       driver: flags.driver,
-      ...(command ? { command } : {}),
-      ...(flags.image ? { image: flags.image } : {}),
-      ...(flags.engine ? { engine: flags.engine } : {}),
+      ...overrides,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(captureBytes === undefined ? {} : { captureBytes }),
       ...(flags.keep ? { keep: true } : {}),

@@ -1,25 +1,24 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BerthError } from '../errors.js';
-import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { resolveMachine } from '../harness/machine.js';
 import { startGateway, type Gateway } from '../serve/http/gateway.js';
 import { reportError } from './output.js';
 import {
   addDeidOptions,
   addDriverOptions,
+  addLaunchOptions,
   deidSettings,
   driverSettings,
+  launchOverrides,
   parseBytes,
   parseDuration,
   type DeidFlags,
   type DriverFlags,
+  type LaunchFlags,
 } from './run-options.js';
 
-interface ServeFlags extends DriverFlags, DeidFlags {
-  driver: string;
-  image?: string;
-  engine?: string;
-  cmd?: string;
+interface ServeFlags extends LaunchFlags, DriverFlags, DeidFlags {
   port: string;
   host: string;
   concurrency?: string;
@@ -35,13 +34,9 @@ interface ServeFlags extends DriverFlags, DeidFlags {
 
 /** `berth serve <machine>`: the machine behind HTTP (the README, "HTTP gateway"). */
 export function registerServe(program: Command): void {
-  addDeidOptions(addDriverOptions(program.command('serve')))
+  addDeidOptions(addDriverOptions(addLaunchOptions(program.command('serve'))))
     .description('serve a machine over HTTP: POST /invocations with JSON or msgpack inputs, get its outputs')
     .argument('<machine>', 'a machine directory (with machine.yaml) or its manifest')
-    .option('--driver <driver>', 'process, sandbox or container', 'process')
-    .option('--image <image>', 'the image to run (container driver)')
-    .option('--engine <engine>', 'podman or docker (container driver; default: whichever is installed)')
-    .option('--cmd <command>', "the machine's command (overrides berth.command in the manifest)")
     .option('--port <port>', 'the port to listen on (0: any free one)', '8080')
     .option('--host <host>', 'the address to listen on (0.0.0.0 to be reachable from elsewhere)', '127.0.0.1')
     .option('--concurrency <n>', 'runs at once (default: one per core)')
@@ -83,9 +78,7 @@ async function serve(machineArg: string, flags: ServeFlags): Promise<number> {
       driver: flags.driver,
       host: flags.host,
       port: integer(flags.port, '--port')!,
-      ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
-      ...(flags.image ? { image: flags.image } : {}),
-      ...(flags.engine ? { engine: flags.engine } : {}),
+      ...launchOverrides(flags),
       ...(concurrency === undefined ? {} : { concurrency }),
       ...(queue === undefined ? {} : { queue }),
       ...(flags.maxBody ? { maxBodyBytes: parseBytes(flags.maxBody) } : {}),

@@ -7,26 +7,25 @@ import { assertUpdatable } from '../harness/compare/update.js';
 import { driverNamed } from '../harness/drivers/index.js';
 import { executeCase } from '../harness/execute.js';
 import { liveDisplay } from '../harness/live.js';
-import { resolveMachine, splitCommand, type MachineRef } from '../harness/machine.js';
+import { resolveMachine, type MachineRef } from '../harness/machine.js';
 import { checkResultDir } from '../harness/report/destinations.js';
 import { EXIT, reportError, writeOut } from './output.js';
 import {
   addDeidOptions,
   addDriverOptions,
+  addLaunchOptions,
   collect,
   deidArgs,
   deidSettings,
   driverSettings,
+  launchOverrides,
   parseDuration,
   type DeidFlags,
   type DriverFlags,
+  type LaunchFlags,
 } from './run-options.js';
 
-interface TestFlags extends DriverFlags, DeidFlags {
-  driver: string;
-  image?: string;
-  engine?: string;
-  cmd?: string;
+interface TestFlags extends LaunchFlags, DriverFlags, DeidFlags {
   timeout?: string;
   cases?: string;
   case?: string[];
@@ -36,17 +35,13 @@ interface TestFlags extends DriverFlags, DeidFlags {
 
 /** `berth test <machine-dir>`: every case under `cases/`, ending with `N passed, N failed`. */
 export function registerTest(program: Command): void {
-  addDeidOptions(addDriverOptions(program.command('test')))
+  addDeidOptions(addDriverOptions(addLaunchOptions(program.command('test'))))
     .description(
       "run every case under the machine's cases/ folder; a case passes when its outcome is the expected one",
     )
     .argument('<machine>', 'a machine directory')
     .option('--cases <dir>', 'the folder of cases (default: <machine>/cases)')
     .option('--case <name>', 'run only this case (its name or file/folder name; repeatable)', collect)
-    .option('--driver <driver>', 'process, sandbox or container', 'process')
-    .option('--image <image>', 'the image to run (container driver)')
-    .option('--engine <engine>', 'podman or docker')
-    .option('--cmd <command>', "the machine's command")
     .option('--timeout <duration>', "overrides the manifest's timeout")
     .option('--report <dir>', 'write <dir>/<case>.json and .html reports', collect)
     .option('--update', 'write the actual outputs as the expected ones (expected/ beside the case)')
@@ -121,7 +116,7 @@ async function runTests(machineArg: string, flags: TestFlags): Promise<number> {
   try {
     driverNamed(flags.driver);
     const timeoutMs = flags.timeout ? parseDuration(flags.timeout) : undefined;
-    const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
+    const overrides = launchOverrides(flags);
     for (const dir of flags.report ?? []) await checkResultDir(dir, '--report');
     const deidentify = await deidSettings(flags);
     const machine = await resolveMachine(machineArg);
@@ -141,9 +136,7 @@ async function runTests(machineArg: string, flags: TestFlags): Promise<number> {
         machine,
         casePath,
         driver: flags.driver,
-        ...(command ? { command } : {}),
-        ...(flags.image ? { image: flags.image } : {}),
-        ...(flags.engine ? { engine: flags.engine } : {}),
+        ...overrides,
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
         reports,
         ...(flags.update ? { update: true } : {}),

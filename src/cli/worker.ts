@@ -5,23 +5,22 @@ import { probeQueue } from '../batch/queue-connect.js';
 import { startWorker } from '../batch/worker.js';
 import { BerthError } from '../errors.js';
 import { driverNamed } from '../harness/drivers/index.js';
-import { launchPlan, resolveMachine, splitCommand, type MachineRef } from '../harness/machine.js';
+import { launchPlan, resolveMachine, type MachineRef } from '../harness/machine.js';
 import { EXIT, reportError, writeOut } from './output.js';
 import {
   addDriverOptions,
+  addLaunchOptions,
   driverSettings,
+  launchOverrides,
   parseDuration,
   parseWholeNumber,
   type DriverFlags,
+  type LaunchFlags,
 } from './run-options.js';
 
-interface WorkerFlags extends DriverFlags {
+interface WorkerFlags extends LaunchFlags, DriverFlags {
   queue: string;
   concurrency: string;
-  driver: string;
-  image?: string;
-  engine?: string;
-  cmd?: string;
   timeout?: string;
   lockDuration: string;
   stalledInterval: string;
@@ -57,15 +56,11 @@ async function checkDriver(
 
 /** `berth worker <machine> --queue URL`: runs queued cases of batches of this machine until stopped. */
 export function registerWorker(program: Command): void {
-  addDriverOptions(program.command('worker'))
+  addDriverOptions(addLaunchOptions(program.command('worker'), '; jobs must name the same'))
     .description('take the cases of queued batches (berth batch --queue) and run them, N at a time')
     .argument('<machine>', 'the machine the batches run: a directory (with machine.yaml) or its manifest')
     .requiredOption('--queue <url>', 'the Redis to take jobs from (redis://host:port)')
     .option('--concurrency <n>', `cases run at once (1–${MAX_CONCURRENCY})`, '1')
-    .option('--driver <driver>', 'process, sandbox or container', 'process')
-    .option('--image <image>', 'the image to run (container driver); jobs must name the same')
-    .option('--engine <engine>', 'podman or docker')
-    .option('--cmd <command>', "the machine's command (overrides berth.command); jobs must name the same")
     .option('--timeout <duration>', "overrides the manifest's timeout, per case (a job's own wins)")
     .option(
       '--lock-duration <duration>',
@@ -87,12 +82,9 @@ export function registerWorker(program: Command): void {
         const concurrency = parseWholeNumber('--concurrency', flags.concurrency, 1, MAX_CONCURRENCY);
         const lock = lockOf(flags);
         const machine = await resolveMachine(machineArg);
-        const command = flags.cmd ? splitCommand(flags.cmd) : undefined;
-        const identity = await identityOf(machine, {
-          ...(flags.image ? { image: flags.image } : {}),
-          ...(flags.engine ? { engine: flags.engine } : {}),
-          ...(command ? { command } : {}),
-        });
+        const overrides = launchOverrides(flags);
+        const command = overrides.command;
+        const identity = await identityOf(machine, overrides);
         // A worker that cannot run its machine here stops now, rather than record every case it
         // takes as an `error` (a committed result, which a re-delivery or --resume would keep).
         await checkDriver(machine, flags, command);

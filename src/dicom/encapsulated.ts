@@ -4,6 +4,7 @@
  * frame, or (no table, more fragments than frames) by the start marker each frame's codestream
  * begins with (JPEG and JPEG-LS SOI FFD8, JPEG 2000 SOC+SIZ FF4F FF51), as pydicom and dcmtk split them.
  */
+import type { BerthError } from '../errors.js';
 import { openRegularHandle } from '../tree/open-regular.js';
 import { dicomError } from './errors.js';
 import { ITEM, readTag, readUint32, SEQUENCE_DELIMITATION } from './read-element.js';
@@ -37,38 +38,49 @@ async function readTail(path: string, offset: number): Promise<Buffer> {
   }
 }
 
+/** The file ends before the pixel data's sequence delimiter. */
+function endsInside(path: string): BerthError {
+  return dicomError(
+    'BERTH_E_TRUNCATED',
+    path,
+    'The file ends inside the encapsulated pixel data',
+    'fragments ending with a sequence delimiter (FFFE,E0DD)',
+  );
+}
+
+/**
+ * Whether the item header (`tag`, `length`) read at `pos` is a fragment (false: the sequence
+ * delimiter); throws unless it is an item of defined length that ends by `end`, the file's end.
+ */
+function isFragment(path: string, tag: number, length: number, pos: number, end: number): boolean {
+  if (tag === SEQUENCE_DELIMITATION) return false;
+  if (tag !== ITEM || length === 0xffffffff) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      path,
+      `Found tag ${tag.toString(16)} with length ${length} among the pixel data fragments`,
+      'items of defined length (FFFE,E000)',
+    );
+  }
+  if (pos + 8 + length > end) {
+    throw dicomError(
+      'BERTH_E_TRUNCATED',
+      path,
+      `A pixel data fragment of ${length} bytes runs past the end of the file`,
+      'complete fragments',
+    );
+  }
+  return true;
+}
+
 /** The items of the pixel data sequence: the offset table, then the fragments. */
 function items(path: string, buf: Buffer): { table: Fragment; fragments: Fragment[] } {
   const found: Fragment[] = [];
   let pos = 0;
   for (;;) {
-    if (pos + 8 > buf.length) {
-      throw dicomError(
-        'BERTH_E_TRUNCATED',
-        path,
-        'The file ends inside the encapsulated pixel data',
-        'fragments ending with a sequence delimiter (FFFE,E0DD)',
-      );
-    }
-    const tag = readTag(buf, pos, true);
+    if (pos + 8 > buf.length) throw endsInside(path);
     const length = readUint32(buf, pos + 4, true);
-    if (tag === SEQUENCE_DELIMITATION) break;
-    if (tag !== ITEM || length === 0xffffffff) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        path,
-        `Found tag ${tag.toString(16)} with length ${length} among the pixel data fragments`,
-        'items of defined length (FFFE,E000)',
-      );
-    }
-    if (pos + 8 + length > buf.length) {
-      throw dicomError(
-        'BERTH_E_TRUNCATED',
-        path,
-        `A pixel data fragment of ${length} bytes runs past the end of the file`,
-        'complete fragments',
-      );
-    }
+    if (!isFragment(path, readTag(buf, pos, true), length, pos, buf.length)) break;
     found.push({ pos, start: pos + 8, length });
     pos += 8 + length;
   }
@@ -109,37 +121,14 @@ export async function checkFragments(path: string, header: DicomHeader): Promise
     let pos = pixel.offset;
     for (;;) {
       const { bytesRead } = await fh.read(head, 0, 8, pos);
-      if (bytesRead < 8) {
-        throw dicomError(
-          'BERTH_E_TRUNCATED',
-          path,
-          'The file ends inside the encapsulated pixel data',
-          'fragments ending with a sequence delimiter (FFFE,E0DD)',
-        );
-      }
+      if (bytesRead < 8) throw endsInside(path);
       const tag = readTag(head, 0, true);
       const length = readUint32(head, 4, true);
-      if (tag === SEQUENCE_DELIMITATION) return;
       if (pos === pixel.offset && tag === ITEM) {
         if (length > 0) checkTableEntries(path, 'Basic', Math.floor(length / 4), header.frames);
         else checkTableEntries(path, 'Extended', extendedOffsets(header)?.length ?? 0, header.frames);
       }
-      if (tag !== ITEM || length === 0xffffffff) {
-        throw dicomError(
-          'BERTH_E_DICOM_PARSE',
-          path,
-          `Found tag ${tag.toString(16)} among the pixel data fragments`,
-          'items (FFFE,E000)',
-        );
-      }
-      if (pos + 8 + length > header.fileSize) {
-        throw dicomError(
-          'BERTH_E_TRUNCATED',
-          path,
-          `A pixel data fragment of ${length} bytes runs past the end of the file`,
-          'complete fragments',
-        );
-      }
+      if (!isFragment(path, tag, length, pos, header.fileSize)) return;
       pos += 8 + length;
     }
   } finally {

@@ -160,7 +160,36 @@ export function readElementHeader(
   }
 }
 
+/**
+ * Refuses an item or delimiter tag (FFFE,xxxx) where a data element must stand; `context` says
+ * where that is (`among data elements`, `outside any sequence`).
+ */
+export function checkDataElementTag(w: ByteWindow, tag: number, pos: number, context: string): void {
+  if (tag >= 0xfffe0000 && tag < 0xffff0000) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      w.path,
+      `Found the item or delimiter tag ${formatTag(tag)} at ${where(w, pos)} ${context}`,
+      'a data element',
+    );
+  }
+}
+
 const MAX_DEPTH = 64;
+
+/**
+ * Refuses sequences nested deeper than 64 (`depth` as the caller counts it): every reader that
+ * recurses into items checks this, so a crafted file cannot exhaust the stack.
+ */
+export function checkNesting(w: ByteWindow, pos: number, depth: number): void {
+  if (depth > MAX_DEPTH) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      w.path,
+      `Sequences nest deeper than ${MAX_DEPTH} at ${where(w, pos)}`,
+    );
+  }
+}
 
 /**
  * Skips the value of an element of undefined length whose header is `h`: a sequence (SQ, any
@@ -198,26 +227,10 @@ export function skipSequenceItems(
   explicit: boolean,
   depth: number,
 ): number {
-  if (depth > MAX_DEPTH) {
-    throw dicomError(
-      'BERTH_E_DICOM_PARSE',
-      w.path,
-      `Sequences nest deeper than ${MAX_DEPTH} at ${where(w, pos)}`,
-    );
-  }
+  checkNesting(w, pos, depth);
   for (;;) {
-    need(w, pos + 8, 'a sequence item');
-    const tag = readTag(w.buf, pos, little);
-    const length = readUint32(w.buf, pos + 4, little);
-    if (tag === SEQUENCE_DELIMITATION) return pos + 8;
-    if (tag !== ITEM) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `Found ${formatTag(tag)} at ${where(w, pos)} inside a sequence of undefined length`,
-        'an item (FFFE,E000) or the sequence delimiter (FFFE,E0DD)',
-      );
-    }
+    const length = itemLength(w, pos, undefined, little);
+    if (length < 0) return pos + 8;
     pos += 8;
     pos = length === UNDEFINED_LENGTH ? skipItemElements(w, pos, little, explicit, depth + 1) : pos + length;
   }
@@ -291,6 +304,36 @@ export function readItemElements(
 }
 
 /**
+ * The length of the sequence item whose header is at `pos` (UNDEFINED_LENGTH for an item of
+ * undefined length), or −1 for the sequence delimiter. Throws for anything else, and for an item
+ * that runs past `end`, the end of a sequence of defined length: the one item rule of the skipper
+ * and {@link readSequenceItems}.
+ */
+function itemLength(w: ByteWindow, pos: number, end: number | undefined, little: boolean): number {
+  need(w, pos + 8, 'a sequence item');
+  const tag = readTag(w.buf, pos, little);
+  const length = readUint32(w.buf, pos + 4, little);
+  if (tag === SEQUENCE_DELIMITATION) return -1;
+  if (tag !== ITEM) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      w.path,
+      `Found ${formatTag(tag)} at ${where(w, pos)} where a sequence item was expected`,
+      'an item (FFFE,E000) or the sequence delimiter (FFFE,E0DD)',
+    );
+  }
+  if (length !== UNDEFINED_LENGTH && end !== undefined && pos + 8 + length > end) {
+    throw dicomError(
+      'BERTH_E_DICOM_PARSE',
+      w.path,
+      `The item at ${where(w, pos)} runs past its sequence (${length} bytes)`,
+      'items that end inside their sequence',
+    );
+  }
+  return length;
+}
+
+/**
  * Reads the items of a sequence whose value starts at `pos`: to `end` (defined length), or to its
  * sequence delimiter. `onItem` gets the start of each item's elements and its end (undefined for
  * an item of undefined length) and returns the offset after the item. Returns the offset after
@@ -304,27 +347,9 @@ export function readSequenceItems(
   onItem: (start: number, end: number | undefined) => number,
 ): number {
   while (end === undefined || pos < end) {
-    need(w, pos + 8, 'a sequence item');
-    const tag = readTag(w.buf, pos, little);
-    const length = readUint32(w.buf, pos + 4, little);
-    if (tag === SEQUENCE_DELIMITATION) return pos + 8;
-    if (tag !== ITEM) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `Found ${formatTag(tag)} at ${where(w, pos)} where a sequence item was expected`,
-        'an item (FFFE,E000) or the sequence delimiter (FFFE,E0DD)',
-      );
-    }
+    const length = itemLength(w, pos, end, little);
+    if (length < 0) return pos + 8;
     const start = pos + 8;
-    if (length !== UNDEFINED_LENGTH && end !== undefined && start + length > end) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `The item at ${where(w, pos)} runs past its sequence (${length} bytes)`,
-        'items that end inside their sequence',
-      );
-    }
     pos = onItem(start, length === UNDEFINED_LENGTH ? undefined : start + length);
   }
   return pos;

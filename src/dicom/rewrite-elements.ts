@@ -7,6 +7,8 @@ import { BerthError } from '../errors.js';
 import { formatTag, hasLongLength } from './dictionary.js';
 import { dicomError } from './errors.js';
 import {
+  checkDataElementTag,
+  checkNesting,
   ITEM,
   ITEM_DELIMITATION,
   newElementHeader,
@@ -55,8 +57,6 @@ export interface Job {
   readonly vr: VrContext;
 }
 
-const MAX_DEPTH = 64;
-
 /** The top-level edits, consumed in tag order as the walk passes them. */
 export class TopEdits {
   private readonly pending: WriteElement[];
@@ -99,27 +99,14 @@ export function rewriteElements(
   out: Buffer[],
   top: TopEdits | undefined,
 ): number {
-  if (depth > MAX_DEPTH) {
-    throw dicomError(
-      'BERTH_E_DICOM_PARSE',
-      w.path,
-      `Sequences nest deeper than ${MAX_DEPTH} at ${where(w, pos)}`,
-    );
-  }
+  checkNesting(w, pos, depth);
   const h = newElementHeader();
   for (;;) {
     if (!untilDelimiter && pos >= end) break;
     readElementHeader(w, pos, src.little, src.explicit, h);
     const tag = h.tag;
     if (untilDelimiter && tag === ITEM_DELIMITATION) return h.valueOffset;
-    if (tag >= 0xfffe0000 && tag < 0xffff0000) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `Found the item or delimiter tag ${formatTag(tag)} at ${where(w, pos)} among data elements`,
-        'a data element',
-      );
-    }
+    checkDataElementTag(w, tag, pos, 'among data elements');
     const undefinedLength = h.length === UNDEFINED_LENGTH;
     const valueEnd = undefinedLength ? -1 : h.valueOffset + h.length;
     if (!undefinedLength) need(w, valueEnd, tag);

@@ -4,9 +4,9 @@
  * when asked). Explicit and implicit VR little endian, the syntaxes of nearly every file, take a
  * fast path with the element headers read inline.
  */
-import { formatTag, entryByTag } from './dictionary.js';
-import { dicomError } from './errors.js';
+import { entryByTag } from './dictionary.js';
 import {
+  checkDataElementTag,
   newElementHeader,
   need,
   PIXEL_DATA,
@@ -15,7 +15,6 @@ import {
   UNDEFINED_LENGTH,
   VR_KIND,
   vrText,
-  where,
   type ByteWindow,
   type ElementHeader,
 } from './read-element.js';
@@ -70,14 +69,7 @@ export function walkDataSet(
         },
       };
     }
-    if (tag >= 0xfffe0000 && tag < 0xffff0000) {
-      throw dicomError(
-        'BERTH_E_DICOM_PARSE',
-        w.path,
-        `Found the item or delimiter tag ${formatTag(tag)} at ${where(w, pos)} outside any sequence`,
-        'a data element',
-      );
-    }
+    checkDataElementTag(w, tag, pos, 'outside any sequence');
     if (h.length === UNDEFINED_LENGTH) {
       const next = skipUndefinedLength(w, h, little, explicit);
       all?.set(tag, { tag, vr: vrOf(h.vr, tag), offset: h.valueOffset, length: undefined });

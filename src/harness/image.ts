@@ -2,10 +2,10 @@
  * Whether the image a container run names is there, asked before anything of the run is written:
  * a missing image is a setup mistake (build it first), not something the machine did.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { ENGINES, engineEnv, type Engine } from './drivers/container.js';
+import { runShort } from './drivers/short-command.js';
 
 /** What asking one engine about an image gave. */
 export type Answer = 'present' | 'absent' | 'no-engine' | 'unknown';
@@ -18,28 +18,14 @@ export const BASE_IMAGE_COMMAND = 'npm run build:image';
  * exactly when the image is absent; docker's `image inspect` exits 1 for any failure (a daemon that
  * is not running too), so only its "No such image/object" counts as absent.
  */
-export function ask(engine: Engine, image: string, env: NodeJS.ProcessEnv): Promise<Answer> {
+export async function ask(engine: Engine, image: string, env: NodeJS.ProcessEnv): Promise<Answer> {
   const args =
     engine === 'podman' ? ['image', 'exists', image] : ['image', 'inspect', '--format', '{{.Id}}', image];
-  return new Promise((resolve) => {
-    const child = spawn(engine, args, {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 30_000,
-      killSignal: 'SIGKILL',
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => {
-      if (stderr.length < 4096) stderr += c.toString('utf8');
-    });
-    child.once('error', () => resolve('no-engine'));
-    child.once('close', (code) => {
-      if (code === 0) resolve('present');
-      else if (code === 1 && (engine === 'podman' || /no such (image|object)/i.test(stderr)))
-        resolve('absent');
-      else resolve('unknown');
-    });
-  });
+  const r = await runShort(engine, args, env);
+  if (r.error) return 'no-engine';
+  if (r.code === 0) return 'present';
+  if (r.code === 1 && (engine === 'podman' || /no such (image|object)/i.test(r.stderr))) return 'absent';
+  return 'unknown';
 }
 
 /**

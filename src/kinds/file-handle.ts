@@ -1,12 +1,5 @@
 import type { ReadStream } from 'node:fs';
-import { toBerthError } from '../errors.js';
-import {
-  closeQuietly,
-  createRegularReadStream,
-  openRegular,
-  readAt,
-  readRegularFile,
-} from '../tree/open-regular.js';
+import { createRegularReadStream, readRegularFile } from '../tree/open-regular.js';
 import type * as FileType from 'file-type';
 
 /** Enough bytes for every magic number berth recognises (file-type's own sample size). */
@@ -17,15 +10,7 @@ export const MAGIC_PREFIX_BYTES = 4100;
  * classified by fstat: a symlink, FIFO or device is a BerthError, never read or waited on).
  */
 export async function readPrefix(path: string, length: number): Promise<Buffer> {
-  const { fd } = await openRegular(path);
-  try {
-    const buf = Buffer.alloc(length);
-    return buf.subarray(0, await readAt(fd, buf, 0, length, 0));
-  } catch (e) {
-    throw toBerthError(e, 'BERTH_E_IO', { path });
-  } finally {
-    await closeQuietly(fd);
-  }
+  return readRegularFile(path, { firstBytes: length });
 }
 
 let fileType: Promise<typeof FileType> | undefined;

@@ -11,7 +11,7 @@ import {
 } from './file-handle.js';
 import type { KindDefinition, LeafIO, Property } from './kind.js';
 import { reportKeyword, stringKeyword } from './keywords.js';
-import type { ValueProblem } from './value.js';
+import { refusal, type ValueProblem } from './value.js';
 
 /** A file's spec: its media type (lower case; `application/octet-stream` when none is declared). */
 export interface FileSpec {
@@ -138,14 +138,6 @@ async function peekStream(
   return { prefix: prefix.subarray(0, MAGIC_PREFIX_BYTES), all: all() };
 }
 
-function refuse(problem: ValueProblem, p: Property, path: string): BerthError {
-  return new BerthError(problem.code, problem.message, {
-    path,
-    property: p.path,
-    ...(problem.expected === undefined ? {} : { expected: problem.expected }),
-  });
-}
-
 const fileIO: LeafIO<FileHandle, FileSpec> = {
   accepts: 'a Buffer or Uint8Array, {path} of a file to copy, or a readable stream',
   async check(path, _size, p) {
@@ -158,7 +150,7 @@ const fileIO: LeafIO<FileHandle, FileSpec> = {
     try {
       const [{ size }, prefix] = await Promise.all([stat(path), readPrefix(path, MAGIC_PREFIX_BYTES)]);
       const { detected, problem } = await contentProblem(declared, prefix);
-      if (problem) throw refuse(problem, p, path);
+      if (problem) throw refusal(problem, p, path);
       return new FileHandle(path, size, detected, declared);
     } catch (e) {
       throw toBerthError(e, 'BERTH_E_IO', { path, property: p.path });
@@ -168,7 +160,7 @@ const fileIO: LeafIO<FileHandle, FileSpec> = {
     const declared = p.spec.mimeType;
     const check = async (prefix: Uint8Array) => {
       const { problem } = await contentProblem(declared, prefix);
-      if (problem) throw refuse(problem, p, path);
+      if (problem) throw refusal(problem, p, path);
     };
     if (value instanceof Uint8Array) {
       await check(value.subarray(0, MAGIC_PREFIX_BYTES));

@@ -1,5 +1,5 @@
 import type { KindDefinition } from './kind.js';
-import { BerthError, isBerthError } from '../errors.js';
+import { isBerthError } from '../errors.js';
 import { isJsonObject } from '../manifest/document.js';
 import { isDtypeName } from '../ndarray/dtype.js';
 import { checkNdArray, ndarray, type NdArray } from '../ndarray/ndarray.js';
@@ -8,7 +8,7 @@ import { byType } from './define-helpers.js';
 import type { LeafIO, Property, Rand } from './kind.js';
 import { describe, reportKeyword } from './keywords.js';
 import { NDARRAY_DTYPES, type NdarrayDtypeName } from './property.js';
-import type { ValueProblem } from './value.js';
+import { refusal, type ValueProblem } from './value.js';
 
 /** An ndarray's spec: the declared dtype and shape (`null` = any extent), each optional. */
 export interface NdarraySpec {
@@ -54,14 +54,6 @@ export function ndarrayProblem(
   return undefined;
 }
 
-function refuse(problem: ValueProblem, p: Property, path: string): BerthError {
-  return new BerthError(problem.code, problem.message, {
-    path,
-    property: p.path,
-    ...(problem.expected === undefined ? {} : { expected: problem.expected }),
-  });
-}
-
 const ndarrayIO: LeafIO<NdArray> = {
   accepts: 'an NdArray {dtype, shape, data}',
   async check(path, size, p) {
@@ -89,13 +81,13 @@ const ndarrayIO: LeafIO<NdArray> = {
   async read(path, p) {
     const arr = await readNpy(path);
     const problem = ndarrayProblem(arr.dtype, arr.shape, p);
-    if (problem) throw refuse(problem, p, path);
+    if (problem) throw refusal(problem, p, path);
     return arr;
   },
   async write(path, value, p) {
     checkNdArray(value, { path, property: p.path, code: 'BERTH_E_VALUE_TYPE' });
     const problem = ndarrayProblem(value.dtype, value.shape, p);
-    if (problem) throw refuse(problem, p, path);
+    if (problem) throw refusal(problem, p, path);
     await writeNpy(path, value);
   },
 };

@@ -1,5 +1,5 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
-import type { Code } from '../errors.js';
+import { BerthError, type Code } from '../errors.js';
 import { compilePattern } from './pattern.js';
 import type { Outcome, ValueKeywords, ValueProblem } from './kind.js';
 
@@ -13,6 +13,15 @@ export function ok<V>(value: V): Outcome<V> {
 /** A failed outcome. */
 export function bad<V = never>(code: Code, message: string, expected?: string): Outcome<V> {
   return { ok: false, problem: { code, message, ...(expected === undefined ? {} : { expected }) } };
+}
+
+/** The error that refuses a value of property `p` at `path` for `problem` (readers and writers throw it). */
+export function refusal(problem: ValueProblem, p: { readonly path: string }, path: string): BerthError {
+  return new BerthError(problem.code, problem.message, {
+    path,
+    property: p.path,
+    ...(problem.expected === undefined ? {} : { expected: problem.expected }),
+  });
 }
 
 /**

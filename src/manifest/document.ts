@@ -65,7 +65,10 @@ export function isJsonObject(v: unknown): v is JsonObject {
 /** A line lookup that knows nothing. */
 export const noLines: LineLookup = () => undefined;
 
-/** Sets an own property, also for the key `__proto__` (plain assignment would set the prototype). */
-export function setOwn(target: JsonObject, key: string, value: JsonValue): void {
+/**
+ * Sets an own enumerable property, also for the key `__proto__` (plain assignment would set the
+ * prototype): keys that come from a document or a manifest are data, never special.
+ */
+export function setOwn(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

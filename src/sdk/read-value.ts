@@ -3,6 +3,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { itemCountProblem } from '../kinds/array.js';
+import { refusal } from '../kinds/value.js';
+import { setOwn } from '../manifest/document.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import {
@@ -138,13 +140,7 @@ async function readMembers(
   // read as {}): a property name is data from the manifest, never special.
   const out: Record<string, unknown> = {};
   props.forEach((m, i) => {
-    if (values[i] !== undefined)
-      Object.defineProperty(out, m.name, {
-        value: values[i],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    if (values[i] !== undefined) setOwn(out, m.name, values[i]);
   });
   return out;
 }
@@ -185,11 +181,7 @@ async function readArray(p: Property, dir: string, real: string, scope: ReadScop
   const entries = await arrayEntries(p, dir, real);
   const count = itemCountProblem(entries.length, p.keywords, 'The array');
   if (count) {
-    throw new BerthError(count.code, count.message, {
-      path: dir,
-      property: p.path,
-      expected: count.expected,
-    });
+    throw refusal(count, p, dir);
   }
   const item = p.items;
   if (!item) return [];

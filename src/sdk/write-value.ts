@@ -2,6 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
 import { itemCountProblem } from '../kinds/array.js';
+import { refusal } from '../kinds/value.js';
 import { kindOf } from '../kinds/registry.js';
 import type { Property } from '../kinds/property.js';
 import { siblingTempPath, writeFileAtomic } from '../tree/atomic.js';
@@ -91,11 +92,7 @@ export function validateValue(p: Property, abs: string, value: unknown): void {
     if (!Array.isArray(value)) throw refuse(p, abs, `${p.name} takes an array`);
     const count = itemCountProblem(value.length, p.keywords, p.name);
     if (count) {
-      throw new BerthError(count.code, count.message, {
-        path: abs,
-        property: p.path,
-        expected: count.expected,
-      });
+      throw refusal(count, p, abs);
     }
     const item = p.items;
     if (item) value.forEach((v, i) => validateValue(item, path.join(abs, String(i)), v));

@@ -40,6 +40,7 @@ import {
   record,
   report,
   reportError,
+  tooDeep,
   type Decoded,
   type Walk,
 } from './decode-walk.js';
@@ -64,15 +65,7 @@ async function decodeMembers(
   owner: Property | undefined,
   depth: number,
 ): Promise<Record<string, unknown> | undefined> {
-  if (depth > walk.maxDepth) {
-    return report(
-      walk,
-      'BERTH_E_TOO_DEEP',
-      `The document is nested deeper than ${walk.maxDepth} levels`,
-      pointer,
-      owner,
-    );
-  }
+  if (tooDeep(walk, depth, pointer, owner)) return undefined;
   const entries = entriesOf(walk, v, pointer, owner);
   if (!entries) {
     return report(
@@ -178,15 +171,7 @@ async function decodeArray(
   abs: string,
   depth: number,
 ): Promise<unknown[] | undefined> {
-  if (depth > walk.maxDepth) {
-    return report(
-      walk,
-      'BERTH_E_TOO_DEEP',
-      `The document is nested deeper than ${walk.maxDepth} levels`,
-      pointer,
-      p,
-    );
-  }
+  if (tooDeep(walk, depth, pointer, p)) return undefined;
   if (!Array.isArray(v)) {
     return report(
       walk,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { BerthError, toBerthError } from '../errors.js';
 import type { Property } from '../kinds/property.js';
 import { kindOf } from '../kinds/registry.js';
-import type { JsonObject } from '../manifest/document.js';
+import { setOwn, type JsonObject } from '../manifest/document.js';
 import { allocBytes, asBuffer, type NdArray } from '../ndarray/ndarray.js';
 import { readNpyHeader } from '../ndarray/npy.js';
 import type { DicomImage, DicomSeries, DicomStudy } from '../sdk/dicom.js';
@@ -164,16 +164,9 @@ async function encodeMembers(
   const encoded = await Promise.all(
     present.map((m) => encodeValue(enc, m, values[m.name], pointerTo(pointer, m.name))),
   );
-  // Members in schema order; absent nullable members are left out.
+  // Members in schema order, as own keys (also `__proto__`); absent nullable members are left out.
   const out: Record<string, unknown> = {};
-  present.forEach((m, i) =>
-    Object.defineProperty(out, m.name, {
-      value: encoded[i],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    }),
-  );
+  present.forEach((m, i) => setOwn(out, m.name, encoded[i]));
   return out;
 }
 

@@ -91,6 +91,13 @@ export function report(
   return undefined;
 }
 
+/** Reports BERTH_E_TOO_DEEP when `depth` is past the limit; true then (the walk goes no deeper). */
+export function tooDeep(walk: Walk, depth: number, pointer: string, p: Property | undefined): boolean {
+  if (depth <= walk.maxDepth) return false;
+  report(walk, 'BERTH_E_TOO_DEEP', `The document is nested deeper than ${walk.maxDepth} levels`, pointer, p);
+  return true;
+}
+
 /**
  * Counts `n` more tree entries at `pointer`, `n` being the items of one list when `list`: past
  * either limit the walk stops at once (the rest would only cost time), with the problem reported.

@@ -9,7 +9,10 @@ import { CodecError } from './types.js';
 const FAST_MASK = (1 << FAST_BITS) - 1;
 
 export class EntropyReader {
-  /** Up to 32 bits not yet consumed, the oldest highest; `count` of them are valid. */
+  /**
+   * Up to 32 bits not yet consumed, the oldest highest; `count` of them are valid. Kept as an int32
+   * (read with `>>>`): a uint32 above 2³¹ would make V8 box the field, and every symbol reads it.
+   */
   private acc = 0;
   private count = 0;
   private p: number;
@@ -23,34 +26,62 @@ export class EntropyReader {
     this.p = start;
   }
 
-  /** Tops the bit buffer up to more than 24 bits. */
+  /**
+   * Tops the bit buffer up from fewer than 16 bits: two plain data bytes at once, the usual case,
+   * kept small so the decode loops inline it; anything else byte by byte.
+   */
   private fill(): void {
     const src = this.src;
-    while (this.count <= 24) {
-      let byte = 0;
-      if (this.marker < 0 && this.p < src.length) {
-        byte = src[this.p]!;
-        if (byte === 0xff) {
-          if (src[this.p + 1] === 0) this.p += 2;
-          else {
-            this.marker = this.p;
-            byte = 0;
-          }
-        } else this.p++;
-      }
-      this.acc = ((this.acc << 8) | byte) >>> 0;
-      this.count += 8;
-    }
+    const p = this.p;
+    const b0 = src[p]!;
+    const b1 = src[p + 1]!;
+    if (this.count < 16 && b0 !== 0xff && b1 !== 0xff && p + 1 < src.length && this.marker < 0) {
+      this.acc = (this.acc << 16) | (b0 << 8) | b1;
+      this.count += 16;
+      this.p = p + 2;
+    } else this.fillBytes();
   }
 
-  /** The next Huffman-coded symbol of `table`. */
+  /** Tops the bit buffer up to more than 24 bits, a byte at a time. */
+  private fillBytes(): void {
+    const src = this.src;
+    let acc = this.acc;
+    let count = this.count;
+    let p = this.p;
+    while (count <= 24) {
+      let byte = 0;
+      if (this.marker < 0 && p < src.length) {
+        byte = src[p]!;
+        if (byte === 0xff) {
+          if (src[p + 1] === 0) p += 2;
+          else {
+            this.marker = p;
+            byte = 0;
+          }
+        } else p++;
+      }
+      acc = (acc << 8) | byte;
+      count += 8;
+    }
+    this.acc = acc;
+    this.count = count;
+    this.p = p;
+  }
+
+  /**
+   * The next Huffman-coded symbol of `table`: a code of up to {@link FAST_BITS} bits in one lookup
+   * (kept small so the decode loops inline it), a longer one in {@link longSymbol}.
+   */
   symbol(table: DecodeTable): number {
     if (this.count < 16) this.fill();
     const entry = table.fast[(this.acc >>> (this.count - FAST_BITS)) & FAST_MASK]!;
-    if (entry !== 0) {
-      this.count -= entry >>> 8;
-      return entry & 0xff;
-    }
+    if (entry === 0) return this.longSymbol(table);
+    this.count -= entry >>> 8;
+    return entry & 0xff;
+  }
+
+  /** A symbol whose code is longer than {@link FAST_BITS} bits (F.2.2.3), at least 16 bits buffered. */
+  private longSymbol(table: DecodeTable): number {
     const peek = (this.acc >>> (this.count - 16)) & 0xffff;
     for (let len = FAST_BITS + 1; len <= 16; len++) {
       const code = peek >>> (16 - len);
@@ -65,61 +96,15 @@ export class EntropyReader {
   /**
    * Lossless JPEG differences (H.1.2.2): `count` of them into `out` from `at`, each a Huffman-coded
    * category SSSS then SSSS extra bits (16: 32768, no extra bits), cycling through `tables` (one a
-   * component of the scan). The bit buffer is kept in locals: this is the decoder's hot loop.
+   * component of the scan).
    */
   differences(tables: readonly DecodeTable[], out: Int32Array, at: number, count: number): void {
-    let acc = this.acc;
-    let bits = this.count;
-    const src = this.src;
     const nt = tables.length;
     for (let i = at, t = 0, end = at + count; i < end; i++) {
-      const table = tables[t]!;
+      const s = this.symbol(tables[t]!);
       if (++t === nt) t = 0;
-      if (bits < 16) {
-        const p = this.p;
-        const b0 = src[p]!;
-        const b1 = src[p + 1]!;
-        if (b0 !== 0xff && b1 !== 0xff && p + 1 < src.length && this.marker < 0) {
-          // The usual case: two plain data bytes.
-          acc = ((acc << 16) | (b0 << 8) | b1) >>> 0;
-          bits += 16;
-          this.p = p + 2;
-        } else {
-          this.acc = acc;
-          this.count = bits;
-          this.fill();
-          acc = this.acc;
-          bits = this.count;
-        }
-      }
-      let s = table.fast[(acc >>> (bits - FAST_BITS)) & FAST_MASK]!;
-      if (s !== 0) {
-        bits -= s >>> 8;
-        s &= 0xff;
-      } else {
-        this.acc = acc;
-        this.count = bits;
-        s = this.symbol(table);
-        acc = this.acc;
-        bits = this.count;
-      }
-      if (s === 0) out[i] = 0;
-      else if (s === 16) out[i] = 32768;
-      else {
-        if (bits < s) {
-          this.acc = acc;
-          this.count = bits;
-          this.fill();
-          acc = this.acc;
-          bits = this.count;
-        }
-        bits -= s;
-        const v = (acc >>> bits) & ((1 << s) - 1);
-        out[i] = v < 1 << (s - 1) ? v - (1 << s) + 1 : v;
-      }
+      out[i] = s === 16 ? 32768 : this.signed(s);
     }
-    this.acc = acc;
-    this.count = bits;
   }
 
   /** The highest zig-zag index the last {@link block} decoded (0: only the DC coefficient). */
@@ -127,8 +112,7 @@ export class EntropyReader {
 
   /**
    * One 8×8 block of a sequential DCT scan (F.2.2.1–F.2.2.2) into `coef`, cleared first, dequantized
-   * by `q` and in natural order through `zigzag`; returns the new DC predictor. The bit buffer is
-   * kept in locals: this is the decoder's hot loop.
+   * by `q` and in natural order through `zigzag`; returns the new DC predictor.
    */
   block(
     dc: DecodeTable,
@@ -139,33 +123,13 @@ export class EntropyReader {
     pred: number,
   ): number {
     coef.fill(0);
-    let s = this.symbol(dc);
-    const value = pred + this.signed(s);
+    const value = pred + this.signed(this.symbol(dc));
     coef[0] = value * q[0]!;
-    let acc = this.acc;
-    let bits = this.count;
     let k = 1;
     let last = 0;
     while (k < 64) {
-      if (bits < 16) {
-        this.acc = acc;
-        this.count = bits;
-        this.fill();
-        acc = this.acc;
-        bits = this.count;
-      }
-      let rs = ac.fast[(acc >>> (bits - FAST_BITS)) & FAST_MASK]!;
-      if (rs !== 0) {
-        bits -= rs >>> 8;
-        rs &= 0xff;
-      } else {
-        this.acc = acc;
-        this.count = bits;
-        rs = this.symbol(ac);
-        acc = this.acc;
-        bits = this.count;
-      }
-      s = rs & 15;
+      const rs = this.symbol(ac);
+      const s = rs & 15;
       if (s === 0) {
         if (rs !== 0xf0) break; // end of block
         k += 16;
@@ -173,21 +137,10 @@ export class EntropyReader {
       }
       k += rs >> 4;
       if (k > 63) throw new CodecError('A JPEG block has more than 64 coefficients');
-      if (bits < s) {
-        this.acc = acc;
-        this.count = bits;
-        this.fill();
-        acc = this.acc;
-        bits = this.count;
-      }
-      bits -= s;
-      const v = (acc >>> bits) & ((1 << s) - 1);
       const z = zigzag[k]!;
-      coef[z] = (v < 1 << (s - 1) ? v - (1 << s) + 1 : v) * q[z]!;
+      coef[z] = this.signed(s) * q[z]!;
       last = k++;
     }
-    this.acc = acc;
-    this.count = bits;
     this.lastIndex = last;
     return value;
   }

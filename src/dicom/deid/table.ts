@@ -4,6 +4,8 @@
 // (confidentiality_profile_attributes.json sha256 a99a35d1278e2bac…, attributes.json sha256
 // acc170c9646bf497…). MIT License, Copyright (c) 2017 Innolitics, LLC.
 
+/* eslint-disable max-lines -- generated data: one line per PS3.15 Table E.1-1 row with an exact tag */
+
 /** The DICOM edition the table was taken from. */
 export const PROFILE_EDITION = 'DICOM 2024b';
 

@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import { dicomError } from '../errors.js';
 import { readPart10Header } from '../read-part10.js';
 import {
+  checkNesting,
   need,
   PIXEL_DATA,
   readItemElements,
@@ -56,7 +57,6 @@ export function isSequence(n: ElementNode): n is SequenceNode {
   return n.vr === 'SQ';
 }
 
-const MAX_DEPTH = 64;
 const MAX_INFLATED = 2 ** 31 - 1;
 
 /** Bytes per word of a VR (what big endian swaps), 1 for byte and text VRs. */
@@ -131,9 +131,7 @@ function parseRange(
   s: HeaderSyntax,
   depth: number,
 ): [DataSetNode, number] {
-  if (depth > MAX_DEPTH) {
-    throw dicomError('BERTH_E_DICOM_PARSE', st.w.path, `Sequences nest deeper than ${MAX_DEPTH}`);
-  }
+  checkNesting(st.w, pos, depth);
   const out: DataSetNode = [];
   const { w, ctx } = st;
   const next = readItemElements(

@@ -8,7 +8,7 @@ import { float16ToNumber } from '../../ndarray/dtype.js';
 import type { NdArray } from '../../ndarray/ndarray.js';
 import { readNpy } from '../../ndarray/npy.js';
 import type { Comparison } from '../types.js';
-import { baseOf, failed, reason, type LeafPair } from './context.js';
+import { baseOf, readBoth, type LeafPair } from './context.js';
 import { withinAllowance } from './numeric.js';
 
 /** Reads lane `i` of an array's storage as a number (float16 bits decoded; 64-bit ints rounded). */
@@ -113,23 +113,11 @@ export function describeArray(arr: NdArray): string {
 }
 
 /** Reads both `.npy` files of a pair; a failed comparison when either cannot be read. */
-export async function readPair(
+export function readPair(
   pair: LeafPair,
   method: 'allclose' | 'dice',
 ): Promise<{ e: NdArray; a: NdArray } | Comparison> {
-  let e: NdArray;
-  try {
-    e = await readNpy(pair.expected);
-  } catch (err) {
-    return failed(pair, method, `The expected array cannot be read: ${reason(err)}`);
-  }
-  try {
-    return { e, a: await readNpy(pair.actual) };
-  } catch (err) {
-    return failed(pair, method, `The actual array cannot be read: ${reason(err)}`, {
-      expected: describeArray(e),
-    });
-  }
+  return readBoth(pair, method, 'array cannot be read', readNpy, describeArray);
 }
 
 /** Compares two `.npy` files element by element. */

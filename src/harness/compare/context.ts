@@ -53,6 +53,31 @@ export function reason(e: unknown): string {
   return String(e);
 }
 
+/**
+ * Reads a pair's expected and actual entries with `read`, or gives the failed comparison that says
+ * which of them cannot (`The expected <what>: why`, `what` being `image cannot be decoded`, say);
+ * `show` is the expected's short form then.
+ */
+export async function readBoth<T>(
+  pair: LeafPair,
+  method: CompareMethod,
+  what: string,
+  read: (file: string) => Promise<T>,
+  show: (expected: T) => string,
+): Promise<{ e: T; a: T } | Comparison> {
+  let e: T;
+  try {
+    e = await read(pair.expected);
+  } catch (err) {
+    return failed(pair, method, `The expected ${what}: ${reason(err)}`);
+  }
+  try {
+    return { e, a: await read(pair.actual) };
+  } catch (err) {
+    return failed(pair, method, `The actual ${what}: ${reason(err)}`, { expected: show(e) });
+  }
+}
+
 /** Shortens a text for the `expected`/`actual` short forms of a report. */
 export function short(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -1,7 +1,7 @@
 /** `exact`: strings, enums, booleans, integers and date-times (as instants) must be equal. */
 import type { Comparison } from '../types.js';
-import { baseOf, failed, reason, short, type LeafPair } from './context.js';
-import { readTextValue, type TextValue } from './text-value.js';
+import { baseOf, short, type LeafPair } from './context.js';
+import { readTextPair } from './text-value.js';
 
 /** Two decoded primitive values are the same (numbers: NaN equals NaN, -0 equals 0). */
 function sameValue(a: unknown, b: unknown): boolean {
@@ -16,20 +16,9 @@ function sameValue(a: unknown, b: unknown): boolean {
  * the instants they name (`03:40Z` equals `05:40+02:00`; the metrics say `comparedAs: instant`).
  */
 export async function compareExact(pair: LeafPair): Promise<Comparison> {
-  let e: TextValue;
-  let a: TextValue;
-  try {
-    e = await readTextValue(pair.property, pair.expected);
-  } catch (err) {
-    return failed(pair, 'exact', `The expected value cannot be read: ${reason(err)}`);
-  }
-  try {
-    a = await readTextValue(pair.property, pair.actual);
-  } catch (err) {
-    return failed(pair, 'exact', `The actual value cannot be read: ${reason(err)}`, {
-      expected: short(e.text),
-    });
-  }
+  const read = await readTextPair(pair, 'exact');
+  if (!('e' in read)) return read;
+  const { e, a } = read;
   const passed = sameValue(e.value, a.value);
   const out: Comparison = {
     ...baseOf(pair.property, pair.path, 'exact', pair.tolerance),

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { toBerthError } from '../../errors.js';
 import { createRegularReadStream } from '../../tree/open-regular.js';
 import type { Comparison } from '../types.js';
-import { baseOf, failed, reason, type LeafPair } from './context.js';
+import { baseOf, readBoth, type LeafPair } from './context.js';
 
 /** The SHA-256 of a file (hex) and its size, streamed so large files never sit in memory. */
 export async function sha256File(path: string): Promise<{ sha256: string; bytes: number }> {
@@ -27,18 +27,9 @@ export function hashShort(h: { sha256: string; bytes: number }): string {
 
 /** Compares two files by content hash. */
 export async function compareHash(pair: LeafPair): Promise<Comparison> {
-  let e: { sha256: string; bytes: number };
-  let a: { sha256: string; bytes: number };
-  try {
-    e = await sha256File(pair.expected);
-  } catch (err) {
-    return failed(pair, 'hash', `The expected file cannot be read: ${reason(err)}`);
-  }
-  try {
-    a = await sha256File(pair.actual);
-  } catch (err) {
-    return failed(pair, 'hash', `The actual file cannot be read: ${reason(err)}`, { expected: hashShort(e) });
-  }
+  const read = await readBoth(pair, 'hash', 'file cannot be read', sha256File, hashShort);
+  if (!('e' in read)) return read;
+  const { e, a } = read;
   const passed = e.sha256 === a.sha256;
   return {
     ...baseOf(pair.property, pair.path, 'hash', pair.tolerance),

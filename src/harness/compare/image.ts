@@ -5,7 +5,7 @@
  */
 import type { Comparison } from '../types.js';
 import { attachImages } from './assets.js';
-import { baseOf, failed, reason, type LeafPair } from './context.js';
+import { baseOf, readBoth, type LeafPair } from './context.js';
 import { decodeImageFile, to8Bit, type DecodedImage, type Raster } from './raster.js';
 
 /** What a pixel comparison measured. */
@@ -48,20 +48,9 @@ function describe(img: DecodedImage): string {
 
 /** Compares two image files by pixels, writing expected, actual and diff pictures when asked. */
 export async function compareImage(pair: LeafPair): Promise<Comparison> {
-  let e: DecodedImage;
-  let a: DecodedImage;
-  try {
-    e = await decodeImageFile(pair.expected);
-  } catch (err) {
-    return failed(pair, 'image', `The expected image cannot be decoded: ${reason(err)}`);
-  }
-  try {
-    a = await decodeImageFile(pair.actual);
-  } catch (err) {
-    return failed(pair, 'image', `The actual image cannot be decoded: ${reason(err)}`, {
-      expected: describe(e),
-    });
-  }
+  const read = await readBoth(pair, 'image', 'image cannot be decoded', decodeImageFile, describe);
+  if (!('e' in read)) return read;
+  const { e, a } = read;
   const base = {
     ...baseOf(pair.property, pair.path, 'image', pair.tolerance),
     expected: describe(e),

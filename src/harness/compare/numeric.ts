@@ -5,8 +5,8 @@
 import type { Property } from '../../kinds/kind.js';
 import { kindOf } from '../../kinds/registry.js';
 import type { Comparison } from '../types.js';
-import { baseOf, failed, reason, short, type LeafPair } from './context.js';
-import { readTextValue, type TextValue } from './text-value.js';
+import { baseOf, short, type LeafPair } from './context.js';
+import { readTextPair } from './text-value.js';
 
 /**
  * True when `actual` is close to `expected`: equal (infinities included), both NaN, or within
@@ -37,20 +37,9 @@ export function withinAllowance(diff: number, allowed: number, magnitude: number
 
 /** Compares two numeric values within the pair's `abs` and `rel` (both default 0). */
 export async function compareNumeric(pair: LeafPair): Promise<Comparison> {
-  let e: TextValue;
-  let a: TextValue;
-  try {
-    e = await readTextValue(pair.property, pair.expected);
-  } catch (err) {
-    return failed(pair, 'numeric', `The expected value cannot be read: ${reason(err)}`);
-  }
-  try {
-    a = await readTextValue(pair.property, pair.actual);
-  } catch (err) {
-    return failed(pair, 'numeric', `The actual value cannot be read: ${reason(err)}`, {
-      expected: short(e.text),
-    });
-  }
+  const read = await readTextPair(pair, 'numeric');
+  if (!('e' in read)) return read;
+  const { e, a } = read;
   const ev = e.value as number;
   const av = a.value as number;
   const abs = pair.tolerance.abs ?? 0;

@@ -2,9 +2,11 @@
 import { BerthError } from '../../errors.js';
 import { kindOf } from '../../kinds/registry.js';
 import type { Property } from '../../kinds/property.js';
-import { stripOneNewline } from '../../kinds/value.js';
+import { refusal, stripOneNewline } from '../../kinds/value.js';
 import { readTextFile } from '../../tree/read-text.js';
 import { textFormOf } from '../../kinds/kind.js';
+import type { Comparison } from '../types.js';
+import { readBoth, short, type LeafPair } from './context.js';
 
 /** A primitive value as read: the text (one trailing newline dropped, except for strings) and the value. */
 export interface TextValue {
@@ -29,13 +31,20 @@ export async function readTextValue(p: Property, file: string): Promise<TextValu
   // Category membership is a validation matter too: compare the text as it is.
   if (model === 'category') return { text, value: text };
   const outcome = form.parse(raw, { ...p, keywords: {} });
-  if (!outcome.ok) {
-    const { code, message, expected } = outcome.problem;
-    throw new BerthError(code, message, {
-      path: file,
-      property: p.path,
-      ...(expected === undefined ? {} : { expected }),
-    });
-  }
+  if (!outcome.ok) throw refusal(outcome.problem, p, file);
   return { text, value: outcome.value };
+}
+
+/** Both values of a pair, or the failed comparison that says which one cannot be read. */
+export function readTextPair(
+  pair: LeafPair,
+  method: 'exact' | 'numeric',
+): Promise<{ e: TextValue; a: TextValue } | Comparison> {
+  return readBoth(
+    pair,
+    method,
+    'value cannot be read',
+    (file) => readTextValue(pair.property, file),
+    (e) => short(e.text),
+  );
 }

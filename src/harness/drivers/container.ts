@@ -14,12 +14,12 @@
  * (`/work/shared/notes/containers.md`). Image builders must use the same environment
  * ({@link engineEnv}) to find their images here.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Driver, LaunchSpec, Launched } from './driver.js';
-import { exitOrDelay, hasExited } from './exit.js';
+import { exitOrDelay, hasExited, spawned } from './exit.js';
 import { signalGroup } from './group.js';
 import {
   chownTree,
@@ -30,6 +30,7 @@ import {
   openTreeForReading,
 } from './inside.js';
 import { pidNamespaceOf, pidsInNamespace } from './namespace.js';
+import { runShort as run } from './short-command.js';
 
 /** The engines this driver can drive. */
 export type Engine = 'podman' | 'docker';
@@ -204,32 +205,6 @@ export async function engineEnv(
   return { env, ownConfig };
 }
 
-/** What a short engine command produced. */
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  error?: NodeJS.ErrnoException;
-}
-
-/** Runs a short engine command to completion (bounded by `timeoutMs`). */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, error }));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** Whether an NVIDIA GPU is there to hand to a container (its control device exists). */
 async function hasGpu(): Promise<boolean> {
   return access('/dev/nvidiactl').then(
@@ -263,11 +238,17 @@ export interface ContainerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A container driver; {@link containerDriver} is the default one. */
-export function createContainerDriver(options: ContainerOptions = {}): Driver {
+/** Picks an engine; each engine's environment and probe are made once and kept. */
+interface EngineChooser {
+  envOf(engine: Engine): Promise<EngineEnv>;
+  /** The engine to use: the named one, else the first that works; or why none can. */
+  choose(named: string | undefined): Promise<{ engine?: Engine; why?: string }>;
+}
+
+function engineChooser(options: ContainerOptions): EngineChooser {
   const probes = new Map<Engine, Promise<string | undefined>>();
   const envs = new Map<Engine, Promise<EngineEnv>>();
-  const envOf = (engine: Engine) => {
+  const envOf = (engine: Engine): Promise<EngineEnv> => {
     let e = envs.get(engine);
     if (!e) {
       e = engineEnv(engine, options.stateDir, options.env);
@@ -275,7 +256,7 @@ export function createContainerDriver(options: ContainerOptions = {}): Driver {
     }
     return e;
   };
-  const probeOf = (engine: Engine) => {
+  const probeOf = (engine: Engine): Promise<string | undefined> => {
     let p = probes.get(engine);
     if (!p) {
       p = envOf(engine).then(
@@ -286,7 +267,6 @@ export function createContainerDriver(options: ContainerOptions = {}): Driver {
     }
     return p;
   };
-  /** The engine to use: the named one, else the first that works; or why none can. */
   const choose = async (named: string | undefined): Promise<{ engine?: Engine; why?: string }> => {
     if (named !== undefined) {
       if (!(ENGINES as readonly string[]).includes(named)) {
@@ -303,83 +283,103 @@ export function createContainerDriver(options: ContainerOptions = {}): Driver {
     }
     return { why: reasons.join('; ') };
   };
+  return { envOf, choose };
+}
 
+/**
+ * Hands the trees to the container user: the output and status trees (and the machine's own
+ * input copy under --writable-input) chowned to it, the input and manifest made readable.
+ * Returns notices for what it could not or did do.
+ */
+async function handTreesOver(spec: LaunchSpec, engine: Engine, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const notices: string[] = [];
+  const uid = process.getuid?.() ?? 0;
+  const writable = [spec.output, spec.status, ...(spec.writableInput ? [spec.input] : [])];
+  if (uid === 0) {
+    for (const dir of writable) await chownTree(dir, MACHINE_UID, MACHINE_GID);
+  } else if (engine === 'podman') {
+    // Rootless: 10001 inside is a sub-uid outside; only podman's own user namespace can chown to it.
+    const r = await run('podman', ['unshare', 'chown', '-R', USER, ...writable], env);
+    if (r.code !== 0) throw new Error(`cannot hand the output trees to ${USER}: ${r.stderr.trim()}`);
+  } else {
+    notices.push(`not root: cannot chown the output trees to ${USER}; they must already be writable by it`);
+  }
+  const opened = await openTreeForReading(spec.input);
+  if (opened > 0) notices.push(`made ${opened} input entries readable by the container user ${USER}`);
+  await openTreeForReading(spec.manifest);
+  return notices;
+}
+
+/**
+ * The running container `name`, started by the engine client `child` (leader of its own group):
+ * stopped through the engine, removed at cleanup, its processes found by its PID namespace.
+ */
+function launchedContainer(
+  child: ChildProcess,
+  engine: Engine,
+  name: string,
+  env: NodeJS.ProcessEnv,
+  notices: string[],
+): Launched {
+  const pgid = child.pid;
+  const killClient = (): void => {
+    if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+  };
+  return {
+    child,
+    pgid,
+    notices,
+    async stop(graceMs: number): Promise<void> {
+      if (hasExited(child)) return;
+      // The engine's stop sends SIGTERM to the container's pid 1 and SIGKILL after --time.
+      const secs = Math.max(0, Math.ceil(graceMs / 1000));
+      const stopping = run(engine, ['stop', '--time', String(secs), name], env, graceMs + 30_000);
+      await exitOrDelay(child, graceMs + 5000);
+      if (!hasExited(child)) {
+        await run(engine, ['kill', name], env, 15_000);
+        await exitOrDelay(child, 5000);
+        killClient();
+      }
+      await stopping;
+    },
+    async cleanup(): Promise<void> {
+      killClient();
+      // --rm removes it on a normal exit; this catches a killed client or a failed start.
+      await run(engine, ['rm', '-f', name], env, 30_000);
+    },
+    async processes(): Promise<number[]> {
+      if (hasExited(child)) return [];
+      const r = await run(engine, ['inspect', '--format', '{{.State.Pid}}', name], env, 10_000);
+      const pid = Number(r.stdout.trim());
+      if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) return [];
+      const ns = await pidNamespaceOf(pid);
+      return ns === undefined ? [pid] : pidsInNamespace(ns);
+    },
+  };
+}
+
+/**
+ * A container driver; {@link containerDriver} is the default one. A launch: choose the engine,
+ * plan its arguments, hand the trees over, start the engine client, and wrap the container.
+ */
+export function createContainerDriver(options: ContainerOptions = {}): Driver {
+  const engines = engineChooser(options);
   return {
     name: 'container',
     async unavailable(spec) {
-      return (await choose(spec.engine)).why;
+      return (await engines.choose(spec.engine)).why;
     },
     async launch(spec: LaunchSpec): Promise<Launched> {
-      const { engine, why } = await choose(spec.engine);
+      const { engine, why } = await engines.choose(spec.engine);
       if (!engine) throw new Error(why ?? 'no container engine');
-      const { env, ownConfig } = await envOf(engine);
+      const { env, ownConfig } = await engines.envOf(engine);
       const name = containerName();
       const plan = containerArgs(spec, { engine, name, gpu: await hasGpu(), defaultNetworkNone: ownConfig });
-
-      const uid = process.getuid?.() ?? 0;
-      // The writable input is the machine's own copy (--writable-input): its user must own it too.
-      const writable = [spec.output, spec.status, ...(spec.writableInput ? [spec.input] : [])];
-      if (uid === 0) {
-        for (const dir of writable) await chownTree(dir, MACHINE_UID, MACHINE_GID);
-      } else if (engine === 'podman') {
-        // Rootless: 10001 inside is a sub-uid outside; only podman's own user namespace can chown to it.
-        const r = await run('podman', ['unshare', 'chown', '-R', USER, ...writable], env);
-        if (r.code !== 0) throw new Error(`cannot hand the output trees to ${USER}: ${r.stderr.trim()}`);
-      } else {
-        plan.notices.push(
-          `not root: cannot chown the output trees to ${USER}; they must already be writable by it`,
-        );
-      }
-      const opened = await openTreeForReading(spec.input);
-      if (opened > 0)
-        plan.notices.push(`made ${opened} input entries readable by the container user ${USER}`);
-      await openTreeForReading(spec.manifest);
-
+      plan.notices.push(...(await handTreesOver(spec, engine, env)));
       // The engine client leads its own group; the machine itself lives under the engine's monitor.
       const child = spawn(engine, plan.args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      await new Promise<void>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => {
-          child.off('error', reject);
-          resolve();
-        });
-      });
-      const pgid = child.pid;
-      const killClient = () => {
-        if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
-      };
-
-      return {
-        child,
-        pgid,
-        notices: plan.notices,
-        async stop(graceMs: number): Promise<void> {
-          if (hasExited(child)) return;
-          // The engine's stop sends SIGTERM to the container's pid 1 and SIGKILL after --time.
-          const secs = Math.max(0, Math.ceil(graceMs / 1000));
-          const stopping = run(engine, ['stop', '--time', String(secs), name], env, graceMs + 30_000);
-          await exitOrDelay(child, graceMs + 5000);
-          if (!hasExited(child)) {
-            await run(engine, ['kill', name], env, 15_000);
-            await exitOrDelay(child, 5000);
-            killClient();
-          }
-          await stopping;
-        },
-        async cleanup(): Promise<void> {
-          killClient();
-          // --rm removes it on a normal exit; this catches a killed client or a failed start.
-          await run(engine, ['rm', '-f', name], env, 30_000);
-        },
-        async processes(): Promise<number[]> {
-          if (hasExited(child)) return [];
-          const r = await run(engine, ['inspect', '--format', '{{.State.Pid}}', name], env, 10_000);
-          const pid = Number(r.stdout.trim());
-          if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) return [];
-          const ns = await pidNamespaceOf(pid);
-          return ns === undefined ? [pid] : pidsInNamespace(ns);
-        },
-      };
+      await spawned(child);
+      return launchedContainer(child, engine, name, env, plan.notices);
     },
   };
 }

@@ -18,3 +18,14 @@ export function exitOrDelay(child: ChildProcess, ms: number): Promise<void> {
     child.once('exit', done);
   });
 }
+
+/** Resolves once `child` has started; rejects with the spawn error (a missing program, say). */
+export function spawned(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Driver, LaunchSpec, Launched } from './driver.js';
+import { spawned } from './exit.js';
 import { signalGroup, stopGroup } from './group.js';
 import { newRunId, RUN_ID_VARIABLE, sweepRun } from './sweep.js';
 
@@ -28,7 +29,7 @@ function leftovers(swept: { stopped: number; left: number }): string[] {
 export const processDriver: Driver = {
   name: 'process',
   unavailable: () => Promise.resolve(undefined),
-  launch(spec: LaunchSpec): Promise<Launched> {
+  async launch(spec: LaunchSpec): Promise<Launched> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of BERTH_VARS) delete env[k];
     const runId = newRunId();
@@ -40,7 +41,7 @@ export const processDriver: Driver = {
       BERTH_MANIFEST: spec.manifest,
     });
     const [file, ...args] = spec.command;
-    if (!file) return Promise.reject(new Error('empty command'));
+    if (!file) throw new Error('empty command');
     // Its own process group, so a timeout can stop the machine and everything it started.
     const child = spawn(file, args, {
       cwd: spec.cwd,
@@ -54,23 +55,19 @@ export const processDriver: Driver = {
     ];
     if (spec.nvidia)
       notices.push('nvidia: true is not enforced by the process driver (the host GPU, if any, is visible)');
-    return new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', () => {
-        const pgid = child.pid;
-        resolve({
-          child,
-          pgid,
-          notices,
-          stop: (graceMs) => stopGroup(child, pgid, graceMs),
-          cleanup: async () => {
-            // Whatever the machine left running goes with it: its group, and what left the group.
-            if (pgid === undefined) return [];
-            signalGroup(pgid, 'SIGKILL');
-            return leftovers(await sweepRun(pgid, runId));
-          },
-        });
-      });
-    });
+    await spawned(child);
+    const pgid = child.pid;
+    return {
+      child,
+      pgid,
+      notices,
+      stop: (graceMs) => stopGroup(child, pgid, graceMs),
+      cleanup: async () => {
+        // Whatever the machine left running goes with it: its group, and what left the group.
+        if (pgid === undefined) return [];
+        signalGroup(pgid, 'SIGKILL');
+        return leftovers(await sweepRun(pgid, runId));
+      },
+    };
   },
 };

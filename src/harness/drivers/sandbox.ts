@@ -14,7 +14,7 @@ import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Driver, LaunchSpec, Launched } from './driver.js';
-import { exitOrDelay, hasExited } from './exit.js';
+import { exitOrDelay, hasExited, spawned } from './exit.js';
 import { signalGroup } from './group.js';
 import { chownTree, INSIDE, insideVariables, isWithin, MACHINE_GID, MACHINE_UID } from './inside.js';
 import { MASKED_DIRS, type HostView, type RootEntry } from './host-view.js';
@@ -74,6 +74,25 @@ export async function readHostView(): Promise<HostView> {
   return view;
 }
 
+/** The namespaces every bwrap of this driver runs in (the network's is the caller's choice). */
+const NAMESPACES: readonly string[] = [
+  // The caller's uid becomes 10001: no root inside, and the trees the caller owns stay writable.
+  '--unshare-user',
+  '--uid',
+  String(MACHINE_UID),
+  '--gid',
+  String(MACHINE_GID),
+  // The machine is pid 1 of its own PID namespace, as in a container started without --init:
+  // SIGTERM reaches it only if it handles it, and bwrap outside reaps it directly. (bwrap's own
+  // init would exit after reporting, before the namespace is torn down, and be left as a
+  // zombie of the host's init — forever on hosts whose pid 1 does not reap.)
+  '--unshare-pid',
+  '--as-pid-1',
+  '--unshare-ipc',
+  '--unshare-uts',
+  '--unshare-cgroup-try',
+];
+
 /**
  * The bwrap arguments (without the executable) for a spec. Pure: everything about the host
  * comes in `host`, so the plan can be tested without bwrap.
@@ -84,23 +103,7 @@ export async function readHostView(): Promise<HostView> {
  */
 export function sandboxArgs(spec: LaunchSpec, host: HostView, options: SandboxOptions = {}): SandboxPlan {
   const notices: string[] = [];
-  const args: string[] = [
-    // The caller's uid becomes 10001: no root inside, and the trees the caller owns stay writable.
-    '--unshare-user',
-    '--uid',
-    String(MACHINE_UID),
-    '--gid',
-    String(MACHINE_GID),
-    // The machine is pid 1 of its own PID namespace, as in a container started without --init:
-    // SIGTERM reaches it only if it handles it, and bwrap outside reaps it directly. (bwrap's own
-    // init would exit after reporting, before the namespace is torn down, and be left as a
-    // zombie of the host's init — forever on hosts whose pid 1 does not reap.)
-    '--unshare-pid',
-    '--as-pid-1',
-    '--unshare-ipc',
-    '--unshare-uts',
-    '--unshare-cgroup-try',
-  ];
+  const args: string[] = [...NAMESPACES];
   if (spec.network) {
     notices.push("network: true — the sandbox shares the host's network (no isolation of its own)");
   } else {
@@ -226,16 +229,8 @@ function probe(bwrap: string): Promise<string | undefined> {
     const child = spawn(
       bwrap,
       [
-        '--unshare-user',
-        '--uid',
-        String(MACHINE_UID),
-        '--gid',
-        String(MACHINE_GID),
-        '--unshare-pid',
-        '--as-pid-1',
+        ...NAMESPACES,
         '--unshare-net',
-        '--unshare-ipc',
-        '--unshare-uts',
         '--die-with-parent',
         '--new-session',
         '--ro-bind',
@@ -308,13 +303,7 @@ export function createSandboxDriver(options: SandboxOptions = {}): Driver {
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       });
       const info = readInfo(child.stdio[3] as Readable | null);
-      await new Promise<void>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('spawn', () => {
-          child.off('error', reject);
-          resolve();
-        });
-      });
+      await spawned(child);
       const pgid = child.pid;
 
       const killAll = async (): Promise<void> => {

@@ -26,19 +26,6 @@ export interface CaseEntry {
   readonly outputDir: string;
 }
 
-/** Runs `job` over `items`, at most `limit` at once. */
-export async function forEach<T>(
-  items: readonly T[],
-  limit: number,
-  job: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await job(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
 async function isDirectory(p: string, dirent?: Dirent): Promise<boolean> {
   if (dirent && !dirent.isSymbolicLink()) return dirent.isDirectory();
   try {

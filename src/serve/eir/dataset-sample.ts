@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { BerthError, type Finding } from '../../errors.js';
 import type { FileHandle } from '../../kinds/file-handle.js';
-import type { JsonObject, JsonValue } from '../../manifest/document.js';
+import { setOwn, type JsonObject, type JsonValue } from '../../manifest/document.js';
 import type { NdArray } from '../../ndarray/ndarray.js';
 import { readObject, readValue, type ReadScope } from '../../sdk/read-value.js';
 import { present, type CaseEntry } from './dataset-cases.js';
@@ -199,6 +199,6 @@ function ordered<T>(
  * manifest, and an assignment would set the prototype instead of a key JSON carries).
  */
 function put<O extends object>(obj: O, key: string, value: JsonValue): O {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  setOwn(obj, key, value);
   return obj;
 }

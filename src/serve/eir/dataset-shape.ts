@@ -6,7 +6,8 @@ import path from 'node:path';
 import { BerthError, finding, type Finding } from '../../errors.js';
 import type { Property, Side } from '../../kinds/property.js';
 import { readNpyHeader } from '../../ndarray/npy.js';
-import { cmp, forEach, present, treeOf, type CaseEntry } from './dataset-cases.js';
+import { mapLimited } from '../../tree/entry.js';
+import { cmp, present, treeOf, type CaseEntry } from './dataset-cases.js';
 import { readImageShape } from './image.js';
 import type { EirField } from './mapping.js';
 import { ndarraySpecOf, shapeText } from '../../kinds/ndarray.js';
@@ -74,7 +75,7 @@ async function scanCases(
   const p = field.property;
   const byShape: ShapeScan['byShape'] = new Map();
   const dtypes: ShapeScan['dtypes'] = new Map();
-  await forEach(cases, 16, async (c) => {
+  await mapLimited(cases, 16, async (c) => {
     const abs = path.join(treeOf(c, side), p.name);
     if (!(await present(abs))) return; // an absent nullable value; checkTree passed the case
     let shape: number[];

@@ -9,7 +9,8 @@ import { realpath } from 'node:fs/promises';
 import type { MachineDefinition } from '../../check/manifest.js';
 import { BerthError, finding, type Finding } from '../../errors.js';
 import type { Side } from '../../kinds/property.js';
-import { checkCase, findCases, forEach, type CaseEntry } from './dataset-cases.js';
+import { mapLimited } from '../../tree/entry.js';
+import { checkCase, findCases, type CaseEntry } from './dataset-cases.js';
 import {
   DEFAULT_SURVIVAL_COLUMNS,
   FolderDataset,
@@ -88,7 +89,7 @@ export async function inspectCaseDataset(
   }
   const cases = await findCases(datasetDir, findings);
   const failed = new Set<string>();
-  await forEach(cases, options.concurrency ?? 8, async (c) => {
+  await mapLimited(cases, options.concurrency ?? 8, async (c) => {
     const found = await checkCase(definition, c);
     findings.push(...found);
     if (found.some((f) => f.severity === 'error')) failed.add(c.id);
