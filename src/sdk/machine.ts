@@ -2,7 +2,7 @@ import { access, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, isBerthError, type Finding } from '../errors.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
-import { dicomTreeCheck, inputUidSource } from '../check/dicom.js';
+import { inputUidSource } from '../kinds/dicom-property.js';
 import { checkTree } from '../check/tree.js';
 import { DicomOutputs } from './dicom-writer.js';
 import { Inputs } from './inputs.js';
@@ -145,9 +145,7 @@ export async function openMachine<
     status,
     manifest,
     async finish() {
-      const findings = await checkTree(manifest, 'out', outputRoot, {
-        dicom: dicomTreeCheck({ inputs: inputUids }),
-      });
+      const findings = await checkTree(manifest, 'out', outputRoot, { inputs: inputUids });
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length > 0) {
         const lines = errors.map(

@@ -1,20 +1,15 @@
 import { expect } from 'chai';
 import { copyFile, mkdir, readFile, readdir, realpath, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  checkDicomProperty,
-  collectInputUids,
-  dicomFindingClass,
-  dicomTreeCheck,
-  isNotApplicable,
-} from '../../src/check/dicom.js';
+import { dicomFindingClass, isNotApplicable } from '../../src/dicom/instance-rules.js';
+import { checkDicomProperty, inputUidSource } from '../../src/kinds/dicom-property.js';
 import { checkTree } from '../../src/check/tree.js';
 import { SOP_CLASS, writeSeries, writeStudy } from '../../src/dicom/synth.js';
 import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { CATALOGUE, codesOfClass, type Code, type Finding } from '../../src/errors.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { codes, definition, editedInstance, put } from './dicom-fixtures.js';
+import { codes, definition, editedInstance, put } from '../support/dicom-fixtures.js';
 
 /** The codes the catalogue classes as not applicable (src/errors.ts). */
 const NOT_APPLICABLE_CODES: ReadonlySet<Code> = new Set(codesOfClass('not-applicable'));
@@ -380,7 +375,7 @@ describe('check/dicom: DICOM properties in trees', () => {
     async function checkOut(schemaOut: object, outRoot: string): Promise<Finding[]> {
       const def = definition(schemaIn, schemaOut);
       return checkTree(def, 'out', outRoot, {
-        dicom: dicomTreeCheck({ inputs: { root: inputRoot, properties: def.inputs } }),
+        inputs: { root: inputRoot, properties: def.inputs },
       });
     }
 
@@ -391,7 +386,7 @@ describe('check/dicom: DICOM properties in trees', () => {
       const def = definition({
         scans: { type: 'array', items: { type: 'object', properties: { ct: SERIES } } },
       });
-      const uids = await collectInputUids(root, def.inputs);
+      const uids = await inputUidSource(root, def.inputs)();
       expect([...uids.series].sort()).to.deep.equal([a.seriesInstanceUid, b.seriesInstanceUid].sort());
       expect(uids.sop.size).to.equal(2);
     });
@@ -462,7 +457,7 @@ describe('check/dicom: DICOM properties in trees', () => {
       );
       const noDicomIn = definition({ n: { type: 'integer' } }, { seg: SERIES });
       const findings = await checkTree(noDicomIn, 'out', root, {
-        dicom: dicomTreeCheck({ inputs: { root: inputRoot, properties: noDicomIn.inputs } }),
+        inputs: { root: inputRoot, properties: noDicomIn.inputs },
       });
       expect(findings).to.deep.equal([]);
     });
@@ -502,7 +497,7 @@ describe('check/dicom: DICOM properties in trees', () => {
         ct: { ...SERIES, modalities: ['CT'] },
         views: { type: 'array', items: IMAGE },
       });
-      const findings = await checkTree(def, 'in', root, { dicom: dicomTreeCheck() });
+      const findings = await checkTree(def, 'in', root);
       expect(findings.map((f) => [f.code, path.relative(root, f.path!)])).to.deep.equal([
         ['BERTH_E_NOT_PART10', path.join('views', '1')],
       ]);
@@ -520,7 +515,7 @@ describe('check/dicom: DICOM properties in trees', () => {
       const def = definition({
         study: { ...STUDY, 'study-related-instances': 2000, 'study-related-series': [500, 500, 500, 500] },
       });
-      const findings = await checkTree(def, 'in', dir, { dicom: dicomTreeCheck() });
+      const findings = await checkTree(def, 'in', dir);
       expect(findings).to.deep.equal([]);
       expect(await readdir(path.join(dir, 'study'))).to.have.length(4);
     });
