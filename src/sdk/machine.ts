@@ -138,7 +138,7 @@ export async function openMachine<
   // DICOM outputs are checked against the input UIDs (new SOP/series UIDs, the input's study), collected once.
   const inputUids = inputUidSource(realInput, manifest.inputs);
   const dicomOutputs = new DicomOutputs({ inputs: inputUids });
-  const outputs = new Outputs<O>(outputRoot, manifest.outputs, { dicom: dicomOutputs.write, dicomOutputs });
+  const outputs = new Outputs<O>(outputRoot, manifest.outputs, { dicomOutputs });
   return {
     inputs,
     outputs,

@@ -37,7 +37,7 @@ const NEWER = [
   ['1.2.840.10008.1.2.8.1', 'Deflated Image Frame Compression'],
 ] as const;
 
-describe('check/dicom: newer standard transfer syntaxes', () => {
+describe('dicom/folder-check: newer standard transfer syntaxes', () => {
   let tmp: string;
   before(async () => {
     tmp = await realpath(await tempDir('check-syntax'));
