@@ -77,9 +77,8 @@ async function materialiseOne(
     switch (kind.storage.form) {
       case 'dicom': {
         const dicom = kind.fromCase(value, p, ctx) as JsonObject;
-        await (
-          await dicomMaterialiserOf(options)
-        )(p, dicom, dest, options.baseDir);
+        const place = await dicomMaterialiserOf(options);
+        await place(p, dicom, dest, options.baseDir);
         return;
       }
       case 'container':
