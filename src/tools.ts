@@ -51,13 +51,7 @@ export {
   type ManifestCheck,
 } from './check/manifest.js';
 export { checkTree, type TreeCheckOptions } from './check/tree.js';
-export {
-  dicomTreeCheck,
-  dicomFindingClass,
-  isNotApplicable,
-  type DicomCheckOptions,
-  type DicomFindingClass,
-} from './check/dicom.js';
+export { dicomFindingClass, isNotApplicable, type DicomFindingClass } from './dicom/instance-rules.js';
 
 // DICOM files and folders
 export { scanHeader, scanHeaderSync, scanHeaderBytes, DicomHeader, type ScanOptions } from './dicom/scan.js';

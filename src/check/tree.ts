@@ -19,26 +19,21 @@ import {
 } from '../tree/entry.js';
 import { readTextFile } from '../tree/read-text.js';
 import type { MachineDefinition } from './manifest.js';
-import { leafOf, textFormOf } from '../kinds/kind.js';
+import { leafOf, textFormOf, type DicomCheckContext } from '../kinds/kind.js';
+import { inputUidsOf, type InputTree } from '../kinds/dicom-property.js';
+import type { InputUidSource } from '../dicom/output-uids.js';
 
 /** Options of {@link checkTree}. */
 export interface TreeCheckOptions {
   /** Files read at once (default 64). */
   concurrency?: number;
   /**
-   * Checks of DICOM properties: `dicomTreeCheck()` from `./dicom.js` (give it the input tree to
-   * check outputs against the input UIDs); without it only the layout is checked.
+   * Outputs: the machine's inputs — the input tree's root and `schema-in` properties, or an
+   * {@link InputUidSource} over them — for the rules that relate outputs to inputs (DICOM outputs:
+   * new SOP and series UIDs, the input's study UID). Without it outputs are checked without them.
    */
-  dicom?: DicomTreeCheck;
+  inputs?: InputTree | InputUidSource;
 }
-
-/** What the DICOM layer checks in a tree (see ./dicom.ts): an image file, a series or a study folder. */
-export type DicomTreeCheck = (
-  p: Property,
-  abs: string,
-  side: Side,
-  report: (f: Finding) => void,
-) => Promise<void>;
 
 /** A directory as findings name it (`shown`, under the root as given) and as it is read (`real`). */
 interface Place {
@@ -53,7 +48,8 @@ interface Walk {
   /** Entries of one array checked at once (the limiter bounds the files open across the walk). */
   fanout: number;
   findings: Finding[];
-  dicom: DicomTreeCheck | undefined;
+  /** What the DICOM kinds' checks take (outputs: the input UIDs). */
+  dicom: DicomCheckContext;
 }
 
 /**
@@ -94,7 +90,7 @@ export async function checkTree(
     limiter: new Limiter(concurrency),
     fanout: concurrency,
     findings: [],
-    dicom: options.dicom,
+    dicom: side === 'out' && options.inputs ? { inputUids: inputUidsOf(options.inputs)! } : {},
   };
   const props = side === 'in' ? definition.inputs : definition.outputs;
   // Findings name entries as the caller sees them (under `dir` as given); reads go to real paths.
@@ -221,8 +217,7 @@ async function checkEntry(walk: Walk, p: Property, at: Place, dirent?: Dirent): 
       return checkArray(walk, p, place);
     case 'dicom-series':
     case 'dicom-study':
-      if (walk.dicom) await walk.dicom(p, place.real, walk.side, (f) => walk.findings.push(f));
-      return;
+      return checkDicom(walk, p, place.real);
     case 'file':
       return walk.limiter.run(() => checkFile(walk, p, place));
   }
@@ -290,13 +285,19 @@ async function checkFile(walk: Walk, p: Property, at: Place): Promise<void> {
             : problem,
         );
       }
-    } else if (walk.dicom) {
-      await walk.dicom(p, at.real, walk.side, (f) => walk.findings.push(f));
+    } else {
+      await checkDicom(walk, p, at.real);
     }
   } catch (e) {
     problems.push(problemOf(e, at.shown));
   }
   for (const problem of problems) report(walk, problem.code, problem.message, at.shown, p, problem.expected);
+}
+
+/** A DICOM entry (an image file, a series or study folder): its kind's storage checks it. */
+async function checkDicom(walk: Walk, p: Property, real: string): Promise<void> {
+  const storage = kindOf(p.kind).storage;
+  if (storage.form === 'dicom') walk.findings.push(...(await storage.check(p, real, walk.side, walk.dicom)));
 }
 
 /** A failed read as a problem of the entry (see {@link treeReadError}). */

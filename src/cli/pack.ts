@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadMachine } from '../check/manifest.js';
-import { dicomTreeCheck } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
 import { BerthError } from '../errors.js';
 import type { Side } from '../kinds/property.js';
@@ -58,7 +57,7 @@ async function runPack(tree: string, opts: PackOptions): Promise<number> {
     }
     const definition = await loadMachine(opts.manifest);
     if (opts.check) {
-      const findings = await checkTree(definition, side, tree, { dicom: dicomTreeCheck() });
+      const findings = await checkTree(definition, side, tree);
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length > 0) {
         process.stderr.write(

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadMachine } from '../check/manifest.js';
 import { locateManifest } from '../manifest/locate.js';
-import { dicomTreeCheck } from '../check/dicom.js';
 import { checkTree } from '../check/tree.js';
 import type { Side } from '../kinds/property.js';
 import { EXIT, formatFinding, reportError, writeOut } from './output.js';
@@ -42,10 +41,12 @@ async function runValidate(file: string, opts: ValidateOptions): Promise<number>
     const dir = (opts.inputs ?? opts.outputs)!;
     const definition = await loadMachine(await locateManifest(file));
     const from = side === 'out' ? opts.fromInputs : undefined;
-    const dicom = dicomTreeCheck(
+    const findings = await checkTree(
+      definition,
+      side,
+      dir,
       from === undefined ? {} : { inputs: { root: from, properties: definition.inputs } },
     );
-    const findings = await checkTree(definition, side, dir, { dicom });
     const errors = findings.filter((f) => f.severity === 'error').length;
     if (json) {
       await writeOut(

@@ -3,7 +3,7 @@
  * syntaxes its property accepts (converted when it is in another one berth can convert), with its
  * file meta repaired from the data set. The one rule behind the case materialiser
  * (harness/dicom-case.ts) and the HTTP/wire decoder (wire/decode-dicom.ts); `berth validate`
- * judges by the same canConvert (check/dicom.ts), so the three agree on what is not applicable.
+ * judges by the same canConvert (./instance-rules.ts), so the three agree on what is not applicable.
  */
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';

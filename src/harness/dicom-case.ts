@@ -7,7 +7,6 @@ import type { Property } from '../kinds/property.js';
 import { sortDicom } from '../dicom/sort.js';
 import { deliverInSyntax } from '../dicom/deliver.js';
 import { safeJoin } from '../tree/safe-path.js';
-import type { DicomMaterialiser } from './materialise.js';
 import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 import { dicomLevelOf } from '../kinds/registry.js';
@@ -19,6 +18,14 @@ export const MAX_SYNTH_INSTANCES = 2000;
 
 /** Where a materialiser says what it skipped or decided (a line each, for the run's notices). */
 export type NoticeSink = (line: string) => void;
+
+/** Places a DICOM case value (`{dicom: dir}` or `{synth: {...}}`) into a tree. */
+export type DicomMaterialiser = (
+  p: Property,
+  value: JsonObject,
+  dest: string,
+  baseDir: string,
+) => Promise<void>;
 
 /**
  * A materialiser for the DICOM inputs of one case, the way the platform delivers DICOM:

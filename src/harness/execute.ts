@@ -8,7 +8,6 @@ import { failureHints, readOnlyInputFinding } from './hints.js';
 import type { DeidRunSettings } from './deid-stage.js';
 import { runCase, type RunEvent, type RunResult } from './run.js';
 import { writeReports } from './run/reports.js';
-import { dicomMaterialiser } from './dicom-case.js';
 import { compareOutputs } from './compare/index.js';
 import { applyUpdate, assertUpdatable } from './compare/update.js';
 
@@ -104,7 +103,7 @@ export async function executeCase(options: ExecuteOptions): Promise<ExecuteResul
     ...(options.env ? { env: options.env } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.deidentify ? { deidentify: options.deidentify } : {}),
-    dicom: dicomMaterialiser((line) => caseNotices.push(line)),
+    caseNotice: (line) => caseNotices.push(line),
     compare: compareOutputs,
   });
   result.report.notices.push(...failureHints(result.report));

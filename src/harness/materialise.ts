@@ -6,20 +6,29 @@ import type { CaseContext, Property } from '../kinds/kind.js';
 import { kindOf } from '../kinds/registry.js';
 import { writeValue } from '../sdk/write-value.js';
 import { safeJoin } from '../tree/safe-path.js';
+import type { DicomMaterialiser, NoticeSink } from './dicom-case.js';
 
-/** Places a DICOM case value (`{dicom: dir}` or `{synth: {...}}`) into a tree; from the DICOM layer. */
-export type DicomMaterialiser = (
-  p: Property,
-  value: JsonObject,
-  dest: string,
-  baseDir: string,
-) => Promise<void>;
-
-/** How case values become a tree. */
+/**
+ * How case values become a tree. The DICOM values materialised with one options object share
+ * their memory (one patient and study for the synthetic inputs of a case, see ./dicom-case.ts).
+ */
 export interface MaterialiseOptions {
   /** Relative file paths in the case resolve against this. */
   baseDir: string;
-  dicom?: DicomMaterialiser;
+  /** Where DICOM materialisation says what it skipped or decided (a line each, for the run's notices). */
+  notice?: NoticeSink;
+}
+
+/** The DICOM materialiser of each options object: ./dicom-case.ts, loaded on the first DICOM value. */
+const DICOM = new WeakMap<MaterialiseOptions, Promise<DicomMaterialiser>>();
+
+function dicomMaterialiserOf(options: MaterialiseOptions): Promise<DicomMaterialiser> {
+  let m = DICOM.get(options);
+  if (!m) {
+    m = import('./dicom-case.js').then((d) => d.dicomMaterialiser(options.notice));
+    DICOM.set(options, m);
+  }
+  return m;
 }
 
 /**
@@ -68,8 +77,8 @@ async function materialiseOne(
     switch (kind.storage.form) {
       case 'dicom': {
         const dicom = kind.fromCase(value, p, ctx) as JsonObject;
-        if (!options.dicom) throw ctx.refuse('No DICOM materialiser was given to place this DICOM value');
-        await options.dicom(p, dicom, dest, options.baseDir);
+        const place = await dicomMaterialiserOf(options);
+        await place(p, dicom, dest, options.baseDir);
         return;
       }
       case 'container':

@@ -32,7 +32,6 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { dicomTreeCheck } from '../check/dicom.js';
 import { checkTree, type TreeCheckOptions } from '../check/tree.js';
 import type { MachineDefinition } from '../check/manifest.js';
 import { BerthError, type Finding } from '../errors.js';
@@ -56,7 +55,7 @@ export interface SynthTreeOptions {
   separateStudies?: boolean;
   /** Validate the written tree with checkTree (default true). */
   validate?: boolean;
-  /** Passed to checkTree (default: the DICOM checks of dicomTreeCheck()). */
+  /** Passed to checkTree. */
   check?: TreeCheckOptions;
 }
 
@@ -103,10 +102,7 @@ export async function synthTree(
     await writeValue(p, abs, await gen.value(p, '', escapeSegment(p.name)), { dicom });
   }
   const files = (await listFiles(dir)).sort();
-  const findings =
-    options.validate === false
-      ? []
-      : await checkTree(definition, side, dir, options.check ?? { dicom: dicomTreeCheck() });
+  const findings = options.validate === false ? [] : await checkTree(definition, side, dir, options.check);
   return { dir, side, files, findings };
 }
 

@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import { comparedBy } from './define-helpers.js';
-import type { CompareMethod, DefineContext, KindDefinition, Property } from './kind.js';
+import type { DicomLevel } from '../dicom/constraints.js';
+import type { CompareMethod, DefineContext, DicomStorage, KindDefinition, Property } from './kind.js';
 import type { DicomConstraints, DicomDescription } from './property.js';
 import { countKeyword, describe, reportKeyword, stringKeyword, stringListKeyword } from './keywords.js';
 
@@ -54,7 +55,7 @@ const ALLOWED: Record<DicomKindName, readonly string[]> = {
  */
 export function dicomKind<N extends DicomKindName>(
   name: N,
-  level: 'instance' | 'series' | 'study',
+  level: DicomLevel,
   shape: KindDefinition['shape'],
   typescript: KindDefinition<N, DicomSpec>['typescript'],
 ): KindDefinition<N, DicomSpec> {
@@ -66,7 +67,7 @@ export function dicomKind<N extends DicomKindName>(
     define: (def, ctx) => ({ spec: defineDicom(def, ctx) }),
     label: (p) => p.kind,
     shape,
-    storage: { form: 'dicom', level },
+    storage: dicomStorage(level),
     model: () => (level === 'instance' ? { type: 'dicom-instance' } : { type: 'dicom-collection', level }),
     jsonSchema: (p, ctx) =>
       level === 'instance'
@@ -90,6 +91,27 @@ export function dicomKind<N extends DicomKindName>(
     wire: {
       encode: (value, _p, ctx) => ctx.dicom(value, level),
       decode: (value, _p, ctx) => ctx.dicom(value),
+    },
+  };
+}
+
+/**
+ * The storage of a DICOM kind at `level`: its check is src/dicom/folder-check.ts, loaded on first
+ * use, with the property's constraints as plain parameters.
+ */
+function dicomStorage(level: DicomLevel): DicomStorage<DicomSpec> {
+  return {
+    form: 'dicom',
+    level,
+    async check(p, abs, side, ctx) {
+      const { checkDicomEntry } = await import('../dicom/folder-check.js');
+      const inputUids = side === 'out' && ctx.inputUids ? await ctx.inputUids() : undefined;
+      return checkDicomEntry(
+        { level, constraints: p.spec.constraints, property: p.path },
+        abs,
+        side,
+        inputUids ? { inputUids } : {},
+      );
     },
   };
 }

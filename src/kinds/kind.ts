@@ -9,9 +9,11 @@
 import type { Code, Finding } from '../errors.js';
 import type { JsonObject, JsonValue, LineLookup } from '../manifest/document.js';
 import type { LayoutShape } from '../tree/layout-node.js';
+import type { Side } from '../tree/side.js';
+import type { DicomLevel } from '../dicom/constraints.js';
+import type { InputUidSource } from '../dicom/output-uids.js';
 
-/** Which side of a machine a property belongs to. */
-export type Side = 'in' | 'out';
+export type { Side } from '../tree/side.js';
 
 /** The manifest key holding each side's schema. */
 export const SIDE_KEY: Record<Side, 'schema-in' | 'schema-out'> = { in: 'schema-in', out: 'schema-out' };
@@ -145,8 +147,26 @@ export interface LeafIO<R = unknown, S = unknown> {
 export type Storage<S = unknown> =
   | { readonly form: 'text'; readonly text: TextForm<unknown, S> }
   | { readonly form: 'leaf'; readonly leaf: LeafIO<unknown, S> }
-  | { readonly form: 'dicom'; readonly level: 'instance' | 'series' | 'study' }
+  | DicomStorage<S>
   | { readonly form: 'container' };
+
+/**
+ * How a DICOM kind's value lives in a tree — one Part 10 file, or a series or study folder — and
+ * how an entry is checked. The check loads the DICOM code on first use, so a machine without
+ * DICOM never loads it.
+ */
+export interface DicomStorage<S = unknown> {
+  readonly form: 'dicom';
+  readonly level: DicomLevel;
+  /** Checks one entry (`abs`: an image file, a series or study folder) on `side`; never throws for bad content. */
+  check(p: Property<S>, abs: string, side: Side, ctx: DicomCheckContext): Promise<Finding[]>;
+}
+
+/** What a DICOM entry's check needs besides the entry. */
+export interface DicomCheckContext {
+  /** Outputs: the machine's input UIDs, for the output UID rules (new SOP and series UIDs, the input's study). */
+  readonly inputUids?: InputUidSource;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Protocols: the value model

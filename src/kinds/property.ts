@@ -29,21 +29,7 @@ export type {
 } from './kind.js';
 export { SIDE_KEY } from './kind.js';
 
-/** The DICOM constraining properties of the reference, typed. */
-export interface DicomConstraints {
-  /** Accepted transfer syntaxes (`transfer-syntax-uid`). */
-  transferSyntaxUids?: string[];
-  /** Instances in the series (`series-related-instances`). */
-  seriesRelatedInstances?: number;
-  /** Instances per series, one entry per series (`study-related-series`). */
-  studyRelatedSeries?: number[];
-  /** Instances in the whole study (`study-related-instances`). */
-  studyRelatedInstances?: number;
-  /** Accepted SOP class UIDs (`sop-classes`). */
-  sopClasses?: string[];
-  /** Accepted modalities (`modalities`). */
-  modalities?: string[];
-}
+export type { DicomConstraints } from '../dicom/constraints.js';
 
 /** The DICOM descriptive properties of the reference (never enforced). */
 export interface DicomDescription {

@@ -11,6 +11,7 @@ import { ndarrayKind } from './ndarray.js';
 import { numberKind } from './number.js';
 import { objectKind } from './object.js';
 import { percentageKind } from './percentage.js';
+import type { DicomLevel } from '../dicom/constraints.js';
 import type { KindDefinition, KindName, Property } from './kind.js';
 import { stringKind } from './string.js';
 import { survivalKind } from './survival.js';
@@ -59,8 +60,7 @@ export function kindOf(name: KindName): KindDefinition {
 /** The `type` values the reference and berth accept. */
 export const TYPE_VALUES = KINDS.filter((k) => k.recognisedBy === 'type').map((k) => k.name as KindName);
 
-/** How a DICOM property is laid out: one instance, a series or a study; undefined for other kinds. */
-export type DicomLevel = 'instance' | 'series' | 'study';
+export type { DicomLevel } from '../dicom/constraints.js';
 
 /** The DICOM level of a property's kind (its storage facet), or undefined when it is not DICOM. */
 export function dicomLevelOf(p: Pick<Property, 'kind'>): DicomLevel | undefined {

@@ -21,12 +21,9 @@ import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js'
 import type { Property } from '../kinds/property.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
-import {
-  instanceProblems,
-  outputUidProblems,
-  type DicomProblem,
-  type InputUidSource,
-} from '../check/dicom.js';
+import { instanceProblems, type DicomProblem } from '../dicom/instance-rules.js';
+import { outputUidProblems, type InputUidSource } from '../dicom/output-uids.js';
+import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 import { dicomLevelOf } from '../kinds/registry.js';
 
 /** A DICOM instance to write: Part 10 bytes, or the path of a Part 10 file (as a string or `{path}`). */
@@ -42,7 +39,7 @@ export interface WrittenInstance {
 
 /** Options of {@link DicomOutputs}. */
 export interface DicomOutputsOptions {
-  /** The machine's input UIDs, for the output UID rules (see `inputUidSource` in check/dicom.ts). */
+  /** The machine's input UIDs, for the output UID rules (see `inputUidSource` in kinds/dicom-property.ts). */
   inputs?: InputUidSource;
 }
 
@@ -118,7 +115,9 @@ export class DicomOutputs {
   /** The per-instance checks: the property's constraints and the output UID rules. */
   async check(header: DicomHeader, p: Property, where: string): Promise<void> {
     // Warnings (an input in a syntax berth converts on delivery: wire/decode-dicom.ts) do not refuse.
-    const problems = instanceProblems(header, p).filter((x) => defaultSeverityOf(x.code) === 'error');
+    const problems = instanceProblems(header, dicomSpecOf(p).constraints, p.side).filter(
+      (x) => defaultSeverityOf(x.code) === 'error',
+    );
     if (this.#inputs) problems.push(...outputUidProblems(header, await this.#inputs()));
     if (problems.length > 0) throw refuse(problems[0]!, p, where);
   }

@@ -4,15 +4,12 @@
  * keyed by SeriesInstanceUID. Reading one scans headers only (a prefix of each file); pixel data
  * is read when `instance.pixels()` is called.
  *
- * The readers are strict where data would be wrong or lost — a broken DICOM file, two files of one
- * SOP instance, two series in a dicom-series, two studies in a dicom-study all throw a
- * {@link BerthError} — and lenient where nothing is ambiguous: files that are not DICOM at all
- * (a README, `.DS_Store`) are left out, and names are not checked. `berth validate` and the harness
- * report all of those; the constraining keywords (modalities, counts …) are the harness's to
- * enforce, not the reader's.
+ * The readers are strict where data would be wrong or lost and lenient where nothing is ambiguous,
+ * as src/dicom/read-folder.ts says; `berth validate` and the harness report all of those; the
+ * constraining keywords (modalities, counts …) are the harness's to enforce, not the reader's.
+ * These classes are the typed API machine code sees; the reading lives in src/dicom/.
  */
-import path from 'node:path';
-import { BerthError, toBerthError } from '../errors.js';
+import { BerthError } from '../errors.js';
 import {
   modalityRescale,
   pixelSpacingOf,
@@ -21,7 +18,6 @@ import {
   volumeGeometry,
   type VolumeGeometry,
 } from '../dicom/geometry.js';
-import { indexFolder, type SeriesEntry } from '../dicom/index.js';
 import {
   readNativePixels,
   readPixels,
@@ -29,7 +25,8 @@ import {
   type NativePixels,
   type PixelOptions,
 } from '../dicom/pixels.js';
-import { scanHeader, type DicomHeader } from '../dicom/scan.js';
+import { readImageHeader, readSeriesFolder, readStudyFolder, type SeriesRead } from '../dicom/read-folder.js';
+import type { DicomHeader } from '../dicom/scan.js';
 import type { DicomGetValue } from '../dicom/sequence.js';
 import type { Property } from '../kinds/property.js';
 import { readRegularFile } from '../tree/open-regular.js';
@@ -202,53 +199,19 @@ export class DicomStudy {
 
 /** Reads a dicom-image file (its header; pixels on demand). */
 export async function readDicomImage(abs: string): Promise<DicomImage> {
-  try {
-    return new DicomImage(await scanHeader(abs));
-  } catch (e) {
-    throw toBerthError(e, 'BERTH_E_DICOM_PARSE', { path: abs });
-  }
+  return new DicomImage(await readImageHeader(abs));
 }
 
-/** Indexes a series or study folder and throws for anything the handles would get wrong. */
-async function indexStrict(abs: string, p: Property | undefined, maxDepth: number) {
-  const index = await indexFolder(abs, { maxDepth });
-  const where = { path: abs, ...(p ? { property: p.path } : {}) };
-  if (index.errors.length > 0) {
-    const first = index.errors[0]!;
-    throw new BerthError(
-      first.error.code,
-      `${index.errors.length} file(s) of ${path.basename(abs)} cannot be used; the first: ${first.error.message}`,
-      { ...where, path: first.path, expected: 'readable DICOM Part 10 files, one per SOP instance' },
-    );
-  }
-  if (index.instances.size === 0) {
-    throw new BerthError('BERTH_E_DICOM_EMPTY', `${path.basename(abs)} holds no DICOM instances`, where);
-  }
-  if (index.studies.size > 1) {
-    throw new BerthError(
-      'BERTH_E_DICOM_MIXED_STUDY',
-      `${path.basename(abs)} holds instances of ${index.studies.size} studies: ${[...index.studies.keys()].join(', ')}`,
-      { ...where, expected: 'one StudyInstanceUID' },
-    );
-  }
-  return index;
+function seriesHandle(s: SeriesRead): DicomSeries {
+  return new DicomSeries(
+    s.dir,
+    s.instances.map((h) => new DicomInstance(h)),
+  );
 }
 
 /** Reads a dicom-series folder (its files, not sub-folders). */
 export async function readDicomSeries(abs: string, p?: Property): Promise<DicomSeries> {
-  const index = await indexStrict(abs, p, 0);
-  if (index.series.size > 1) {
-    throw new BerthError(
-      'BERTH_E_DICOM_MIXED_SERIES',
-      `${path.basename(abs)} holds ${index.series.size} series: ${[...index.series.keys()].join(', ')}`,
-      { path: abs, ...(p ? { property: p.path } : {}), expected: 'one SeriesInstanceUID' },
-    );
-  }
-  const [series] = index.series.values();
-  return new DicomSeries(
-    abs,
-    series!.instances.map((h) => new DicomInstance(h)),
-  );
+  return seriesHandle(await readSeriesFolder(abs, p?.path));
 }
 
 /**
@@ -256,22 +219,9 @@ export async function readDicomSeries(abs: string, p?: Property): Promise<DicomS
  * are in), each series sorted geometrically.
  */
 export async function readDicomStudy(abs: string, p?: Property): Promise<DicomStudy> {
-  const index = await indexStrict(abs, p, 1);
-  const [study] = index.studies.values();
-  const series = new Map<string, DicomSeries>();
-  const folderOf = (s: SeriesEntry): string => path.dirname(s.instances[0]!.path);
-  for (const s of [...study!.series].sort((a, b) =>
-    folderOf(a) < folderOf(b) ? -1 : folderOf(a) > folderOf(b) ? 1 : 0,
-  )) {
-    series.set(
-      s.seriesInstanceUid,
-      new DicomSeries(
-        folderOf(s),
-        s.instances.map((h) => new DicomInstance(h)),
-      ),
-    );
-  }
-  return new DicomStudy(abs, study!.studyInstanceUid, series);
+  const study = await readStudyFolder(abs, p?.path);
+  const series = new Map([...study.series].map(([uid, s]) => [uid, seriesHandle(s)]));
+  return new DicomStudy(abs, study.studyInstanceUid, series);
 }
 
 /** The reader `Inputs` uses for DICOM kinds (the `DicomReader` hook). */

@@ -2,7 +2,7 @@ import { access, mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, isBerthError, type Finding } from '../errors.js';
 import { loadMachine, type MachineDefinition } from '../check/manifest.js';
-import { dicomTreeCheck, inputUidSource } from '../check/dicom.js';
+import { inputUidSource } from '../kinds/dicom-property.js';
 import { checkTree } from '../check/tree.js';
 import { DicomOutputs } from './dicom-writer.js';
 import { Inputs } from './inputs.js';
@@ -138,16 +138,14 @@ export async function openMachine<
   // DICOM outputs are checked against the input UIDs (new SOP/series UIDs, the input's study), collected once.
   const inputUids = inputUidSource(realInput, manifest.inputs);
   const dicomOutputs = new DicomOutputs({ inputs: inputUids });
-  const outputs = new Outputs<O>(outputRoot, manifest.outputs, { dicom: dicomOutputs.write, dicomOutputs });
+  const outputs = new Outputs<O>(outputRoot, manifest.outputs, { dicomOutputs });
   return {
     inputs,
     outputs,
     status,
     manifest,
     async finish() {
-      const findings = await checkTree(manifest, 'out', outputRoot, {
-        dicom: dicomTreeCheck({ inputs: inputUids }),
-      });
+      const findings = await checkTree(manifest, 'out', outputRoot, { inputs: inputUids });
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length > 0) {
         const lines = errors.map(

@@ -2,7 +2,8 @@
  * The decode walk's DICOM values (./case-decode.ts): instances scanned and checked in memory,
  * planned where the DICOM writer stores them; after writing, the folder checks of `checkTree`.
  */
-import { checkDicomProperty, instanceProblems } from '../check/dicom.js';
+import { checkDicomEntry } from '../dicom/folder-check.js';
+import { instanceProblems } from '../dicom/instance-rules.js';
 import { scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
 import { deliverInSyntax } from '../dicom/deliver.js';
 import { BerthError, defaultSeverityOf, isBerthError } from '../errors.js';
@@ -22,6 +23,7 @@ import {
 } from './decode-walk.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 import { dicomLevelOf } from '../kinds/registry.js';
+import { dicomEntryOf } from '../kinds/dicom-property.js';
 
 /** Checks DICOM instances in memory and plans where the writer stores them. */
 export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string, abs: string): Decoded {
@@ -49,7 +51,9 @@ export function decodeDicom(walk: Walk, p: Property, v: unknown, pointer: string
       }
       const header = scanHeaderBytes(bytes, `${p.name}${image ? '' : `[${i}]`}`);
       // A warning (an input in a syntax berth converts) is no refusal: checkDicomFolders converts it.
-      const problems = instanceProblems(header, p).filter((x) => defaultSeverityOf(x.code) === 'error');
+      const problems = instanceProblems(header, dicomSpecOf(p).constraints, p.side).filter(
+        (x) => defaultSeverityOf(x.code) === 'error',
+      );
       for (const problem of problems) report(walk, problem.code, problem.message, at, p, problem.expected);
       if (!fitsEarlier(walk, p, header, at, seen, study)) ok = false;
       // The DICOM writer's layout; UIDs are data, so safeJoin refuses any that would not be one name.
@@ -187,8 +191,9 @@ export async function checkDicomFolders(walk: Walk): Promise<void> {
   }
   if (problems.length > 0) throw new WireDecodeError(problems, false);
   for (const planned of walk.dicom) {
-    if (dicomLevelOf(planned.p) === 'instance') continue;
-    const findings = await checkDicomProperty(planned.p, planned.abs, planned.p.side);
+    const entry = dicomEntryOf(planned.p);
+    if (entry === undefined || entry.level === 'instance') continue;
+    const findings = await checkDicomEntry(entry, planned.abs, planned.p.side);
     for (const f of findings) {
       if (f.severity !== 'error') continue;
       const at = planned.instances.find((i) => i.target === f.path)?.pointer ?? planned.pointer;

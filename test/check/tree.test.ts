@@ -13,6 +13,7 @@ import { CLI } from '../support/cli.js';
 import { JPEG_BYTES, MASK, PDF_BYTES, PNG_BYTES, writeGoodTree, writeManifest } from '../sdk/helpers.js';
 import { removeDir, tempDir } from '../support/temp.js';
 import { codeOfAsync } from '../support/codes.js';
+import { loadedModules } from '../support/module-graph.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -714,5 +715,16 @@ describe('tree/entry: Limiter and mapLimited', () => {
     expect(peak).to.equal(4);
     expect(out).to.deep.equal(Array.from({ length: 50 }, (_, i) => i * i));
     expect(await mapLimited([], 4, () => Promise.resolve(1))).to.deep.equal([]);
+  });
+});
+
+describe('check/tree: start-up', () => {
+  it("loads no DICOM reading code until a DICOM entry is checked: the DICOM kinds' storage imports it then", () => {
+    const loaded = loadedModules(['src/check/tree.ts', 'src/kinds/registry.ts']);
+    expect(loaded).to.include('src/kinds/dicom-constraints.ts');
+    const reading = ['folder-check', 'index', 'scan', 'output-uids', 'instance-rules'].map(
+      (m) => `src/dicom/${m}.ts`,
+    );
+    expect(loaded.filter((f) => reading.includes(f))).to.deep.equal([]);
   });
 });

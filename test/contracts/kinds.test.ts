@@ -10,9 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkManifest, type MachineDefinition } from '../../src/check/manifest.js';
 import { checkTree } from '../../src/check/tree.js';
-import { dicomTreeCheck } from '../../src/check/dicom.js';
 import { compareOutputs } from '../../src/harness/compare/index.js';
-import { dicomMaterialiser } from '../../src/harness/dicom-case.js';
 import { materialiseValues } from '../../src/harness/materialise.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
 import { COMPARE_METHODS, type Property, type ValueModelType } from '../../src/kinds/kind.js';
@@ -152,8 +150,8 @@ describe('kind contracts (every kind of the registry, through every facet)', () 
     it('materialises a case value of every kind through the validating writers (case value)', async function () {
       this.timeout(60_000);
       const values = Object.fromEntries(EVERY_KIND.map((l) => [propertyName(l), l.caseValue]));
-      await materialiseValues(def.inputs, values, caseDir, { baseDir: tmp, dicom: dicomMaterialiser() });
-      const findings = await checkTree(def, 'in', caseDir, { dicom: dicomTreeCheck() });
+      await materialiseValues(def.inputs, values, caseDir, { baseDir: tmp });
+      const findings = await checkTree(def, 'in', caseDir);
       expect(findings, JSON.stringify(findings)).to.deep.equal([]);
     });
 

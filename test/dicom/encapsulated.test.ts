@@ -5,14 +5,14 @@
 import { expect } from 'chai';
 import { readFile, truncate, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkDicomProperty } from '../../src/check/dicom.js';
+import { checkDicomProperty } from '../../src/kinds/dicom-property.js';
 import { checkFragments, readFrames } from '../../src/dicom/encapsulated.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries, writeSeries } from '../../src/dicom/synth.js';
 import { transcodeFile } from '../../src/dicom/transcode.js';
 import { encodePart10, type WriteElement } from '../../src/dicom/write.js';
-import { definition } from '../check/dicom-fixtures.js';
+import { definition } from '../support/dicom-fixtures.js';
 import { codeOfAsync } from '../support/codes.js';
 import { removeDir, tempDir } from '../support/temp.js';
 

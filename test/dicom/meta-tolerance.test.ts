@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkDicomProperty } from '../../src/check/dicom.js';
+import { checkDicomProperty } from '../../src/kinds/dicom-property.js';
 import { deriveInstance } from '../../src/dicom/derive.js';
 import { parseFull } from '../support/dicom-parser.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { repairedBytes, repairMetaFile } from '../../src/dicom/repair.js';
 import { scanHeader, scanHeaderBytes } from '../../src/dicom/scan.js';
 import { materialiseDicom } from '../../src/harness/dicom-case.js';
-import { definition } from '../check/dicom-fixtures.js';
+import { definition } from '../support/dicom-fixtures.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';

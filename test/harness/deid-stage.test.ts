@@ -13,7 +13,6 @@ import { shiftDate } from '../../src/dicom/deid/pseudonyms.js';
 import { isSequence, parseFile, type DataSetNode } from '../../src/dicom/deid/tree.js';
 import { writeSeries, type SeriesSpec } from '../../src/dicom/synth.js';
 import { loadCase } from '../../src/harness/case.js';
-import { dicomMaterialiser } from '../../src/harness/dicom-case.js';
 import type { DeidRunSettings } from '../../src/harness/deid-stage.js';
 import { processDriver } from '../../src/harness/drivers/process.js';
 import { resolveMachine } from '../../src/harness/machine.js';
@@ -115,7 +114,6 @@ describe('harness/deid-stage: berth run --deidentify', function () {
       driver: processDriver,
       command: [SYSTEM_PYTHON, path.join(m, 'machine.py')],
       workDir: work,
-      dicom: dicomMaterialiser(() => undefined),
       deidentify: { secret: SECRET, secretSource: 'file', retainModifiedDates: true, ...settings },
     });
     return { result, originals, work, definition: machine.definition };

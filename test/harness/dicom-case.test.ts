@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { checkManifest } from '../../src/check/manifest.js';
 import { writeSeries } from '../../src/dicom/synth.js';
 import { isBerthError } from '../../src/errors.js';
-import { dicomMaterialiser } from '../../src/harness/dicom-case.js';
 import { materialiseValues } from '../../src/harness/materialise.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { removeDir, tempDir } from '../support/temp.js';
@@ -37,7 +36,7 @@ describe('harness/dicom-case: DICOM folders in case files', () => {
     const out = join(dir, 'dup-out');
     await materialiseValues(DEF.inputs, { ct: { dicom: src } }, out, {
       baseDir: dir,
-      dicom: dicomMaterialiser((line) => notices.push(line)),
+      notice: (line) => notices.push(line),
     });
     expect(await readdir(join(out, 'ct'))).to.have.length(3);
     expect(notices).to.have.length(1);
@@ -56,7 +55,7 @@ describe('harness/dicom-case: DICOM folders in case files', () => {
     const notices: string[] = [];
     const err = await materialiseValues(DEF.inputs, { ct: { dicom: src } }, join(dir, 'clash-out'), {
       baseDir: dir,
-      dicom: dicomMaterialiser((line) => notices.push(line)),
+      notice: (line) => notices.push(line),
     }).then(
       () => undefined,
       (e: unknown) => e,

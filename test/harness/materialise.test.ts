@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkManifest } from '../../src/check/manifest.js';
+import { scanHeader } from '../../src/dicom/scan.js';
 import { materialiseValues } from '../../src/harness/materialise.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { readNpy } from '../../src/ndarray/npy.js';
@@ -68,5 +69,32 @@ describe('harness/materialise: case values through each kind', () => {
     expect(await attempt({ rows: { n: 1 } } as never)).to.equal('BERTH_E_CASE_VALUE');
     expect(await attempt({ rows: [[1]] } as never)).to.equal('BERTH_E_CASE_VALUE');
     expect(await attempt({ ct: 'folder' } as never)).to.equal('BERTH_E_CASE_VALUE');
+  });
+
+  it('places DICOM values through the DICOM kinds with no option, one study for the values of one options object', async () => {
+    const options = { baseDir: dir };
+    const [a, b, c] = [join(dir, 'dicom-a'), join(dir, 'dicom-b'), join(dir, 'dicom-c')];
+    await materialiseValues(
+      DEF.inputs,
+      { ct: { synth: { instances: 2, rows: 16, columns: 16 } } },
+      a,
+      options,
+    );
+    await materialiseValues(
+      DEF.inputs,
+      { ct: { synth: { instances: 2, rows: 16, columns: 16 } } },
+      b,
+      options,
+    );
+    await materialiseValues(DEF.inputs, { ct: { synth: { instances: 2, rows: 16, columns: 16 } } }, c, {
+      baseDir: dir,
+    });
+    const studyOf = async (root: string): Promise<string> => {
+      const [file] = await readdir(join(root, 'ct'));
+      return (await scanHeader(join(root, 'ct', file!))).StudyInstanceUID;
+    };
+    expect(await readdir(join(a, 'ct'))).to.have.length(2);
+    expect(await studyOf(b)).to.equal(await studyOf(a));
+    expect(await readdir(join(c, 'ct'))).to.have.length(2);
   });
 });

@@ -9,7 +9,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { checkManifest, type MachineDefinition } from '../../src/check/manifest.js';
 import { scanHeaderSync } from '../../src/dicom/scan.js';
-import { dicomMaterialiser } from '../../src/harness/dicom-case.js';
 import { materialiseValues } from '../../src/harness/materialise.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
 import { loadManifestText } from '../../src/manifest/load.js';
@@ -69,7 +68,7 @@ describe('harness/synth-dicom: one maker of synthetic DICOM', () => {
     await synthTree(def, 'in', cli, { seed: 3 });
     const fromCase = join(dir, 'case');
     const values = Object.fromEntries(def.inputs.map((p) => [p.name, { synth: { seed: 3 } }]));
-    await materialiseValues(def.inputs, values, fromCase, { baseDir: dir, dicom: dicomMaterialiser() });
+    await materialiseValues(def.inputs, values, fromCase, { baseDir: dir });
     const files = await listAll(cli);
     expect(await listAll(fromCase)).to.deep.equal(files);
     expect(await hashOf(fromCase, files)).to.equal(await hashOf(cli, files));
@@ -130,7 +129,7 @@ describe('harness/synth-dicom: one maker of synthetic DICOM', () => {
         image: { synth: { separateStudy: true } },
       },
       out,
-      { baseDir: dir, dicom: dicomMaterialiser() },
+      { baseDir: dir },
     );
     const files = await listAll(out);
     const ct = headers(
@@ -155,7 +154,6 @@ describe('harness/synth-dicom: one maker of synthetic DICOM', () => {
       codeOfAsync(
         materialiseValues(ct, { ct: { synth } as never }, join(dir, 'refused'), {
           baseDir: dir,
-          dicom: dicomMaterialiser(),
         }),
       );
     expect(await attempt({ slices: 4 })).to.equal('BERTH_E_CASE_VALUE');

@@ -8,7 +8,7 @@ import { encodePart10 } from '../../src/dicom/write.js';
 import { isBerthError } from '../../src/errors.js';
 import { DicomImage, DicomSeries, DicomStudy } from '../../src/sdk/dicom.js';
 import { openMachine, type Machine } from '../../src/sdk/machine.js';
-import { editedInstance } from '../check/dicom-fixtures.js';
+import { editedInstance } from '../support/dicom-fixtures.js';
 import { codeOfAsync } from '../support/codes.js';
 import { removeDir, tempDir } from '../support/temp.js';
 

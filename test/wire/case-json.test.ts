@@ -8,7 +8,6 @@ import { expect } from 'chai';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { dicomTreeCheck } from '../../src/check/dicom.js';
 import { checkTree } from '../../src/check/tree.js';
 import { synthTree } from '../../src/harness/synth-tree.js';
 import { asBytes, ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
@@ -104,7 +103,7 @@ describe('wire/case: trees as JSON documents', () => {
       const text = JSON.stringify(doc);
       await decodeTreeJson(props, JSON.parse(text), dst);
       await expectSameTree(src, dst);
-      expect(await checkTree(def, side, dst, { dicom: dicomTreeCheck() })).to.deep.equal([]);
+      expect(await checkTree(def, side, dst)).to.deep.equal([]);
       // And the document of the copy is the same document.
       expect(JSON.stringify(await encodeTreeJson(props, dst))).to.equal(text);
       // The byte paths (the serializer and the sliced parser) agree with the value paths.
@@ -517,7 +516,7 @@ schema-out:
     it('stores instances by their UIDs: a series flat, a study by SeriesInstanceUID', async () => {
       const dir = fresh();
       await decodeTreeJson(DEF.inputs, { ct: series, image: series[0], study: [...other, ...series] }, dir);
-      expect(await checkTree(DEF, 'in', dir, { dicom: dicomTreeCheck() })).to.deep.equal([]);
+      expect(await checkTree(DEF, 'in', dir)).to.deep.equal([]);
       const files = await listFiles(dir);
       expect(files.filter((f) => f.startsWith('ct/'))).to.have.length(3);
       expect(files.filter((f) => f.startsWith('study/')).map((f) => f.split('/').length)).to.deep.equal([

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isNotApplicable } from '../../src/check/dicom.js';
+import { isNotApplicable } from '../../src/dicom/instance-rules.js';
 import { readPixels } from '../../src/dicom/pixels.js';
 import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries, writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';

@@ -26,7 +26,7 @@ import {
 } from './dicom-match.js';
 import { comparePixels, renderFrame, type Pixels } from './dicom-pixels.js';
 import { baseOf, failed, reason, type LeafPair } from './context.js';
-import { dicomLevelOf } from '../../kinds/registry.js';
+import { dicomLevelOf, type DicomLevel } from '../../kinds/registry.js';
 
 /** Differences listed in the metrics at most (the count is always complete). */
 export const MAX_LISTED_DIFFERENCES = 50;
@@ -56,13 +56,13 @@ async function readSide(pair: LeafPair, path: string): Promise<Side> {
   return { series: [...index.series.values()].map((s) => seriesGroup(s.instances)) };
 }
 
-function describe(series: readonly SeriesGroup[], kind: string): string {
+function describe(series: readonly SeriesGroup[], level: DicomLevel | undefined): string {
   const instances = series.reduce((n, s) => n + s.instances.length, 0);
-  if (kind === 'dicom-image') {
+  if (level === 'instance') {
     const h = series[0]?.instances[0];
     return `${h?.Modality ?? 'DICOM'} image ${h?.Rows ?? '?'}×${h?.Columns ?? '?'}${h && h.frames > 1 ? `, ${h.frames} frames` : ''}`;
   }
-  if (kind === 'dicom-series') return `${series[0]?.modality ?? 'DICOM'} series, ${instances} instance(s)`;
+  if (level === 'series') return `${series[0]?.modality ?? 'DICOM'} series, ${instances} instance(s)`;
   return `study, ${series.length} series, ${instances} instance(s)`;
 }
 
@@ -143,21 +143,26 @@ function list(items: readonly string[], max = 5): string {
   return items.slice(0, max).join(', ') + (items.length > max ? ` and ${items.length - max} more` : '');
 }
 
-/** Compares two DICOM outputs (an image file, a series folder or a study folder). */
-export async function compareDicom(pair: LeafPair): Promise<Comparison> {
+/** Both sides read, or the comparison that fails because one cannot be. */
+async function readBoth(
+  pair: LeafPair,
+  level: DicomLevel | undefined,
+): Promise<{ e: SeriesGroup[]; a: SeriesGroup[] } | Comparison> {
   const kind = pair.property.kind;
   const e = await readSide(pair, pair.expected);
   if ('problem' in e) return failed(pair, 'dicom', `The expected ${kind} cannot be read: ${e.problem}`);
   const a = await readSide(pair, pair.actual);
   if ('problem' in a) {
     return failed(pair, 'dicom', `The actual ${kind} cannot be read: ${a.problem}`, {
-      expected: describe(e.series, kind),
+      expected: describe(e.series, level),
     });
   }
-  const abs = pair.tolerance.abs ?? 0;
-  const allowed = pair.tolerance.maxDiffPixels ?? 0;
-  const ignored = ignoredTags(pair.tolerance.ignore);
-  const tally: Tally = {
+  return { e: e.series, a: a.series };
+}
+
+function emptyTally(e: readonly SeriesGroup[], a: readonly SeriesGroup[]): Tally {
+  const count = (side: readonly SeriesGroup[]): number => side.reduce((n, s) => n + s.instances.length, 0);
+  return {
     differences: [],
     attributeDifferences: 0,
     differingPixels: 0,
@@ -166,25 +171,12 @@ export async function compareDicom(pair: LeafPair): Promise<Comparison> {
     pixelProblems: [],
     missing: [],
     extra: [],
-    instances: {
-      expected: e.series.reduce((n, s) => n + s.instances.length, 0),
-      actual: a.series.reduce((n, s) => n + s.instances.length, 0),
-      matched: 0,
-      matchedBy: [],
-    },
+    instances: { expected: count(e), actual: count(a), matched: 0, matchedBy: [] },
   };
-  const study = kind === 'dicom-study';
-  const seriesPairing: Pairing<SeriesGroup> = study
-    ? matchSeries(e.series, a.series)
-    : { pairs: [[e.series[0]!, a.series[0]!]], missing: [], extra: [], by: 'the only series' };
-  tally.missing.push(...seriesPairing.missing.map(seriesLabel));
-  tally.extra.push(...seriesPairing.extra.map(seriesLabel));
-  let shown: Pairing<DicomHeader> | undefined;
-  for (const [es, as] of seriesPairing.pairs) {
-    const pairing = await compareSeries(es, as, study ? seriesLabel(es) : undefined, abs, ignored, tally);
-    shown ??= pairing.pairs.length > 0 ? pairing : undefined;
-  }
+}
 
+/** What makes the property differ, in words (empty when it matches). */
+function problemsOf(tally: Tally, abs: number, allowed: number): string[] {
   const problems: string[] = [];
   if (tally.missing.length > 0) problems.push(`missing in the actual output: ${list(tally.missing)}`);
   if (tally.extra.length > 0) problems.push(`not in the expected output: ${list(tally.extra)}`);
@@ -202,33 +194,71 @@ export async function compareDicom(pair: LeafPair): Promise<Comparison> {
       `${tally.differingPixels} pixel(s) differ by more than ${abs} (at most ${allowed} may); the largest difference is ${tally.maxAbsDiff}`,
     );
   }
+  return problems;
+}
+
+/** The comparison's metrics: the series (studies only), the instances and what differs. */
+function metricsOf(
+  tally: Tally,
+  allowed: number,
+  series: { expected: number; actual: number; pairing: Pairing<SeriesGroup> } | undefined,
+): Record<string, unknown> {
+  return {
+    ...(series
+      ? {
+          series: {
+            expected: series.expected,
+            actual: series.actual,
+            matched: series.pairing.pairs.length,
+            matchedBy: series.pairing.by,
+          },
+        }
+      : {}),
+    instances: tally.instances,
+    missing: tally.missing,
+    extra: tally.extra,
+    attributeDifferences: tally.attributeDifferences,
+    differences: tally.differences,
+    differingPixels: tally.differingPixels,
+    maxAbsDiff: tally.maxAbsDiff,
+    maxDiffPixels: allowed,
+    ...(tally.differingFrames > 0 ? { differingFrames: tally.differingFrames } : {}),
+    ...(tally.pixelProblems.length > 0 ? { pixelProblems: tally.pixelProblems } : {}),
+  };
+}
+
+/** Compares two DICOM outputs (an image file, a series folder or a study folder). */
+export async function compareDicom(pair: LeafPair): Promise<Comparison> {
+  const level = dicomLevelOf(pair.property);
+  const sides = await readBoth(pair, level);
+  if (!('e' in sides)) return sides;
+  const { e, a } = sides;
+  const abs = pair.tolerance.abs ?? 0;
+  const allowed = pair.tolerance.maxDiffPixels ?? 0;
+  const ignored = ignoredTags(pair.tolerance.ignore);
+  const tally = emptyTally(e, a);
+  const study = level === 'study';
+  const seriesPairing: Pairing<SeriesGroup> = study
+    ? matchSeries(e, a)
+    : { pairs: [[e[0]!, a[0]!]], missing: [], extra: [], by: 'the only series' };
+  tally.missing.push(...seriesPairing.missing.map(seriesLabel));
+  tally.extra.push(...seriesPairing.extra.map(seriesLabel));
+  let shown: Pairing<DicomHeader> | undefined;
+  for (const [es, as] of seriesPairing.pairs) {
+    const pairing = await compareSeries(es, as, study ? seriesLabel(es) : undefined, abs, ignored, tally);
+    shown ??= pairing.pairs.length > 0 ? pairing : undefined;
+  }
+  const problems = problemsOf(tally, abs, allowed);
   const c: Comparison = {
     ...baseOf(pair.property, pair.path, 'dicom', pair.tolerance),
     passed: problems.length === 0,
-    expected: describe(e.series, kind),
-    actual: describe(a.series, kind),
-    metrics: {
-      ...(study
-        ? {
-            series: {
-              expected: e.series.length,
-              actual: a.series.length,
-              matched: seriesPairing.pairs.length,
-              matchedBy: seriesPairing.by,
-            },
-          }
-        : {}),
-      instances: tally.instances,
-      missing: tally.missing,
-      extra: tally.extra,
-      attributeDifferences: tally.attributeDifferences,
-      differences: tally.differences,
-      differingPixels: tally.differingPixels,
-      maxAbsDiff: tally.maxAbsDiff,
-      maxDiffPixels: allowed,
-      ...(tally.differingFrames > 0 ? { differingFrames: tally.differingFrames } : {}),
-      ...(tally.pixelProblems.length > 0 ? { pixelProblems: tally.pixelProblems } : {}),
-    },
+    expected: describe(e, level),
+    actual: describe(a, level),
+    metrics: metricsOf(
+      tally,
+      allowed,
+      study ? { expected: e.length, actual: a.length, pairing: seriesPairing } : undefined,
+    ),
     ...(problems.length > 0 ? { message: problems.join('; ') } : {}),
   };
   if (shown) await thumbnails(c, pair, shown);

@@ -5,7 +5,6 @@
  * with the same {@link checkOutputs}.
  */
 import type { Finding } from '../../errors.js';
-import { dicomTreeCheck } from '../../check/dicom.js';
 import type { MachineDefinition } from '../../check/manifest.js';
 import { checkTree } from '../../check/tree.js';
 import type { DeidRun } from '../deid-stage.js';
@@ -21,7 +20,7 @@ export function checkOutputs(
   inputDir: string,
 ): Promise<Finding[]> {
   return checkTree(definition, 'out', outputDir, {
-    dicom: dicomTreeCheck({ inputs: { root: inputDir, properties: definition.inputs } }),
+    inputs: { root: inputDir, properties: definition.inputs },
   });
 }
 

@@ -23,7 +23,7 @@ export async function materialiseCase(run: Run): Promise<void> {
 async function writeCase({ options, dirs }: Run): Promise<void> {
   const c = options.case;
   if (c.inputDir) await copyTree(c.inputDir, dirs.input);
-  const materialise = { baseDir: c.baseDir, ...(options.dicom ? { dicom: options.dicom } : {}) };
+  const materialise = { baseDir: c.baseDir, ...(options.caseNotice ? { notice: options.caseNotice } : {}) };
   if (c.inputs) await materialiseValues(options.definition.inputs, c.inputs, dirs.input, materialise);
   if (c.expectedOutputs) {
     if (c.expectedDir) await copyTree(c.expectedDir, dirs.expected);

@@ -4,7 +4,7 @@ import type { CaseSpec } from '../case.js';
 import type { DeidRunSettings } from '../deid-stage.js';
 import type { Driver } from '../drivers/driver.js';
 import type { LaunchExtras } from '../drivers/extras.js';
-import type { DicomMaterialiser } from '../materialise.js';
+import type { NoticeSink } from '../dicom-case.js';
 import type { Outcome } from '../outcome.js';
 import type { Comparison, RunReport, StatusSeen, Tolerance } from '../types.js';
 
@@ -54,7 +54,8 @@ export interface RunOptions {
   outDir?: string;
   /** Extra environment for the machine. */
   env?: Record<string, string>;
-  dicom?: DicomMaterialiser;
+  /** Where materialising the case's DICOM values says what it skipped or decided (the run's notices). */
+  caseNotice?: NoticeSink;
   compare?: Comparer;
   /** Where comparison images go (for HTML reports). */
   assetsDir?: string;

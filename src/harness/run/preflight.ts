@@ -5,7 +5,6 @@
  * DICOM. `berth exec` checks its inputs with the same {@link checkInputs}.
  */
 import type { Finding } from '../../errors.js';
-import { dicomTreeCheck } from '../../check/dicom.js';
 import type { MachineDefinition } from '../../check/manifest.js';
 import { checkTree } from '../../check/tree.js';
 import { DeidRun } from '../deid-stage.js';
@@ -13,7 +12,7 @@ import type { Run } from './case.js';
 
 /** Every finding of an input tree: errors stop the run, warnings are reported. */
 export function checkInputs(definition: MachineDefinition, inputDir: string): Promise<Finding[]> {
-  return checkTree(definition, 'in', inputDir, { dicom: dicomTreeCheck() });
+  return checkTree(definition, 'in', inputDir);
 }
 
 /** Checks the materialised input tree into the report and the run's facts. */

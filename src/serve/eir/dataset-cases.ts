@@ -6,7 +6,6 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { dicomTreeCheck } from '../../check/dicom.js';
 import type { MachineDefinition } from '../../check/manifest.js';
 import { checkTree } from '../../check/tree.js';
 import { finding, type Finding } from '../../errors.js';
@@ -108,9 +107,9 @@ export function cmp(a: string, b: string): number {
 /** Both trees of a case against the manifest (DICOM properties too, although they are not streamed). */
 export async function checkCase(definition: MachineDefinition, c: CaseEntry): Promise<Finding[]> {
   const [inFindings, outFindings] = await Promise.all([
-    checkTree(definition, 'in', c.inputDir, { dicom: dicomTreeCheck(), concurrency: 16 }),
+    checkTree(definition, 'in', c.inputDir, { concurrency: 16 }),
     checkTree(definition, 'out', c.outputDir, {
-      dicom: dicomTreeCheck({ inputs: { root: c.inputDir, properties: definition.inputs } }),
+      inputs: { root: c.inputDir, properties: definition.inputs },
       concurrency: 16,
     }),
   ]);

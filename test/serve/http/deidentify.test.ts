@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { writeSeries } from '../../../src/dicom/synth.js';
-import { materialiseDicom } from '../../../src/harness/dicom-case.js';
 import { resolveMachine } from '../../../src/harness/machine.js';
 import { materialiseValues } from '../../../src/harness/materialise.js';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
@@ -63,7 +62,6 @@ describe('serve/http: --deidentify', function () {
     const inputDir = path.join(tmp, 'input');
     await materialiseValues(machine.definition.inputs, { ct: { dicom: 'series' } }, inputDir, {
       baseDir: m,
-      dicom: materialiseDicom,
     });
     gw = await startGateway({
       machine,

@@ -4,10 +4,8 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { expect } from 'chai';
-import { dicomTreeCheck } from '../../../src/check/dicom.js';
 import { checkTree } from '../../../src/check/tree.js';
 import { loadCase } from '../../../src/harness/case.js';
-import { materialiseDicom } from '../../../src/harness/dicom-case.js';
 import { resolveMachine, type MachineRef } from '../../../src/harness/machine.js';
 import { materialiseValues } from '../../../src/harness/materialise.js';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
@@ -36,7 +34,6 @@ describe('serve/http: round trips of the sample machine', function () {
     const dir = path.join(tmp, `${caseName}-input`);
     await materialiseValues(machine.definition.inputs, spec.inputs!, dir, {
       baseDir: spec.baseDir,
-      dicom: materialiseDicom,
     });
     return dir;
   }
@@ -46,7 +43,7 @@ describe('serve/http: round trips of the sample machine', function () {
     const dir = path.join(tmp, `${name}-output`);
     await decodeTreeValue(format, machine.definition.outputs, outputs, dir);
     const findings = await checkTree(machine.definition, 'out', dir, {
-      dicom: dicomTreeCheck({ inputs: { root: inputDir, properties: machine.definition.inputs } }),
+      inputs: { root: inputDir, properties: machine.definition.inputs },
     });
     expect(findings.filter((f) => f.severity === 'error')).to.deep.equal([]);
   }

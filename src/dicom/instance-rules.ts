@@ -1,12 +1,13 @@
 /**
- * The rules a DICOM instance meets against its property: classification of the codes (not
- * applicable vs broken) and the per-instance checks (transfer syntax, SOP class, modality).
+ * The rules a DICOM instance meets against its property's constraints: classification of the codes
+ * (not applicable vs broken) and the per-instance checks (transfer syntax, SOP class, modality),
+ * shared by the folder checks, the SDK's writers and the wire decoder.
  */
 import { isNotApplicableCode, type Code } from '../errors.js';
-import { type DicomHeader } from '../dicom/scan.js';
-import { canConvert, transferSyntax } from '../dicom/transfer-syntax.js';
-import type { Property, Side } from '../kinds/property.js';
-import { dicomSpecOf } from '../kinds/dicom-constraints.js';
+import type { Side } from '../tree/side.js';
+import type { DicomConstraints } from './constraints.js';
+import type { DicomHeader } from './scan.js';
+import { canConvert, transferSyntax } from './transfer-syntax.js';
 
 // ---------------------------------------------------------------------------------------------
 // Classification
@@ -29,7 +30,7 @@ export function dicomFindingClass(code: Code): DicomFindingClass {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-instance rules, shared with the SDK's writers
+// Per-instance rules
 
 /** One problem with one instance: a code, what was found, and what was expected. */
 export interface DicomProblem {
@@ -49,7 +50,7 @@ function names(uids: readonly string[]): string {
  * (canConvert) is acceptable — `berth run` delivers it converted, as the platform converts inputs
  * to the declared syntax — so it is only the warning BERTH_E_DICOM_CONVERTED; one it cannot convert,
  * and any output, is BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable). One rule for validate, the
- * wire decoder and the case materialiser (which convert by ../dicom/deliver.ts).
+ * wire decoder and the case materialiser (which convert by ./deliver.ts).
  */
 function transferSyntaxProblem(h: DicomHeader, accepted: readonly string[], side: Side): DicomProblem {
   const uid = h.TransferSyntaxUID;
@@ -65,12 +66,11 @@ function transferSyntaxProblem(h: DicomHeader, accepted: readonly string[], side
   return { code: 'BERTH_E_DICOM_TRANSFER_SYNTAX', message: `TransferSyntaxUID is ${names([uid])}`, expected };
 }
 
-/** The constraints of a property (`transfer-syntax-uid`, `sop-classes`, `modalities`) one instance breaks. */
-export function instanceProblems(h: DicomHeader, p: Property): DicomProblem[] {
-  const c = dicomSpecOf(p).constraints;
+/** The constraints (`transfer-syntax-uid`, `sop-classes`, `modalities`) one instance on `side` breaks. */
+export function instanceProblems(h: DicomHeader, c: DicomConstraints, side: Side): DicomProblem[] {
   const out: DicomProblem[] = [];
   if (c.transferSyntaxUids && !c.transferSyntaxUids.includes(h.TransferSyntaxUID)) {
-    out.push(transferSyntaxProblem(h, c.transferSyntaxUids, p.side));
+    out.push(transferSyntaxProblem(h, c.transferSyntaxUids, side));
   }
   if (c.sopClasses && !c.sopClasses.includes(h.SOPClassUID)) {
     out.push({

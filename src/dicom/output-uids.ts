@@ -4,12 +4,11 @@
  */
 import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { indexFolder, type IndexOptions } from '../dicom/index.js';
-import { scanHeader, type DicomHeader } from '../dicom/scan.js';
-import type { Property } from '../kinds/property.js';
 import { ARRAY_INDEX, classifyEntry } from '../tree/entry.js';
-import type { DicomProblem } from './dicom-rules.js';
-import { dicomLevelOf } from '../kinds/registry.js';
+import type { DicomLevel } from './constraints.js';
+import { indexFolder, type IndexOptions } from './index.js';
+import type { DicomProblem } from './instance-rules.js';
+import { scanHeader, type DicomHeader } from './scan.js';
 
 /** The UIDs of a machine's DICOM inputs, which its DICOM outputs must not reuse (except the study's). */
 export interface InputDicomUids {
@@ -22,10 +21,6 @@ export interface InputDicomUids {
 export type InputUidSource = () => Promise<InputDicomUids>;
 
 /**
- * The output UID rules for one instance: new SOPInstanceUID, new SeriesInstanceUID, and the
- * StudyInstanceUID of an input study (only when the inputs hold any DICOM).
- */
-/**
  * What the platform requires of derived instances (EnvoyAI FAQ, "How should StudyInstanceUID
  * SeriesInstanceUID and SOPInstanceUID be treated?"), told in each UID finding so the message
  * teaches the rule.
@@ -34,6 +29,10 @@ export const PLATFORM_UID_RULE =
   "the EnvoyAI platform requires derived instances to keep the input study's StudyInstanceUID, " +
   'share one new SeriesInstanceUID, and each have a new unique SOPInstanceUID';
 
+/**
+ * The output UID rules for one instance: new SOPInstanceUID, new SeriesInstanceUID, and the
+ * StudyInstanceUID of an input study (only when the inputs hold any DICOM).
+ */
 export function outputUidProblems(h: DicomHeader, uids: InputDicomUids): DicomProblem[] {
   const out: DicomProblem[] = [];
   if (uids.sop.has(h.SOPInstanceUID)) {
@@ -62,33 +61,43 @@ export function outputUidProblems(h: DicomHeader, uids: InputDicomUids): DicomPr
 }
 
 /**
+ * One entry of an input tree's layout, as the UID collection walks it: a DICOM entry (`level`),
+ * an object (`properties`), an array (`items`), or anything else (skipped). A manifest's
+ * properties have this shape; `levelOf` says which of them are DICOM.
+ */
+export interface UidLayoutNode<N> {
+  readonly name: string;
+  readonly properties?: readonly N[];
+  readonly items?: N;
+}
+
+/**
  * Collects the SOP, series and study UIDs of every DICOM input present in an input tree (inside
  * objects and arrays too). Unreadable files are skipped: the input check reports them.
  * Symlinks are followed only inside the tree.
  */
-export async function collectInputUids(
+export async function collectInputUids<N extends UidLayoutNode<N>>(
   root: string,
-  properties: readonly Property[],
+  nodes: readonly N[],
+  levelOf: (node: N) => DicomLevel | undefined,
   options: Pick<IndexOptions, 'io' | 'concurrency' | 'maxFiles'> = {},
 ): Promise<InputDicomUids> {
-  const sop = new Set<string>();
-  const series = new Set<string>();
-  const study = new Set<string>();
+  const uids = { sop: new Set<string>(), series: new Set<string>(), study: new Set<string>() };
   const add = (h: DicomHeader): void => {
-    sop.add(h.SOPInstanceUID);
-    series.add(h.SeriesInstanceUID);
-    study.add(h.StudyInstanceUID);
+    uids.sop.add(h.SOPInstanceUID);
+    uids.series.add(h.SeriesInstanceUID);
+    uids.study.add(h.StudyInstanceUID);
   };
   let realRoot: string;
   try {
     realRoot = await realpath(root);
   } catch {
-    return { sop, series, study };
+    return uids;
   }
-  const visit = async (p: Property, abs: string): Promise<void> => {
+  const visit = async (n: N, abs: string): Promise<void> => {
     const info = await classifyEntry(abs, realRoot);
     const real = info.real ?? abs;
-    const level = dicomLevelOf(p);
+    const level = levelOf(n);
     if (level === 'instance' && info.kind === 'file') {
       try {
         add(await scanHeader(real));
@@ -98,29 +107,32 @@ export async function collectInputUids(
     } else if (level !== undefined && level !== 'instance' && info.kind === 'directory') {
       const index = await indexFolder(real, options);
       for (const h of index.instances.values()) add(h);
-    } else if (p.properties && info.kind === 'directory') {
-      for (const m of p.properties) await visit(m, path.join(real, m.name));
-    } else if (p.items && info.kind === 'directory') {
-      let entries: string[] = [];
-      try {
-        entries = await readdir(real);
-      } catch {
-        // Reported by the input check.
-      }
-      for (const name of entries.filter((n) => ARRAY_INDEX.test(n)))
-        await visit(p.items, path.join(real, name));
+    } else if (n.properties && info.kind === 'directory') {
+      for (const m of n.properties) await visit(m, path.join(real, m.name));
+    } else if (n.items && info.kind === 'directory') {
+      for (const name of (await arrayEntries(real)).filter((e) => ARRAY_INDEX.test(e)))
+        await visit(n.items, path.join(real, name));
     }
   };
-  for (const p of properties) await visit(p, path.join(realRoot, p.name));
-  return { sop, series, study };
+  for (const n of nodes) await visit(n, path.join(realRoot, n.name));
+  return uids;
+}
+
+async function arrayEntries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return []; // Reported by the input check.
+  }
 }
 
 /** An {@link InputUidSource} over an input tree, collecting once on first use. */
-export function inputUidSource(
+export function inputUidSource<N extends UidLayoutNode<N>>(
   root: string,
-  properties: readonly Property[],
+  nodes: readonly N[],
+  levelOf: (node: N) => DicomLevel | undefined,
   options: Pick<IndexOptions, 'io' | 'concurrency' | 'maxFiles'> = {},
 ): InputUidSource {
   let pending: Promise<InputDicomUids> | undefined;
-  return () => (pending ??= collectInputUids(root, properties, options));
+  return () => (pending ??= collectInputUids(root, nodes, levelOf, options));
 }

@@ -1,23 +1,15 @@
 import { expect } from 'chai';
 import { copyFile, mkdir, readFile, readdir, realpath, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  checkDicomProperty,
-  collectInputUids,
-  dicomFindingClass,
-  dicomTreeCheck,
-  isNotApplicable,
-} from '../../src/check/dicom.js';
+import { isNotApplicable } from '../../src/dicom/instance-rules.js';
+import { checkDicomProperty, inputUidSource } from '../../src/kinds/dicom-property.js';
 import { checkTree } from '../../src/check/tree.js';
 import { SOP_CLASS, writeSeries, writeStudy } from '../../src/dicom/synth.js';
 import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
-import { CATALOGUE, codesOfClass, type Code, type Finding } from '../../src/errors.js';
+import type { Code, Finding } from '../../src/errors.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { codes, definition, editedInstance, put } from './dicom-fixtures.js';
-
-/** The codes the catalogue classes as not applicable (src/errors.ts). */
-const NOT_APPLICABLE_CODES: ReadonlySet<Code> = new Set(codesOfClass('not-applicable'));
+import { codes, definition, editedInstance, put } from '../support/dicom-fixtures.js';
 
 const SERIES = { 'dicom-type': 'dicom-series' };
 const STUDY = { 'dicom-type': 'dicom-study' };
@@ -41,7 +33,7 @@ function expectNotApplicable(findings: readonly Finding[]): void {
   for (const f of findings) expect(isNotApplicable(f.code), `${f.code} is not applicable`).to.equal(true);
 }
 
-describe('check/dicom: DICOM properties in trees', () => {
+describe('dicom/folder-check: DICOM entries in trees, through their kinds', () => {
   let tmp: string;
   let n = 0;
   /** A fresh folder under the temp dir (real path, as checkTree hands the DICOM check). */
@@ -50,28 +42,6 @@ describe('check/dicom: DICOM properties in trees', () => {
     tmp = await realpath(await tempDir('check-dicom'));
   });
   after(() => removeDir(tmp));
-
-  describe('classification', () => {
-    it('classifies the constraint codes as not applicable and everything else as broken', () => {
-      expect([...NOT_APPLICABLE_CODES].sort()).to.deep.equal(
-        [
-          'BERTH_E_DICOM_MODALITY',
-          'BERTH_E_DICOM_SERIES_INSTANCES',
-          'BERTH_E_DICOM_SOP_CLASS',
-          'BERTH_E_DICOM_STUDY_INSTANCES',
-          'BERTH_E_DICOM_STUDY_SERIES',
-          'BERTH_E_DICOM_TRANSFER_SYNTAX',
-        ].sort(),
-      );
-      for (const code of Object.keys(CATALOGUE) as Code[]) {
-        expect(dicomFindingClass(code)).to.equal(
-          NOT_APPLICABLE_CODES.has(code) ? 'not-applicable' : 'broken',
-        );
-      }
-      expect(isNotApplicable('BERTH_E_DICOM_FILE_NAME')).to.equal(false);
-      expect(isNotApplicable('BERTH_E_TRUNCATED')).to.equal(false);
-    });
-  });
 
   describe('good inputs', () => {
     it('passes a series, a study and an image laid out as the platform does', async () => {
@@ -380,7 +350,7 @@ describe('check/dicom: DICOM properties in trees', () => {
     async function checkOut(schemaOut: object, outRoot: string): Promise<Finding[]> {
       const def = definition(schemaIn, schemaOut);
       return checkTree(def, 'out', outRoot, {
-        dicom: dicomTreeCheck({ inputs: { root: inputRoot, properties: def.inputs } }),
+        inputs: { root: inputRoot, properties: def.inputs },
       });
     }
 
@@ -391,7 +361,7 @@ describe('check/dicom: DICOM properties in trees', () => {
       const def = definition({
         scans: { type: 'array', items: { type: 'object', properties: { ct: SERIES } } },
       });
-      const uids = await collectInputUids(root, def.inputs);
+      const uids = await inputUidSource(root, def.inputs)();
       expect([...uids.series].sort()).to.deep.equal([a.seriesInstanceUid, b.seriesInstanceUid].sort());
       expect(uids.sop.size).to.equal(2);
     });
@@ -462,7 +432,7 @@ describe('check/dicom: DICOM properties in trees', () => {
       );
       const noDicomIn = definition({ n: { type: 'integer' } }, { seg: SERIES });
       const findings = await checkTree(noDicomIn, 'out', root, {
-        dicom: dicomTreeCheck({ inputs: { root: inputRoot, properties: noDicomIn.inputs } }),
+        inputs: { root: inputRoot, properties: noDicomIn.inputs },
       });
       expect(findings).to.deep.equal([]);
     });
@@ -491,7 +461,7 @@ describe('check/dicom: DICOM properties in trees', () => {
     });
   });
 
-  describe('checkTree with the DICOM check', () => {
+  describe('checkTree asks the DICOM kinds, with no option', () => {
     it('checks DICOM properties anywhere in a tree: top level, in objects, in arrays', async () => {
       const root = fresh('tree');
       const s = await writeSeries(path.join(root, 'ct'), { seed: 't', instances: 2 });
@@ -502,7 +472,7 @@ describe('check/dicom: DICOM properties in trees', () => {
         ct: { ...SERIES, modalities: ['CT'] },
         views: { type: 'array', items: IMAGE },
       });
-      const findings = await checkTree(def, 'in', root, { dicom: dicomTreeCheck() });
+      const findings = await checkTree(def, 'in', root);
       expect(findings.map((f) => [f.code, path.relative(root, f.path!)])).to.deep.equal([
         ['BERTH_E_NOT_PART10', path.join('views', '1')],
       ]);
@@ -520,7 +490,7 @@ describe('check/dicom: DICOM properties in trees', () => {
       const def = definition({
         study: { ...STUDY, 'study-related-instances': 2000, 'study-related-series': [500, 500, 500, 500] },
       });
-      const findings = await checkTree(def, 'in', dir, { dicom: dicomTreeCheck() });
+      const findings = await checkTree(def, 'in', dir);
       expect(findings).to.deep.equal([]);
       expect(await readdir(path.join(dir, 'study'))).to.have.length(4);
     });

@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { checkDicomProperty, isNotApplicable } from '../../src/check/dicom.js';
+import { isNotApplicable } from '../../src/dicom/instance-rules.js';
+import { checkDicomProperty } from '../../src/kinds/dicom-property.js';
 import { scanHeader } from '../../src/dicom/scan.js';
 import { synthSeries } from '../../src/dicom/synth.js';
 import { TS, transferSyntax } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { codes, definition, put } from './dicom-fixtures.js';
+import { codes, definition, put } from '../support/dicom-fixtures.js';
 
 /** A one-instance 8×8 OT file in `uid` whose pixel data is one opaque fragment. */
 function encapsulatedPart10(uid: string): Buffer {
@@ -36,7 +37,7 @@ const NEWER = [
   ['1.2.840.10008.1.2.8.1', 'Deflated Image Frame Compression'],
 ] as const;
 
-describe('check/dicom: newer standard transfer syntaxes', () => {
+describe('dicom/folder-check: newer standard transfer syntaxes', () => {
   let tmp: string;
   before(async () => {
     tmp = await realpath(await tempDir('check-syntax'));
