@@ -1,7 +1,7 @@
 import { isJsonObject } from '../manifest/document.js';
 import { CONTAINER_COMPARISON, NO_SPEC, pickKeywords } from './define-helpers.js';
 import type { KindDefinition, ValueKeywords, ValueProblem } from './kind.js';
-import { countKeyword, describe, reportKeyword } from './keywords.js';
+import { COUNT_SCHEMA, countKeyword, DEFINITION_SCHEMA, describe, reportKeyword } from './keywords.js';
 
 /** The name an array's items go by in property paths (`scans/[]/image`). */
 export const ITEMS_NAME = '[]';
@@ -28,7 +28,7 @@ export const arrayKind: KindDefinition<'array', null> = {
   name: 'array',
   recognisedBy: 'type',
   recognise: (def) => def['type'] === 'array',
-  keywords: ['items', 'minItems', 'maxItems'],
+  keywords: { items: DEFINITION_SCHEMA, minItems: COUNT_SCHEMA, maxItems: COUNT_SCHEMA },
   define(def, ctx) {
     const keywords: { minItems?: number; maxItems?: number } = {};
     const minItems = countKeyword(def, 'minItems', ctx);

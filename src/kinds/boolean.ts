@@ -20,7 +20,7 @@ const booleanText: TextForm<boolean> = {
 
 /** `type: boolean` — `True` or `False` in one file. */
 export const booleanKind: KindDefinition<'boolean', null> = byType<'boolean', null>('boolean', {
-  keywords: [],
+  keywords: {},
   define: () => ({ spec: NO_SPEC }),
   label: nameLabel,
   shape: 'file',

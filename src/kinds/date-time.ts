@@ -83,7 +83,7 @@ const dateTimeText: TextForm<IsoDateTime> = {
 
 /** `type: date-time` — one ISO-8601 date-time in one file. */
 export const dateTimeKind: KindDefinition<'date-time', null> = byType<'date-time', null>('date-time', {
-  keywords: [],
+  keywords: {},
   define: () => ({ spec: NO_SPEC }),
   label: nameLabel,
   shape: 'file',

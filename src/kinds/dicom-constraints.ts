@@ -1,7 +1,15 @@
 import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import { comparedBy } from './define-helpers.js';
 import type { DicomLevel } from '../dicom/constraints.js';
-import type { CompareMethod, DefineContext, DicomStorage, KindDefinition, Property } from './kind.js';
+import type {
+  CompareMethod,
+  DefineContext,
+  DicomStorage,
+  JsonSchema,
+  KeywordSchemas,
+  KindDefinition,
+  Property,
+} from './kind.js';
 import type { DicomConstraints, DicomDescription } from './property.js';
 import { countKeyword, describe, reportKeyword, stringKeyword, stringListKeyword } from './keywords.js';
 
@@ -21,8 +29,34 @@ function modalityProblem(m: string): string | undefined {
 
 type DicomKindName = 'dicom-image' | 'dicom-series' | 'dicom-study';
 
+/** A list of UIDs, or one UID (the JSON Schema of `transfer-syntax-uid` and `sop-classes`). */
+const UID_LIST: JsonSchema = {
+  oneOf: [
+    { type: 'array', items: { type: 'string', pattern: '^[0-9.]+$' }, minItems: 1 },
+    { type: 'string', pattern: '^[0-9.]+$' },
+  ],
+};
+
+/** The JSON Schema of every constraining and descriptive keyword of the DICOM kinds. */
+const DICOM_KEYWORDS = {
+  'transfer-syntax-uid': UID_LIST,
+  'series-related-instances': { type: 'integer', minimum: 1 },
+  'study-related-series': { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1 },
+  'study-related-instances': { type: 'integer', minimum: 1 },
+  'sop-classes': UID_LIST,
+  modalities: {
+    oneOf: [
+      { type: 'array', items: { type: 'string', pattern: '^[A-Z0-9_]{1,16}$' }, minItems: 1 },
+      { type: 'string', pattern: '^[A-Z0-9_]{1,16}$' },
+    ],
+  },
+  'study-description': { type: 'string' },
+  'series-description': { type: 'string' },
+  'series-descriptions-array': { type: 'array', items: { type: 'string' } },
+} as const satisfies KeywordSchemas;
+
 /** Which constraining and descriptive keywords the reference allows on each DICOM kind. */
-const ALLOWED: Record<DicomKindName, readonly string[]> = {
+const ALLOWED: Record<DicomKindName, readonly (keyof typeof DICOM_KEYWORDS)[]> = {
   'dicom-image': [
     'transfer-syntax-uid',
     'sop-classes',
@@ -49,6 +83,14 @@ const ALLOWED: Record<DicomKindName, readonly string[]> = {
   ],
 };
 
+/** A DICOM kind's keywords: its recognising `dicom-type` (the kind's name) and its allowed ones. */
+function dicomKeywords(name: DicomKindName): KeywordSchemas {
+  return {
+    'dicom-type': { const: name },
+    ...Object.fromEntries(ALLOWED[name].map((k) => [k, DICOM_KEYWORDS[k]])),
+  };
+}
+
 /**
  * Builds a DICOM kind: recognised by its `dicom-type` value, with that kind's constraint table;
  * `typescript` is how the kind is typed in generated code.
@@ -63,7 +105,7 @@ export function dicomKind<N extends DicomKindName>(
     name,
     recognisedBy: 'dicom-type',
     recognise: (def) => def['dicom-type'] === name,
-    keywords: ['dicom-type', ...ALLOWED[name]],
+    keywords: dicomKeywords(name),
     define: (def, ctx) => ({ spec: defineDicom(def, ctx) }),
     label: (p) => p.kind,
     shape,

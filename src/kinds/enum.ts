@@ -20,7 +20,10 @@ export const enumKind: KindDefinition<'enum', EnumSpec> = {
   recognisedBy: 'enum',
   // With any other type beside it the definition is ambiguous: that kind claims it too.
   recognise: (def) => 'enum' in def,
-  keywords: ['enum', 'type'],
+  keywords: {
+    enum: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
+    type: { const: 'string' },
+  },
   define(def, ctx) {
     const list = def['enum'];
     if (!Array.isArray(list)) {

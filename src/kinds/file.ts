@@ -193,7 +193,12 @@ export const fileKind: KindDefinition<'file', FileSpec> = {
   name: 'file',
   recognisedBy: 'mime-type',
   recognise: (def) => 'mime-type' in def,
-  keywords: ['mime-type'],
+  keywords: {
+    'mime-type': {
+      type: 'string',
+      examples: ['image/png', 'image/jpeg', 'application/pdf', 'application/octet-stream'],
+    },
+  },
   define(def, ctx) {
     const mimeType = stringKeyword(def, 'mime-type', ctx);
     if (mimeType === undefined) return { spec: { mimeType: OCTET_STREAM, declared: false } };

@@ -1,6 +1,6 @@
 import { finding, type Code } from '../errors.js';
 import type { JsonObject, JsonValue } from '../manifest/document.js';
-import type { DefineContext, ValueKeywords } from './property.js';
+import type { DefineContext, JsonSchema, KeywordSchemas, ValueKeywords } from './property.js';
 import { compilePattern } from './pattern.js';
 
 /** Keywords every kind accepts. */
@@ -14,11 +14,37 @@ export const COMMON_KEYWORDS = [
   'berth',
 ];
 
+/**
+ * The JSON Schema of the common keywords the manifest schema describes (the others take any
+ * value), written into schemas/machine.schema.json with the kinds' keywords (manifest-schema.ts).
+ */
+export const COMMON_KEYWORD_SCHEMAS: KeywordSchemas = {
+  nullable: { type: 'boolean', description: 'true makes the property optional.' },
+  title: { type: 'string' },
+  description: { type: 'string' },
+  berth: { type: 'object', description: "berth's per-property settings, e.g. comparison tolerances." },
+};
+
 /** The recognising keywords of the reference. */
 export const RECOGNISERS = ['dicom-type', 'mime-type', 'enum', 'type'];
 
-/** Numeric range keywords (integer, number, percentage). */
-export const NUMERIC_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'];
+/** The schema of a mapping of property name to definition (`properties`), in the manifest schema. */
+export const MEMBERS_SCHEMA: JsonSchema = { $ref: '#/definitions/schema' };
+
+/** The schema of one property definition (`items`), in the manifest schema. */
+export const DEFINITION_SCHEMA: JsonSchema = { $ref: '#/definitions/property' };
+
+/** Numeric range keywords (integer, number, percentage), with their schemas. */
+export const NUMERIC_KEYWORDS = {
+  minimum: { type: 'number' },
+  maximum: { type: 'number' },
+  exclusiveMinimum: { type: 'number' },
+  exclusiveMaximum: { type: 'number' },
+  multipleOf: { type: 'number', exclusiveMinimum: 0 },
+} as const satisfies KeywordSchemas;
+
+/** A count or length keyword (`minItems`, `maxLength` …): an integer ≥ 0. */
+export const COUNT_SCHEMA: JsonSchema = { type: 'integer', minimum: 0 };
 
 /** Reports a keyword problem at the keyword's own line. */
 export function reportKeyword(
@@ -114,7 +140,7 @@ export function stringListKeyword(
 /** Reads the numeric range keywords and checks that some value can satisfy them. */
 export function numericKeywords(def: JsonObject, ctx: DefineContext): ValueKeywords {
   const k: ValueKeywords = {};
-  for (const key of NUMERIC_KEYWORDS) {
+  for (const key of Object.keys(NUMERIC_KEYWORDS) as (keyof typeof NUMERIC_KEYWORDS)[]) {
     const v = numberKeyword(def, key, ctx);
     if (v !== undefined) (k as Record<string, number>)[key] = v;
   }

@@ -235,6 +235,14 @@ export interface Comparison<S = unknown> {
 export type JsonSchema = Record<string, unknown>;
 
 /**
+ * A kind's manifest keywords, each with the JSON Schema of its value as a manifest writes it. A
+ * keyword several kinds take has one schema (share the constant); a recognising keyword whose
+ * values are kind names (`type`, `dicom-type`) is given as `{ const: <the value> }`, and the
+ * build gathers those into one `enum`.
+ */
+export type KeywordSchemas = Readonly<Record<string, JsonSchema>>;
+
+/**
  * What a kind's `jsonSchema` gets: the wire layer's choices (how bytes, arrays and DICOM are
  * carried in a JSON document), recursion into nested properties, and the property's description.
  */
@@ -379,8 +387,12 @@ export interface KindDefinition<N extends string = string, S = unknown> {
   readonly recognisedBy: 'dicom-type' | 'mime-type' | 'enum' | 'type';
   /** True when this kind claims the definition. Several claiming one definition is an error. */
   recognise(def: JsonObject): boolean;
-  /** Keywords meaningful on this kind beyond the common ones (title, description, nullable, …). */
-  readonly keywords: readonly string[];
+  /**
+   * Keywords meaningful on this kind beyond the common ones (title, description, nullable, …),
+   * each with the JSON Schema of its value in a manifest: the build writes them into
+   * schemas/machine.schema.json (kinds/manifest-schema.ts), so a new keyword needs no schema edit.
+   */
+  readonly keywords: KeywordSchemas;
   /** Checks the kind-specific part of the definition; returns the spec and the common fields it fills. */
   define(def: JsonObject, ctx: DefineContext): Defined<S>;
   /** A short label for layouts and messages, e.g. `integer`, `image/png`. */

@@ -97,7 +97,10 @@ const ndarrayIO: LeafIO<NdArray> = {
  * optional `dtype` and `shape` (`null` entries match any extent).
  */
 export const ndarrayKind: KindDefinition<'ndarray', NdarraySpec> = byType<'ndarray', NdarraySpec>('ndarray', {
-  keywords: ['dtype', 'shape'],
+  keywords: {
+    dtype: { enum: NDARRAY_DTYPES },
+    shape: { type: 'array', items: { type: ['integer', 'null'], minimum: 0 } },
+  },
   define(def, ctx) {
     const spec: { dtype?: NdarrayDtypeName; shape?: (number | null)[] } = {};
     const dtype = def['dtype'];

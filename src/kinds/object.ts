@@ -2,14 +2,14 @@ import { isJsonObject } from '../manifest/document.js';
 import { CONTAINER_COMPARISON, NO_SPEC } from './define-helpers.js';
 import type { KindDefinition, Property } from './kind.js';
 import { caseMapping, MEMBERS_WIRE } from './value-facets.js';
-import { describe, reportKeyword } from './keywords.js';
+import { describe, MEMBERS_SCHEMA, reportKeyword } from './keywords.js';
 
 /** `type: object` with `properties` — a directory holding one entry per member. */
 export const objectKind: KindDefinition<'object', null> = {
   name: 'object',
   recognisedBy: 'type',
   recognise: (def) => def['type'] === 'object',
-  keywords: ['properties'],
+  keywords: { properties: MEMBERS_SCHEMA },
   define(def, ctx) {
     const members = def['properties'];
     if (!isJsonObject(members)) {

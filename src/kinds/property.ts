@@ -10,6 +10,7 @@ export type {
   DefineContext,
   Defined,
   JsonSchema,
+  KeywordSchemas,
   KindDefinition,
   KindName,
   LeafIO,

@@ -12,7 +12,11 @@ import { SIDE_KEY, type DefineContext, type Property, type KindName, type Side }
 export const MAX_PROPERTY_DEPTH = 32;
 
 /** Every keyword some kind understands; anything else is unknown (likely a typo). */
-const KNOWN_KEYWORDS = new Set([...COMMON_KEYWORDS, ...RECOGNISERS, ...KINDS.flatMap((k) => k.keywords)]);
+const KNOWN_KEYWORDS = new Set([
+  ...COMMON_KEYWORDS,
+  ...RECOGNISERS,
+  ...KINDS.flatMap((k) => Object.keys(k.keywords)),
+]);
 
 /** Keywords of plain JSON Schema that EnvoyAI's dialect replaces, with the advice to give. */
 const REPLACED_KEYWORDS: Record<string, string> = {
@@ -168,7 +172,11 @@ function checkKeywords(
 ): void {
   const { pointer, path, lineOf } = ctx;
   for (const keyword of Object.keys(def)) {
-    if (COMMON_KEYWORDS.includes(keyword) || kind.keywords.includes(keyword) || keyword === kind.recognisedBy)
+    if (
+      COMMON_KEYWORDS.includes(keyword) ||
+      Object.hasOwn(kind.keywords, keyword) ||
+      keyword === kind.recognisedBy
+    )
       continue;
     if (keyword.startsWith('x-')) continue;
     if (keyword in REPLACED_KEYWORDS) {

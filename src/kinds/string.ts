@@ -1,7 +1,7 @@
 import type { KindDefinition } from './kind.js';
 import { asCaseValue, SCALAR_WIRE } from './value-facets.js';
 import { byType, comparedBy, nameLabel, NO_SPEC, pickKeywords, TEXT_METHODS } from './define-helpers.js';
-import { textKeywords } from './keywords.js';
+import { COUNT_SCHEMA, textKeywords } from './keywords.js';
 import { bad, checkTextKeywords, checked, type TextForm } from './value.js';
 
 /** Strings are read byte for byte (no newline is dropped) and must be well-formed Unicode. */
@@ -19,7 +19,12 @@ const stringText: TextForm<string> = {
 
 /** `type: string` — UTF-8 text in one file. */
 export const stringKind: KindDefinition<'string', null> = byType<'string', null>('string', {
-  keywords: ['minLength', 'maxLength', 'pattern', 'format'],
+  keywords: {
+    minLength: COUNT_SCHEMA,
+    maxLength: COUNT_SCHEMA,
+    pattern: { type: 'string', format: 'regex' },
+    format: { type: 'string' },
+  },
   define: (def, ctx) => ({ spec: NO_SPEC, keywords: textKeywords(def, ctx) }),
   label: nameLabel,
   shape: 'file',

@@ -1,7 +1,7 @@
 import { CONTAINER_COMPARISON, NO_SPEC } from './define-helpers.js';
 import type { KindDefinition, Property } from './kind.js';
 import { caseMapping, MEMBERS_WIRE } from './value-facets.js';
-import { reportKeyword } from './keywords.js';
+import { MEMBERS_SCHEMA, reportKeyword } from './keywords.js';
 
 /**
  * `type: survival` (berth's extension, for EIR's survival outputs) — a directory holding
@@ -12,7 +12,7 @@ export const survivalKind: KindDefinition<'survival', null> = {
   recognisedBy: 'type',
   recognise: (def) => def['type'] === 'survival',
   // Listed so that a stray `properties` gets the survival-specific finding below.
-  keywords: ['properties'],
+  keywords: { properties: MEMBERS_SCHEMA },
   define(def, ctx) {
     if ('properties' in def) {
       reportKeyword(

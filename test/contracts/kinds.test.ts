@@ -85,7 +85,7 @@ describe('kind contracts (every kind of the registry, through every facet)', () 
         const kind = kindOf(line.kind as Property['kind']);
         for (const key of Object.keys(line.def)) {
           if (['type', 'title', 'description', 'nullable'].includes(key)) continue;
-          expect(kind.keywords, key).to.include(key);
+          expect(Object.keys(kind.keywords), key).to.include(key);
         }
         expect(kind.label(propertyOf(def, line)))
           .to.be.a('string')
