@@ -108,7 +108,13 @@ export class ReceiverScp extends Scp {
     sock.removeAllListeners('data');
     sock.on('data', (chunk: Buffer) => {
       this.net.lastPduTime = Date.now();
-      reader.push(chunk);
+      try {
+        reader.push(chunk);
+      } catch (e) {
+        // Whatever the peer sent, it ends its association, never the process.
+        this.ctx.onEvent({ event: 'receiver-error', protocol: 'dimse', message: toBerthError(e).message });
+        this.sock.destroy();
+      }
     });
     // The socket is berth's: any network fault ends the association (trap 3 of the network note).
     this.on('networkError', () => this.sock.destroy());
@@ -267,7 +273,7 @@ export class ReceiverScp extends Scp {
     ) {
       return this.forward(pData(contextId, true, true, command));
     }
-    const context = this.net.association?.getPresentationContext(contextId);
+    const context = this.net.association?.getPresentationContexts().find((c) => c.id === contextId)?.context;
     if (context?.getResult() !== PCR.Accept) {
       // A data set on a context berth did not accept: the peer breaks the protocol.
       this.sendAbort();
