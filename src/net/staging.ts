@@ -47,11 +47,11 @@ const DROP_PREFIX = '.drop-';
 const SYNC_CONCURRENCY = 16;
 /**
  * fsyncs in flight at once while instances arrive: each holds a libuv thread until the disk has
- * the file (instances are written on the event loop, see instance-writer.ts; the other threads
- * stay free for the node's own file work). Concurrent fsyncs share the file system's journal
- * commits, so a commit finds fewer left to wait for.
+ * the file (instances are written on the event loop, see instance-writer.ts). More at once did not
+ * receive faster: 2, 4 or 8 took 870–1070 ms for the bench's study where 1 took 760–1000 ms
+ * (alternating runs, load 2.6–3.7); the commit then runs {@link SYNC_CONCURRENCY} at a time.
  */
-const BACKGROUND_SYNCS = 2;
+const BACKGROUND_SYNCS = 1;
 
 /** `groups/<key>/instances` of a spool: where committed instances of one group are. */
 export function groupInstancesDir(spool: string, key: string): string {
