@@ -48,8 +48,9 @@ const SYNC_CONCURRENCY = 16;
 /**
  * fsyncs in flight at once while instances arrive: each holds a libuv thread until the disk has
  * the file (instances are written on the event loop, see instance-writer.ts). More at once did not
- * receive faster: 2, 4 or 8 took 870–1070 ms for the bench's study where 1 took 760–1000 ms
- * (alternating runs, load 2.6–3.7); the commit then runs {@link SYNC_CONCURRENCY} at a time.
+ * receive measurably faster: 2 against 1 in alternating runs won and lost by turns (±100 ms of
+ * 600–1100 ms on the bench's study, load 2.6–4), 4 and 8 were slower; the commit then runs
+ * {@link SYNC_CONCURRENCY} at a time.
  */
 const BACKGROUND_SYNCS = 1;
 
