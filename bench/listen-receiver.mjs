@@ -2,9 +2,11 @@
  * The receiving side of bench/listen.ts, in a process of its own so that its peak memory is its
  * own: starts berth's receivers (the built dist/, as `berth listen` runs them — no TypeScript
  * loader in the measured process) on a spool, prints `{"port": N}`, and on SIGTERM drains, then
- * prints `{"maxRssMiB": N}` and exits. Run after `npm run build`: `node bench/listen-receiver.mjs SPOOL`.
+ * prints `{"maxRssMiB": N, "loopDelayMaxMs": N, "loopDelayP99Ms": N}` (its peak RSS and how long
+ * its event loop was held up at most / at the 99th percentile) and exits. Run after `npm run build`: `node bench/listen-receiver.mjs SPOOL`.
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import process from 'node:process';
 import { startReceivers } from '../dist/net/receivers.js';
 import { SpoolSink } from '../dist/net/staging.js';
@@ -23,9 +25,18 @@ if (!spool) throw new Error('usage: listen-receiver.mjs SPOOL');
 const sink = new SpoolSink({ spool });
 await sink.recoverStaging();
 const receivers = await startReceivers({ port: 0, drainMs: 5000 }, sink);
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 process.on('SIGTERM', () => {
   void receivers.close().then(() => {
-    process.stdout.write(`${JSON.stringify({ maxRssMiB: peakRssKiB() / 1024 })}\n`);
+    loop.disable();
+    const ms = (ns) => ns / 1e6;
+    const out = {
+      maxRssMiB: peakRssKiB() / 1024,
+      loopDelayMaxMs: ms(loop.max),
+      loopDelayP99Ms: ms(loop.percentile(99)),
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
     process.exit(0);
   });
 });

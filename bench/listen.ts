@@ -8,7 +8,9 @@
  *   by an fsync of what it wrote is printed too (the same durability). Target: berth ≥ 0.7×
  *   storescp's MB/s.
  * - memory: peak RSS of the berth process receiving one 200 MB instance (an 8-bit multi-frame
- *   secondary capture), next to the peak of an idle receiver. Target < 150 MB.
+ *   secondary capture), next to the peak of an idle receiver. Target < 150 MB (decimal: 143 MiB);
+ *   printed in MiB and MB. The receiver's event-loop delay (max, p99) is printed with each run:
+ *   it writes instances with synchronous calls (src/net/instance-writer.ts).
  * Run after `npm run build` (the receiver runs from dist/): `node --import tsx bench/listen.ts`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -69,7 +71,7 @@ function jsonLines(child: ChildProcess): () => Promise<Record<string, number>> {
 
 interface Berth {
   readonly port: number;
-  stop(): Promise<number>;
+  stop(): Promise<Record<string, number>>;
 }
 
 async function startBerth(spool: string): Promise<Berth> {
@@ -82,7 +84,7 @@ async function startBerth(spool: string): Promise<Berth> {
     port: port!,
     stop: async () => {
       process.kill(child.pid!, 'SIGTERM');
-      return (await next()).maxRssMiB!;
+      return next();
     },
   };
 }
@@ -121,18 +123,21 @@ async function throughput(root: string, study: WrittenSeries, mb: number, report
   let berthMs = Infinity;
   let peerMs = Infinity;
   let durablePeerMs = Infinity;
+  let loop = '';
   for (let run = 0; run < 2; run++) {
     const spool = join(root, `spool-${run}`);
     const berth = await startBerth(spool);
-    berthMs = Math.min(berthMs, await timed(() => storescu('BERTH', berth.port, study.dir)));
-    await berth.stop();
+    const ms = await timed(() => storescu('BERTH', berth.port, study.dir));
+    const stats = await berth.stop();
+    if (ms < berthMs) loop = loopDelay(stats);
+    berthMs = Math.min(berthMs, ms);
     await rm(spool, { recursive: true, force: true });
     const out = join(root, `storescp-${run}`);
     await exec('/usr/bin/mkdir', ['-p', out]);
     const peer = await startStorescp(out);
-    const ms = await timed(() => storescu('PEER', peer.port, study.dir));
-    peerMs = Math.min(peerMs, ms);
-    durablePeerMs = Math.min(durablePeerMs, ms + (await fsyncAll(out)));
+    const peer1 = await timed(() => storescu('PEER', peer.port, study.dir));
+    peerMs = Math.min(peerMs, peer1);
+    durablePeerMs = Math.min(durablePeerMs, peer1 + (await fsyncAll(out)));
     peer.stop();
     await rm(out, { recursive: true, force: true });
   }
@@ -149,6 +154,17 @@ async function throughput(root: string, study: WrittenSeries, mb: number, report
   report(
     `  berth (staged, fsync, merged) ${berthMs.toFixed(0).padStart(7)} ms ${rate(berthMs).toFixed(1).padStart(7)} MB/s   ${(rate(berthMs) / rate(peerMs)).toFixed(2)}× storescp (target ≥ 0.7×), ${(rate(berthMs) / rate(durablePeerMs)).toFixed(2)}× storescp + fsync`,
   );
+  report(`  berth's event loop held up ${loop}`);
+}
+
+/** The receiver's event-loop delay, as printed. */
+function loopDelay(stats: Record<string, number>): string {
+  return `at most ${stats.loopDelayMaxMs!.toFixed(1)} ms (p99 ${stats.loopDelayP99Ms!.toFixed(1)} ms)`;
+}
+
+/** A size in MiB, with its value in decimal MB. */
+function mib(value: number): string {
+  return `${value.toFixed(0)} MiB (${((value * 1024 * 1024) / 1e6).toFixed(0)} MB)`;
 }
 
 async function memory(root: string, report: (l: string) => void) {
@@ -161,12 +177,12 @@ async function memory(root: string, report: (l: string) => void) {
   });
   const mb = (await stat(big.files[0]!.path)).size / 1e6;
   const idle = await startBerth(join(root, 'spool-idle'));
-  const idleRss = await idle.stop();
+  const idleRss = (await idle.stop()).maxRssMiB!;
   const berth = await startBerth(join(root, 'spool-big'));
   if ((await storescu('BERTH', berth.port, big.dir)) !== 0) throw new Error('storescu failed');
-  const peak = await berth.stop();
+  const stats = await berth.stop();
   report(
-    `peak RSS of the berth receiver: idle ${idleRss.toFixed(0)} MiB; receiving one ${mb.toFixed(0)} MB instance ${peak.toFixed(0)} MiB (target < 150 MB)`,
+    `peak RSS of the berth receiver: idle ${mib(idleRss)}; receiving one ${mb.toFixed(0)} MB instance ${mib(stats.maxRssMiB!)} (target < 150 MB); event loop held up ${loopDelay(stats)}`,
   );
 }
 

@@ -1,8 +1,11 @@
 /**
- * One DICOM association on one socket: a dcmjs-dimse `Scp` whose store hooks stream each C-STORE
- * data set straight into the association's staging batch (berth writes the Part 10 meta; the data
- * set bytes are kept as received, private tags included). A-RELEASE commits the batch before the
- * release response; A-ABORT, a lost socket or an idle timeout discard it and destroy the socket.
+ * One DICOM association on one socket: a dcmjs-dimse `Scp` for association control and C-ECHO,
+ * with C-STORE on berth's own path — the socket's bytes go through a {@link PduReader} and each
+ * C-STORE data set's PDV slices straight into the association's staging batch (berth writes the
+ * Part 10 meta; the data set bytes are kept as received, private tags included), then berth answers
+ * the C-STORE-RSP itself. A-RELEASE commits the batch (once every instance received is answered)
+ * before the release response; A-ABORT, a lost socket or an idle timeout discard it and destroy the
+ * socket.
  */
 import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
@@ -10,11 +13,13 @@ import dimse from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests, responses } from 'dcmjs-dimse';
 import { isBerthError, toBerthError, type Code } from '../errors.js';
 import { negotiate } from './negotiate.js';
+import { PduReader } from './pdu-reader.js';
+import { commandElements, commandUid, commandUs, cStoreRsp, pData } from './scu-pdu.js';
 import type { ReceiveEventSink } from './receive-events.js';
 import type { InstanceWriter, ListenSink, StagingBatch } from './sink.js';
 
-const { Scp, Dataset, constants } = dimse;
-const { CEchoResponse, CStoreResponse } = dimse.responses;
+const { Scp, constants } = dimse;
+const { CEchoResponse } = dimse.responses;
 const { PresentationContextResult: PCR, RejectResult, RejectSource, RejectReason } = constants;
 
 type Association = dimseAssociation.Association;
@@ -45,16 +50,43 @@ export function scpOptions(idleTimeoutMs: number) {
   return { connectTimeout: idleTimeoutMs, associationTimeout: idleTimeoutMs, pduTimeout: idleTimeoutMs };
 }
 
-interface CurrentStore {
+/** Command set tags and values berth's C-STORE path reads (PS3.7 E.1). */
+const TAG = {
+  sopClass: 0x0002,
+  commandField: 0x0100,
+  messageId: 0x0110,
+  dataSetType: 0x0800,
+  sopInstance: 0x1000,
+};
+const C_STORE_RQ = 0x0001;
+const NO_DATA_SET = 0x0101;
+
+/** A C-STORE-RQ whose data set is being received. */
+interface Store {
+  readonly contextId: number;
+  readonly request: { messageId: number; sopClass: string; sopInstance: string };
+  /** Undefined when the instance is refused before its bytes (spool full, association ending). */
   readonly writer: InstanceWriter | undefined;
-  /** The status to answer, once the instance is on disk (or refused). */
-  status?: Promise<{ status: number; comment?: string }>;
+  readonly stream: Writable;
+}
+
+/** What berth uses of dcmjs-dimse's `Network` beyond its typings (0.3.3). */
+interface DimseInternals {
+  association?: Association;
+  lastPduTime?: number;
+  _processPdu(pdu: Buffer): Promise<void>;
 }
 
 export class ReceiverScp extends Scp {
   private batch: StagingBatch | undefined;
-  private current: CurrentStore | undefined;
   private ended = false;
+  /** The command fragments of the message being received. */
+  private command: Buffer[] = [];
+  /** Data set fragments of a command dcmjs-dimse handles (none that berth accepts today). */
+  private forwarded: Buffer[] = [];
+  private store: Store | undefined;
+  /** C-STORE data sets received whose response is not sent yet. */
+  private readonly answering = new Set<Promise<void>>();
   private readonly remote: string;
   private callingAet = '';
 
@@ -67,9 +99,30 @@ export class ReceiverScp extends Scp {
     // As dcmjs-dimse's own Server does: its PDU timeout only runs on a connected network.
     (this as unknown as { connected: boolean }).connected = true;
     this.remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
+    // berth reads the socket: dimse gets whole PDUs for everything but C-STORE (see pdu-reader.ts).
+    const reader = new PduReader({
+      pdu: (pdu) => void this.net._processPdu(pdu),
+      pdv: (contextId, control, bytes, pdvEnd) => this.onPdv(contextId, control, bytes, pdvEnd),
+      error: () => this.sock.destroy(),
+    });
+    sock.removeAllListeners('data');
+    sock.on('data', (chunk: Buffer) => {
+      this.net.lastPduTime = Date.now();
+      try {
+        reader.push(chunk);
+      } catch (e) {
+        // Whatever the peer sent, it ends its association, never the process.
+        this.ctx.onEvent({ event: 'receiver-error', protocol: 'dimse', message: toBerthError(e).message });
+        this.sock.destroy();
+      }
+    });
     // The socket is berth's: any network fault ends the association (trap 3 of the network note).
     this.on('networkError', () => this.sock.destroy());
     this.on('close', () => void this.end('the connection closed without A-RELEASE'));
+  }
+
+  private get net(): DimseInternals {
+    return this as unknown as DimseInternals;
   }
 
   override associationRequested(association: Association): void {
@@ -154,6 +207,7 @@ export class ReceiverScp extends Scp {
     if (this.ended || !batch) return;
     this.ended = true;
     this.ctx.active.delete(this);
+    await Promise.all(this.answering);
     const { groups } = await batch.commit();
     this.ctx.onEvent({
       event: 'batch-committed',
@@ -169,7 +223,7 @@ export class ReceiverScp extends Scp {
     this.ended = true;
     this.ctx.active.delete(this);
     this.sock.destroy();
-    await this.current?.writer?.abandon();
+    await this.store?.writer?.abandon();
     if (!this.batch) return;
     await this.batch.discard();
     this.ctx.onEvent({ event: 'batch-discarded', batch: this.batch.id, reason });
@@ -196,32 +250,70 @@ export class ReceiverScp extends Scp {
     callback(response);
   }
 
-  override createStoreWritableStream(
-    context: PresentationContext,
-    request: requests.CStoreRequest,
-  ): Writable {
-    if (!this.batch || this.ended || this.ctx.isFull()) {
-      this.current = { writer: undefined };
-      return discardingStream();
+  private onPdv(contextId: number, control: number, bytes: Buffer, pdvEnd: boolean): void {
+    const last = pdvEnd && (control & 2) !== 0;
+    if ((control & 1) !== 0) {
+      this.command.push(bytes);
+      if (last) this.onCommand(contextId, Buffer.concat(this.command.splice(0)));
+    } else if (this.store) {
+      if (bytes.length > 0) this.store.stream.write(bytes);
+      if (last) this.endStore(this.store);
+    } else {
+      this.forwarded.push(bytes);
+      if (pdvEnd) this.forward(pData(contextId, false, last, Buffer.concat(this.forwarded.splice(0))));
     }
-    const writer = this.batch.write({
-      sopInstanceUid: request.getAffectedSopInstanceUid(),
-      sopClassUid: request.getAffectedSopClassUid(),
-      transferSyntaxUid: context.getAcceptedTransferSyntaxUid(),
-    });
-    this.current = { writer };
-    return withSocketBackpressure(writer.stream, this.sock);
   }
 
-  override createDatasetFromStoreWritableStream(
-    _writable: Writable,
-    context: PresentationContext,
-    callback: (dataset: InstanceType<typeof Dataset>) => void,
-  ): void {
-    const current = this.current;
-    if (current) current.status = this.statusOf(current.writer);
-    // dcmjs-dimse only hands this on to cStoreRequest: the data set stays on disk, never parsed here.
-    callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
+  /** A whole command set: a C-STORE-RQ starts berth's store path, any other goes to dimse. */
+  private onCommand(contextId: number, command: Buffer): void {
+    const elements = commandElements(command);
+    if (
+      commandUs(elements, TAG.commandField) !== C_STORE_RQ ||
+      commandUs(elements, TAG.dataSetType) === NO_DATA_SET
+    ) {
+      return this.forward(pData(contextId, true, true, command));
+    }
+    const context = this.net.association?.getPresentationContexts().find((c) => c.id === contextId)?.context;
+    if (context?.getResult() !== PCR.Accept) {
+      // A data set on a context berth did not accept: the peer breaks the protocol.
+      this.sendAbort();
+      this.sock.destroy();
+      return;
+    }
+    const sopClass = commandUid(elements, TAG.sopClass);
+    const sopInstance = commandUid(elements, TAG.sopInstance);
+    const request = {
+      messageId: commandUs(elements, TAG.messageId) ?? 0,
+      sopClass: sopClass ?? '',
+      sopInstance: sopInstance ?? '',
+    };
+    if (!this.batch || this.ended || this.ctx.isFull()) {
+      this.store = { contextId, request, writer: undefined, stream: discardingStream() };
+      return;
+    }
+    const writer = this.batch.write({
+      sopInstanceUid: sopInstance,
+      sopClassUid: sopClass,
+      transferSyntaxUid: context.getAcceptedTransferSyntaxUid(),
+    });
+    this.store = { contextId, request, writer, stream: withSocketBackpressure(writer.stream, this.sock) };
+  }
+
+  /** The data set's last byte came: answer once the instance is on disk (or refused). */
+  private endStore(store: Store): void {
+    this.store = undefined;
+    store.stream.end();
+    const answered = this.statusOf(store.writer).then(({ status, comment }) => {
+      if (this.sock.destroyed) return;
+      this.sock.write(pData(store.contextId, true, true, cStoreRsp(store.request, status, comment)));
+    });
+    this.answering.add(answered);
+    void answered.finally(() => this.answering.delete(answered));
+  }
+
+  /** Hands a PDU berth does not handle itself to dcmjs-dimse. */
+  private forward(pdu: Buffer): void {
+    void this.net._processPdu(pdu);
   }
 
   private async statusOf(writer: InstanceWriter | undefined): Promise<{ status: number; comment?: string }> {
@@ -246,22 +338,8 @@ export class ReceiverScp extends Scp {
         code: err.code,
         message: err.message,
       });
-      return { status: storeStatusOf(err.code), comment: err.message.slice(0, 64) };
+      return { status: storeStatusOf(err.code), comment: err.message };
     }
-  }
-
-  override cStoreRequest(
-    request: requests.CStoreRequest,
-    callback: (response: responses.CStoreResponse) => void,
-  ): void {
-    const pending = this.current?.status ?? Promise.resolve({ status: STATUS.cannotUnderstand });
-    this.current = undefined;
-    void pending.then(({ status, comment }: { status: number; comment?: string }) => {
-      const response = CStoreResponse.fromRequest(request);
-      response.setStatus(status);
-      if (comment !== undefined) response.setErrorComment(comment);
-      callback(response);
-    });
   }
 }
 
@@ -293,15 +371,15 @@ function discardingStream(): Writable {
 }
 
 /**
- * dcmjs-dimse waits for one `drain` per data set at most, so a slow disk would let the data set pile
- * up in memory: pause the socket whenever the file stream is full, resume on its `drain`.
+ * The data set's slices are written as the socket delivers them, so a slow disk would let the data
+ * set pile up in memory: pause the socket whenever the file stream is full, resume on its `drain`.
  */
 export function withSocketBackpressure(stream: Writable, sock: Socket): Writable {
   const write = stream.write.bind(stream) as (chunk: Buffer) => boolean;
   stream.write = ((chunk: Buffer) => {
     if (!write(chunk) && !sock.isPaused()) {
       sock.pause();
-      // No 'drain' comes once the stream is ending (dimse ends it right after the last fragment).
+      // No 'drain' comes once the stream is ending (it is ended right after the last fragment).
       const resume = () => {
         for (const event of ['drain', 'finish', 'close']) stream.off(event, resume);
         sock.resume();

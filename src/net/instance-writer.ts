@@ -2,9 +2,16 @@
  * One received instance on its way to disk: a Writable that streams bytes into a new file of a
  * staging batch (never holding the data set in memory), counts them against the size limit, and a
  * `finish()` that reads its header and names it by its SOP Instance UID (the batch's commit fsyncs).
+ *
+ * The file's open, writes, rename and close are synchronous system calls on the event loop, as
+ * dcmtk's storescp makes them: each hands bytes to the page cache in tens of microseconds, while
+ * every libuv thread-pool round trip costs a wake-up on a busy host — with them an instance's last
+ * byte waited 1–4 ms for its response, the better part of berth's receive time (bench `listen`).
+ * A disk that falls behind blocks the write, which stops reading the socket: the sender waits, no
+ * data set piles up in memory. The slow call, fsync, stays off the event loop (staging.ts).
  */
 import fs from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { BerthError, isBerthError, toBerthError } from '../errors.js';
 import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
@@ -19,7 +26,7 @@ export function isSpoolUid(uid: string): boolean {
   return /^[0-9][0-9.]{0,63}$/.test(uid);
 }
 
-/** Bytes buffered before `write()` asks the producer to wait (the DIMSE side pauses its socket). */
+/** Bytes buffered before `write()` asks the producer to wait (writes complete at once: rarely). */
 const HIGH_WATER_MARK = 1024 * 1024;
 
 /** The first bytes of an instance kept in memory, so its header is read without opening it again. */
@@ -43,14 +50,19 @@ class InstanceStream extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    fs.open(this.path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644, (e, fd) => {
-      if (e) return callback(e);
-      this.fd = fd;
-      if (!this.head) return callback();
-      this.bytes = this.head.length;
-      this.keepPrefix([this.head]);
-      writeAll(fd, [this.head], callback);
-    });
+    try {
+      this.fd = fs.openSync(
+        this.path,
+        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
+        0o644,
+      );
+    } catch (e) {
+      return callback(e as Error);
+    }
+    if (!this.head) return callback();
+    this.bytes = this.head.length;
+    this.keepPrefix([this.head]);
+    writeAll(this.fd, [this.head], callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
@@ -74,20 +86,30 @@ class InstanceStream extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.fd === undefined) return callback(error);
-    fs.close(this.fd, () => callback(error));
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      if (fd !== undefined) fs.closeSync(fd);
+    } catch (e) {
+      return callback(error ?? (e as Error));
+    }
+    callback(error);
   }
 }
 
+/** Writes every byte of `buffers` (a short write is continued), then calls back. */
 function writeAll(fd: number, buffers: Buffer[], callback: (error?: Error | null) => void): void {
-  fs.writev(fd, buffers, (e, written) => {
-    if (e) return callback(e);
+  try {
     const total = buffers.reduce((n, b) => n + b.length, 0);
-    if (written === total) return callback();
-    // A short write: retry with what is left.
-    writeAll(fd, [Buffer.concat(buffers).subarray(written)], callback);
-  });
+    let written = fs.writevSync(fd, buffers);
+    if (written < total) {
+      const rest = Buffer.concat(buffers);
+      while (written < total) written += fs.writeSync(fd, rest, written);
+    }
+  } catch (e) {
+    return callback(e as Error);
+  }
+  callback();
 }
 
 /** Where a finished instance is kept in its batch, and how the batch learns about it. */
@@ -124,7 +146,7 @@ export function instanceWriter(place: WriterPlace, expected: ExpectedInstance = 
         await untilFinished(stream);
         const instance = await checkInstance(stream, place, expected);
         const done = place.donePath(instance.sopInstanceUid);
-        await rename(place.partPath, done);
+        fs.renameSync(place.partPath, done);
         place.kept(instance, done);
         return instance;
       } catch (e) {

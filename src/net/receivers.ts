@@ -5,7 +5,7 @@
 import { startDimseScp, type DimseOptions, type DimseServer } from './dimse-scp.js';
 import type { ReceiveEventSink } from './receive-events.js';
 import type { ListenSink } from './sink.js';
-import { startStowServer, type StowServer } from './stow-server.js';
+import type { StowServer } from './stow-server.js';
 
 export interface ReceiverOptions extends Omit<DimseOptions, 'onEvent'> {
   /** STOW-RS port (`--http-port`); no STOW-RS endpoint when undefined. 0 picks a free one. */
@@ -38,6 +38,8 @@ export async function startReceivers(options: ReceiverOptions, sink: ListenSink)
   let stow: StowServer | undefined;
   if (options.httpPort !== undefined) {
     try {
+      // fastify is loaded only when STOW-RS is on: ~10 MB of a receiver's memory otherwise.
+      const { startStowServer } = await import('./stow-server.js');
       stow = await startStowServer(
         {
           host: options.host,

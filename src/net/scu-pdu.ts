@@ -1,7 +1,8 @@
 /**
- * The bytes of DICOM Upper Layer PDUs (PS3.8 §9.3) and of the C-STORE command set (PS3.7 §9.3.1),
- * as berth's C-STORE SCU writes and reads them: A-ASSOCIATE-RQ/AC/RJ, P-DATA-TF, A-RELEASE-RQ/RP,
- * A-ABORT. Commands are implicit VR little endian, as PS3.7 requires.
+ * The bytes of DICOM Upper Layer PDUs (PS3.8 §9.3) and of the C-STORE command sets (PS3.7 §9.3.1),
+ * as berth's C-STORE SCU writes and reads them (A-ASSOCIATE-RQ/AC/RJ, P-DATA-TF, A-RELEASE-RQ/RP,
+ * A-ABORT) and its SCP reads a C-STORE-RQ and answers it. Commands are implicit VR little endian,
+ * as PS3.7 requires.
  */
 
 export const PDU = {
@@ -141,9 +142,17 @@ function us(n: number): Buffer {
   return b;
 }
 
+/** A command set: its elements in tag order after the group length (0000,0000). */
+function commandSet(elements: readonly Buffer[]): Buffer {
+  const rest = Buffer.concat(elements);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(rest.length, 0);
+  return Buffer.concat([element(0x00000000, length), rest]);
+}
+
 /** The command set of a C-STORE-RQ with a data set. */
 export function cStoreRq(messageId: number, sopClass: string, sopInstance: string): Buffer {
-  const rest = Buffer.concat([
+  return commandSet([
     element(0x00000002, uid(sopClass)),
     element(0x00000100, us(0x0001)), // C-STORE-RQ
     element(0x00000110, us(messageId)),
@@ -151,18 +160,56 @@ export function cStoreRq(messageId: number, sopClass: string, sopInstance: strin
     element(0x00000800, us(0x0000)), // a data set follows
     element(0x00001000, uid(sopInstance)),
   ]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(rest.length, 0);
-  return Buffer.concat([element(0x00000000, length), rest]);
+}
+
+/** The command set of the C-STORE-RSP to a request, with an Error Comment (0000,0902) if given. */
+export function cStoreRsp(
+  request: { messageId: number; sopClass: string; sopInstance: string },
+  status: number,
+  comment?: string,
+): Buffer {
+  const text = comment === undefined ? undefined : comment.slice(0, 64);
+  return commandSet([
+    element(0x00000002, uid(request.sopClass)),
+    element(0x00000100, us(0x8001)), // C-STORE-RSP
+    element(0x00000120, us(request.messageId)),
+    element(0x00000800, us(0x0101)), // no data set
+    element(0x00000900, us(status)),
+    ...(text === undefined
+      ? []
+      : [element(0x00000902, Buffer.from(text.length % 2 ? `${text} ` : text, 'latin1'))]),
+    element(0x00001000, uid(request.sopInstance)),
+  ]);
+}
+
+/** The elements of a command set by tag (group 0000 in the high half); a truncated one ends it. */
+export function commandElements(command: Buffer): Map<number, Buffer> {
+  const elements = new Map<number, Buffer>();
+  for (let pos = 0; pos + 8 <= command.length;) {
+    const tag = ((command.readUInt16LE(pos) << 16) | command.readUInt16LE(pos + 2)) >>> 0;
+    const len = command.readUInt32LE(pos + 4);
+    if (pos + 8 + len > command.length) break;
+    elements.set(tag, command.subarray(pos + 8, pos + 8 + len));
+    pos += 8 + len;
+  }
+  return elements;
+}
+
+/** A US element of a command set; undefined when absent or not 2 bytes. */
+export function commandUs(elements: ReadonlyMap<number, Buffer>, tag: number): number | undefined {
+  const value = elements.get(tag);
+  return value?.length === 2 ? value.readUInt16LE(0) : undefined;
+}
+
+/** A UI element of a command set, without its padding. */
+export function commandUid(elements: ReadonlyMap<number, Buffer>, tag: number): string | undefined {
+  return elements
+    .get(tag)
+    ?.toString('latin1')
+    .replace(/[\0 ]+$/, '');
 }
 
 /** The Status (0000,0900) of a response command set; undefined when it has none. */
 export function commandStatus(command: Buffer): number | undefined {
-  for (let pos = 0; pos + 8 <= command.length;) {
-    const tag = (command.readUInt16LE(pos) << 16) | command.readUInt16LE(pos + 2);
-    const len = command.readUInt32LE(pos + 4);
-    if (tag === 0x00000900 && len === 2) return command.readUInt16LE(pos + 8);
-    pos += 8 + len;
-  }
-  return undefined;
+  return commandUs(commandElements(command), 0x00000900);
 }
