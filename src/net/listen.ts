@@ -7,6 +7,7 @@
  *          the run under way finishes (its end recorded); what is left waits on disk for the next start.
  */
 import type { Launched } from '../harness/drivers/driver.js';
+import { stopOrphan } from '../harness/drivers/orphans.js';
 import type { Destination } from './dest.js';
 import type { RetryPolicy } from './delivery.js';
 import type { EventLog } from './event-log.js';
@@ -92,9 +93,9 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
   const node = new ListenNode({
     spool,
     idleMs: s.idleMs,
-    run: async (key, folder, uids) => {
+    run: async (key, folder, uids, launch) => {
       try {
-        return await runGroup(runner, spool.group(key), folder, uids);
+        return await runGroup(runner, spool.group(key), folder, uids, launch?.runId);
       } finally {
         machines.clear();
       }
@@ -104,6 +105,11 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     log: s.log,
     feeding: () => sink.feeding(),
     ...(s.retry ? { retry: s.retry } : {}),
+    driver: {
+      driver: s.runner.settings.driver ?? 'process',
+      ...(s.runner.settings.engine ? { engine: s.runner.settings.engine } : {}),
+    },
+    stopOrphan: (launch) => stopOrphan(launch),
   });
   const recovered = await sink.recoverStaging();
   await node.start();

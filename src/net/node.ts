@@ -11,6 +11,8 @@
  */
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
+import type { LaunchRecord } from '../harness/drivers/orphans.js';
+import { newRunId } from '../harness/drivers/sweep.js';
 import type { Destination } from './dest.js';
 import { DEFAULT_RETRY, backoffMs, deliver as deliverFiles, type RetryPolicy } from './delivery.js';
 import type { EventLog } from './event-log.js';
@@ -28,8 +30,18 @@ import type { GroupRunResult } from './group-run.js';
 import type { CommittedGroup } from './sink.js';
 import { instanceUids, type Spool } from './spool.js';
 
-/** Runs the machine on a group's instances `uids` in the run folder `runs/<folder>`. */
-export type RunFn = (key: string, folder: string, uids: readonly string[]) => Promise<GroupRunResult>;
+/**
+ * Runs the machine on a group's instances `uids` in the run folder `runs/<folder>`; `launch`, when
+ * the node records one, is the id the driver must give the machine.
+ */
+export type RunFn = (
+  key: string,
+  folder: string,
+  uids: readonly string[],
+  launch?: LaunchRecord,
+) => Promise<GroupRunResult>;
+/** Stops a machine a killed berth left running; what it did, in words (drivers/orphans.ts). */
+export type StopOrphanFn = (launch: LaunchRecord) => Promise<string[]>;
 /** Delivers files to a destination. */
 export type DeliverFn = (dest: Destination, files: readonly string[], callingAet: string) => Promise<void>;
 
@@ -51,6 +63,12 @@ export interface NodeOptions {
   readonly deliver?: DeliverFn;
   /** How often the node looks at its groups (default min(1 s, idle / 4)). */
   readonly tickMs?: number;
+  /**
+   * The driver (and engine) runs use: with it, each attempt's {@link LaunchRecord} is written to
+   * the state before the machine starts, and `stopOrphan` gets it back at the next start.
+   */
+  readonly driver?: { readonly driver: string; readonly engine?: string };
+  readonly stopOrphan?: StopOrphanFn;
 }
 
 export class ListenNode {
@@ -145,6 +163,9 @@ export class ListenNode {
       return;
     }
     const run = lastRun(s);
+    if (s.status === 'running' && run?.finishedAt === undefined && run?.launch) {
+      await this.stopOrphan(key, run.id, run.launch);
+    }
     if (s.status === 'received' || s.status === 'complete') {
       // The idle window starts again: instances may still come from a peer retrying.
       s.status = 'received';
@@ -163,6 +184,17 @@ export class ListenNode {
       }
     }
     await this.save(s);
+  }
+
+  /** Stops the machine of an interrupted run, if a crash of berth left it running. */
+  private async stopOrphan(key: string, runId: string, launch: LaunchRecord): Promise<void> {
+    if (!this.o.stopOrphan) return;
+    try {
+      const notes = await this.o.stopOrphan(launch);
+      if (notes.length > 0) this.o.log.event('run.orphan-stopped', { group: key, run: runId, notes });
+    } catch (e) {
+      this.o.log.event('run.orphan-error', { group: key, run: runId, error: (e as Error).message });
+    }
   }
 
   private async tick(): Promise<void> {
@@ -246,6 +278,8 @@ export class ListenNode {
       startedAt: new Date().toISOString(),
       folder: `runs/${run.attempts > 1 ? `${run.id}-${run.attempts}` : run.id}`,
     });
+    if (this.o.driver) run.launch = { ...this.o.driver, runId: newRunId() };
+    else delete run.launch;
     s.status = 'running';
     await this.save(s);
     this.o.log.event('run.started', {
@@ -258,7 +292,7 @@ export class ListenNode {
   }
 
   private async execute(key: string, run: GroupRun, uids: readonly string[]): Promise<void> {
-    const result = await this.o.run(key, path.basename(run.folder), uids);
+    const result = await this.o.run(key, path.basename(run.folder), uids, run.launch);
     await this.locked(key, async () => {
       const s = this.states.get(key)!;
       this.finishRun(s, run, result);

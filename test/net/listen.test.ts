@@ -28,6 +28,15 @@ import { requirePeer } from '../support/peers.js';
 import { runPython } from '../support/python.js';
 import { removeDir, tempDir } from '../support/temp.js';
 
+/** True while a process runs: not gone, nor a zombie nobody has reaped yet (PID 1 of a CI container may not reap). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 describe('berth listen (dcmtk peers on 127.0.0.1)', function () {
   this.timeout(150_000);
   let dir: string;
@@ -273,19 +282,35 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     await until(async () => (await readEvents(log)).some((e) => e.event === 'listen.draining'), 'the drain');
     berth.child.kill('SIGTERM');
     expect((await berth.ended).code).to.equal(130);
-    // Gone, or a zombie nobody has reaped yet (PID 1 of a CI container may not reap).
-    const alive = (pid: number): boolean => {
-      try {
-        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-      } catch {
-        return false;
-      }
-    };
     await until(() => !alive(derivePids(machine)[0]!), 'the machine to be stopped', 10_000);
     makeDeriveMachine(machine); // no sleep now
     berth = await listen(['--idle', '0.3']);
     await until(async () => (await groupStatus())[0]?.status === 'sent', 'the run taken up', 60_000);
     expect(deriveRuns(machine)).to.deep.equal([2, 2]);
+    berth.child.kill('SIGTERM');
+    await berth.ended;
+  });
+
+  it('stops the machine a SIGKILLed berth left running before it runs the study again', async () => {
+    makeDeriveMachine(machine, 60);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 63 });
+    let berth = await listen(['--idle', '0.3']);
+    expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+    await until(() => derivePids(machine).length === 1, 'the run to start', 30_000);
+    process.kill(berth.child.pid!, 'SIGKILL');
+    await berth.ended;
+    const orphan = derivePids(machine)[0]!;
+    expect(alive(orphan)).to.equal(true); // the process driver's machine outlives berth
+    makeDeriveMachine(machine); // no sleep now
+    berth = await listen(['--idle', '0.3']);
+    await until(() => !alive(orphan), 'the orphaned machine to be stopped', 10_000);
+    await until(async () => (await groupStatus())[0]?.status === 'sent', 'the run taken up', 60_000);
+    expect(deriveRuns(machine)).to.deep.equal([2, 2]);
+    const events = await berth.events();
+    const stopped = events.find((e) => e.event === 'run.orphan-stopped');
+    expect(stopped?.['notes']).to.satisfy((n: string[]) => n.some((x) => /stopped \d+ process/.test(x)));
+    // Stopped before the run started again.
+    expect(events.indexOf(stopped!)).to.be.below(events.findIndex((e) => e.event === 'run.started'));
     berth.child.kill('SIGTERM');
     await berth.ended;
   });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../../src/errors.js';
+import type { LaunchRecord } from '../../src/harness/drivers/orphans.js';
 import { memoryEventLog } from '../../src/net/event-log.js';
 import { parseDestination } from '../../src/net/dest.js';
 import type { GroupRunResult } from '../../src/net/group-run.js';
@@ -167,6 +168,46 @@ describe('net/node', () => {
     expect(s.runs).to.have.length(1);
     expect(s.runs[0]!.attempts).to.equal(2);
     expect((await state(done.group.key)).runs).to.have.length(1);
+  });
+
+  it('records the launch (driver, run id) before the run starts, and stops that machine at the next start before running again', async () => {
+    const launches: (LaunchRecord | undefined)[] = [];
+    let recorded: LaunchRecord | undefined;
+    const hang: RunFn = async (key, _folder, _uids, launch) => {
+      // Written to state.json before the machine is launched.
+      recorded = (await state(key)).runs[0]!.launch;
+      launches.push(launch);
+      return new Promise<GroupRunResult>(() => undefined);
+    };
+    const a = node({ run: hang, driver: { driver: 'container', engine: 'podman' } });
+    await a.node.start();
+    const fed = await feedSeries(spool, dir, { seed: 7, instances: 1 });
+    await a.node.committed([fed.group]);
+    await until(() => launches.length === 1, 'the run to start');
+    a.node.stop(); // berth is SIGKILLed here: the machine may run on
+    expect(recorded).to.deep.include({ driver: 'container', engine: 'podman' });
+    expect(recorded!.runId).to.match(/^[0-9a-f-]{36}$/);
+    expect(launches[0]).to.deep.equal(recorded);
+    const stopped: LaunchRecord[] = [];
+    let ranAfterStop = false;
+    const b = node({
+      driver: { driver: 'container', engine: 'podman' },
+      stopOrphan: (l) => {
+        stopped.push(l);
+        return Promise.resolve(['removed the container']);
+      },
+      run: (_key, _folder, _uids, launch) => {
+        ranAfterStop = stopped.length === 1;
+        launches.push(launch);
+        return Promise.resolve(PASSED);
+      },
+    });
+    await b.node.start();
+    expect(stopped).to.deep.equal([recorded]);
+    await until(async () => (await state(fed.group.key)).status === 'sent', 'the run taken up');
+    expect(ranAfterStop).to.equal(true);
+    expect(launches[1]!.runId).to.not.equal(recorded!.runId); // each attempt its own id
+    expect(b.log.events.map((e) => e.event)).to.include('run.orphan-stopped');
   });
 
   it('fails a run that berth was stopped in twice instead of starting it a third time', async () => {

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Driver, LaunchSpec, Launched } from './driver.js';
+import { runEngine as run } from './engine-run.js';
 import { exitOrDelay, hasExited } from './exit.js';
 import { signalGroup } from './group.js';
 import {
@@ -63,6 +64,11 @@ export interface ContainerPlan {
 /** A fresh container name. */
 export function containerName(): string {
   return `berth-${randomBytes(6).toString('hex')}`;
+}
+
+/** The name of the container of a launch given a `runId` (found again by it after a crash). */
+export function runContainerName(runId: string): string {
+  return `berth-run-${runId}`;
 }
 
 /**
@@ -204,32 +210,6 @@ export async function engineEnv(
   return { env, ownConfig };
 }
 
-/** What a short engine command produced. */
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  error?: NodeJS.ErrnoException;
-}
-
-/** Runs a short engine command to completion (bounded by `timeoutMs`). */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, error }));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** Whether an NVIDIA GPU is there to hand to a container (its control device exists). */
 async function hasGpu(): Promise<boolean> {
   return access('/dev/nvidiactl').then(
@@ -313,7 +293,7 @@ export function createContainerDriver(options: ContainerOptions = {}): Driver {
       const { engine, why } = await choose(spec.engine);
       if (!engine) throw new Error(why ?? 'no container engine');
       const { env, ownConfig } = await envOf(engine);
-      const name = containerName();
+      const name = spec.runId === undefined ? containerName() : runContainerName(spec.runId);
       const plan = containerArgs(spec, { engine, name, gpu: await hasGpu(), defaultNetworkNone: ownConfig });
 
       const uid = process.getuid?.() ?? 0;
