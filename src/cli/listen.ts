@@ -3,7 +3,7 @@ import { BerthError } from '../errors.js';
 import { driverNamed } from '../harness/drivers/index.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { DEFAULT_RETRY } from '../net/delivery.js';
-import { aeTitleProblem, parseDestination } from '../net/dest.js';
+import { aeTitleProblem, parseDestination, readBearerToken, withTokenFiles } from '../net/dest.js';
 import { DIMSE_DEFAULTS } from '../net/dimse-scp.js';
 import { openEventLog, type EventLog } from '../net/event-log.js';
 import { startListen, type Receiver } from '../net/listen.js';
@@ -40,6 +40,7 @@ interface ListenFlags extends DriverFlags, DeidFlags {
   idle: string;
   inputs?: string;
   dest?: string[];
+  destTokenFile?: string[];
   retryInitial?: string;
   retryMax?: string;
   retryAttempts?: string;
@@ -85,6 +86,11 @@ export function registerListen(program: Command): void {
     .option(
       '--dest <dest>',
       'send DICOM outputs to AET@host:port or http(s)://…/dicom-web (repeatable)',
+      collect,
+    )
+    .option(
+      '--dest-token-file <[dest=]file>',
+      'STOW-RS: send the bearer token in <file> to every http(s) --dest, or to <dest> only (repeatable)',
       collect,
     )
     .option(
@@ -150,6 +156,13 @@ function idleMs(text: string): number {
   return /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(text) ? parseDuration(`${text}s`) : parseDuration(text);
 }
 
+/** `--dest`, with `--dest-token-file`: every token file is read once now (and at each delivery). */
+async function destinations(flags: ListenFlags) {
+  const dests = withTokenFiles((flags.dest ?? []).map(parseDestination), flags.destTokenFile ?? []);
+  for (const d of dests) if (d.protocol === 'stow' && d.tokenFile) await readBearerToken(d.tokenFile);
+  return dests;
+}
+
 /** Every option checked before anything listens or is written. */
 async function settings(machineArg: string | undefined, flags: ListenFlags) {
   if (!machineArg)
@@ -170,7 +183,7 @@ async function settings(machineArg: string | undefined, flags: ListenFlags) {
     input,
     group: group as 'study' | 'series',
     inputs: await otherInputs(machine.definition, input, flags.inputs),
-    destinations: (flags.dest ?? []).map(parseDestination),
+    destinations: await destinations(flags),
     idleMs: idleMs(flags.idle),
     port: integer('--port', flags.port, 0, 65535)!,
     maxAssociations: integer('--max-associations', flags.maxAssociations, 1, 1000),

@@ -361,12 +361,14 @@ export class ListenNode {
     const folder = path.join(this.o.spool.group(key).dir, run.folder);
     const files = run.dicomOutputs.map((rel) => path.join(folder, rel));
     let error: string | undefined;
+    let code: string | undefined;
     if (!dest) error = `${d.dest} is no longer a --dest of this berth listen`;
     else {
       try {
         await this.deliverFn(dest, files, this.o.callingAet);
       } catch (e) {
         error = (e as Error).message;
+        if (isBerthError(e)) code = e.code;
       }
     }
     await this.locked(key, async () => {
@@ -391,6 +393,7 @@ export class ListenNode {
           run: run.id,
           dest: d.dest,
           attempts: d.attempts,
+          ...(code === undefined ? {} : { code }),
           error,
           retryAt: d.nextAttemptAt,
           final: d.status === 'failed',

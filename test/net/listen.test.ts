@@ -5,7 +5,9 @@
  */
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
@@ -315,6 +317,35 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     await berth.ended;
   });
 
+  it('sends the derived series by STOW-RS with the bearer token of --dest-token-file, which never appears on its command line', async () => {
+    makeDeriveMachine(machine);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 64 });
+    const token = `t0k.${Date.now()}`;
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(req.headers.authorization);
+        res.writeHead(req.headers.authorization === `Bearer ${token}` ? 200 : 401).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
+      const berth = await listen(['--idle', '0.3', '--dest', url, '--dest-token-file', tokenFile]);
+      expect(readFileSync(`/proc/${berth.child.pid}/cmdline`, 'latin1')).not.to.contain(token);
+      expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+      await until(async () => (await groupStatus())[0]?.status === 'sent', 'the STOW-RS delivery', 60_000);
+      expect(seen).to.deep.equal([`Bearer ${token}`]);
+      berth.child.kill('SIGTERM');
+      await berth.ended;
+    } finally {
+      server.close();
+    }
+  });
+
   it('rejects the association of a calling AE title --allow-aet does not list, and accepts the listed ones', async () => {
     makeDeriveMachine(machine);
     const berth = await listen(['--allow-aet', 'MODALITY,PACS']);
@@ -350,5 +381,17 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     ]);
     expect([noLog.code, hasStackTrace(noLog.stderr)]).to.deep.equal([2, false]);
     expect(noLog.stderr).to.contain('BERTH_E_USAGE');
+    const noToken = await runCli([
+      'listen',
+      machine,
+      '--spool',
+      spool,
+      '--dest',
+      'https://pacs.example/dicom-web',
+      '--dest-token-file',
+      path.join(dir, 'missing-token'),
+    ]);
+    expect([noToken.code, hasStackTrace(noToken.stderr)]).to.deep.equal([2, false]);
+    expect(noToken.stderr).to.contain('BERTH_E_LISTEN_DEST_TOKEN');
   });
 });
