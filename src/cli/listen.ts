@@ -47,6 +47,7 @@ interface ListenFlags extends DriverFlags, DeidFlags {
   diskWatermark?: string;
   maxInstanceBytes?: string;
   drainGrace?: string;
+  pruneAfter?: string;
   httpPort?: string;
   token?: string;
   maxStowParts?: string;
@@ -117,6 +118,10 @@ export function registerListen(program: Command): void {
       '--drain-grace <duration>',
       `on SIGTERM, how long open associations and requests get to end (default ${DEFAULT_DRAIN_MS / 1000}s)`,
     )
+    .option(
+      '--prune-after <days>',
+      'remove the instances and run data of groups sent or not-applicable this long ago (days, or 12h, 30m, 90s); state and reports stay',
+    )
     .option('--log <file>', 'append the JSON event log to <file> instead of stderr')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
     .option('--image <image>', 'the image to run (container driver)')
@@ -163,6 +168,18 @@ async function destinations(flags: ListenFlags) {
   return dests;
 }
 
+/** `--prune-after`: a number of days, or a duration with its unit (s, m, h, d). */
+function retentionMs(text: string): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)?\s*$/.exec(text);
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'd']! : NaN;
+  if (!(ms > 0 && ms <= 3650 * 86_400_000))
+    throw usage(
+      `--prune-after ${text} is not a retention window`,
+      'days (e.g. 30), or 12h, 30m, 90s; at most 3650 days',
+    );
+  return ms;
+}
+
 /** Every option checked before anything listens or is written. */
 async function settings(machineArg: string | undefined, flags: ListenFlags) {
   if (!machineArg)
@@ -198,6 +215,7 @@ async function settings(machineArg: string | undefined, flags: ListenFlags) {
       ? parseBytes(flags.maxInstanceBytes)
       : DEFAULT_MAX_INSTANCE_BYTES,
     drainGraceMs: flags.drainGrace ? parseDuration(flags.drainGrace) : DEFAULT_DRAIN_MS,
+    pruneAfterMs: flags.pruneAfter === undefined ? undefined : retentionMs(flags.pruneAfter),
     httpPort: integer('--http-port', flags.httpPort, 0, 65535),
     maxStowParts: integer('--max-stow-parts', flags.maxStowParts, 1, 1_000_000),
     run: {
@@ -234,6 +252,7 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
       retry: s.retry,
       watermarkPercent: s.watermarkPercent,
       maxInstanceBytes: s.maxInstanceBytes,
+      ...(s.pruneAfterMs === undefined ? {} : { pruneAfterMs: s.pruneAfterMs }),
       log: logger,
       receivers: async (sink): Promise<Receiver> => {
         const r = await startReceivers(

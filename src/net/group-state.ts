@@ -85,6 +85,8 @@ export interface GroupState {
   firstReceivedAt: string;
   lastReceivedAt: string;
   runs: GroupRun[];
+  /** When `--prune-after` last removed the group's data (prune.ts); state and reports stay. */
+  prunedAt?: string;
 }
 
 /** A fresh group that has just received its first instances. */

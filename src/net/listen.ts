@@ -36,6 +36,8 @@ export interface ListenSettings {
   readonly retry?: RetryPolicy;
   readonly watermarkPercent?: number;
   readonly maxInstanceBytes?: number;
+  /** `--prune-after`: retention of settled groups' data (prune.ts). */
+  readonly pruneAfterMs?: number;
   readonly log: EventLog;
   /** Starts the receivers on the sink (after recovery). */
   readonly receivers: (sink: ListenSink) => Promise<Receiver>;
@@ -110,6 +112,7 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
       ...(s.runner.settings.engine ? { engine: s.runner.settings.engine } : {}),
     },
     stopOrphan: (launch) => stopOrphan(launch),
+    ...(s.pruneAfterMs === undefined ? {} : { pruneAfterMs: s.pruneAfterMs }),
   });
   const recovered = await sink.recoverStaging();
   await node.start();

@@ -7,7 +7,9 @@
  * - A late instance sends a group back to `received`: it runs again on the union, unless the set
  *   of SOP Instance UIDs is the one a finished run already had.
  * - At start, the state on disk is taken up again: waiting groups wait a full idle window, a run a
- *   crash interrupted starts once more (a second crash fails it), deliveries resume.
+ *   crash interrupted starts once more (a second crash fails it; its machine, if a crash of berth
+ *   left it running, is stopped first), deliveries resume.
+ * - With `pruneAfterMs`, the data of groups settled that long is removed (prune.ts).
  */
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
@@ -27,6 +29,7 @@ import {
   type GroupStatus,
 } from './group-state.js';
 import type { GroupRunResult } from './group-run.js';
+import { prunable, pruneGroup } from './prune.js';
 import type { CommittedGroup } from './sink.js';
 import { instanceUids, type Spool } from './spool.js';
 
@@ -69,6 +72,8 @@ export interface NodeOptions {
    */
   readonly driver?: { readonly driver: string; readonly engine?: string };
   readonly stopOrphan?: StopOrphanFn;
+  /** `--prune-after`: the data of groups settled this long is removed (prune.ts); absent: kept. */
+  readonly pruneAfterMs?: number;
 }
 
 export class ListenNode {
@@ -77,6 +82,8 @@ export class ListenNode {
   private readonly locks = new Map<string, Promise<unknown>>();
   private running: Promise<void> | undefined;
   private delivering: Promise<void> | undefined;
+  private pruning: Promise<void> | undefined;
+  private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private draining = false;
@@ -121,7 +128,7 @@ export class ListenNode {
   /** Stops starting work, and waits for the run and the delivery under way to end. */
   async drain(): Promise<void> {
     this.stop();
-    await Promise.allSettled([this.running, this.delivering]);
+    await Promise.allSettled([this.running, this.delivering, this.pruning]);
     await Promise.allSettled([...this.locks.values()]);
   }
 
@@ -210,6 +217,7 @@ export class ListenNode {
       }
       this.startRun();
       this.startDelivery();
+      this.startPrune(feeding);
     } catch (e) {
       this.o.log.event('node.error', { error: (e as Error).message });
     } finally {
@@ -325,6 +333,30 @@ export class ListenNode {
       otherOutputs: run.otherOutputs.length,
       status: s.status,
     });
+  }
+
+  /** Retention: the groups due, one at a time under their locks, at most once a minute. */
+  private startPrune(feeding: ReadonlySet<string>): void {
+    const after = this.o.pruneAfterMs;
+    const now = Date.now();
+    if (after === undefined || this.pruning || this.draining) return;
+    if (now - this.lastPrune < Math.min(60_000, Math.max(after / 4, 50))) return;
+    this.lastPrune = now;
+    const due = [...this.states.values()].filter((s) => !feeding.has(s.key) && prunable(s, now, after));
+    this.pruning = (async () => {
+      for (const s of due) await this.locked(s.key, () => this.prune(s.key, after));
+    })()
+      .catch((e: unknown) => this.o.log.event('prune.error', { error: (e as Error).message }))
+      .finally(() => (this.pruning = undefined));
+  }
+
+  private async prune(key: string, afterMs: number): Promise<void> {
+    const s = this.states.get(key)!;
+    if (this.o.feeding().has(key) || !prunable(s, Date.now(), afterMs)) return;
+    const pruned = await pruneGroup(this.o.spool.group(key));
+    s.prunedAt = new Date().toISOString();
+    await this.save(s);
+    this.o.log.event('group.pruned', { group: key, ...pruned });
   }
 
   private startDelivery(): void {

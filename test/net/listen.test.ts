@@ -346,6 +346,24 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     }
   });
 
+  it('with --prune-after, removes a sent study’s instances and run data after the window, keeping its state and reports', async () => {
+    makeDeriveMachine(machine);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 65 });
+    const berth = await listen(['--idle', '0.3', '--prune-after', '1s']);
+    expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+    await until(
+      async () => (await berth.events()).some((e) => e.event === 'group.pruned'),
+      'the prune',
+      60_000,
+    );
+    const [group] = await groupStatus();
+    expect([group!.status, group!.instances, group!.runs]).to.deep.equal(['sent', 0, 1]);
+    const run = path.join(spool, 'groups', group!.key, 'runs', 'r1');
+    expect((await readdir(run)).sort()).to.deep.equal(['case.json', 'report.html', 'report.json']);
+    berth.child.kill('SIGTERM');
+    await berth.ended;
+  });
+
   it('rejects the association of a calling AE title --allow-aet does not list, and accepts the listed ones', async () => {
     makeDeriveMachine(machine);
     const berth = await listen(['--allow-aet', 'MODALITY,PACS']);
@@ -393,5 +411,9 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     ]);
     expect([noToken.code, hasStackTrace(noToken.stderr)]).to.deep.equal([2, false]);
     expect(noToken.stderr).to.contain('BERTH_E_LISTEN_DEST_TOKEN');
+    for (const bad of ['0', 'soon', '-1', '5y']) {
+      const r = await runCli(['listen', machine, '--spool', spool, '--prune-after', bad]);
+      expect([r.code, r.stderr.includes('BERTH_E_USAGE')], bad).to.deep.equal([2, true]);
+    }
   });
 });

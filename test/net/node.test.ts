@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../../src/errors.js';
 import type { LaunchRecord } from '../../src/harness/drivers/orphans.js';
@@ -268,6 +268,45 @@ describe('net/node', () => {
     await until(async () => (await state(fed.group.key)).status === 'not-applicable', 'not-applicable');
     expect(delivered).to.equal(0);
     expect((await state(fed.group.key)).runs[0]!.deliveries).to.deep.equal([]);
+  });
+
+  it('with pruneAfterMs, removes a sent group’s instances and run data once settled that long, keeps its state and report, and never a failed group’s', async () => {
+    /** A run that snapshots its instances and writes a report, as runGroup does. */
+    const run =
+      (outcome: string): RunFn =>
+      async (key, folder, uids) => {
+        const dirOf = path.join(spool.group(key).runs, folder);
+        await mkdir(path.join(dirOf, 'received'), { recursive: true });
+        for (const uid of uids)
+          await link(
+            path.join(spool.group(key).instances, `${uid}.dcm`),
+            path.join(dirOf, 'received', `${uid}.dcm`),
+          );
+        await writeFile(path.join(dirOf, 'report.json'), '{}');
+        return { ...PASSED, outcome };
+      };
+    const ok = await feedSeries(spool, dir, { seed: 9, instances: 2 });
+    const bad = await feedSeries(spool, dir, { seed: 10, instances: 2 });
+    const outcomes = new Map([
+      [ok.group.key, 'passed'],
+      [bad.group.key, 'machine-error'],
+    ]);
+    const { node: n, log } = node({
+      pruneAfterMs: 300,
+      run: (key, folder, uids) => run(outcomes.get(key)!)(key, folder, uids),
+    });
+    await n.start();
+    await n.committed([ok.group, bad.group]);
+    await until(async () => (await state(ok.group.key)).prunedAt !== undefined, 'the prune', 10_000);
+    const g = spool.group(ok.group.key);
+    expect(await readdir(g.instances)).to.deep.equal([]);
+    expect(await readdir(path.join(g.runs, 'r1'))).to.deep.equal(['report.json']);
+    expect((await state(ok.group.key)).status).to.equal('sent');
+    expect((await state(bad.group.key)).status).to.equal('failed');
+    expect(await readdir(spool.group(bad.group.key).instances)).to.have.length(2);
+    expect(log.events.filter((e) => e.event === 'group.pruned')).to.deep.equal([
+      { event: 'group.pruned', group: ok.group.key, instances: 2, runFolders: 1 },
+    ]);
   });
 
   it('keeps the hash of the SOP Instance UID set it ran on in state.json', async () => {
