@@ -451,7 +451,7 @@ ip netns exec "$LISTEN_NS" env TCP_NODELAY=1 timeout 300 storescp -aet PEER +xa 
 LISTEN_PEER_PID=$!
 podman run -d --name berth-listen-e2e --pull=never --network "ns:/run/netns/$LISTEN_NS" \
   -v "$listen/machine:/listen-machine:ro" -v "$listen/spool:/spool" --entrypoint berth "$BASE_IMAGE" \
-  listen /listen-machine --host 127.0.0.1 --port 11112 --spool /spool --idle 1 \
+  listen /listen-machine --host 127.0.0.1 --port 11112 --http-port 18080 --spool /spool --idle 1 \
   --dest PEER@127.0.0.1:11113 >/dev/null
 answered=no
 for _ in $(seq 1 60); do
@@ -459,6 +459,8 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 check 'listen in the image: echoscu gets an answer' test "$answered" = yes
+check 'listen in the image: the STOW-RS server (fastify) listens too' \
+  sh -c 'podman logs berth-listen-e2e 2>&1 | grep "\"listen.started\"" | grep -q "stow http://127.0.0.1:18080/dicom-web"'
 check 'listen in the image: storescu sends a 3-instance series' in_ns storescu -aec BERTH +sd +r 127.0.0.1 11112 "$listen/in"
 for _ in $(seq 1 120); do
   [ "$(find "$listen/results" -type f | wc -l)" -ge 3 ] && break
