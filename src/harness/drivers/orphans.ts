@@ -39,7 +39,8 @@ async function removeContainer(
   const r = await runEngine(engine, args, env, 60_000);
   if (r.error?.code === 'ENOENT') return 'absent'; // not installed: it runs nothing
   if (r.code === 0) return r.stdout.includes(name) ? 'removed' : 'absent';
-  return /no such container/i.test(r.stderr) ? 'absent' : 'failed';
+  // No such container, or no daemon to run one (docker): nothing of it runs.
+  return /no such container|cannot connect to the docker daemon/i.test(r.stderr) ? 'absent' : 'failed';
 }
 
 /**

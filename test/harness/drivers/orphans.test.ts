@@ -66,6 +66,10 @@ describe('harness/drivers/orphans', function () {
     expect(notes.join('')).to.contain('not a run id');
   });
 
+  it('finds no container to remove when the engine has none by that name, or no daemon, or is not installed', async () => {
+    expect(await stopOrphan({ driver: 'container', runId: newRunId(), engine: 'docker' })).to.deep.equal([]);
+  });
+
   it('has nothing to do for the sandbox driver (bwrap dies with berth)', async () => {
     expect(await stopOrphan({ driver: 'sandbox', runId: newRunId() })).to.deep.equal([]);
   });
