@@ -22,14 +22,16 @@ COPY schemas ./schemas
 COPY scripts/build-schema-validator.mjs scripts/bundle-cli.mjs ./scripts/
 # `npm prune --omit=dev` leaves exactly what `npm ci --omit=dev` installs from the lockfile, without
 # downloading it all a second time; npm's cache stays behind in this stage. Source maps, type
-# declarations and Markdown are never read at run time (a fifth of node_modules).
+# declarations and Markdown are never read at run time (a fifth of node_modules), nor the test
+# folders packages ship at their root (fastify, pino, find-my-way …: 4.5 MB).
 RUN npx tsc -p tsconfig.build.json \
   && node scripts/build-schema-validator.mjs \
   && node scripts/bundle-cli.mjs \
   && find dist -name '*.map' -delete \
   && chmod 0755 dist/cli/berth.js \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
-  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -iname '*.md' \) -delete
+  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -iname '*.md' \) -delete \
+  && for d in $(find node_modules -type d -name test); do if [ -f "$d/../package.json" ]; then rm -rf "$d"; fi; done
 
 # ---- the base image: production dependencies and the compiled berth, nothing else -----------------
 FROM ${BASE_IMAGE}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Container end-to-end test of berth's images, on a host with no container registry:
-#   1. installs Debian's buildah, podman, runc and debootstrap when missing (fails if it cannot);
+#   1. installs Debian's buildah, podman, runc, debootstrap, dcmtk and iproute2 when missing (fails if
+#      it cannot);
 #   2. builds a stand-in node:20-bookworm-slim: debootstrap + Node 20 and npm from the npm
 #      registry (cached per day under $BERTH_CI_CACHE, default /var/cache/berth-ci);
 #   3. builds berth's base image (the top-level Dockerfile) with buildah, and the sample machine's
@@ -10,7 +11,9 @@
 #      directly on the not-applicable case and reads the reason `berth exec` left in
 #      /envoyai/status/error, runs a plain image (no berth) through the container driver, and
 #      checks that the LABELs read back from `podman image inspect` are the manifest; runs hostile
-#      machines (status files and outputs linked to a host file, or FIFOs): no hang, no leak.
+#      machines (status files and outputs linked to a host file, or FIFOs): no hang, no leak;
+#   5. runs `berth listen` as the base image's command in a network namespace of its own (loopback
+#      only): dcmtk echoscu/storescu from the host → berth in the container → a dcmtk storescp.
 # Everything lives in a private podman storage under one temporary folder, removed on exit
 # (failures included). The last line is "N passed, N failed" of the checks below.
 #
@@ -27,6 +30,8 @@ PASSED=0
 FAILED=0
 CURRENT_STEP='start'
 WORK=''
+LISTEN_NS=''
+LISTEN_PEER_PID=''
 
 STANDIN=docker.io/library/node:20-bookworm-slim
 BASE_IMAGE=localhost/berth:latest
@@ -63,6 +68,8 @@ cleanup() {
   if [ "$rc" -ne 0 ]; then
     fail "step failed: $CURRENT_STEP (exit $rc)"
   fi
+  if [ -n "$LISTEN_PEER_PID" ]; then kill "$LISTEN_PEER_PID" 2>/dev/null; fi
+  if [ -n "$LISTEN_NS" ]; then ip netns del "$LISTEN_NS" 2>/dev/null; fi
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     step 'clean up'
     if [ -n "${CONTAINERS_STORAGE_CONF:-}" ]; then
@@ -89,14 +96,17 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------------------------------------------
-step 'container tooling (Debian: buildah podman runc debootstrap)'
+step 'container tooling (Debian: buildah podman runc debootstrap dcmtk iproute2)'
 if [ "$(id -u)" -ne 0 ]; then
   echo "container-e2e: must run as root (rootful podman, debootstrap)" >&2
   exit 1
 fi
+TOOLS=(buildah podman runc debootstrap storescu ip)
+# package_of TOOL: the Debian package that ships it.
+package_of() { case $1 in storescu) echo dcmtk ;; ip) echo iproute2 ;; *) echo "$1" ;; esac; }
 missing=()
-for tool in buildah podman runc debootstrap; do
-  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
+for tool in "${TOOLS[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$(package_of "$tool")")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}"
@@ -109,7 +119,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 export PATH="$PATH:/usr/sbin:/sbin"
-for tool in buildah podman runc debootstrap; do command -v "$tool" >/dev/null || exit 1; done
+for tool in "${TOOLS[@]}"; do command -v "$tool" >/dev/null || exit 1; done
 echo "buildah $(buildah --version | awk '{print $3}'), podman $(podman --version | awk '{print $3}'), $(runc --version | head -1)"
 
 step 'berth itself (built by npm ci)'
@@ -410,6 +420,75 @@ for mode in symlink fifo; do
   check "hostile $mode: the output is refused with $want" \
     test "$(json "$WORK/hostile-$mode.json" "j.outputFindings.some((f) => f.code === '$want')")" = true
 done
+
+# ------------------------------------------------------------------------------------------------
+step "berth listen as the command of $BASE_IMAGE: echoscu/storescu → berth in the container → storescp"
+# One network namespace of the test's own (loopback only): the container joins it (--network
+# ns:…), the dcmtk peers run in it; nothing listens on the host's interfaces. berth keeps
+# --host 127.0.0.1 (the namespace is shared, as with --network host). The machine is a folder
+# mounted read-only: a node script deriving a series with berth/tools, run by the process driver
+# inside the container.
+LISTEN_NS=berth-e2e-$$
+listen="$WORK/listen"
+mkdir -p "$listen/machine" "$listen/spool" "$listen/results"
+chown 10001:10001 "$listen/spool"
+printf '%s\n' 'metadata-version: 2' 'info: {name: listen-in-image}' 'schema-in:' \
+  '  ct: {dicom-type: dicom-series, modalities: [CT]}' 'schema-out:' '  derived: {dicom-type: dicom-series}' \
+  'timeout: 60' 'berth:' '  command: [node, /listen-machine/derive.mjs]' >"$listen/machine/machine.yaml"
+printf '%s\n' "import path from 'node:path';" "import { deriveSeries } from 'berth/tools';" \
+  "await deriveSeries(path.join(process.env.BERTH_INPUT, 'ct'), path.join(process.env.BERTH_OUTPUT, 'derived'), (h) => ({" \
+  '  data: new Uint16Array(h.Rows * h.Columns), rows: h.Rows, columns: h.Columns,' '}));' >"$listen/machine/derive.mjs"
+chmod -R a+rX "$listen/machine"
+STUDY=$(node --input-type=module -e '
+  const [dist, dir] = process.argv.slice(1);
+  const { writeSeries } = await import(dist + "/dicom/synth.js");
+  console.log((await writeSeries(dir, { instances: 3, seed: 15 })).studyInstanceUid);' "$ROOT/dist" "$listen/in")
+ip netns add "$LISTEN_NS"
+ip -n "$LISTEN_NS" link set lo up
+# in_ns COMMAND...: a dcmtk tool in the namespace, bounded.
+in_ns() { ip netns exec "$LISTEN_NS" env TCP_NODELAY=1 timeout 60 "$@"; }
+ip netns exec "$LISTEN_NS" env TCP_NODELAY=1 timeout 300 storescp -aet PEER +xa +B -od "$listen/results" 11113 &
+LISTEN_PEER_PID=$!
+podman run -d --name berth-listen-e2e --pull=never --network "ns:/run/netns/$LISTEN_NS" \
+  -v "$listen/machine:/listen-machine:ro" -v "$listen/spool:/spool" --entrypoint berth "$BASE_IMAGE" \
+  listen /listen-machine --host 127.0.0.1 --port 11112 --http-port 18080 --spool /spool --idle 1 \
+  --dest PEER@127.0.0.1:11113 >/dev/null
+answered=no
+for _ in $(seq 1 60); do
+  if in_ns echoscu -aec BERTH 127.0.0.1 11112 >/dev/null 2>&1; then answered=yes; break; fi
+  sleep 0.5
+done
+check 'listen in the image: echoscu gets an answer' test "$answered" = yes
+check 'listen in the image: the STOW-RS server (fastify) listens too' \
+  sh -c 'podman logs berth-listen-e2e 2>&1 | grep "\"listen.started\"" | grep -q "stow http://127.0.0.1:18080/dicom-web"'
+check 'listen in the image: storescu sends a 3-instance series' in_ns storescu -aec BERTH +sd +r 127.0.0.1 11112 "$listen/in"
+for _ in $(seq 1 120); do
+  [ "$(find "$listen/results" -type f | wc -l)" -ge 3 ] && break
+  sleep 0.5
+done
+status=$(berth listen --status --json --spool "$listen/spool" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(r.map((g)=>g.status+"/"+g.runs).join(","))')
+check "listen in the image: the group ran once and was sent ($status)" test "$status" = sent/1
+check 'listen in the image: storescp got the 3 derived instances' test "$(find "$listen/results" -type f | wc -l)" = 3
+# uid FILE TAG: one UID of a file (dcmdump).
+uid() { dcmdump -q +P "$2" "$1" | sed -n 's/^.*\[\(.*\)\].*$/\1/p'; }
+derived_ok() {
+  for f in "$listen/results"/*; do
+    dcmftest "$f" | grep -q '^yes:' || return 1
+    [ "$(uid "$f" StudyInstanceUID)" = "$STUDY" ] || return 1
+    [ "$(uid "$f" SeriesInstanceUID)" != "$(uid "$(find "$listen/in" -type f | head -1)" SeriesInstanceUID)" ] || return 1
+  done
+}
+check 'listen in the image: results are Part 10 (dcmftest), same study, a new series' derived_ok
+podman kill --signal TERM berth-listen-e2e >/dev/null
+code=$(timeout 90 podman wait berth-listen-e2e || echo timeout)
+check "listen in the image: SIGTERM drains, berth exits 0 ($code)" test "$code" = 0
+podman logs berth-listen-e2e 2>&1 | tail -4 | cut -c1-160 | sed 's/^/  | /'
+podman rm -f -t 0 berth-listen-e2e >/dev/null
+kill "$LISTEN_PEER_PID" 2>/dev/null || true
+wait "$LISTEN_PEER_PID" 2>/dev/null || true
+LISTEN_PEER_PID=''
+ip netns del "$LISTEN_NS"
+LISTEN_NS=''
 
 # ------------------------------------------------------------------------------------------------
 step 'image sizes'

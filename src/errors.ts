@@ -168,6 +168,13 @@ export const CATALOGUE = {
     { http: 502 },
   ),
   BERTH_E_LISTEN_DEST: usage('A --dest is neither AET@host:port nor an http(s) DICOMweb URL'),
+  BERTH_E_LISTEN_DEST_AUTH: server(
+    'A STOW-RS destination refused berth’s credentials (HTTP 401 or 403): retried with back-off, the token file read again',
+    { http: 502 },
+  ),
+  BERTH_E_LISTEN_DEST_TOKEN: usage(
+    'A --dest-token-file is unreadable, empty, not one bearer token, or fits no http(s) --dest',
+  ),
   BERTH_E_LISTEN_INPUT: usage(
     'berth listen cannot feed the machine: not exactly one DICOM study or series input, or a required input without a value',
   ),

@@ -3,7 +3,7 @@ import { BerthError } from '../errors.js';
 import { driverNamed } from '../harness/drivers/index.js';
 import { resolveMachine, splitCommand } from '../harness/machine.js';
 import { DEFAULT_RETRY } from '../net/delivery.js';
-import { aeTitleProblem, parseDestination } from '../net/dest.js';
+import { aeTitleProblem, parseDestination, readBearerToken, withTokenFiles } from '../net/dest.js';
 import { DIMSE_DEFAULTS } from '../net/dimse-scp.js';
 import { openEventLog, type EventLog } from '../net/event-log.js';
 import { startListen, type Receiver } from '../net/listen.js';
@@ -40,12 +40,14 @@ interface ListenFlags extends DriverFlags, DeidFlags {
   idle: string;
   inputs?: string;
   dest?: string[];
+  destTokenFile?: string[];
   retryInitial?: string;
   retryMax?: string;
   retryAttempts?: string;
   diskWatermark?: string;
   maxInstanceBytes?: string;
   drainGrace?: string;
+  pruneAfter?: string;
   httpPort?: string;
   token?: string;
   maxStowParts?: string;
@@ -88,6 +90,11 @@ export function registerListen(program: Command): void {
       collect,
     )
     .option(
+      '--dest-token-file <[dest=]file>',
+      'STOW-RS: send the bearer token in <file> to every http(s) --dest, or to <dest> only (repeatable)',
+      collect,
+    )
+    .option(
       '--retry-initial <duration>',
       'first delay after a failed delivery, doubled each time (default 5s)',
     )
@@ -110,6 +117,10 @@ export function registerListen(program: Command): void {
     .option(
       '--drain-grace <duration>',
       `on SIGTERM, how long open associations and requests get to end (default ${DEFAULT_DRAIN_MS / 1000}s)`,
+    )
+    .option(
+      '--prune-after <days>',
+      'remove the instances and run data of groups sent or not-applicable this long ago (days, or 12h, 30m, 90s); state and reports stay',
     )
     .option('--log <file>', 'append the JSON event log to <file> instead of stderr')
     .option('--driver <driver>', 'process, sandbox or container', 'process')
@@ -150,6 +161,25 @@ function idleMs(text: string): number {
   return /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(text) ? parseDuration(`${text}s`) : parseDuration(text);
 }
 
+/** `--dest`, with `--dest-token-file`: every token file is read once now (and at each delivery). */
+async function destinations(flags: ListenFlags) {
+  const dests = withTokenFiles((flags.dest ?? []).map(parseDestination), flags.destTokenFile ?? []);
+  for (const d of dests) if (d.protocol === 'stow' && d.tokenFile) await readBearerToken(d.tokenFile);
+  return dests;
+}
+
+/** `--prune-after`: a number of days, or a duration with its unit (s, m, h, d). */
+function retentionMs(text: string): number {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|m|h|d)?\s*$/.exec(text);
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'd']! : NaN;
+  if (!(ms > 0 && ms <= 3650 * 86_400_000))
+    throw usage(
+      `--prune-after ${text} is not a retention window`,
+      'days (e.g. 30), or 12h, 30m, 90s; at most 3650 days',
+    );
+  return ms;
+}
+
 /** Every option checked before anything listens or is written. */
 async function settings(machineArg: string | undefined, flags: ListenFlags) {
   if (!machineArg)
@@ -170,7 +200,7 @@ async function settings(machineArg: string | undefined, flags: ListenFlags) {
     input,
     group: group as 'study' | 'series',
     inputs: await otherInputs(machine.definition, input, flags.inputs),
-    destinations: (flags.dest ?? []).map(parseDestination),
+    destinations: await destinations(flags),
     idleMs: idleMs(flags.idle),
     port: integer('--port', flags.port, 0, 65535)!,
     maxAssociations: integer('--max-associations', flags.maxAssociations, 1, 1000),
@@ -185,6 +215,7 @@ async function settings(machineArg: string | undefined, flags: ListenFlags) {
       ? parseBytes(flags.maxInstanceBytes)
       : DEFAULT_MAX_INSTANCE_BYTES,
     drainGraceMs: flags.drainGrace ? parseDuration(flags.drainGrace) : DEFAULT_DRAIN_MS,
+    pruneAfterMs: flags.pruneAfter === undefined ? undefined : retentionMs(flags.pruneAfter),
     httpPort: integer('--http-port', flags.httpPort, 0, 65535),
     maxStowParts: integer('--max-stow-parts', flags.maxStowParts, 1, 1_000_000),
     run: {
@@ -221,6 +252,7 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
       retry: s.retry,
       watermarkPercent: s.watermarkPercent,
       maxInstanceBytes: s.maxInstanceBytes,
+      ...(s.pruneAfterMs === undefined ? {} : { pruneAfterMs: s.pruneAfterMs }),
       log: logger,
       receivers: async (sink): Promise<Receiver> => {
         const r = await startReceivers(

@@ -46,6 +46,11 @@ export interface ExecuteOptions {
   reportPaths?: { json?: string; html?: string };
   /** `--deidentify` (harness/deid-stage.ts). */
   deidentify?: DeidRunSettings;
+  /**
+   * The id the driver gives the machine (`LaunchSpec.runId`): `berth listen` records it before the
+   * run, to stop a machine a crash of berth left running (drivers/orphans.ts). Default: a fresh one.
+   */
+  runId?: string;
   /** Told of the started machine, so a caller (a batch pool on a second Ctrl-C) can stop it. */
   onLaunched?: (launched: Launched) => void;
   /**
@@ -90,6 +95,7 @@ export async function executeCase(options: ExecuteOptions): Promise<ExecuteResul
       ...(plan.contextAt ? { contextAt: plan.contextAt } : {}),
       ...(plan.workdir ? { workdir: plan.workdir } : {}),
       ...(options.writableInput ? { writableInput: true } : {}),
+      ...(options.runId === undefined ? {} : { runId: options.runId }),
       binds: [...launch.binds, ...(options.binds ?? [])],
     },
     notices: [...plan.notices, ...launch.notices],

@@ -10,7 +10,7 @@ import { BerthError } from '../errors.js';
 import { deliverInSyntax } from '../dicom/deliver.js';
 import { TS } from '../dicom/transfer-syntax.js';
 import { cStoreRaw, type ScuTarget } from './raw-scu.js';
-import type { Destination } from './dest.js';
+import { readBearerToken, type Destination } from './dest.js';
 import { stowFiles } from './stow-client.js';
 
 /** How deliveries are retried (`--retry-initial`, `--retry-max`, `--retry-attempts`). */
@@ -55,13 +55,23 @@ async function cStore(target: ScuTarget, files: readonly string[]): Promise<void
   }
 }
 
-/** Sends `files` to `dest`; rejects with BERTH_E_LISTEN_DELIVERY when it did not store them all. */
+/** STOW-RS, with the token read from its file at each attempt (a rotated token needs no restart). */
+async function stow(url: URL, files: readonly string[], tokenFile: string | undefined): Promise<void> {
+  const token = tokenFile === undefined ? undefined : await readBearerToken(tokenFile);
+  await stowFiles(url, files, undefined, token);
+}
+
+/**
+ * Sends `files` to `dest`; rejects with BERTH_E_LISTEN_DELIVERY when it did not store them all
+ * (STOW-RS: BERTH_E_LISTEN_DEST_AUTH when refused for credentials, BERTH_E_LISTEN_DEST_TOKEN when
+ * the token file cannot be read now).
+ */
 export function deliver(dest: Destination, files: readonly string[], callingAet: string): Promise<void> {
   switch (dest.protocol) {
     case 'dimse':
       return cStore({ host: dest.host, port: dest.port, calledAet: dest.aet, callingAet }, files);
     case 'stow':
-      return stowFiles(dest.url, files);
+      return stow(dest.url, files, dest.tokenFile);
     default: {
       const never: never = dest;
       throw new Error(`unknown destination ${String(never)}`);

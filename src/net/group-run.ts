@@ -22,7 +22,16 @@ import type { GroupPaths } from './spool.js';
 /** The run settings shared by every group: `executeCase`'s options without the case and reports. */
 export type ListenRunSettings = Omit<
   ExecuteOptions,
-  'machine' | 'casePath' | 'reports' | 'reportPaths' | 'annotate' | 'workDir' | 'keep' | 'out' | 'update'
+  | 'machine'
+  | 'casePath'
+  | 'reports'
+  | 'reportPaths'
+  | 'annotate'
+  | 'workDir'
+  | 'keep'
+  | 'out'
+  | 'update'
+  | 'runId'
 >;
 
 /** What the node needs to run groups. */
@@ -57,14 +66,15 @@ async function snapshot(instances: string, uids: readonly string[], dest: string
 
 /**
  * Runs the machine on the group's instances `uids` in `runs/<runId>/` (removed first: a run that
- * a crash interrupted starts again from nothing). Never throws for what the machine or the data
- * do; that is the outcome.
+ * a crash interrupted starts again from nothing), the driver giving it the id `launchId` (see
+ * `LaunchSpec.runId`). Never throws for what the machine or the data do; that is the outcome.
  */
 export async function runGroup(
   runner: GroupRunner,
   group: GroupPaths,
   runId: string,
   uids: readonly string[],
+  launchId?: string,
 ): Promise<GroupRunResult> {
   const dir = runDir(group, runId);
   await rm(dir, { recursive: true, force: true });
@@ -76,6 +86,7 @@ export async function runGroup(
   try {
     const result = await executeCase({
       ...runner.settings,
+      ...(launchId === undefined ? {} : { runId: launchId }),
       machine: runner.machine,
       casePath,
       workDir: path.join(dir, 'work'),

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BerthError, isBerthError } from '../errors.js';
+import type { LaunchRecord } from '../harness/drivers/orphans.js';
 import { isJsonObject } from '../manifest/document.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { readTextFile } from '../tree/read-text.js';
@@ -59,6 +60,11 @@ export interface GroupRun {
    */
   folder: string;
   startedAt: string;
+  /**
+   * What identifies the latest attempt's machine (driver, run id, engine), written before it is
+   * launched: a restart after a SIGKILL of berth stops that machine before running again.
+   */
+  launch?: LaunchRecord;
   finishedAt?: string;
   /** The harness outcome (`passed`, `not-applicable`, `machine-error` …) or `crashed`. */
   outcome?: string;
@@ -79,6 +85,8 @@ export interface GroupState {
   firstReceivedAt: string;
   lastReceivedAt: string;
   runs: GroupRun[];
+  /** When `--prune-after` last removed the group's data (prune.ts); state and reports stay. */
+  prunedAt?: string;
 }
 
 /** A fresh group that has just received its first instances. */

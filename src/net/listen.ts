@@ -7,6 +7,7 @@
  *          the run under way finishes (its end recorded); what is left waits on disk for the next start.
  */
 import type { Launched } from '../harness/drivers/driver.js';
+import { stopOrphan } from '../harness/drivers/orphans.js';
 import type { Destination } from './dest.js';
 import type { RetryPolicy } from './delivery.js';
 import type { EventLog } from './event-log.js';
@@ -35,6 +36,8 @@ export interface ListenSettings {
   readonly retry?: RetryPolicy;
   readonly watermarkPercent?: number;
   readonly maxInstanceBytes?: number;
+  /** `--prune-after`: retention of settled groups' data (prune.ts). */
+  readonly pruneAfterMs?: number;
   readonly log: EventLog;
   /** Starts the receivers on the sink (after recovery). */
   readonly receivers: (sink: ListenSink) => Promise<Receiver>;
@@ -92,9 +95,9 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
   const node = new ListenNode({
     spool,
     idleMs: s.idleMs,
-    run: async (key, folder, uids) => {
+    run: async (key, folder, uids, launch) => {
       try {
-        return await runGroup(runner, spool.group(key), folder, uids);
+        return await runGroup(runner, spool.group(key), folder, uids, launch?.runId);
       } finally {
         machines.clear();
       }
@@ -104,6 +107,12 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     log: s.log,
     feeding: () => sink.feeding(),
     ...(s.retry ? { retry: s.retry } : {}),
+    driver: {
+      driver: s.runner.settings.driver ?? 'process',
+      ...(s.runner.settings.engine ? { engine: s.runner.settings.engine } : {}),
+    },
+    stopOrphan: (launch) => stopOrphan(launch),
+    ...(s.pruneAfterMs === undefined ? {} : { pruneAfterMs: s.pruneAfterMs }),
   });
   const recovered = await sink.recoverStaging();
   await node.start();

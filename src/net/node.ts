@@ -7,10 +7,14 @@
  * - A late instance sends a group back to `received`: it runs again on the union, unless the set
  *   of SOP Instance UIDs is the one a finished run already had.
  * - At start, the state on disk is taken up again: waiting groups wait a full idle window, a run a
- *   crash interrupted starts once more (a second crash fails it), deliveries resume.
+ *   crash interrupted starts once more (a second crash fails it; its machine, if a crash of berth
+ *   left it running, is stopped first), deliveries resume.
+ * - With `pruneAfterMs`, the data of groups settled that long is removed (prune.ts).
  */
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
+import type { LaunchRecord } from '../harness/drivers/orphans.js';
+import { newRunId } from '../harness/drivers/sweep.js';
 import type { Destination } from './dest.js';
 import { DEFAULT_RETRY, backoffMs, deliver as deliverFiles, type RetryPolicy } from './delivery.js';
 import type { EventLog } from './event-log.js';
@@ -25,11 +29,22 @@ import {
   type GroupStatus,
 } from './group-state.js';
 import type { GroupRunResult } from './group-run.js';
+import { prunable, pruneGroup } from './prune.js';
 import type { CommittedGroup } from './sink.js';
 import { instanceUids, type Spool } from './spool.js';
 
-/** Runs the machine on a group's instances `uids` in the run folder `runs/<folder>`. */
-export type RunFn = (key: string, folder: string, uids: readonly string[]) => Promise<GroupRunResult>;
+/**
+ * Runs the machine on a group's instances `uids` in the run folder `runs/<folder>`; `launch`, when
+ * the node records one, is the id the driver must give the machine.
+ */
+export type RunFn = (
+  key: string,
+  folder: string,
+  uids: readonly string[],
+  launch?: LaunchRecord,
+) => Promise<GroupRunResult>;
+/** Stops a machine a killed berth left running; what it did, in words (drivers/orphans.ts). */
+export type StopOrphanFn = (launch: LaunchRecord) => Promise<string[]>;
 /** Delivers files to a destination. */
 export type DeliverFn = (dest: Destination, files: readonly string[], callingAet: string) => Promise<void>;
 
@@ -51,6 +66,14 @@ export interface NodeOptions {
   readonly deliver?: DeliverFn;
   /** How often the node looks at its groups (default min(1 s, idle / 4)). */
   readonly tickMs?: number;
+  /**
+   * The driver (and engine) runs use: with it, each attempt's {@link LaunchRecord} is written to
+   * the state before the machine starts, and `stopOrphan` gets it back at the next start.
+   */
+  readonly driver?: { readonly driver: string; readonly engine?: string };
+  readonly stopOrphan?: StopOrphanFn;
+  /** `--prune-after`: the data of groups settled this long is removed (prune.ts); absent: kept. */
+  readonly pruneAfterMs?: number;
 }
 
 export class ListenNode {
@@ -59,6 +82,8 @@ export class ListenNode {
   private readonly locks = new Map<string, Promise<unknown>>();
   private running: Promise<void> | undefined;
   private delivering: Promise<void> | undefined;
+  private pruning: Promise<void> | undefined;
+  private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private draining = false;
@@ -103,7 +128,7 @@ export class ListenNode {
   /** Stops starting work, and waits for the run and the delivery under way to end. */
   async drain(): Promise<void> {
     this.stop();
-    await Promise.allSettled([this.running, this.delivering]);
+    await Promise.allSettled([this.running, this.delivering, this.pruning]);
     await Promise.allSettled([...this.locks.values()]);
   }
 
@@ -145,6 +170,9 @@ export class ListenNode {
       return;
     }
     const run = lastRun(s);
+    if (s.status === 'running' && run?.finishedAt === undefined && run?.launch) {
+      await this.stopOrphan(key, run.id, run.launch);
+    }
     if (s.status === 'received' || s.status === 'complete') {
       // The idle window starts again: instances may still come from a peer retrying.
       s.status = 'received';
@@ -165,6 +193,17 @@ export class ListenNode {
     await this.save(s);
   }
 
+  /** Stops the machine of an interrupted run, if a crash of berth left it running. */
+  private async stopOrphan(key: string, runId: string, launch: LaunchRecord): Promise<void> {
+    if (!this.o.stopOrphan) return;
+    try {
+      const notes = await this.o.stopOrphan(launch);
+      if (notes.length > 0) this.o.log.event('run.orphan-stopped', { group: key, run: runId, notes });
+    } catch (e) {
+      this.o.log.event('run.orphan-error', { group: key, run: runId, error: (e as Error).message });
+    }
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking || this.draining) return;
     this.ticking = true;
@@ -178,6 +217,7 @@ export class ListenNode {
       }
       this.startRun();
       this.startDelivery();
+      this.startPrune(feeding);
     } catch (e) {
       this.o.log.event('node.error', { error: (e as Error).message });
     } finally {
@@ -246,6 +286,8 @@ export class ListenNode {
       startedAt: new Date().toISOString(),
       folder: `runs/${run.attempts > 1 ? `${run.id}-${run.attempts}` : run.id}`,
     });
+    if (this.o.driver) run.launch = { ...this.o.driver, runId: newRunId() };
+    else delete run.launch;
     s.status = 'running';
     await this.save(s);
     this.o.log.event('run.started', {
@@ -258,7 +300,7 @@ export class ListenNode {
   }
 
   private async execute(key: string, run: GroupRun, uids: readonly string[]): Promise<void> {
-    const result = await this.o.run(key, path.basename(run.folder), uids);
+    const result = await this.o.run(key, path.basename(run.folder), uids, run.launch);
     await this.locked(key, async () => {
       const s = this.states.get(key)!;
       this.finishRun(s, run, result);
@@ -291,6 +333,30 @@ export class ListenNode {
       otherOutputs: run.otherOutputs.length,
       status: s.status,
     });
+  }
+
+  /** Retention: the groups due, one at a time under their locks, at most once a minute. */
+  private startPrune(feeding: ReadonlySet<string>): void {
+    const after = this.o.pruneAfterMs;
+    const now = Date.now();
+    if (after === undefined || this.pruning || this.draining) return;
+    if (now - this.lastPrune < Math.min(60_000, Math.max(after / 4, 50))) return;
+    this.lastPrune = now;
+    const due = [...this.states.values()].filter((s) => !feeding.has(s.key) && prunable(s, now, after));
+    this.pruning = (async () => {
+      for (const s of due) await this.locked(s.key, () => this.prune(s.key, after));
+    })()
+      .catch((e: unknown) => this.o.log.event('prune.error', { error: (e as Error).message }))
+      .finally(() => (this.pruning = undefined));
+  }
+
+  private async prune(key: string, afterMs: number): Promise<void> {
+    const s = this.states.get(key)!;
+    if (this.o.feeding().has(key) || !prunable(s, Date.now(), afterMs)) return;
+    const pruned = await pruneGroup(this.o.spool.group(key));
+    s.prunedAt = new Date().toISOString();
+    await this.save(s);
+    this.o.log.event('group.pruned', { group: key, ...pruned });
   }
 
   private startDelivery(): void {
@@ -327,12 +393,14 @@ export class ListenNode {
     const folder = path.join(this.o.spool.group(key).dir, run.folder);
     const files = run.dicomOutputs.map((rel) => path.join(folder, rel));
     let error: string | undefined;
+    let code: string | undefined;
     if (!dest) error = `${d.dest} is no longer a --dest of this berth listen`;
     else {
       try {
         await this.deliverFn(dest, files, this.o.callingAet);
       } catch (e) {
         error = (e as Error).message;
+        if (isBerthError(e)) code = e.code;
       }
     }
     await this.locked(key, async () => {
@@ -357,6 +425,7 @@ export class ListenNode {
           run: run.id,
           dest: d.dest,
           attempts: d.attempts,
+          ...(code === undefined ? {} : { code }),
           error,
           retryAt: d.nextAttemptAt,
           final: d.status === 'failed',

@@ -1,8 +1,8 @@
 /**
  * Sends a run's DICOM outputs to a DICOMweb service by STOW-RS: one `POST <root>/studies` with a
  * `multipart/related; type="application/dicom"` body streamed from the files, on Node's fetch.
- * 200 is success; 202 (some instances failed), 409 (all failed) and anything else reject with
- * BERTH_E_LISTEN_DELIVERY, so the delivery is retried.
+ * 200 is success; 401 and 403 reject with BERTH_E_LISTEN_DEST_AUTH, 202 (some instances failed),
+ * 409 (all failed) and anything else with BERTH_E_LISTEN_DELIVERY: each is retried.
  */
 import { randomBytes } from 'node:crypto';
 import { BerthError } from '../errors.js';
@@ -49,8 +49,16 @@ export function stowUrl(root: URL): URL {
   return url;
 }
 
-/** POSTs `files` to the service root `root`; resolves when the service stored every one. */
-export async function stowFiles(root: URL, files: readonly string[], timeoutMs = 60_000): Promise<void> {
+/**
+ * POSTs `files` to the service root `root` (with `Authorization: Bearer <token>` when given);
+ * resolves when the service stored every one.
+ */
+export async function stowFiles(
+  root: URL,
+  files: readonly string[],
+  timeoutMs = 60_000,
+  token?: string,
+): Promise<void> {
   if (files.length === 0) return;
   const boundary = `berth-${randomBytes(12).toString('hex')}`;
   const url = stowUrl(root);
@@ -61,6 +69,7 @@ export async function stowFiles(root: URL, files: readonly string[], timeoutMs =
       headers: {
         'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
         accept: 'application/dicom+json',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
       },
       body: ReadableStream.from(multipart(files, boundary)),
       duplex: 'half',
@@ -71,6 +80,12 @@ export async function stowFiles(root: URL, files: readonly string[], timeoutMs =
     throw failed(url, cause ?? (e as Error).message);
   }
   const text = await head(response, MAX_ANSWER_BYTES);
+  if (response.status === 401 || response.status === 403) {
+    throw new BerthError(
+      'BERTH_E_LISTEN_DEST_AUTH',
+      `STOW-RS to ${url.href}: HTTP ${response.status}, ${token === undefined ? 'no token given (--dest-token-file)' : 'the token was refused'}`,
+    );
+  }
   if (response.status !== 200) {
     throw failed(url, `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
   }

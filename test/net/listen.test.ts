@@ -5,7 +5,9 @@
  */
 import { expect } from 'chai';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
@@ -27,6 +29,15 @@ import {
 import { requirePeer } from '../support/peers.js';
 import { runPython } from '../support/python.js';
 import { removeDir, tempDir } from '../support/temp.js';
+
+/** True while a process runs: not gone, nor a zombie nobody has reaped yet (PID 1 of a CI container may not reap). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 describe('berth listen (dcmtk peers on 127.0.0.1)', function () {
   this.timeout(150_000);
@@ -273,19 +284,82 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     await until(async () => (await readEvents(log)).some((e) => e.event === 'listen.draining'), 'the drain');
     berth.child.kill('SIGTERM');
     expect((await berth.ended).code).to.equal(130);
-    // Gone, or a zombie nobody has reaped yet (PID 1 of a CI container may not reap).
-    const alive = (pid: number): boolean => {
-      try {
-        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-      } catch {
-        return false;
-      }
-    };
     await until(() => !alive(derivePids(machine)[0]!), 'the machine to be stopped', 10_000);
     makeDeriveMachine(machine); // no sleep now
     berth = await listen(['--idle', '0.3']);
     await until(async () => (await groupStatus())[0]?.status === 'sent', 'the run taken up', 60_000);
     expect(deriveRuns(machine)).to.deep.equal([2, 2]);
+    berth.child.kill('SIGTERM');
+    await berth.ended;
+  });
+
+  it('stops the machine a SIGKILLed berth left running before it runs the study again', async () => {
+    makeDeriveMachine(machine, 60);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 63 });
+    let berth = await listen(['--idle', '0.3']);
+    expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+    await until(() => derivePids(machine).length === 1, 'the run to start', 30_000);
+    process.kill(berth.child.pid!, 'SIGKILL');
+    await berth.ended;
+    const orphan = derivePids(machine)[0]!;
+    expect(alive(orphan)).to.equal(true); // the process driver's machine outlives berth
+    makeDeriveMachine(machine); // no sleep now
+    berth = await listen(['--idle', '0.3']);
+    await until(() => !alive(orphan), 'the orphaned machine to be stopped', 10_000);
+    await until(async () => (await groupStatus())[0]?.status === 'sent', 'the run taken up', 60_000);
+    expect(deriveRuns(machine)).to.deep.equal([2, 2]);
+    const events = await berth.events();
+    const stopped = events.find((e) => e.event === 'run.orphan-stopped');
+    expect(stopped?.['notes']).to.satisfy((n: string[]) => n.some((x) => /stopped \d+ process/.test(x)));
+    // Stopped before the run started again.
+    expect(events.indexOf(stopped!)).to.be.below(events.findIndex((e) => e.event === 'run.started'));
+    berth.child.kill('SIGTERM');
+    await berth.ended;
+  });
+
+  it('sends the derived series by STOW-RS with the bearer token of --dest-token-file, which never appears on its command line', async () => {
+    makeDeriveMachine(machine);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 64 });
+    const token = `t0k.${Date.now()}`;
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(req.headers.authorization);
+        res.writeHead(req.headers.authorization === `Bearer ${token}` ? 200 : 401).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`;
+      const berth = await listen(['--idle', '0.3', '--dest', url, '--dest-token-file', tokenFile]);
+      expect(readFileSync(`/proc/${berth.child.pid}/cmdline`, 'latin1')).not.to.contain(token);
+      expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+      await until(async () => (await groupStatus())[0]?.status === 'sent', 'the STOW-RS delivery', 60_000);
+      expect(seen).to.deep.equal([`Bearer ${token}`]);
+      berth.child.kill('SIGTERM');
+      await berth.ended;
+    } finally {
+      server.close();
+    }
+  });
+
+  it('with --prune-after, removes a sent study’s instances and run data after the window, keeping its state and reports', async () => {
+    makeDeriveMachine(machine);
+    const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 65 });
+    const berth = await listen(['--idle', '0.3', '--prune-after', '1s']);
+    expect((await storescu(berth.port, [], study.dir)).code).to.equal(0);
+    await until(
+      async () => (await berth.events()).some((e) => e.event === 'group.pruned'),
+      'the prune',
+      60_000,
+    );
+    const [group] = await groupStatus();
+    expect([group!.status, group!.instances, group!.runs]).to.deep.equal(['sent', 0, 1]);
+    const run = path.join(spool, 'groups', group!.key, 'runs', 'r1');
+    expect((await readdir(run)).sort()).to.deep.equal(['case.json', 'report.html', 'report.json']);
     berth.child.kill('SIGTERM');
     await berth.ended;
   });
@@ -325,5 +399,21 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     ]);
     expect([noLog.code, hasStackTrace(noLog.stderr)]).to.deep.equal([2, false]);
     expect(noLog.stderr).to.contain('BERTH_E_USAGE');
+    const noToken = await runCli([
+      'listen',
+      machine,
+      '--spool',
+      spool,
+      '--dest',
+      'https://pacs.example/dicom-web',
+      '--dest-token-file',
+      path.join(dir, 'missing-token'),
+    ]);
+    expect([noToken.code, hasStackTrace(noToken.stderr)]).to.deep.equal([2, false]);
+    expect(noToken.stderr).to.contain('BERTH_E_LISTEN_DEST_TOKEN');
+    for (const bad of ['0', 'soon', '-1', '5y']) {
+      const r = await runCli(['listen', machine, '--spool', spool, '--prune-after', bad]);
+      expect([r.code, r.stderr.includes('BERTH_E_USAGE')], bad).to.deep.equal([2, true]);
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../../src/errors.js';
+import type { LaunchRecord } from '../../src/harness/drivers/orphans.js';
 import { memoryEventLog } from '../../src/net/event-log.js';
 import { parseDestination } from '../../src/net/dest.js';
 import type { GroupRunResult } from '../../src/net/group-run.js';
@@ -169,6 +170,46 @@ describe('net/node', () => {
     expect((await state(done.group.key)).runs).to.have.length(1);
   });
 
+  it('records the launch (driver, run id) before the run starts, and stops that machine at the next start before running again', async () => {
+    const launches: (LaunchRecord | undefined)[] = [];
+    let recorded: LaunchRecord | undefined;
+    const hang: RunFn = async (key, _folder, _uids, launch) => {
+      // Written to state.json before the machine is launched.
+      recorded = (await state(key)).runs[0]!.launch;
+      launches.push(launch);
+      return new Promise<GroupRunResult>(() => undefined);
+    };
+    const a = node({ run: hang, driver: { driver: 'container', engine: 'podman' } });
+    await a.node.start();
+    const fed = await feedSeries(spool, dir, { seed: 7, instances: 1 });
+    await a.node.committed([fed.group]);
+    await until(() => launches.length === 1, 'the run to start');
+    a.node.stop(); // berth is SIGKILLed here: the machine may run on
+    expect(recorded).to.deep.include({ driver: 'container', engine: 'podman' });
+    expect(recorded!.runId).to.match(/^[0-9a-f-]{36}$/);
+    expect(launches[0]).to.deep.equal(recorded);
+    const stopped: LaunchRecord[] = [];
+    let ranAfterStop = false;
+    const b = node({
+      driver: { driver: 'container', engine: 'podman' },
+      stopOrphan: (l) => {
+        stopped.push(l);
+        return Promise.resolve(['removed the container']);
+      },
+      run: (_key, _folder, _uids, launch) => {
+        ranAfterStop = stopped.length === 1;
+        launches.push(launch);
+        return Promise.resolve(PASSED);
+      },
+    });
+    await b.node.start();
+    expect(stopped).to.deep.equal([recorded]);
+    await until(async () => (await state(fed.group.key)).status === 'sent', 'the run taken up');
+    expect(ranAfterStop).to.equal(true);
+    expect(launches[1]!.runId).to.not.equal(recorded!.runId); // each attempt its own id
+    expect(b.log.events.map((e) => e.event)).to.include('run.orphan-stopped');
+  });
+
   it('fails a run that berth was stopped in twice instead of starting it a third time', async () => {
     const hang: RunFn = () => new Promise<GroupRunResult>(() => undefined);
     const fed = await feedSeries(spool, dir, { seed: 5, instances: 1 });
@@ -227,6 +268,45 @@ describe('net/node', () => {
     await until(async () => (await state(fed.group.key)).status === 'not-applicable', 'not-applicable');
     expect(delivered).to.equal(0);
     expect((await state(fed.group.key)).runs[0]!.deliveries).to.deep.equal([]);
+  });
+
+  it('with pruneAfterMs, removes a sent group’s instances and run data once settled that long, keeps its state and report, and never a failed group’s', async () => {
+    /** A run that snapshots its instances and writes a report, as runGroup does. */
+    const run =
+      (outcome: string): RunFn =>
+      async (key, folder, uids) => {
+        const dirOf = path.join(spool.group(key).runs, folder);
+        await mkdir(path.join(dirOf, 'received'), { recursive: true });
+        for (const uid of uids)
+          await link(
+            path.join(spool.group(key).instances, `${uid}.dcm`),
+            path.join(dirOf, 'received', `${uid}.dcm`),
+          );
+        await writeFile(path.join(dirOf, 'report.json'), '{}');
+        return { ...PASSED, outcome };
+      };
+    const ok = await feedSeries(spool, dir, { seed: 9, instances: 2 });
+    const bad = await feedSeries(spool, dir, { seed: 10, instances: 2 });
+    const outcomes = new Map([
+      [ok.group.key, 'passed'],
+      [bad.group.key, 'machine-error'],
+    ]);
+    const { node: n, log } = node({
+      pruneAfterMs: 300,
+      run: (key, folder, uids) => run(outcomes.get(key)!)(key, folder, uids),
+    });
+    await n.start();
+    await n.committed([ok.group, bad.group]);
+    await until(async () => (await state(ok.group.key)).prunedAt !== undefined, 'the prune', 10_000);
+    const g = spool.group(ok.group.key);
+    expect(await readdir(g.instances)).to.deep.equal([]);
+    expect(await readdir(path.join(g.runs, 'r1'))).to.deep.equal(['report.json']);
+    expect((await state(ok.group.key)).status).to.equal('sent');
+    expect((await state(bad.group.key)).status).to.equal('failed');
+    expect(await readdir(spool.group(bad.group.key).instances)).to.have.length(2);
+    expect(log.events.filter((e) => e.event === 'group.pruned')).to.deep.equal([
+      { event: 'group.pruned', group: ok.group.key, instances: 2, runFolders: 1 },
+    ]);
   });
 
   it('keeps the hash of the SOP Instance UID set it ran on in state.json', async () => {

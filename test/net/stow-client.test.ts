@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries } from '../../src/dicom/synth.js';
+import { deliver } from '../../src/net/delivery.js';
+import { parseDestination, withTokenFiles } from '../../src/net/dest.js';
 import { stowFiles, stowUrl } from '../../src/net/stow-client.js';
 import { codeOfAsync } from '../support/codes.js';
 import { removeDir, tempDir } from '../support/temp.js';
@@ -17,8 +20,16 @@ describe('net/stow-client', () => {
     await removeDir(dir);
   });
 
-  /** A DICOMweb stand-in on 127.0.0.1 answering every request with `status`, after reading it. */
-  async function service(status: number, seen: { type?: string; body?: Buffer; path?: string }, extra = '') {
+  /**
+   * A DICOMweb stand-in on 127.0.0.1 answering every request with `status`, after reading it;
+   * with `token`, a request without `Authorization: Bearer <token>` gets 401.
+   */
+  async function service(
+    status: number,
+    seen: { type?: string; body?: Buffer; path?: string; auth?: string },
+    extra = '',
+    token?: string,
+  ) {
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -27,8 +38,10 @@ describe('net/stow-client', () => {
           type: req.headers['content-type'],
           body: Buffer.concat(chunks),
           path: req.url,
+          auth: req.headers.authorization,
         });
-        res.writeHead(status, { 'content-type': 'application/dicom+json' });
+        const allowed = token === undefined || req.headers.authorization === `Bearer ${token}`;
+        res.writeHead(allowed ? status : 401, { 'content-type': 'application/dicom+json' });
         res.end(`{}${extra}`);
       });
     });
@@ -63,5 +76,31 @@ describe('net/stow-client', () => {
     expect(await codeOfAsync(stowFiles(new URL('http://127.0.0.1:1/dicom-web'), files))).to.equal(
       'BERTH_E_LISTEN_DELIVERY',
     );
+  });
+
+  it('sends Authorization: Bearer <token> to a service that demands it, and fails with BERTH_E_LISTEN_DEST_AUTH without it or with another', async () => {
+    const s = await writeSeries(path.join(dir, 's'), { instances: 1, seed: 3 });
+    const files = s.files.map((f) => f.path);
+    const seen: { auth?: string } = {};
+    const root = await service(200, seen, '', 's3cr3t.token');
+    expect(await codeOfAsync(stowFiles(root, files))).to.equal('BERTH_E_LISTEN_DEST_AUTH');
+    expect(seen.auth).to.equal(undefined);
+    expect(await codeOfAsync(stowFiles(root, files, 10_000, 'other'))).to.equal('BERTH_E_LISTEN_DEST_AUTH');
+    await stowFiles(root, files, 10_000, 's3cr3t.token');
+    expect(seen.auth).to.equal('Bearer s3cr3t.token');
+  });
+
+  it('delivers with the token file read again at each attempt, so a rotated token needs no restart', async () => {
+    const s = await writeSeries(path.join(dir, 's'), { instances: 1, seed: 4 });
+    const files = s.files.map((f) => f.path);
+    const root = await service(200, {}, '', 'new-token');
+    const tokenFile = path.join(dir, 'token');
+    await writeFile(tokenFile, 'old-token\n');
+    const [dest] = withTokenFiles([parseDestination(root.href)], [tokenFile]);
+    expect(await codeOfAsync(deliver(dest!, files, 'BERTH'))).to.equal('BERTH_E_LISTEN_DEST_AUTH');
+    await writeFile(tokenFile, 'new-token\n');
+    await deliver(dest!, files, 'BERTH');
+    await writeFile(tokenFile, '');
+    expect(await codeOfAsync(deliver(dest!, files, 'BERTH'))).to.equal('BERTH_E_LISTEN_DEST_TOKEN');
   });
 });

@@ -66,6 +66,11 @@ export function containerName(): string {
   return `berth-${randomBytes(6).toString('hex')}`;
 }
 
+/** The name of the container of a launch given a `runId` (found again by it after a crash). */
+export function runContainerName(runId: string): string {
+  return `berth-run-${runId}`;
+}
+
 /**
  * `-v` splits on `:`; a host path holding one would be read as options. Refused rather than
  * mis-mounted.
@@ -373,7 +378,7 @@ export function createContainerDriver(options: ContainerOptions = {}): Driver {
       const { engine, why } = await engines.choose(spec.engine);
       if (!engine) throw new Error(why ?? 'no container engine');
       const { env, ownConfig } = await engines.envOf(engine);
-      const name = containerName();
+      const name = spec.runId === undefined ? containerName() : runContainerName(spec.runId);
       const plan = containerArgs(spec, { engine, name, gpu: await hasGpu(), defaultNetworkNone: ownConfig });
       plan.notices.push(...(await handTreesOver(spec, engine, env)));
       // The engine client leads its own group; the machine itself lives under the engine's monitor.

@@ -33,6 +33,12 @@ export interface LaunchSpec {
   writableInput?: boolean;
   /** Sandbox: host paths bound read-write (`--bind`) and read-only (`--ro-bind`) at their place. */
   binds?: { path: string; writable: boolean }[];
+  /**
+   * An id the caller chose (and recorded) before the launch, to find the machine again after a
+   * crash of berth (orphans.ts): the process driver's BERTH_RUN_ID, the container driver's name
+   * `berth-run-<runId>`. Default: a fresh one. See {@link isRunId}.
+   */
+  runId?: string;
 }
 
 /** A started machine. */

@@ -8,7 +8,7 @@ import { copyTree } from '../materialise.js';
 import type { LaunchSpec } from './driver.js';
 
 /** The {@link LaunchSpec} fields a run passes through unchanged. */
-export type LaunchExtras = Pick<LaunchSpec, 'contextAt' | 'workdir' | 'writableInput' | 'binds'>;
+export type LaunchExtras = Pick<LaunchSpec, 'contextAt' | 'workdir' | 'writableInput' | 'binds' | 'runId'>;
 
 /** The input tree to give the machine: the run's own, or a writable copy of it beside it. */
 export async function launchInput(input: string, workDir: string, extras?: LaunchExtras): Promise<string> {

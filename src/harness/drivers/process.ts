@@ -32,7 +32,7 @@ export const processDriver: Driver = {
   async launch(spec: LaunchSpec): Promise<Launched> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of BERTH_VARS) delete env[k];
-    const runId = newRunId();
+    const runId = spec.runId ?? newRunId();
     Object.assign(env, spec.env, {
       [RUN_ID_VARIABLE]: runId,
       BERTH_INPUT: spec.input,

@@ -23,6 +23,11 @@ export function newRunId(): string {
   return randomUUID();
 }
 
+/** True for a run id as {@link newRunId} makes them (a UUID): safe in a container name and /proc match. */
+export function isRunId(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text);
+}
+
 /**
  * Group and session of a live process (`/proc/PID/stat` fields 5 and 6), or undefined when it is
  * gone or a zombie (dead, waiting to be reaped: nothing left to stop).
@@ -54,6 +59,28 @@ async function carriesRunId(pid: number, runId: string): Promise<boolean> {
 }
 
 /**
+ * The pids of a run's processes alive now, found by its run id alone (after a crash of berth the
+ * recorded group id may name someone else's group by now): those carrying the id, and every
+ * process in a group or session one of them leads. Never berth itself.
+ */
+export async function runIdProcesses(runId: string): Promise<number[]> {
+  const carriers = await livePidsWhere(
+    async (pid) => pid !== process.pid && (await carriesRunId(pid, runId)),
+  );
+  const leaders = new Set<number>();
+  for (const pid of carriers) {
+    const ids = await groupAndSession(pid);
+    if (ids?.pgrp === pid || ids?.session === pid) leaders.add(pid);
+  }
+  if (leaders.size === 0) return carriers;
+  return livePidsWhere(async (pid) => {
+    if (pid === process.pid) return false;
+    const ids = await groupAndSession(pid);
+    return ids !== undefined && (leaders.has(ids.pgrp) || leaders.has(ids.session) || carriers.includes(pid));
+  });
+}
+
+/**
  * The pids of a run's processes alive now: in the leader's group or session, or carrying the
  * run id. Never berth itself.
  */
@@ -67,19 +94,28 @@ export function runProcesses(leader: number, runId: string): Promise<number[]> {
 }
 
 /**
- * SIGKILLs every process of the run (see {@link runProcesses}), again until none is found or
- * after a few rounds. Returns how many distinct processes were signalled, and how many were
- * still found in the last round.
+ * SIGKILLs every process `find` names, again until none is found or after a few rounds. Returns
+ * how many distinct processes were signalled, and how many were still found in the last round.
  */
-export async function sweepRun(leader: number, runId: string): Promise<{ stopped: number; left: number }> {
+async function sweep(find: () => Promise<number[]>): Promise<{ stopped: number; left: number }> {
   const signalled = new Set<number>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const pids = await runProcesses(leader, runId);
+    const pids = await find();
     if (pids.length === 0) return { stopped: signalled.size, left: 0 };
     for (const pid of pids) if (signalPid(pid, 'SIGKILL')) signalled.add(pid);
     // SIGKILL is delivered asynchronously: give it a moment before looking again.
     await new Promise((r) => setTimeout(r, 20));
   }
-  const left = (await runProcesses(leader, runId)).length;
+  const left = (await find()).length;
   return { stopped: signalled.size, left };
+}
+
+/** SIGKILLs every process of the run (see {@link runProcesses}). */
+export function sweepRun(leader: number, runId: string): Promise<{ stopped: number; left: number }> {
+  return sweep(() => runProcesses(leader, runId));
+}
+
+/** SIGKILLs every process of a run berth no longer watches, known by its id alone ({@link runIdProcesses}). */
+export function sweepRunId(runId: string): Promise<{ stopped: number; left: number }> {
+  return sweep(() => runIdProcesses(runId));
 }

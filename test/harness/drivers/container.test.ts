@@ -12,6 +12,8 @@ import {
   storageConf,
 } from '../../../src/harness/drivers/container.js';
 import type { LaunchSpec } from '../../../src/harness/drivers/driver.js';
+import { stopOrphan } from '../../../src/harness/drivers/orphans.js';
+import { newRunId } from '../../../src/harness/drivers/sweep.js';
 import { requirePeer, type Peer } from '../../support/peers.js';
 import { loopbackListener, makeRun, removeRun, specOf, waitEnd, type RunDirs } from './helpers.js';
 
@@ -290,6 +292,32 @@ describe('harness/drivers/container', function () {
         }
       });
       expect(alive).to.deep.equal([]);
+    });
+
+    it('names the container by a given run id, so stopOrphan removes it once its client (berth) is gone', async function () {
+      dirs = await makeRun({});
+      const runId = newRunId();
+      const script = 'echo 1% > /envoyai/status/progress; sleep 120';
+      const launched = await driver().launch(
+        specOf(dirs, ['/bin/busybox', 'sh', '-c', script], { image: IMAGE, engine: 'podman', runId }),
+      );
+      const started = Date.now() + 20_000;
+      while (
+        Date.now() < started &&
+        !(await stat(path.join(dirs.status, 'progress')).catch(() => undefined))
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // berth SIGKILLed: the engine client goes too; the container runs on under its monitor.
+      process.kill(-launched.pgid!, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await podman(['ps', '--format', '{{.Names}}'])).out.trim()).to.equal(`berth-run-${runId}`);
+      const notes = await stopOrphan(
+        { driver: 'container', runId, engine: 'podman' },
+        { stateDir: state!, env: baseEnv() },
+      );
+      expect(notes.join('\n')).to.contain(`removed the container berth-run-${runId}`);
+      expect((await podman(['ps', '-a', '--format', '{{.Names}}'])).out.trim()).to.equal('');
     });
 
     it('stop(500) ends a container that ignores SIGTERM, and cleanup leaves no container', async function () {
