@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { binValues } from '../../src/batch/histogram.js';
 import { renderBatchHtml } from '../../src/batch/report-html.js';
 import { requirePeer } from '../support/peers.js';
-import { CHROMIUM_PEER, visitPage } from '../harness/report/chromium.js';
+import { CHROMIUM_PEER, visitPage } from '../support/chromium.js';
 import { sampleBatch, XSS_ID } from './fixture.js';
 
 describe('batch/report-html', () => {

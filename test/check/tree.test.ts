@@ -10,7 +10,7 @@ import { ndarray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
 import { Limiter, mapLimited } from '../../src/tree/entry.js';
 import { CLI } from '../support/cli.js';
-import { JPEG_BYTES, MASK, PDF_BYTES, PNG_BYTES, writeGoodTree, writeManifest } from '../sdk/helpers.js';
+import { JPEG_BYTES, MASK, PDF_BYTES, PNG_BYTES, writeGoodTree, writeManifest } from '../support/sdk-tree.js';
 import { removeDir, tempDir } from '../support/temp.js';
 import { codeOfAsync } from '../support/codes.js';
 import { loadedModules } from '../support/module-graph.js';

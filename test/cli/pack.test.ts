@@ -11,7 +11,7 @@ import { synthTree } from '../../src/harness/synth-tree.js';
 import { removeDir, tempDir } from '../support/temp.js';
 import { CLI, hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
-import { expectSameTree, listFiles } from '../wire/case-helpers.js';
+import { expectSameTree, listFiles } from '../support/wire-case.js';
 
 const SAMPLE = path.join(ROOT, 'sample-machine', 'machine.yaml');
 

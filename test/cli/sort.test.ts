@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries } from '../../src/dicom/synth.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { listTree, writeMessyFolder } from '../dicom/sort-fixtures.js';
+import { listTree, writeMessyFolder } from '../support/sort-fixtures.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 
 interface SortJson {

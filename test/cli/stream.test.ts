@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { CLI, hasStackTrace, runCli } from '../support/cli.js';
 import { EirWire, connectToServer } from '../support/eir-client.js';
-import { MANIFEST, definitionOf, writeDataset } from '../serve/eir/case-fixture.js';
+import { MANIFEST, definitionOf, writeDataset } from '../support/eir-case.js';
 import { removeDir } from '../support/temp.js';
 
 /** A running `berth stream`, with what it printed so far. */

@@ -4,7 +4,7 @@ import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Finding } from '../../src/errors.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
-import { GOOD_TEXT, SCHEMA, writeGoodTree, writeManifest } from '../sdk/helpers.js';
+import { GOOD_TEXT, SCHEMA, writeGoodTree, writeManifest } from '../support/sdk-tree.js';
 import { removeDir, tempDir } from '../support/temp.js';
 
 interface ValidateJson {

@@ -4,7 +4,7 @@ import { charsetOf } from '../../src/dicom/charset.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { PYDICOM_PEER } from './helpers.js';
+import { PYDICOM_PEER } from '../support/dicom-peers.js';
 
 /**
  * Writes one file per character set with pydicom (PatientName and InstitutionName encoded by

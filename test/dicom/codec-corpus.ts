@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { synthSeries, type SeriesSpec } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { element, encodePart10, type BinaryValue, type WriteElement } from '../../src/dicom/write.js';
-import { run } from './helpers.js';
+import { run } from '../support/dicom-peers.js';
 
 /** A native source file of the corpus. */
 export interface Source {

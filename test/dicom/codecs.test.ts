@@ -11,7 +11,13 @@ import { scanHeader } from '../../src/dicom/scan.js';
 import { requirePeer } from '../support/peers.js';
 import { LOSSLESS_VARIANTS, LOSSY_VARIANTS, tool, writeSources, type Source } from './codec-corpus.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { DCMTK_PEER, GDCM_PEER, pixelChecksum, PYDICOM_GDCM_PEER, runPython } from './helpers.js';
+import {
+  DCMTK_PEER,
+  GDCM_PEER,
+  pixelChecksum,
+  PYDICOM_GDCM_PEER,
+  runPython,
+} from '../support/dicom-peers.js';
 
 async function values(path: string): Promise<NativePixels> {
   const px = await readPixels(path, await scanHeader(path));

@@ -11,7 +11,7 @@ import { codeOf } from '../support/codes.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { DICOM3TOOLS_PEER, PYDICOM_PEER, run } from './helpers.js';
+import { DICOM3TOOLS_PEER, PYDICOM_PEER, run } from '../support/dicom-peers.js';
 
 /** pydicom writes a small Enhanced CT Image: 3 frames of 8 × 8, shared and per-frame functional groups. */
 const MAKE = `

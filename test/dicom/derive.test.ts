@@ -28,7 +28,7 @@ import {
   run,
   runPython,
   jpegLikePart10,
-} from './helpers.js';
+} from '../support/dicom-peers.js';
 import { codeOf } from '../support/codes.js';
 
 const LATIN1_NAME = Buffer.from('Müller^Jürgen ', 'latin1'); // 14 bytes: even, as DICOM wants

@@ -10,7 +10,7 @@ import {
 } from '../../src/dicom/dictionary.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
-import { PYDICOM_PEER } from './helpers.js';
+import { PYDICOM_PEER } from '../support/dicom-peers.js';
 
 const exec = promisify(execFile);
 

@@ -19,7 +19,7 @@ import {
   PYDICOM_SCRIPT,
   run,
   runPython,
-} from './helpers.js';
+} from '../support/dicom-peers.js';
 
 const SYNTAXES = [
   TS.ExplicitVRLittleEndian,

@@ -12,7 +12,7 @@ import { definition } from '../support/dicom-fixtures.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { DCMTK_PEER, PYDICOM_PEER, run } from './helpers.js';
+import { DCMTK_PEER, PYDICOM_PEER, run } from '../support/dicom-peers.js';
 
 /**
  * pydicom writes one small signed CT image per meta defect (written as-is, write_like_original),

@@ -12,7 +12,14 @@ import { transcodeBytes } from '../../src/dicom/transcode.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { DCMTK_PEER, pixelChecksum, PYDICOM_PEER, PYDICOM_SCRIPT, run, runPython } from './helpers.js';
+import {
+  DCMTK_PEER,
+  pixelChecksum,
+  PYDICOM_PEER,
+  PYDICOM_SCRIPT,
+  run,
+  runPython,
+} from '../support/dicom-peers.js';
 
 describe('dicom/rewrite-part10: raw data sets', () => {
   let dir: string | undefined;

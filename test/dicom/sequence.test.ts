@@ -7,7 +7,7 @@ import { DicomItem } from '../../src/dicom/sequence.js';
 import { runPython } from '../support/python.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { PYDICOM_PEER } from './helpers.js';
+import { PYDICOM_PEER } from '../support/dicom-peers.js';
 
 /**
  * pydicom writes the same instance in three encodings — explicit VR LE with defined lengths,

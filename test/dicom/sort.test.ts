@@ -12,7 +12,7 @@ import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { listTree, writeMessyFolder } from './sort-fixtures.js';
+import { listTree, writeMessyFolder } from '../support/sort-fixtures.js';
 
 async function code(p: Promise<unknown>): Promise<string> {
   return p.then(

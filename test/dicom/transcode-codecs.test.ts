@@ -22,7 +22,7 @@ import {
   pixelChecksum,
   run,
   runPython,
-} from './helpers.js';
+} from '../support/dicom-peers.js';
 
 const RLE = '1.2.840.10008.1.2.5';
 const JPEG_LS = '1.2.840.10008.1.2.4.80';

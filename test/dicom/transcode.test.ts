@@ -27,7 +27,7 @@ import {
   run,
   runPython,
   jpegLikePart10,
-} from './helpers.js';
+} from '../support/dicom-peers.js';
 
 const SYNTAXES = TRANSCODABLE_SYNTAXES;
 const SHORT: Record<string, string> = {

@@ -15,7 +15,7 @@ import { materialiseDicom } from '../../src/harness/dicom-case.js';
 import { loadMachine } from '../../src/check/manifest.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { removeDir, tempDir } from '../support/temp.js';
-import { DCMTK_PEER, run } from '../dicom/helpers.js';
+import { DCMTK_PEER, run } from '../support/dicom-peers.js';
 import { runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { requirePeer } from '../support/peers.js';

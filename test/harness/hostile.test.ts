@@ -14,7 +14,7 @@ import { sandboxDriver } from '../../src/harness/drivers/sandbox.js';
 import { startGateway, type Gateway } from '../../src/serve/http/gateway.js';
 import { runCli } from '../support/cli.js';
 import { requirePeer, type Peer } from '../support/peers.js';
-import { postJson, request, subscribe } from '../serve/http/support.js';
+import { postJson, request, subscribe } from '../support/gateway.js';
 
 const CANARY = 'CANARY-hostile-7d3e9b';
 

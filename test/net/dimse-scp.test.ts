@@ -7,7 +7,7 @@ import { TS } from '../../src/dicom/transfer-syntax.js';
 import { startDimseScp, type DimseOptions, type DimseServer } from '../../src/net/dimse-scp.js';
 import type { ReceiveEvent } from '../../src/net/receive-events.js';
 import { SpoolSink, groupInstancesDir, type SpoolOptions } from '../../src/net/staging.js';
-import { DCMTK_PEER } from '../dicom/helpers.js';
+import { DCMTK_PEER } from '../support/dicom-peers.js';
 import { dataSetBytes, runTool, startTool, waitTool } from '../support/dicom-net.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';

@@ -6,7 +6,7 @@ import { runGroup, type GroupRunner } from '../../src/net/group-run.js';
 import { groupInput } from '../../src/net/machine-input.js';
 import { Spool, instanceUids } from '../../src/net/spool.js';
 import { requirePeer } from '../support/peers.js';
-import { PYDICOM_PEER } from '../dicom/helpers.js';
+import { PYDICOM_PEER } from '../support/dicom-peers.js';
 import { deriveRuns, feedSeries, makeDeriveMachine } from '../support/listen.js';
 import { runPython } from '../support/python.js';
 import { removeDir, tempDir } from '../support/temp.js';

@@ -12,7 +12,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
-import { DCMTK_PEER, PYDICOM_PEER } from '../dicom/helpers.js';
+import { DCMTK_PEER, PYDICOM_PEER } from '../support/dicom-peers.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { ROOT } from '../support/paths.js';
 import { runTool, startTool } from '../support/dicom-net.js';

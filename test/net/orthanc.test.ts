@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
-import { DCMTK_PEER, PYDICOM_PEER } from '../dicom/helpers.js';
+import { DCMTK_PEER, PYDICOM_PEER } from '../support/dicom-peers.js';
 import { runCli } from '../support/cli.js';
 import { deriveRuns, makeDeriveMachine, startListenCli, until } from '../support/listen.js';
 import { makeNetNs, ORTHANC_PEER, startOrthanc, type NetNs, type OrthancPeer } from '../support/orthanc.js';

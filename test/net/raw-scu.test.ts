@@ -8,7 +8,7 @@ import { TS } from '../../src/dicom/transfer-syntax.js';
 import { deliver } from '../../src/net/delivery.js';
 import { parseDestination } from '../../src/net/dest.js';
 import { cStoreRaw } from '../../src/net/raw-scu.js';
-import { DCMTK_PEER } from '../dicom/helpers.js';
+import { DCMTK_PEER } from '../support/dicom-peers.js';
 import { dataSetBytes, runTool, startTool } from '../support/dicom-net.js';
 import { freePort, until } from '../support/listen.js';
 import { requirePeer } from '../support/peers.js';

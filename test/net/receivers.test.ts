@@ -7,7 +7,7 @@ import { writeSeries } from '../../src/dicom/synth.js';
 import type { ReceiveEvent } from '../../src/net/receive-events.js';
 import { startReceivers } from '../../src/net/receivers.js';
 import { SpoolSink, groupInstancesDir } from '../../src/net/staging.js';
-import { DCMTK_PEER } from '../dicom/helpers.js';
+import { DCMTK_PEER } from '../support/dicom-peers.js';
 import { runTool } from '../support/dicom-net.js';
 import { requirePeer } from '../support/peers.js';
 import { removeDir, tempDir } from '../support/temp.js';

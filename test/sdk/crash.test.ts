@@ -8,7 +8,7 @@ import { checkTree } from '../../src/check/tree.js';
 import { isAtomicTempName } from '../../src/tree/atomic.js';
 import { openMachine } from '../../src/sdk/machine.js';
 import { ROOT } from '../support/paths.js';
-import { writeManifest } from './helpers.js';
+import { writeManifest } from '../support/sdk-tree.js';
 import { removeDir, tempDir } from '../support/temp.js';
 
 const MiB = 1024 * 1024;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openMachine } from '../../src/sdk/machine.js';
-import { writeManifest } from './helpers.js';
+import { writeManifest } from '../support/sdk-tree.js';
 import { removeDir, tempDir } from '../support/temp.js';
 
 describe('sdk: a file output copied from a path the machine names', () => {

@@ -18,7 +18,7 @@ import {
   machineFixture,
   writeManifest,
   type MachineFixture,
-} from './helpers.js';
+} from '../support/sdk-tree.js';
 import { ROOT } from '../support/paths.js';
 import { removeDir, tempDir } from '../support/temp.js';
 import { codeOfAsync } from '../support/codes.js';

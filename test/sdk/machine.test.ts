@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openMachine } from '../../src/sdk/machine.js';
-import { machineFixture, type MachineFixture } from './helpers.js';
+import { machineFixture, type MachineFixture } from '../support/sdk-tree.js';
 import { removeDir } from '../support/temp.js';
 import { codeOfAsync } from '../support/codes.js';
 

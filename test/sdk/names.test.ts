@@ -4,7 +4,7 @@ import path from 'node:path';
 import { checkTree } from '../../src/check/tree.js';
 import { loadMachine } from '../../src/check/manifest.js';
 import { openMachine } from '../../src/sdk/machine.js';
-import { writeManifest } from './helpers.js';
+import { writeManifest } from '../support/sdk-tree.js';
 import { removeDir, tempDir } from '../support/temp.js';
 
 // JSON.parse makes `__proto__` an own key; an object literal would set the prototype instead.

@@ -18,7 +18,7 @@ import {
   PNG_BYTES,
   machineFixture,
   type MachineFixture,
-} from './helpers.js';
+} from '../support/sdk-tree.js';
 import { removeDir } from '../support/temp.js';
 import { codeOfAsync } from '../support/codes.js';
 

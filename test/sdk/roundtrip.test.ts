@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FileHandle } from '../../src/kinds/file-handle.js';
 import { ndarray, type NdArray } from '../../src/ndarray/ndarray.js';
 import { openMachine, type Machine } from '../../src/sdk/machine.js';
-import { machineFixture, type MachineFixture } from './helpers.js';
+import { machineFixture, type MachineFixture } from '../support/sdk-tree.js';
 import { removeDir } from '../support/temp.js';
 import { codeOfAsync } from '../support/codes.js';
 

@@ -23,7 +23,7 @@ import { removeDir, tempDir } from '../support/temp.js';
 import { fuzz, type FuzzCase, type FuzzTarget } from '../support/fuzz.js';
 import { applyByteEdits, byteEdits } from '../support/mutate.js';
 import { applyValueEdits, valueEdits } from '../support/mutate-value.js';
-import { definitionOf } from './case-helpers.js';
+import { definitionOf } from '../support/wire-case.js';
 
 const VALUES = definitionOf(`
 metadata-version: 2

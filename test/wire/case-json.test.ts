@@ -41,7 +41,7 @@ import {
   listFiles,
   machine,
   problemsOf,
-} from './case-helpers.js';
+} from '../support/wire-case.js';
 import { codeOfAsync } from '../support/codes.js';
 
 /** A 1×1 PNG. */

@@ -23,7 +23,7 @@ import {
 import { encodeNdarrayJson } from '../../src/wire/ndarray-json.js';
 import { encodeNdarrayMsgpack, packForPython } from '../../src/wire/ndarray-msgpack.js';
 import { codeOfAsync } from '../support/codes.js';
-import { definitionOf, freshPaths, listFiles, problemsOf } from './case-helpers.js';
+import { definitionOf, freshPaths, listFiles, problemsOf } from '../support/wire-case.js';
 
 const DEF = definitionOf(`
 metadata-version: 2

@@ -42,7 +42,7 @@ import {
   listFiles,
   machine,
   problemsOf,
-} from './case-helpers.js';
+} from '../support/wire-case.js';
 import { codeOfAsync } from '../support/codes.js';
 
 const DEF = definitionOf(`

@@ -14,9 +14,9 @@ import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
 import type { Code } from '../../src/errors.js';
 import { decodeTreeJson } from '../../src/wire/case-decode.js';
-import { DCMTK_PEER, run } from '../dicom/helpers.js';
+import { DCMTK_PEER, run } from '../support/dicom-peers.js';
 import { requirePeer } from '../support/peers.js';
-import { definitionOf, freshPaths, listFiles, problemsOf } from './case-helpers.js';
+import { definitionOf, freshPaths, listFiles, problemsOf } from '../support/wire-case.js';
 
 const DEF = definitionOf(`
 metadata-version: 2

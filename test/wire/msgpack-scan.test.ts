@@ -13,7 +13,7 @@ import { scanMsgpackMap } from '../../src/wire/msgpack-scan.js';
 import { packForPython, unpackNdarray, packNdarray } from '../../src/wire/ndarray-msgpack.js';
 import { ndarray } from '../../src/ndarray/ndarray.js';
 import { codeOf } from '../support/codes.js';
-import { definitionOf, freshPaths, listFiles, problemsOf } from './case-helpers.js';
+import { definitionOf, freshPaths, listFiles, problemsOf } from '../support/wire-case.js';
 
 const DEF = definitionOf(`
 metadata-version: 2

@@ -18,7 +18,7 @@ import { BitWriter, segment, uniformTable } from '../../support/jpeg-stream.js';
 import { applyByteEdits, byteEdits } from '../../support/mutate.js';
 import { tool, writeSources, type Source } from '../codec-corpus.js';
 import { removeDir, tempDir } from '../../support/temp.js';
-import { DCMTK_PEER } from '../helpers.js';
+import { DCMTK_PEER } from '../../support/dicom-peers.js';
 
 /** The first frame of `src` compressed by `dcmcjpeg args`, and the image's attributes. */
 async function frameOf(

@@ -11,7 +11,7 @@ import { writeSeries } from '../../../src/dicom/synth.js';
 import { requirePeer } from '../../support/peers.js';
 import { python } from '../../support/python.js';
 import { removeDir, tempDir } from '../../support/temp.js';
-import { DICOM3TOOLS_PEER, PYDICOM_PEER, run } from '../helpers.js';
+import { DICOM3TOOLS_PEER, PYDICOM_PEER, run } from '../../support/dicom-peers.js';
 
 async function errors(path: string): Promise<string[]> {
   const r = await run('/usr/bin/dciodvfy', [path]);

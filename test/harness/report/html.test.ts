@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import { esc } from '../../../src/harness/report/html-escape.js';
 import { renderHtmlReport, type HtmlReportOptions } from '../../../src/harness/report/html.js';
 import { requirePeer } from '../../support/peers.js';
-import { CHROMIUM_PEER, visitPage, type Box } from './chromium.js';
+import { CHROMIUM_PEER, visitPage, type Box } from '../../support/chromium.js';
 import { XSS, XSS_FILE, makeReportFixture, type ReportFixture } from './fixture.js';
 
 /** The `data:` URIs of every <img> on the page. */

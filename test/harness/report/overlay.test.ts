@@ -15,7 +15,7 @@ import { loadManifestText } from '../../../src/manifest/load.js';
 import { ndarray } from '../../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../../src/ndarray/npy.js';
 import { requirePeer } from '../../support/peers.js';
-import { CHROMIUM_PEER, visitPage, type Box } from './chromium.js';
+import { CHROMIUM_PEER, visitPage, type Box } from '../../support/chromium.js';
 import { makeReportFixture, type ReportFixture } from './fixture.js';
 
 const MANIFEST = `

@@ -33,7 +33,7 @@ import {
   rgbPng,
   writeCase,
   writeDataset,
-} from './case-fixture.js';
+} from '../../support/eir-case.js';
 import { FAST, closeAll, serve } from './helpers.js';
 import { removeDir, tempDir } from '../../support/temp.js';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CLI } from '../../support/cli.js';
-import { postJson, tinyMachine } from './support.js';
+import { postJson, tinyMachine } from '../../support/gateway.js';
 
 /** `berth serve` as a real process (built CLI): it serves, logs, and stops cleanly on SIGTERM. */
 describe('serve/http: berth serve (CLI)', function () {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
-import { postJson, tinyMachine } from './support.js';
+import { postJson, tinyMachine } from '../../support/gateway.js';
 
 describe('serve/http: bounded concurrency and queue', function () {
   this.timeout(120_000);

@@ -12,7 +12,7 @@ import { materialiseValues } from '../../../src/harness/materialise.js';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
 import { encodeTree, parseJsonDocument } from '../../../src/wire/case.js';
 import { SYSTEM_PYTHON } from '../../support/python.js';
-import { request } from './support.js';
+import { request } from '../../support/gateway.js';
 
 describe('serve/http: --deidentify', function () {
   this.timeout(60_000);

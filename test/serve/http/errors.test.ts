@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
 import { packForPython } from '../../../src/wire/ndarray-msgpack.js';
-import { postJson, request, tinyMachine, type Answer } from './support.js';
+import { postJson, request, tinyMachine, type Answer } from '../../support/gateway.js';
 
 /** The JSON error body every refusal must have, whatever the request's format. */
 function expectError(a: Answer, status: number, code: string): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
-import { postJson, request, subscribe, tinyMachine, type SseEvent } from './support.js';
+import { postJson, request, subscribe, tinyMachine, type SseEvent } from '../../support/gateway.js';
 
 const stages = (events: SseEvent[]) => events.filter((e) => e.event === 'stage').map((e) => e.data['stage']);
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { rmSync } from 'node:fs';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
-import { postJson, tinyMachine } from './support.js';
+import { postJson, tinyMachine } from '../../support/gateway.js';
 
 const BODY = 32 * 1024 * 1024;
 

@@ -11,10 +11,10 @@ import { materialiseValues } from '../../../src/harness/materialise.js';
 import { startGateway, type Gateway } from '../../../src/serve/http/gateway.js';
 import { decodeTreeValue, encodeTree, parseJsonDocument } from '../../../src/wire/case.js';
 import { pythonUnpackr } from '../../../src/wire/ndarray-msgpack.js';
-import { DCMTK_PEER, run } from '../../dicom/helpers.js';
+import { DCMTK_PEER, run } from '../../support/dicom-peers.js';
 import { ROOT } from '../../support/paths.js';
 import { requirePeer } from '../../support/peers.js';
-import { request } from './support.js';
+import { request } from '../../support/gateway.js';
 
 /**
  * The real sample machine behind the gateway: a case of it, materialised and encoded with the

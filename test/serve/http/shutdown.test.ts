@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { startGateway } from '../../../src/serve/http/gateway.js';
-import { postJson, subscribe, tinyMachine } from './support.js';
+import { postJson, subscribe, tinyMachine } from '../../support/gateway.js';
 
 describe('serve/http: graceful shutdown', function () {
   this.timeout(60_000);

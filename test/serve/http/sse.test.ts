@@ -7,7 +7,7 @@ import { startGateway } from '../../../src/serve/http/gateway.js';
 import { RunLog } from '../../../src/serve/http/run-log.js';
 import { streamRunEvents } from '../../../src/serve/http/sse.js';
 import { codeOfAsync } from '../../support/codes.js';
-import { tinyMachine } from './support.js';
+import { tinyMachine } from '../../support/gateway.js';
 
 /** A bare HTTP server that streams `GET /<id>` from `runs`, keeping each response for inspection. */
 async function eventServer(

@@ -8,8 +8,8 @@ import { synthTree } from '../../src/harness/synth-tree.js';
 import type { Property, Side } from '../../src/kinds/property.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { WireDecodeError } from '../../src/wire/case.js';
-import { removeDir, tempDir } from '../support/temp.js';
-import { ROOT, fixture } from '../support/paths.js';
+import { removeDir, tempDir } from './temp.js';
+import { ROOT, fixture } from './paths.js';
 
 /** The fixture with every kind on both sides. */
 export const EVERY_KIND = fixture('manifests', 'types-every-kind.yaml');

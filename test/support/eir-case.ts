@@ -9,12 +9,12 @@ import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { expect } from 'chai';
-import { checkManifest, type MachineDefinition } from '../../../src/check/manifest.js';
-import { loadManifestText } from '../../../src/manifest/load.js';
-import { ndarray } from '../../../src/ndarray/ndarray.js';
-import { Outputs } from '../../../src/sdk/outputs.js';
-import { tempDir } from '../../support/temp.js';
-import { prng } from '../../support/prng.js';
+import { checkManifest, type MachineDefinition } from '../../src/check/manifest.js';
+import { loadManifestText } from '../../src/manifest/load.js';
+import { ndarray } from '../../src/ndarray/ndarray.js';
+import { Outputs } from '../../src/sdk/outputs.js';
+import { tempDir } from './temp.js';
+import { prng } from './prng.js';
 
 /** The manifest of the fixture, as a JSON-able document. */
 export const MANIFEST = {

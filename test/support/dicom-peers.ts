@@ -8,8 +8,8 @@ import { access } from 'node:fs/promises';
 import { synthSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { encodePart10 } from '../../src/dicom/write.js';
-import type { Peer } from '../support/peers.js';
-import { SYSTEM_PYTHON, runPython } from '../support/python.js';
+import type { Peer } from './peers.js';
+import { SYSTEM_PYTHON, runPython } from './python.js';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(

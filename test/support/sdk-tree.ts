@@ -5,7 +5,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ndarray } from '../../src/ndarray/ndarray.js';
 import { encodeNpy } from '../../src/ndarray/npy.js';
-import { tempDir } from '../support/temp.js';
+import { tempDir } from './temp.js';
 
 /** One schema declaring every non-DICOM kind, used as both schema-in and schema-out. */
 export const SCHEMA = {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import type { Peer } from '../../support/peers.js';
+import type { Peer } from './peers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 

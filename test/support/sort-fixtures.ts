@@ -2,7 +2,7 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeStudy, type WrittenStudy } from '../../src/dicom/synth.js';
-import { writeBrokenCorpus } from '../support/broken-corpus.js';
+import { writeBrokenCorpus } from './broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 
 /** Every file under `root`, relative, sorted. */
