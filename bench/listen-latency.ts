@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeSeries } from '../src/dicom/synth.js';
-import { DCMTK_PEER, PYDICOM_PEER } from '../test/dicom/helpers.js';
+import { DCMTK_PEER, PYDICOM_PEER } from '../test/support/dicom-peers.js';
 import { runTool, startTool } from '../test/support/dicom-net.js';
 import { freePort, makeDeriveMachine, readEvents, startListenCli, until } from '../test/support/listen.js';
 import { hasPeer } from '../test/support/peers.js';

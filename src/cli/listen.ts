@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BerthError } from '../errors.js';
 import { driverNamed } from '../harness/drivers/index.js';
-import { resolveMachine, splitCommand } from '../harness/machine.js';
+import { resolveMachine } from '../harness/machine.js';
 import { DEFAULT_RETRY } from '../net/delivery.js';
 import { aeTitleProblem, parseDestination, readBearerToken, withTokenFiles } from '../net/dest.js';
 import { DIMSE_DEFAULTS } from '../net/dimse-scp.js';
@@ -16,6 +16,8 @@ import { DEFAULT_MAX_INSTANCE_BYTES, DEFAULT_WATERMARK_PERCENT } from '../net/st
 import { EXIT, reportError, writeOut } from './output.js';
 import {
   addDeidOptions,
+  addLaunchOptions,
+  launchOverrides,
   addDriverOptions,
   collect,
   deidSettings,
@@ -24,9 +26,10 @@ import {
   parseDuration,
   type DeidFlags,
   type DriverFlags,
+  type LaunchFlags,
 } from './run-options.js';
 
-interface ListenFlags extends DriverFlags, DeidFlags {
+interface ListenFlags extends LaunchFlags, DriverFlags, DeidFlags {
   spool: string;
   status?: boolean;
   json?: boolean;
@@ -52,10 +55,6 @@ interface ListenFlags extends DriverFlags, DeidFlags {
   token?: string;
   maxStowParts?: string;
   log?: string;
-  driver: string;
-  image?: string;
-  engine?: string;
-  cmd?: string;
   timeout?: string;
   captureBytes?: string;
 }
@@ -65,7 +64,7 @@ export const EXIT_LISTEN_ABORTED = 130;
 
 /** `berth listen <machine>`: berth as a DICOM node (README, "Deploy next to a PACS"). */
 export function registerListen(program: Command): void {
-  addDeidOptions(addDriverOptions(program.command('listen')))
+  addDeidOptions(addDriverOptions(addLaunchOptions(program.command('listen'))))
     .description('receive studies by C-STORE, run the machine on each complete one, send the results on')
     .argument('[machine]', 'a machine directory (with machine.yaml) or its manifest (not with --status)')
     .option('--spool <dir>', 'where received instances, state, runs and reports are kept', DEFAULT_SPOOL)
@@ -123,10 +122,6 @@ export function registerListen(program: Command): void {
       'remove the instances and run data of groups sent or not-applicable this long ago (days, or 12h, 30m, 90s); state and reports stay',
     )
     .option('--log <file>', 'append the JSON event log to <file> instead of stderr')
-    .option('--driver <driver>', 'process, sandbox or container', 'process')
-    .option('--image <image>', 'the image to run (container driver)')
-    .option('--engine <engine>', 'podman or docker (container driver)')
-    .option('--cmd <command>', "the machine's command (overrides berth.command in the manifest)")
     .option('--timeout <duration>', "overrides the manifest's timeout: 90s, 5m, or minutes")
     .option('--capture-bytes <size>', 'stdout/stderr kept per stream and run (default 8MiB)')
     .action(async (machine: string | undefined, flags: ListenFlags) => {
@@ -220,9 +215,7 @@ async function settings(machineArg: string | undefined, flags: ListenFlags) {
     maxStowParts: integer('--max-stow-parts', flags.maxStowParts, 1, 1_000_000),
     run: {
       driver: flags.driver,
-      ...(flags.cmd ? { command: splitCommand(flags.cmd) } : {}),
-      ...(flags.image ? { image: flags.image } : {}),
-      ...(flags.engine ? { engine: flags.engine } : {}),
+      ...launchOverrides(flags),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(captureBytes === undefined ? {} : { captureBytes }),
       ...driverSettings(flags),

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { scanHeader } from '../dicom/scan.js';
 import { syncDirectory } from '../tree/atomic.js';
+import { mapLimited } from '../tree/entry.js';
 import { safeJoin } from '../tree/safe-path.js';
 import { instanceWriter, isSpoolUid } from './instance-writer.js';
 import type {
@@ -146,7 +147,7 @@ export class SpoolSink implements ListenSink {
     this.committing += 1;
     try {
       this.wakeSyncs();
-      await forEachLimited(kept, SYNC_CONCURRENCY, (k) => k.synced ?? fsyncFile(k.path));
+      await mapLimited(kept, SYNC_CONCURRENCY, (k) => k.synced ?? fsyncFile(k.path));
     } finally {
       this.committing -= 1;
     }
@@ -163,7 +164,7 @@ export class SpoolSink implements ListenSink {
       fs.renameSync(from, path.join(dir, `${instance.sopInstanceUid}.dcm`));
       groups.get(key)?.push(instance);
     }
-    await forEachLimited([...groups.keys()], SYNC_CONCURRENCY, (key) =>
+    await mapLimited([...groups.keys()], SYNC_CONCURRENCY, (key) =>
       syncDirectory(groupInstancesDir(this.spool, key)),
     );
     return { groups: [...groups].map(([key, instances]): CommittedGroup => ({ key, instances })) };
@@ -304,16 +305,4 @@ async function fsyncFile(file: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  f: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await f(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

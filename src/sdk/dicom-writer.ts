@@ -21,10 +21,11 @@ import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js'
 import type { Property } from '../kinds/property.js';
 import { writeFileAtomic } from '../tree/atomic.js';
 import { safeJoin } from '../tree/safe-path.js';
-import { instanceProblems, type DicomProblem } from '../dicom/instance-rules.js';
+import { instanceProblems } from '../dicom/instance-rules.js';
 import { outputUidProblems, type InputUidSource } from '../dicom/output-uids.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 import { dicomLevelOf } from '../kinds/registry.js';
+import { refusal } from '../kinds/value.js';
 
 /** A DICOM instance to write: Part 10 bytes, or the path of a Part 10 file (as a string or `{path}`). */
 export type DicomSource = Uint8Array | string | { path: string };
@@ -92,14 +93,6 @@ async function load(source: DicomSource, p: Property): Promise<{ bytes: Uint8Arr
   return repaired ? { bytes: repaired, header: scanHeaderBytes(repaired, where) } : { bytes, header };
 }
 
-function refuse(problem: DicomProblem, p: Property, where: string): BerthError {
-  return new BerthError(problem.code, problem.message, {
-    path: where,
-    property: p.path,
-    ...(problem.expected === undefined ? {} : { expected: problem.expected }),
-  });
-}
-
 /**
  * The DICOM output layer of one machine: per-folder state shared by every writer of the same
  * property, the input UIDs for the output rules, and the `set()` hook. `openMachine` makes one.
@@ -119,7 +112,7 @@ export class DicomOutputs {
       (x) => defaultSeverityOf(x.code) === 'error',
     );
     if (this.#inputs) problems.push(...outputUidProblems(header, await this.#inputs()));
-    if (problems.length > 0) throw refuse(problems[0]!, p, where);
+    if (problems.length > 0) throw refusal(problems[0]!, p, where);
   }
 
   /** The state of an output folder, read from disk once (it may hold instances from earlier writes). */
