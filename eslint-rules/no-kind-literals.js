@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * Kind knowledge lives in src/kinds/: outside it, code asks a kind's facets instead of testing its name.
- * Reported: a kind name compared with a `.kind` (`p.kind === 'enum'`), a `case '<kind>':` of a
- * `switch (….kind)`, and lists of kinds typed `KindName[]` / `Set<KindName>` / `ReadonlySet<KindName>`.
+ * Reported: a kind name compared with a `.kind` (`p.kind === 'enum'`) or with a variable named `kind` /
+ * `…Kind` it was copied into, a `case '<kind>':` of a `switch` on either, and lists of kinds typed `KindName[]` / `Set<KindName>` / `ReadonlySet<KindName>`.
  *
  * Options: `{ names: string[], tagged?: string[] }`. `names` are the kind names (eslint-rules/kind-names.js).
  * `tagged` are kind names that other unions use as tags too (a tree entry's `kind: 'file'`): a
@@ -12,8 +12,12 @@
 
 const PROPERTY_NAME = /^(p|prop|property|\w*Property)$/;
 
+/** A variable holding a kind name copied out of a property: `const kind = p.kind`, `{ kind } = p`. */
+const KIND_VARIABLE = /^(kind|\w*Kind)$/;
+
 /** @param {any} node */
 function isKindAccess(node) {
+  if (node?.type === 'Identifier') return KIND_VARIABLE.test(node.name);
   return (
     node &&
     (node.type === 'MemberExpression' || node.type === 'ChainExpression') &&
@@ -30,6 +34,7 @@ function memberOf(node) {
 
 /** @param {any} node the `x.kind` expression */
 function readsAsProperty(node) {
+  if (node.type === 'Identifier') return false;
   const object = memberOf(node).object;
   if (object.type === 'Identifier') return PROPERTY_NAME.test(object.name);
   if (object.type === 'MemberExpression' && object.property.type === 'Identifier')

@@ -92,14 +92,16 @@ export async function synthTree(
   await mkdir(dir, { recursive: true });
   const gen = new Generator(seed, options.omitNullable ?? false, pins);
   const studies = new StudySharing(options.separateStudies ?? false);
-  const dicom = (q: Property, abs: string, v: unknown): Promise<void> => {
-    const where = dicomWhere(q, v);
-    return writeSyntheticDicom(q, abs, { seed, where, study: studies.studyFor(seed, `${q.path}${where}`) });
+  const dicomOutputs = {
+    write(q: Property, abs: string, v: unknown): Promise<void> {
+      const where = dicomWhere(q, v);
+      return writeSyntheticDicom(q, abs, { seed, where, study: studies.studyFor(seed, `${q.path}${where}`) });
+    },
   };
   for (const p of props) {
     if (p.nullable && gen.omitNullable && !pins.touches(escapeSegment(p.name))) continue;
     const abs = safeJoin(dir, p.name);
-    await writeValue(p, abs, await gen.value(p, '', escapeSegment(p.name)), { dicom });
+    await writeValue(p, abs, await gen.value(p, '', escapeSegment(p.name)), { dicomOutputs });
   }
   const files = (await listFiles(dir)).sort();
   const findings = options.validate === false ? [] : await checkTree(definition, side, dir, options.check);

@@ -15,15 +15,12 @@ export interface DicomOutputState {
   write(p: Property, abs: string, value: unknown): Promise<void>;
 }
 
-/** Writes DICOM values a caller makes itself (synthesis's requests); DICOM instances need none. */
-export type DicomWriter = (p: Property, abs: string, value: unknown) => Promise<void>;
-
 /** What writing needs besides the value. */
 export interface WriteScope {
-  dicom?: DicomWriter;
   /**
    * The DICOM output state behind `dicomImage`/`dicomSeries`/`dicomStudy` and DICOM values given to
-   * `set()` (./dicom-writer.ts's DicomOutputs: the UIDs written so far), made on first use.
+   * `set()` (./dicom-writer.ts's DicomOutputs: the UIDs written so far), made on first use. Synthesis
+   * gives its own, which writes generated instances for its requests.
    */
   dicomOutputs?: DicomOutputState;
 }
@@ -145,8 +142,8 @@ async function writeChecked(
         : Promise.resolve(),
     );
   }
-  if (scope.dicom) return scope.dicom(p, abs, value);
-  if (kind.storage.form === 'dicom') return dicomOutputsOf(scope).write(p, abs, value);
+  if (kind.storage.form === 'dicom')
+    return (scope.dicomOutputs ?? dicomOutputsOf(scope)).write(p, abs, value);
   throw new BerthError('BERTH_E_INTERNAL', `No writer for ${p.kind} yet`, { path: abs, property: p.path });
 }
 

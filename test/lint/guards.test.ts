@@ -45,6 +45,15 @@ describe('the house guards (eslint.config.js)', function () {
     expect(await rulesFired(eslint, 'src/harness/x.ts', code)).to.deep.equal(['house/no-kind-literals']);
   });
 
+  it('refuses a kind name compared with a variable the kind was copied into', async () => {
+    const copied =
+      "export const isImage = (p: { kind: string }): boolean => {\n  const kind = p.kind;\n  return kind === 'dicom-image';\n};\n";
+    expect(await rulesFired(eslint, 'src/harness/x.ts', copied)).to.deep.equal(['house/no-kind-literals']);
+    const destructured =
+      "export const isSeries = ({ kind }: { kind: string }): boolean => kind !== 'dicom-series';\n";
+    expect(await rulesFired(eslint, 'src/net/x.ts', destructured)).to.deep.equal(['house/no-kind-literals']);
+  });
+
   it('refuses a case of a kind name in a switch on .kind outside src/kinds/', async () => {
     const code = [
       'export function f(x: { kind: string }): number {',
