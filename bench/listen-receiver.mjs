@@ -2,8 +2,9 @@
  * The receiving side of bench/listen.ts, in a process of its own so that its peak memory is its
  * own: starts berth's receivers (the built dist/, as `berth listen` runs them — no TypeScript
  * loader in the measured process) on a spool, prints `{"port": N}`, and on SIGTERM drains, then
- * prints `{"maxRssMiB": N, "loopDelayMaxMs": N, "loopDelayP99Ms": N}` (its peak RSS and how long
- * its event loop was held up at most / at the 99th percentile) and exits. Run after `npm run build`: `node bench/listen-receiver.mjs SPOOL`.
+ * prints `{"maxRssMiB", "loopDelayMaxMs", "loopDelayP99Ms", "cpuUserMs", "cpuSystemMs"}` (its peak
+ * RSS, how long its event loop was held up at most / at the 99th percentile, its CPU time) and
+ * exits. Run after `npm run build`: `node bench/listen-receiver.mjs SPOOL`.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -18,6 +19,12 @@ import { SpoolSink } from '../dist/net/staging.js';
 function peakRssKiB() {
   const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) : process.resourceUsage().maxRSS;
+}
+
+/** The process's CPU time so far (start-up included), user and system, in ms. */
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return { cpuUserMs: user / 1000, cpuSystemMs: system / 1000 };
 }
 
 const spool = process.argv[2];
@@ -35,6 +42,7 @@ process.on('SIGTERM', () => {
       maxRssMiB: peakRssKiB() / 1024,
       loopDelayMaxMs: ms(loop.max),
       loopDelayP99Ms: ms(loop.percentile(99)),
+      ...cpuMs(),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     process.exit(0);

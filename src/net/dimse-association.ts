@@ -14,7 +14,7 @@ import type { association as dimseAssociation, requests, responses } from 'dcmjs
 import { isBerthError, toBerthError, type Code } from '../errors.js';
 import { negotiate } from './negotiate.js';
 import { PduReader } from './pdu-reader.js';
-import { commandElements, commandUid, commandUs, cStoreRsp, pData } from './scu-pdu.js';
+import { commandElements, commandUid, commandUs, cStoreRsp, cStoreRspPdu, pData } from './scu-pdu.js';
 import type { ReceiveEventSink } from './receive-events.js';
 import type { InstanceWriter, ListenSink, StagingBatch } from './sink.js';
 
@@ -305,7 +305,11 @@ export class ReceiverScp extends Scp {
     store.stream.end();
     const answered = this.statusOf(store.writer).then(({ status, comment }) => {
       if (this.sock.destroyed) return;
-      this.sock.write(pData(store.contextId, true, true, cStoreRsp(store.request, status, comment)));
+      this.sock.write(
+        comment === undefined
+          ? cStoreRspPdu(store.contextId, store.request, status)
+          : pData(store.contextId, true, true, cStoreRsp(store.request, status, comment)),
+      );
     });
     this.answering.add(answered);
     void answered.finally(() => this.answering.delete(answered));

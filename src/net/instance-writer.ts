@@ -46,7 +46,9 @@ class InstanceStream extends Writable {
     private readonly maxBytes: number,
     private readonly head: Buffer | undefined,
   ) {
-    super({ highWaterMark: HIGH_WATER_MARK, decodeStrings: true });
+    // Not destroyed on 'finish': a finished instance's descriptor is handed on, still open, for its
+    // background fdatasync (staging.ts), which then needs no open of its own.
+    super({ highWaterMark: HIGH_WATER_MARK, decodeStrings: true, autoDestroy: false });
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -119,8 +121,11 @@ export interface WriterPlace {
   /** The final name in the staging folder for a SOP Instance UID. */
   readonly donePath: (sopInstanceUid: string) => string;
   readonly maxBytes: number;
-  /** Called once the instance is durable under its final staging name. */
-  readonly kept: (instance: ReceivedInstance, path: string) => void;
+  /**
+   * Called once the instance is under its final staging name, with its still open descriptor,
+   * which the callee owns from then on (it makes the file durable and closes it).
+   */
+  readonly kept: (instance: ReceivedInstance, path: string, fd: number) => void;
 }
 
 /** The preamble and File Meta Information berth writes before a DIMSE data set. */
@@ -147,7 +152,10 @@ export function instanceWriter(place: WriterPlace, expected: ExpectedInstance = 
         const instance = await checkInstance(stream, place, expected);
         const done = place.donePath(instance.sopInstanceUid);
         fs.renameSync(place.partPath, done);
-        place.kept(instance, done);
+        const fd = stream.fd as number;
+        stream.fd = undefined;
+        stream.destroy();
+        place.kept(instance, done, fd);
         return instance;
       } catch (e) {
         stream.destroy();

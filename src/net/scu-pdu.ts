@@ -182,6 +182,54 @@ export function cStoreRsp(
   ]);
 }
 
+/** (0000,0100) C-STORE-RSP, (0000,0120), (0000,0800) no data set, (0000,0900): 10 bytes each. */
+const RSP_MIDDLE = Buffer.concat([
+  element(0x00000100, us(0x8001)),
+  element(0x00000120, us(0)),
+  element(0x00000800, us(0x0101)),
+  element(0x00000900, us(0)),
+]);
+
+/**
+ * The whole P-DATA-TF of a C-STORE-RSP without Error Comment — the same bytes as
+ * `pData(contextId, true, true, cStoreRsp(request, status))` — in one buffer from a template with
+ * the UIDs, message id and status patched in: the SCP sends one per instance, as soon as it can.
+ */
+export function cStoreRspPdu(
+  contextId: number,
+  request: { messageId: number; sopClass: string; sopInstance: string },
+  status: number,
+): Buffer {
+  const classLength = request.sopClass.length + (request.sopClass.length % 2);
+  const instanceLength = request.sopInstance.length + (request.sopInstance.length % 2);
+  const commandLength = 12 + 8 + classLength + RSP_MIDDLE.length + 8 + instanceLength;
+  const out = Buffer.alloc(12 + commandLength);
+  out[0] = PDU.pData;
+  out.writeUInt32BE(commandLength + 6, 2);
+  out.writeUInt32BE(commandLength + 2, 6);
+  out[10] = contextId;
+  out[11] = 3; // command, last fragment
+  let pos = 12;
+  out.writeUInt32LE(4, pos + 4); // (0000,0000) group length, UL
+  out.writeUInt32LE(commandLength - 12, pos + 8);
+  pos += 12;
+  pos = uidElement(out, pos, 0x0002, request.sopClass, classLength);
+  RSP_MIDDLE.copy(out, pos);
+  out.writeUInt16LE(request.messageId, pos + 18);
+  out.writeUInt16LE(status, pos + 38);
+  pos += RSP_MIDDLE.length;
+  uidElement(out, pos, 0x1000, request.sopInstance, instanceLength);
+  return out;
+}
+
+/** Writes a (0000,xxxx) UI element at `pos` of a zeroed buffer (padding: the zero left); its end. */
+function uidElement(out: Buffer, pos: number, element: number, text: string, length: number): number {
+  out.writeUInt16LE(element, pos + 2);
+  out.writeUInt32LE(length, pos + 4);
+  out.write(text, pos + 8, 'latin1');
+  return pos + 8 + length;
+}
+
 /** The elements of a command set by tag (group 0000 in the high half); a truncated one ends it. */
 export function commandElements(command: Buffer): Map<number, Buffer> {
   const elements = new Map<number, Buffer>();

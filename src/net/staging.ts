@@ -116,12 +116,15 @@ export class SpoolSink implements ListenSink {
     return this.committing > 0 ? SYNC_CONCURRENCY : BACKGROUND_SYNCS;
   }
 
-  /** @internal fsyncs a kept file in the background, {@link BACKGROUND_SYNCS} at a time. */
-  async syncSoon(file: string): Promise<void> {
+  /**
+   * @internal Makes a kept file durable in the background, {@link BACKGROUND_SYNCS} at a time:
+   * fdatasync on the descriptor it was written through (no second open), then closes it.
+   */
+  async syncSoon(fd: number): Promise<void> {
     while (this.syncing >= this.syncLimit) await new Promise<void>((resolve) => this.syncQueue.push(resolve));
     this.syncing += 1;
     try {
-      await fsyncFile(file);
+      await syncAndClose(fd);
     } finally {
       this.syncing -= 1;
       this.syncQueue.shift()?.();
@@ -244,14 +247,14 @@ class SpoolBatch implements StagingBatch {
         partPath: path.join(this.dir, `${this.seq}.part`),
         donePath: (sop) => path.join(this.dir, `${sop}.dcm`),
         maxBytes: this.sink.maxInstanceBytes,
-        kept: (instance, file) => this.keep(instance, file),
+        kept: (instance, file, fd) => this.keep(instance, file, fd),
       },
       expected,
     );
   }
 
-  private keep(instance: ReceivedInstance, file: string): void {
-    const synced = this.sink.syncSoon(file);
+  private keep(instance: ReceivedInstance, file: string, fd: number): void {
+    const synced = this.sink.syncSoon(fd);
     // A failed fsync is seen (and thrown) by the commit that awaits it.
     synced.catch(() => undefined);
     this.kept.set(instance.sopInstanceUid, { instance, path: file, synced });
@@ -305,4 +308,17 @@ async function fsyncFile(file: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** fdatasync, then close, of a descriptor (callback API: one thread-pool trip each, no FileHandle). */
+function syncAndClose(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.fdatasync(fd, (synced) => {
+      fs.close(fd, (closed) => {
+        const e = synced ?? closed;
+        if (e) reject(e);
+        else resolve();
+      });
+    });
+  });
 }

@@ -6,6 +6,8 @@ import {
   commandUs,
   cStoreRq,
   cStoreRsp,
+  cStoreRspPdu,
+  pData,
 } from '../../src/net/scu-pdu.js';
 
 describe('net/scu-pdu', () => {
@@ -36,6 +38,15 @@ describe('net/scu-pdu', () => {
         .toString('latin1'),
     ).to.equal('odd ');
     expect(commandElements(cStoreRsp(request, 0)).has(0x0902)).to.equal(false);
+  });
+
+  it('writes the same C-STORE-RSP P-DATA-TF from its template as from the command set, for UIDs of odd and even length', () => {
+    for (const sopInstance of ['1.2.3', '1.2.34']) {
+      for (const sopClass of ['1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.5.1.4.1.1.7']) {
+        const r = { messageId: 0xfffe, sopClass, sopInstance };
+        expect(cStoreRspPdu(5, r, 0xb000).equals(pData(5, true, true, cStoreRsp(r, 0xb000)))).to.equal(true);
+      }
+    }
   });
 
   it('has no status for a command set without one or cut short', () => {
