@@ -68,7 +68,10 @@ export async function stopOrphan(record: LaunchRecord, o: OrphanOptions = {}): P
       }
       return notes;
     }
+    case 'sandbox':
+      return []; // bwrap --die-with-parent: gone with berth
     default:
-      return [];
+      // The state file is read from disk: a driver berth does not know launched nothing it can find.
+      return [`unknown driver ${JSON.stringify(record.driver)} in the launch record; nothing stopped`];
   }
 }

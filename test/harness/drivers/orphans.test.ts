@@ -70,6 +70,12 @@ describe('harness/drivers/orphans', function () {
     expect(await stopOrphan({ driver: 'container', runId: newRunId(), engine: 'docker' })).to.deep.equal([]);
   });
 
+  it('stops nothing for a driver it does not know, and says so', async () => {
+    const notes = await stopOrphan({ driver: 'warp', runId: newRunId() });
+    expect(notes).to.have.length(1);
+    expect(notes[0]).to.include('unknown driver "warp"');
+  });
+
   it('has nothing to do for the sandbox driver (bwrap dies with berth)', async () => {
     expect(await stopOrphan({ driver: 'sandbox', runId: newRunId() })).to.deep.equal([]);
   });
