@@ -4,31 +4,13 @@ import path from 'node:path';
 import { isNotApplicable } from '../../src/dicom/instance-rules.js';
 import { checkDicomProperty } from '../../src/kinds/dicom-property.js';
 import { scanHeader } from '../../src/dicom/scan.js';
-import { synthSeries } from '../../src/dicom/synth.js';
 import { TS, transferSyntax } from '../../src/dicom/transfer-syntax.js';
-import { encodePart10 } from '../../src/dicom/write.js';
 import { removeDir, tempDir } from '../support/temp.js';
 import { codes, definition, put } from '../support/dicom-fixtures.js';
+import { encapsulatedPart10 } from '../support/dicom-peers.js';
 
 /** A one-instance 8×8 OT file in `uid` whose pixel data is one opaque fragment. */
-function encapsulatedPart10(uid: string): Buffer {
-  const [inst] = synthSeries({ seed: uid, modality: 'OT', instances: 1, rows: 8, columns: 8 });
-  return encodePart10(
-    inst!.elements.map((e) =>
-      e.tag === 0x7fe00010
-        ? {
-            ...e,
-            value: {
-              encapsulated: true as const,
-              fragments: [new Uint8Array([0xff, 0x0a, 0, 0])],
-              offsetTable: [],
-            },
-          }
-        : e,
-    ),
-    { transferSyntaxUid: uid },
-  );
-}
+const opaquePart10 = (uid: string): Buffer => encapsulatedPart10(uid, new Uint8Array([0xff, 0x0a, 0, 0]));
 
 const NEWER = [
   ['1.2.840.10008.1.2.4.110', 'JPEG XL Lossless'],
@@ -47,7 +29,7 @@ describe('dicom/folder-check: newer standard transfer syntaxes', () => {
   for (const [uid, name] of NEWER) {
     it(`reads the header of a ${name} file and reports it as a syntax the property does not accept, not a broken file`, async () => {
       expect(transferSyntax(uid)?.encapsulated).to.equal(true);
-      const file = await put(path.join(tmp, uid), 'x.dcm', encapsulatedPart10(uid));
+      const file = await put(path.join(tmp, uid), 'x.dcm', opaquePart10(uid));
       const h = await scanHeader(file);
       expect(h.TransferSyntaxUID).to.equal(uid);
       const machine = definition({

@@ -97,24 +97,29 @@ for path in sys.argv[1:]:
 export { SYSTEM_PYTHON, runPython };
 
 /**
+ * A one-instance 8×8 OT file in `transferSyntaxUid` whose pixel data is the one fragment `fragment`
+ * (opaque bytes: berth must pass it through or refuse it, never decode it).
+ */
+export function encapsulatedPart10(
+  transferSyntaxUid: string,
+  fragment: Uint8Array,
+  seed = transferSyntaxUid,
+): Buffer {
+  const [inst] = synthSeries({ seed, modality: 'OT', instances: 1, rows: 8, columns: 8 });
+  return encodePart10(
+    inst!.elements.map((e) =>
+      e.tag === 0x7fe00010
+        ? { ...e, value: { encapsulated: true as const, fragments: [fragment], offsetTable: [] } }
+        : e,
+    ),
+    { transferSyntaxUid },
+  );
+}
+
+/**
  * A one-instance 8×8 OT file in JPEG Baseline whose pixel data is one fragment holding just the
  * JPEG start and end markers: encapsulated, so berth must pass it through or refuse, never decode.
  */
 export function jpegLikePart10(): Buffer {
-  const [inst] = synthSeries({ seed: 'jpeg', modality: 'OT', instances: 1, rows: 8, columns: 8 });
-  return encodePart10(
-    inst!.elements.map((e) =>
-      e.tag === 0x7fe00010
-        ? {
-            ...e,
-            value: {
-              encapsulated: true as const,
-              fragments: [new Uint8Array([0xff, 0xd8, 0xff, 0xd9])],
-              offsetTable: [],
-            },
-          }
-        : e,
-    ),
-    { transferSyntaxUid: TS.JPEGBaseline8Bit },
-  );
+  return encapsulatedPart10(TS.JPEGBaseline8Bit, new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), 'jpeg');
 }
