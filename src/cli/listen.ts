@@ -111,7 +111,10 @@ export function registerListen(program: Command): void {
       '--http-port <port>',
       'also receive STOW-RS at POST /dicom-web/studies on this port (0: any free port)',
     )
-    .option('--token <token>', 'STOW-RS requests must carry Authorization: Bearer <token>')
+    .option(
+      '--token <token>',
+      'STOW-RS requests must carry Authorization: Bearer <token> (or set BERTH_TOKEN)',
+    )
     .option('--max-stow-parts <n>', 'most instances in one STOW-RS request (default 10000)')
     .option(
       '--drain-grace <duration>',
@@ -257,7 +260,7 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
             ...(s.maxAssociations === undefined ? {} : { maxAssociations: s.maxAssociations }),
             ...(s.associationTimeoutMs === undefined ? {} : { idleTimeoutMs: s.associationTimeoutMs }),
             ...(s.httpPort === undefined ? {} : { httpPort: s.httpPort }),
-            ...(flags.token ? { token: flags.token } : {}),
+            ...stowToken(flags.token),
             ...(s.maxStowParts === undefined ? {} : { maxStowParts: s.maxStowParts }),
             drainMs: s.drainGraceMs,
             onEvent: receiveLogger(logger),
@@ -291,4 +294,13 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
   } finally {
     await log?.close();
   }
+}
+
+/**
+ * The STOW-RS bearer token: `--token`, else `BERTH_TOKEN` as `berth serve` reads it — the
+ * environment keeps it off the command line, which `ps` shows every user.
+ */
+function stowToken(flag: string | undefined): { token?: string } {
+  const token = flag ?? process.env['BERTH_TOKEN'];
+  return token ? { token } : {};
 }

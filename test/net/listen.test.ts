@@ -317,6 +317,28 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     await berth.ended;
   });
 
+  it('takes the STOW-RS receive token from BERTH_TOKEN, so it is not on its command line', async () => {
+    makeDeriveMachine(machine);
+    const token = `r3c.${Date.now()}`;
+    const httpPort = await freePort();
+    const berth = await startListenCli([machine, '--spool', spool, '--http-port', String(httpPort)], log, {
+      env: { ...process.env, BERTH_TOKEN: token },
+    });
+    children.push(berth.child);
+    expect(readFileSync(`/proc/${berth.child.pid}/cmdline`, 'latin1')).not.to.contain(token);
+    const post = (auth?: string) =>
+      fetch(`http://127.0.0.1:${httpPort}/dicom-web/studies`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', ...(auth ? { authorization: auth } : {}) },
+        body: 'x',
+        signal: AbortSignal.timeout(10_000),
+      });
+    expect((await post()).status).to.equal(401);
+    expect((await post('Bearer wrong')).status).to.equal(401);
+    // With the token the request gets past authentication and is refused for its body instead.
+    expect((await post(`Bearer ${token}`)).status).to.equal(415);
+  });
+
   it('sends the derived series by STOW-RS with the bearer token of --dest-token-file, which never appears on its command line', async () => {
     makeDeriveMachine(machine);
     const study = await writeSeries(path.join(dir, 'a'), { instances: 2, seed: 64 });

@@ -143,7 +143,7 @@ export async function readEvents(file: string): Promise<{ event: string; [k: str
 export async function startListenCli(
   args: readonly string[],
   log: string,
-  o: { timeoutMs?: number; wrap?: readonly string[]; port?: number } = {},
+  o: { timeoutMs?: number; wrap?: readonly string[]; port?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ListenProcess> {
   const before = (await readEvents(log)).length;
   const argv = [
@@ -157,7 +157,10 @@ export async function startListenCli(
     '--log',
     log,
   ];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(o.env ? { env: o.env } : {}),
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const timer = setTimeout(
