@@ -54,6 +54,8 @@ const SYNC_CONCURRENCY = 16;
  * {@link SYNC_CONCURRENCY} at a time.
  */
 const BACKGROUND_SYNCS = 1;
+/** Kept files whose descriptor stays open while they wait for their background sync. */
+const HELD_DESCRIPTORS = 64;
 
 /** `groups/<key>/instances` of a spool: where committed instances of one group are. */
 export function groupInstancesDir(spool: string, key: string): string {
@@ -118,13 +120,21 @@ export class SpoolSink implements ListenSink {
 
   /**
    * @internal Makes a kept file durable in the background, {@link BACKGROUND_SYNCS} at a time:
-   * fdatasync on the descriptor it was written through (no second open), then closes it.
+   * fdatasync on the descriptor it was written through (no second open), then closes it. A disk
+   * that falls behind a long study would leave one open descriptor per queued file; past
+   * {@link HELD_DESCRIPTORS} in the queue the descriptor is closed at once and the file reopened
+   * for its sync when its turn comes.
    */
-  async syncSoon(fd: number): Promise<void> {
+  async syncSoon(fd: number, file: string): Promise<void> {
+    let held: number | undefined = fd;
+    if (this.syncing >= this.syncLimit && this.syncQueue.length >= HELD_DESCRIPTORS) {
+      fs.closeSync(fd);
+      held = undefined;
+    }
     while (this.syncing >= this.syncLimit) await new Promise<void>((resolve) => this.syncQueue.push(resolve));
     this.syncing += 1;
     try {
-      await syncAndClose(fd);
+      await (held === undefined ? fsyncFile(file) : syncAndClose(held));
     } finally {
       this.syncing -= 1;
       this.syncQueue.shift()?.();
@@ -254,7 +264,7 @@ class SpoolBatch implements StagingBatch {
   }
 
   private keep(instance: ReceivedInstance, file: string, fd: number): void {
-    const synced = this.sink.syncSoon(fd);
+    const synced = this.sink.syncSoon(fd, file);
     // A failed fsync is seen (and thrown) by the commit that awaits it.
     synced.catch(() => undefined);
     this.kept.set(instance.sopInstanceUid, { instance, path: file, synced });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { fstatSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
@@ -144,8 +145,37 @@ describe('net/staging', () => {
     expect(await readdir(path.join(spool, 'staging'))).to.deep.equal([]);
   });
 
+  it('syncs every queued file while holding at most 64 descriptors open for a disk that falls behind', async () => {
+    const sink = new SpoolSink({ spool });
+    await mkdir(dir, { recursive: true });
+    const files = Array.from({ length: 200 }, (_, i) => path.join(dir, `kept-${i}`));
+    const opened: number[] = [];
+    for (const f of files) {
+      const fd = openSync(f, 'w');
+      writeSync(fd, Buffer.from(f));
+      opened.push(fd);
+    }
+    const syncs = opened.map((fd, i) => sink.syncSoon(fd, files[i]!));
+    // Past the first 64 queued (and the one syncing), each descriptor was closed as it was queued.
+    const stillOpen = opened.filter((fd) => isOpen(fd));
+    expect(stillOpen.length).to.be.at.most(66);
+    await Promise.all(syncs);
+    expect(opened.filter((fd) => isOpen(fd))).to.deep.equal([]);
+    for (const f of files) expect(await readFile(f, 'utf8')).to.equal(f);
+  });
+
   it('is full when the file system is above the watermark percentage', async () => {
     expect(await new SpoolSink({ spool, watermarkPercent: 0 }).full()).to.equal(true);
     expect(await new SpoolSink({ spool, watermarkPercent: 100 }).full()).to.equal(false);
   });
 });
+
+/** Whether `fd` is an open descriptor of this process. */
+function isOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
