@@ -59,6 +59,10 @@ const TAG = {
   sopInstance: 0x1000,
 };
 const C_STORE_RQ = 0x0001;
+/** A command set is a few hundred bytes; far more is a peer that never ends one. */
+const MAX_COMMAND_BYTES = 64 * 1024;
+/** The data set of a command berth hands to dcmjs-dimse (none it accepts carries one): as a control PDU. */
+const MAX_FORWARDED_BYTES = 1024 * 1024;
 const NO_DATA_SET = 0x0101;
 
 /** A C-STORE-RQ whose data set is being received. */
@@ -77,13 +81,50 @@ interface DimseInternals {
   _processPdu(pdu: Buffer): Promise<void>;
 }
 
+/**
+ * PDV fragments held until their message part is whole, within a bound: a peer that never ends a
+ * command set (or the data set of a command dcmjs-dimse answers) would otherwise fill memory.
+ */
+class Fragments {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    readonly max: number,
+    readonly what: string,
+  ) {}
+
+  /** Adds `b`; false (and nothing held) once the bound is passed. */
+  add(b: Buffer): boolean {
+    this.bytes += b.length;
+    if (this.bytes > this.max) {
+      this.parts = [];
+      this.bytes = 0;
+      return false;
+    }
+    this.parts.push(b);
+    return true;
+  }
+
+  /** What is held, as one buffer, and holds nothing more. */
+  take(): Buffer {
+    const whole = Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    return whole;
+  }
+}
+
 export class ReceiverScp extends Scp {
   private batch: StagingBatch | undefined;
   private ended = false;
   /** The command fragments of the message being received. */
-  private command: Buffer[] = [];
+  private readonly command = new Fragments(MAX_COMMAND_BYTES, 'command set');
   /** Data set fragments of a command dcmjs-dimse handles (none that berth accepts today). */
-  private forwarded: Buffer[] = [];
+  private readonly forwarded = new Fragments(
+    MAX_FORWARDED_BYTES,
+    'data set of a command berth does not store',
+  );
   private store: Store | undefined;
   /** C-STORE data sets received whose response is not sent yet. */
   private readonly answering = new Set<Promise<void>>();
@@ -253,15 +294,28 @@ export class ReceiverScp extends Scp {
   private onPdv(contextId: number, control: number, bytes: Buffer, pdvEnd: boolean): void {
     const last = pdvEnd && (control & 2) !== 0;
     if ((control & 1) !== 0) {
-      this.command.push(bytes);
-      if (last) this.onCommand(contextId, Buffer.concat(this.command.splice(0)));
+      if (!this.gather(this.command, bytes)) return;
+      if (last) this.onCommand(contextId, this.command.take());
     } else if (this.store) {
       if (bytes.length > 0) this.store.stream.write(bytes);
       if (last) this.endStore(this.store);
     } else {
-      this.forwarded.push(bytes);
-      if (pdvEnd) this.forward(pData(contextId, false, last, Buffer.concat(this.forwarded.splice(0))));
+      if (!this.gather(this.forwarded, bytes)) return;
+      if (pdvEnd) this.forward(pData(contextId, false, last, this.forwarded.take()));
     }
+  }
+
+  /** Keeps `bytes` in `held`, or aborts the association when that goes past its bound. */
+  private gather(held: Fragments, bytes: Buffer): boolean {
+    if (held.add(bytes)) return true;
+    this.ctx.onEvent({
+      event: 'receiver-error',
+      protocol: 'dimse',
+      message: `The peer sent a ${held.what} over ${held.max} bytes; the association is aborted`,
+    });
+    this.sendAbort();
+    this.sock.destroy();
+    return false;
   }
 
   /** A whole command set: a C-STORE-RQ starts berth's store path, any other goes to dimse. */

@@ -155,4 +155,13 @@ describe('net/dimse-association (a raw peer on 127.0.0.1)', () => {
     const seen = await exchange(port, [associate('1.2.840.10008.1.2.1'), store], (s) => s.includes('abort'));
     expect(seen).to.deep.equal(['accept', 'abort']);
   });
+  it('aborts a peer whose command set never ends, instead of holding it in memory', async () => {
+    const { port } = await start();
+    // 80 command fragments of 1,000 bytes, none marked last: past berth's 64 KiB bound.
+    const fragments = Array.from({ length: 80 }, () => pData(1, true, false, Buffer.alloc(1000)));
+    const seen = await exchange(port, [associate('1.2.840.10008.1.2.1'), ...fragments], (s) =>
+      s.includes('abort'),
+    );
+    expect(seen).to.deep.equal(['accept', 'abort']);
+  });
 });
