@@ -11,10 +11,10 @@
  * is left (the pruned instances are gone). Each instance is first renamed out of `instances/`
  * and checked there, so a merge renaming a new file into place meanwhile is never deleted.
  */
-import { link, lstat, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { GroupState } from './group-state.js';
-import type { GroupPaths } from './spool.js';
+import { entryNames, type GroupPaths } from './spool.js';
 
 /** The files of a run folder that retention keeps. */
 export const KEPT_RUN_FILES: ReadonlySet<string> = new Set(['report.json', 'report.html', 'case.json']);
@@ -39,15 +39,6 @@ export function prunable(s: GroupState, now: number, afterMs: number): boolean {
   return now - settled >= afterMs;
 }
 
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-}
-
 async function inode(file: string): Promise<string | undefined> {
   const s = await lstat(file).catch(() => undefined);
   return s?.isFile() ? `${s.dev}:${s.ino}` : undefined;
@@ -70,7 +61,7 @@ async function ranInodes(group: GroupPaths, runs: readonly string[]): Promise<Ma
   const ran = new Map<string, string>();
   for (const run of runs) {
     const received = path.join(group.runs, run, 'received');
-    for (const name of await names(received)) {
+    for (const name of await entryNames(received)) {
       const id = await inode(path.join(received, name));
       if (id !== undefined) ran.set(name, id);
     }
@@ -86,11 +77,11 @@ export interface Pruned {
 
 /** Removes the data of one settled group (see the module's comment); never its state or reports. */
 export async function pruneGroup(group: GroupPaths): Promise<Pruned> {
-  const runs = (await names(group.runs)).filter((n) => !n.startsWith('.'));
+  const runs = (await entryNames(group.runs)).filter((n) => !n.startsWith('.'));
   const ran = await ranInodes(group, runs);
   const trash = path.join(group.runs, '.pruning');
   // A crash of berth in an earlier prune may have left files here: settled first.
-  for (const name of await names(trash))
+  for (const name of await entryNames(trash))
     await settle(path.join(trash, name), path.join(group.instances, name), ran.get(name));
   await mkdir(trash, { recursive: true });
   let instances = 0;
@@ -107,7 +98,7 @@ export async function pruneGroup(group: GroupPaths): Promise<Pruned> {
   let runFolders = 0;
   for (const run of runs) {
     const dir = path.join(group.runs, run);
-    const data = (await names(dir)).filter((n) => !KEPT_RUN_FILES.has(n));
+    const data = (await entryNames(dir)).filter((n) => !KEPT_RUN_FILES.has(n));
     for (const n of data) await rm(path.join(dir, n), { recursive: true, force: true });
     if (data.length > 0) runFolders++;
   }

@@ -55,29 +55,25 @@ export class Spool {
 
   /** Every group key on disk (folders named as UIDs; anything else is left alone). */
   async groupKeys(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.groupsDir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    return names.filter((n) => uidProblem(n) === undefined).sort();
+    return (await entryNames(this.groupsDir)).filter((n) => uidProblem(n) === undefined).sort();
   }
 }
 
 /** The SOP Instance UIDs a group holds now (its `instances/<UID>.dcm` files), sorted. */
 export async function instanceUids(instancesDir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(instancesDir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return names
+  return (await entryNames(instancesDir))
     .filter((n) => n.endsWith('.dcm'))
     .map((n) => n.slice(0, -'.dcm'.length))
     .filter((uid) => uidProblem(uid) === undefined)
     .sort();
+}
+
+/** The names in `dir`; none when it does not exist (yet, or any more). */
+export async function entryNames(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }
