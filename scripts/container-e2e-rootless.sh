@@ -153,7 +153,8 @@ for _ in $(seq 1 120); do
   [ "$(find "$rl_results" -type f | wc -l)" -ge 3 ] && break
   sleep 0.5
 done
-status=$(berth listen --status --json --spool "$RL_STATE/spool" | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(r.map((g)=>g.status+"/"+g.runs).join(","))')
+# The spool belongs to the user's subordinate uid now: read it from inside, as the README says.
+status=$(rl podman exec "$RL_CONTAINER" berth listen --status --json --spool /spool | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(r.map((g)=>g.status+"/"+g.runs).join(","))')
 check "rootless: the group ran once and was sent ($status)" test "$status" = sent/1
 check 'rootless: storescp (reached from the container at 10.0.2.2) got the 3 derived instances' \
   test "$(find "$rl_results" -type f | wc -l)" = 3
