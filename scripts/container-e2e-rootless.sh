@@ -72,7 +72,9 @@ if ! id "$RL_USER" >/dev/null 2>&1; then
 fi
 RL_HOME=$(getent passwd "$RL_USER" | cut -d: -f6)
 if ! grep -q "^$RL_USER:" /etc/subuid || ! grep -q "^$RL_USER:" /etc/subgid; then
-  usermod --add-subuids 200000-265535 --add-subgids 200000-265535 "$RL_USER"
+  # useradd gives none where login.defs says so: 65536 ids after every range already given out.
+  first=$(awk -F: '{ if ($2 + $3 > m) m = $2 + $3 } END { print (m < 100000 ? 100000 : m) }' /etc/subuid /etc/subgid)
+  usermod --add-subuids "$first-$((first + 65535))" --add-subgids "$first-$((first + 65535))" "$RL_USER"
 fi
 echo "$(id "$RL_USER"); subuid $(grep "^$RL_USER:" /etc/subuid); subgid $(grep "^$RL_USER:" /etc/subgid)"
 if ! runuser -u "$RL_USER" -- test -r /dev/net/tun -a -w /dev/net/tun; then
