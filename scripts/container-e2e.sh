@@ -13,7 +13,9 @@
 #      checks that the LABELs read back from `podman image inspect` are the manifest; runs hostile
 #      machines (status files and outputs linked to a host file, or FIFOs): no hang, no leak;
 #   5. runs `berth listen` as the base image's command in a network namespace of its own (loopback
-#      only): dcmtk echoscu/storescu from the host → berth in the container → a dcmtk storescp.
+#      only): dcmtk echoscu/storescu from the host → berth in the container → a dcmtk storescp;
+#   6. runs the same under rootless podman, as an unprivileged user the script creates, with the
+#      DICOM port published by `-p 127.0.0.1:PORT:11112` (scripts/container-e2e-rootless.sh).
 # Everything lives in a private podman storage under one temporary folder, removed on exit
 # (failures included). The last line is "N passed, N failed" of the checks below.
 #
@@ -70,6 +72,7 @@ cleanup() {
   fi
   if [ -n "$LISTEN_PEER_PID" ]; then kill "$LISTEN_PEER_PID" 2>/dev/null; fi
   if [ -n "$LISTEN_NS" ]; then ip netns del "$LISTEN_NS" 2>/dev/null; fi
+  if declare -F rootless_cleanup >/dev/null; then rootless_cleanup; fi
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     step 'clean up'
     if [ -n "${CONTAINERS_STORAGE_CONF:-}" ]; then
@@ -96,14 +99,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------------------------------------------
-step 'container tooling (Debian: buildah podman runc debootstrap dcmtk iproute2)'
+step 'container tooling (Debian: buildah podman runc debootstrap dcmtk iproute2 slirp4netns uidmap)'
 if [ "$(id -u)" -ne 0 ]; then
   echo "container-e2e: must run as root (rootful podman, debootstrap)" >&2
   exit 1
 fi
-TOOLS=(buildah podman runc debootstrap storescu ip)
+TOOLS=(buildah podman runc debootstrap storescu ip slirp4netns newuidmap)
 # package_of TOOL: the Debian package that ships it.
-package_of() { case $1 in storescu) echo dcmtk ;; ip) echo iproute2 ;; *) echo "$1" ;; esac; }
+package_of() { case $1 in storescu) echo dcmtk ;; ip) echo iproute2 ;; newuidmap) echo uidmap ;; *) echo "$1" ;; esac; }
 missing=()
 for tool in "${TOOLS[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$(package_of "$tool")")
@@ -471,14 +474,15 @@ check "listen in the image: the group ran once and was sent ($status)" test "$st
 check 'listen in the image: storescp got the 3 derived instances' test "$(find "$listen/results" -type f | wc -l)" = 3
 # uid FILE TAG: one UID of a file (dcmdump).
 uid() { dcmdump -q +P "$2" "$1" | sed -n 's/^.*\[\(.*\)\].*$/\1/p'; }
+# derived_ok DIR: every file in DIR is a derived instance of the series in $listen/in.
 derived_ok() {
-  for f in "$listen/results"/*; do
+  for f in "$1"/*; do
     dcmftest "$f" | grep -q '^yes:' || return 1
     [ "$(uid "$f" StudyInstanceUID)" = "$STUDY" ] || return 1
     [ "$(uid "$f" SeriesInstanceUID)" != "$(uid "$(find "$listen/in" -type f | head -1)" SeriesInstanceUID)" ] || return 1
   done
 }
-check 'listen in the image: results are Part 10 (dcmftest), same study, a new series' derived_ok
+check 'listen in the image: results are Part 10 (dcmftest), same study, a new series' derived_ok "$listen/results"
 podman kill --signal TERM berth-listen-e2e >/dev/null
 code=$(timeout 90 podman wait berth-listen-e2e || echo timeout)
 check "listen in the image: SIGTERM drains, berth exits 0 ($code)" test "$code" = 0
@@ -489,6 +493,11 @@ wait "$LISTEN_PEER_PID" 2>/dev/null || true
 LISTEN_PEER_PID=''
 ip netns del "$LISTEN_NS"
 LISTEN_NS=''
+
+# ------------------------------------------------------------------------------------------------
+# The same node under rootless podman, its port published with -p.
+# shellcheck source=scripts/container-e2e-rootless.sh
+. "$ROOT/scripts/container-e2e-rootless.sh"
 
 # ------------------------------------------------------------------------------------------------
 step 'image sizes'

@@ -1,8 +1,8 @@
 /**
  * The container end-to-end test (`scripts/container-e2e.sh`: base image, sample machine image,
- * every sample case in podman) as one mocha test. It needs root, Debian's buildah, podman, runc
- * and debootstrap (the script installs them), the npm registry and a Debian mirror, and a few
- * minutes, so it runs only when BERTH_CONTAINER_E2E=1. The script is the test; this wrapper runs
+ * every sample case in podman, `berth listen` in the base image with rootful and rootless podman)
+ * as one mocha test. It needs root, Debian's buildah, podman, runc, debootstrap, slirp4netns and
+ * uidmap (the script installs them), the npm registry and a Debian mirror, and a few minutes, so it runs only when BERTH_CONTAINER_E2E=1. The script is the test; this wrapper runs
  * it and reads its last line, "N passed, N failed".
  */
 import { spawn } from 'node:child_process';
