@@ -6,7 +6,11 @@
  *   storescu's wall time, best of 2 alternating runs each; berth stages, fsyncs and merges into its
  *   spool before it answers A-RELEASE, storescp writes files without fsync — so storescp followed
  *   by an fsync of what it wrote is printed too (the same durability). Target: berth ≥ 0.7×
- *   storescp's MB/s.
+ *   storescp's MB/s. Beside them, in the same alternating loop, the Node floor
+ *   (bench/listen-floor.mjs): a plain node:net + node:fs C-STORE SCP that parses PDUs and writes
+ *   each data set's bytes into a file of its own, with no checks, no staging and no fsync — the
+ *   least any receiver in Node does, so its ratio to storescp is the most berth can reach, and
+ *   berth's ratio to it is what berth's own design costs.
  * - memory: peak RSS of the berth process receiving one 200 MB instance (an 8-bit multi-frame
  *   secondary capture), next to the peak of an idle receiver. Target < 150 MB (decimal: 143 MiB);
  *   printed in MiB and MB. The receiver's event-loop delay (max, p99) is printed with each run:
@@ -25,6 +29,7 @@ import { writeSeries, type WrittenSeries } from '../src/dicom/synth.js';
 
 const ENV = { ...process.env, TCP_NODELAY: '1' };
 const RECEIVER = join(import.meta.dirname, 'listen-receiver.mjs');
+const FLOOR = join(import.meta.dirname, 'listen-floor.mjs');
 
 function exec(file: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
@@ -69,13 +74,14 @@ function jsonLines(child: ChildProcess): () => Promise<Record<string, number>> {
   };
 }
 
-interface Berth {
+interface Receiver {
   readonly port: number;
   stop(): Promise<Record<string, number>>;
 }
 
-async function startBerth(spool: string): Promise<Berth> {
-  const child = spawn(process.execPath, [RECEIVER, spool], {
+/** A receiver script of bench/ (berth's, or the Node floor) in a process of its own, on `dir`. */
+async function startReceiver(script: string, dir: string): Promise<Receiver> {
+  const child = spawn(process.execPath, [script, dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const next = jsonLines(child);
@@ -88,6 +94,8 @@ async function startBerth(spool: string): Promise<Berth> {
     },
   };
 }
+
+const startBerth = (spool: string) => startReceiver(RECEIVER, spool);
 
 async function startStorescp(dir: string): Promise<{ port: number; stop: () => void }> {
   const port = await freePort();
@@ -119,10 +127,25 @@ async function fsyncAll(dir: string): Promise<number> {
   return performance.now() - t;
 }
 
+/** One run of the Node floor: storescu's wall ms and the floor's CPU, its files counted. */
+async function floorRun(out: string, study: WrittenSeries): Promise<{ ms: number; cpu: string }> {
+  const floor = await startReceiver(FLOOR, out);
+  const ms = await timed(() => storescu('FLOOR', floor.port, study.dir));
+  const stats = await floor.stop();
+  const written = (await readdir(out)).length;
+  await rm(out, { recursive: true, force: true });
+  if (written !== study.files.length) throw new Error(`the Node floor wrote ${written} files`);
+  return {
+    ms,
+    cpu: `CPU ${stats.cpuUserMs!.toFixed(0)} ms user + ${stats.cpuSystemMs!.toFixed(0)} ms system`,
+  };
+}
+
 async function throughput(root: string, study: WrittenSeries, mb: number, report: (l: string) => void) {
   let berthMs = Infinity;
   let peerMs = Infinity;
   let durablePeerMs = Infinity;
+  let floor = { ms: Infinity, cpu: '' };
   let loop = '';
   for (let run = 0; run < 2; run++) {
     const spool = join(root, `spool-${run}`);
@@ -140,6 +163,8 @@ async function throughput(root: string, study: WrittenSeries, mb: number, report
     durablePeerMs = Math.min(durablePeerMs, peer1 + (await fsyncAll(out)));
     peer.stop();
     await rm(out, { recursive: true, force: true });
+    const floor1 = await floorRun(join(root, `floor-${run}`), study);
+    if (floor1.ms < floor.ms) floor = floor1;
   }
   const rate = (ms: number) => mb / (ms / 1000);
   report(
@@ -152,7 +177,10 @@ async function throughput(root: string, study: WrittenSeries, mb: number, report
     `  storescp, then fsync of its files ${durablePeerMs.toFixed(0).padStart(7)} ms ${rate(durablePeerMs).toFixed(1).padStart(7)} MB/s`,
   );
   report(
-    `  berth (staged, fsync, merged) ${berthMs.toFixed(0).padStart(7)} ms ${rate(berthMs).toFixed(1).padStart(7)} MB/s   ${(rate(berthMs) / rate(peerMs)).toFixed(2)}× storescp (target ≥ 0.7×), ${(rate(berthMs) / rate(durablePeerMs)).toFixed(2)}× storescp + fsync`,
+    `  Node floor (PDU → file, no checks) ${floor.ms.toFixed(0).padStart(7)} ms ${rate(floor.ms).toFixed(1).padStart(7)} MB/s   ${(rate(floor.ms) / rate(peerMs)).toFixed(2)}× storescp; ${floor.cpu}, start-up included`,
+  );
+  report(
+    `  berth (staged, fsync, merged) ${berthMs.toFixed(0).padStart(7)} ms ${rate(berthMs).toFixed(1).padStart(7)} MB/s   ${(rate(berthMs) / rate(peerMs)).toFixed(2)}× storescp (target ≥ 0.7×), ${(rate(berthMs) / rate(durablePeerMs)).toFixed(2)}× storescp + fsync, ${(rate(berthMs) / rate(floor.ms)).toFixed(2)}× floor`,
   );
   report(`  berth's event loop held up ${loop}`);
 }
