@@ -8,7 +8,6 @@
  * socket.
  */
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import dimse from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests, responses } from 'dcmjs-dimse';
 import { isBerthError, toBerthError, type Code } from '../errors.js';
@@ -71,7 +70,6 @@ interface Store {
   readonly request: { messageId: number; sopClass: string; sopInstance: string };
   /** Undefined when the instance is refused before its bytes (spool full, association ending). */
   readonly writer: InstanceWriter | undefined;
-  readonly stream: Writable;
 }
 
 /** What berth uses of dcmjs-dimse's `Network` beyond its typings (0.3.3). */
@@ -297,7 +295,7 @@ export class ReceiverScp extends Scp {
       if (!this.gather(this.command, bytes)) return;
       if (last) this.onCommand(contextId, this.command.take());
     } else if (this.store) {
-      if (bytes.length > 0) this.store.stream.write(bytes);
+      if (bytes.length > 0) this.store.writer?.write(bytes);
       if (last) this.endStore(this.store);
     } else {
       if (!this.gather(this.forwarded, bytes)) return;
@@ -342,7 +340,7 @@ export class ReceiverScp extends Scp {
       sopInstance: sopInstance ?? '',
     };
     if (!this.batch || this.ended || this.ctx.isFull()) {
-      this.store = { contextId, request, writer: undefined, stream: discardingStream() };
+      this.store = { contextId, request, writer: undefined };
       return;
     }
     const writer = this.batch.write({
@@ -350,13 +348,12 @@ export class ReceiverScp extends Scp {
       sopClassUid: sopClass,
       transferSyntaxUid: context.getAcceptedTransferSyntaxUid(),
     });
-    this.store = { contextId, request, writer, stream: withSocketBackpressure(writer.stream, this.sock) };
+    this.store = { contextId, request, writer };
   }
 
   /** The data set's last byte came: answer once the instance is on disk (or refused). */
   private endStore(store: Store): void {
     this.store = undefined;
-    store.stream.end();
     const answered = this.statusOf(store.writer).then(({ status, comment }) => {
       if (this.sock.destroyed) return;
       this.sock.write(
@@ -421,30 +418,4 @@ function storeStatusOf(code: Code): number {
   if (code === 'BERTH_E_LISTEN_RECEIVE_TOO_LARGE' || code === 'BERTH_E_IO') return STATUS.outOfResources;
   if (code === 'BERTH_E_LISTEN_RECEIVE_UID_MISMATCH') return STATUS.doesNotMatch;
   return STATUS.cannotUnderstand;
-}
-
-/** A stream that takes a refused data set's bytes and keeps none. */
-function discardingStream(): Writable {
-  return new Writable({ write: (_chunk, _enc, cb) => cb() });
-}
-
-/**
- * The data set's slices are written as the socket delivers them, so a slow disk would let the data
- * set pile up in memory: pause the socket whenever the file stream is full, resume on its `drain`.
- */
-export function withSocketBackpressure(stream: Writable, sock: Socket): Writable {
-  const write = stream.write.bind(stream) as (chunk: Buffer) => boolean;
-  stream.write = ((chunk: Buffer) => {
-    if (!write(chunk) && !sock.isPaused()) {
-      sock.pause();
-      // No 'drain' comes once the stream is ending (it is ended right after the last fragment).
-      const resume = () => {
-        for (const event of ['drain', 'finish', 'close']) stream.off(event, resume);
-        sock.resume();
-      };
-      for (const event of ['drain', 'finish', 'close']) stream.once(event, resume);
-    }
-    return true;
-  }) as Writable['write'];
-  return stream;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fstatSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { SpoolSink, groupInstancesDir } from '../../src/net/staging.js';
@@ -13,7 +13,7 @@ const SOURCE = { protocol: 'dimse', callingAet: 'SCU', remote: '127.0.0.1:1' } a
 
 async function put(batch: StagingBatch, bytes: Buffer, expected?: ExpectedInstance) {
   const w = batch.write(expected);
-  w.stream.end(bytes);
+  w.write(bytes);
   return w.finish();
 }
 
@@ -162,6 +162,22 @@ describe('net/staging', () => {
     await Promise.all(syncs);
     expect(opened.filter((fd) => isOpen(fd))).to.deep.equal([]);
     for (const f of files) expect(await readFile(f, 'utf8')).to.equal(f);
+  });
+
+  it('writes an instance as its bytes come, holding at most 256 KiB of them, so a slow disk holds the sender and not memory', async () => {
+    const batch = await new SpoolSink({ spool }).open(SOURCE);
+    const w = batch.write();
+    const bytes = await fileBytes(0);
+    const big = Buffer.concat([bytes, Buffer.alloc(2 * 1024 * 1024)]);
+    const part = path.join(spool, 'staging', batch.id, '1.part');
+    for (let at = 0; at < big.length; at += 64 * 1024) {
+      const slice = big.subarray(at, Math.min(at + 64 * 1024, big.length));
+      w.write(slice);
+      const onDisk = (await stat(part)).size;
+      expect(Math.min(at + slice.length, big.length) - onDisk).to.be.at.most(256 * 1024);
+    }
+    await w.abandon();
+    await batch.discard();
   });
 
   it('is full when the file system is above the watermark percentage', async () => {
