@@ -27,6 +27,12 @@ export function isSpoolUid(uid: string): boolean {
 
 /** The first bytes of an instance kept in memory, so its header is read without opening it again. */
 const PREFIX_BYTES = 64 * 1024;
+/**
+ * Prefix buffers of instances already checked, for the next ones: a fresh 64 KiB per instance was a
+ * good part of the receiver's garbage. At most this many wait (one per concurrent instance is enough).
+ */
+const SPARE_PREFIXES = 16;
+const sparePrefixes: Buffer[] = [];
 
 /**
  * Slices gathered before one `writev`: the socket hands them over 64 KiB at a time, cut at PDV
@@ -45,8 +51,8 @@ class InstanceFile {
   bytes = 0;
   overLimit = false;
   failure: Error | undefined;
-  /** The first {@link PREFIX_BYTES} bytes written (meta included). */
-  readonly prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+  /** The first {@link PREFIX_BYTES} bytes written (meta included); given back once read. */
+  private prefix: Buffer | undefined = sparePrefixes.pop() ?? Buffer.allocUnsafe(PREFIX_BYTES);
   prefixLength = 0;
   private gathered: Buffer[] = [];
   private gatheredBytes = 0;
@@ -74,7 +80,7 @@ class InstanceFile {
       this.gathered = [];
       return;
     }
-    if (this.prefixLength < PREFIX_BYTES) {
+    if (this.prefix && this.prefixLength < PREFIX_BYTES) {
       this.prefixLength += bytes.copy(this.prefix, this.prefixLength, 0, PREFIX_BYTES - this.prefixLength);
     }
     this.gathered.push(bytes);
@@ -100,8 +106,29 @@ class InstanceFile {
     }
   }
 
+  /** The header, from the bytes kept in memory when they hold it, else read from the file. */
+  async header(): Promise<DicomHeader> {
+    const prefix = this.prefix;
+    if (!prefix) return scanHeader(this.path);
+    try {
+      return scanHeaderBytes(prefix.subarray(0, this.prefixLength), this.path, { fileSize: this.bytes });
+    } catch (e) {
+      if (this.prefixLength >= this.bytes) throw e;
+      return scanHeader(this.path);
+    } finally {
+      this.givePrefixBack();
+    }
+  }
+
+  /** Nothing reads the prefix any more: it goes to the next instance (the header holds copies). */
+  private givePrefixBack(): void {
+    if (this.prefix && sparePrefixes.length < SPARE_PREFIXES) sparePrefixes.push(this.prefix);
+    this.prefix = undefined;
+  }
+
   /** Closes the descriptor, if still open; a close failure is kept when none came before. */
   close(): void {
+    this.givePrefixBack();
     const fd = this.fd;
     this.fd = undefined;
     this.gathered = [];
@@ -178,7 +205,7 @@ async function checkInstance(
       expected: `at most ${place.maxBytes} bytes (--max-instance-bytes)`,
     });
   }
-  const h = await headerOf(file);
+  const h = await file.header();
   const uids = [h.SOPInstanceUID, h.SOPClassUID, h.StudyInstanceUID, h.SeriesInstanceUID];
   const bad = uids.find((u) => !isSpoolUid(u));
   const mismatch =
@@ -202,14 +229,4 @@ async function checkInstance(
     transferSyntaxUid: h.TransferSyntaxUID,
     bytes: file.bytes,
   };
-}
-
-/** The header, from the bytes kept in memory when they hold it, else read from the file. */
-async function headerOf(file: InstanceFile): Promise<DicomHeader> {
-  try {
-    return scanHeaderBytes(file.prefix.subarray(0, file.prefixLength), file.path, { fileSize: file.bytes });
-  } catch (e) {
-    if (file.prefixLength >= file.bytes) throw e;
-    return scanHeader(file.path);
-  }
 }
