@@ -12,6 +12,7 @@ import dimse from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests, responses } from 'dcmjs-dimse';
 import { isBerthError, toBerthError, type Code } from '../errors.js';
 import { negotiate } from './negotiate.js';
+import { Fragments } from './fragments.js';
 import { PduReader } from './pdu-reader.js';
 import { commandElements, commandUid, commandUs, cStoreRsp, cStoreRspPdu, pData } from './scu-pdu.js';
 import type { ReceiveEventSink } from './receive-events.js';
@@ -77,40 +78,6 @@ interface DimseInternals {
   association?: Association;
   lastPduTime?: number;
   _processPdu(pdu: Buffer): Promise<void>;
-}
-
-/**
- * PDV fragments held until their message part is whole, within a bound: a peer that never ends a
- * command set (or the data set of a command dcmjs-dimse answers) would otherwise fill memory.
- */
-class Fragments {
-  private parts: Buffer[] = [];
-  private bytes = 0;
-
-  constructor(
-    readonly max: number,
-    readonly what: string,
-  ) {}
-
-  /** Adds `b`; false (and nothing held) once the bound is passed. */
-  add(b: Buffer): boolean {
-    this.bytes += b.length;
-    if (this.bytes > this.max) {
-      this.parts = [];
-      this.bytes = 0;
-      return false;
-    }
-    this.parts.push(b);
-    return true;
-  }
-
-  /** What is held, as one buffer, and holds nothing more. */
-  take(): Buffer {
-    const whole = Buffer.concat(this.parts, this.bytes);
-    this.parts = [];
-    this.bytes = 0;
-    return whole;
-  }
 }
 
 export class ReceiverScp extends Scp {
