@@ -95,6 +95,7 @@ export class ReceiverScp extends Scp {
   private readonly answering = new Set<Promise<void>>();
   private readonly remote: string;
   private callingAet = '';
+  private readonly reader: PduReader;
 
   constructor(
     private readonly sock: Socket,
@@ -105,26 +106,30 @@ export class ReceiverScp extends Scp {
     // As dcmjs-dimse's own Server does: its PDU timeout only runs on a connected network.
     (this as unknown as { connected: boolean }).connected = true;
     this.remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
-    // berth reads the socket: dimse gets whole PDUs for everything but C-STORE (see pdu-reader.ts).
-    const reader = new PduReader({
+    // berth reads the socket (read()): dimse gets whole PDUs for everything but C-STORE (pdu-reader.ts).
+    this.reader = new PduReader({
       pdu: (pdu) => void this.net._processPdu(pdu),
       pdv: (contextId, control, bytes, pdvEnd) => this.onPdv(contextId, control, bytes, pdvEnd),
       error: () => this.sock.destroy(),
     });
-    sock.removeAllListeners('data');
-    sock.on('data', (chunk: Buffer) => {
-      this.net.lastPduTime = Date.now();
-      try {
-        reader.push(chunk);
-      } catch (e) {
-        // Whatever the peer sent, it ends its association, never the process.
-        this.ctx.onEvent({ event: 'receiver-error', protocol: 'dimse', message: toBerthError(e).message });
-        this.sock.destroy();
-      }
-    });
     // The socket is berth's: any network fault ends the association (trap 3 of the network note).
     this.on('networkError', () => this.sock.destroy());
     this.on('close', () => void this.end('the connection closed without A-RELEASE'));
+  }
+
+  /**
+   * The socket's next bytes (a buffer the socket reuses: nothing of it is kept past this call —
+   * data set bytes are written, command fragments copied).
+   */
+  read(chunk: Buffer): void {
+    this.net.lastPduTime = Date.now();
+    try {
+      this.reader.push(chunk);
+    } catch (e) {
+      // Whatever the peer sent, it ends its association, never the process.
+      this.ctx.onEvent({ event: 'receiver-error', protocol: 'dimse', message: toBerthError(e).message });
+      this.sock.destroy();
+    }
   }
 
   private get net(): DimseInternals {

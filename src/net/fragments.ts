@@ -20,7 +20,8 @@ export class Fragments {
       this.bytes = 0;
       return false;
     }
-    this.parts.push(b);
+    // A copy: `b` may be a view of the socket's read buffer, refilled by the next read.
+    this.parts.push(Buffer.from(b));
     return true;
   }
 

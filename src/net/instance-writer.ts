@@ -35,13 +35,6 @@ const SPARE_PREFIXES = 16;
 const sparePrefixes: Buffer[] = [];
 
 /**
- * Slices gathered before one `writev`: the socket hands them over 64 KiB at a time, cut at PDV
- * boundaries; one system call per 256 KiB instead of one per slice. They are slices of the socket's
- * own chunks, so nothing is copied to gather them.
- */
-const GATHER_BYTES = 256 * 1024;
-
-/**
  * One instance's file, written with synchronous calls (see the module comment); bytes beyond
  * `maxBytes` are counted, never written. A failed open or write is kept and reported by the writer's
  * `finish()`: the caller goes on handing bytes (the peer sends the rest of the data set anyway).
@@ -54,8 +47,6 @@ class InstanceFile {
   /** The first {@link PREFIX_BYTES} bytes written (meta included); given back once read. */
   private prefix: Buffer | undefined = sparePrefixes.pop() ?? Buffer.allocUnsafe(PREFIX_BYTES);
   prefixLength = 0;
-  private gathered: Buffer[] = [];
-  private gatheredBytes = 0;
 
   constructor(
     readonly path: string,
@@ -71,36 +62,21 @@ class InstanceFile {
     if (head) this.write(head);
   }
 
+  /** Writes `bytes` before it returns (the caller may reuse them); a failure is kept. */
   write(bytes: Buffer): void {
     this.bytes += bytes.length;
-    if (this.failure || this.overLimit) return;
+    if (this.failure || this.overLimit || this.fd === undefined) return;
     if (this.bytes > this.maxBytes) {
       // Keep counting (the peer sends the rest of the data set anyway), write nothing more.
       this.overLimit = true;
-      this.gathered = [];
       return;
     }
     if (this.prefix && this.prefixLength < PREFIX_BYTES) {
       this.prefixLength += bytes.copy(this.prefix, this.prefixLength, 0, PREFIX_BYTES - this.prefixLength);
     }
-    this.gathered.push(bytes);
-    this.gatheredBytes += bytes.length;
-    if (this.gatheredBytes >= GATHER_BYTES) this.flush();
-  }
-
-  /** Writes what was gathered (a short write is continued); a failure is kept. */
-  flush(): void {
-    const buffers = this.gathered;
-    const total = this.gatheredBytes;
-    this.gathered = [];
-    this.gatheredBytes = 0;
-    if (total === 0 || this.failure || this.overLimit || this.fd === undefined) return;
     try {
-      let written = fs.writevSync(this.fd, buffers);
-      if (written < total) {
-        const rest = Buffer.concat(buffers, total);
-        while (written < total) written += fs.writeSync(this.fd, rest, written);
-      }
+      // A short write (a full disk) is continued, or ends in an error.
+      for (let written = 0; written < bytes.length;) written += fs.writeSync(this.fd, bytes, written);
     } catch (e) {
       this.failure = e as Error;
     }
@@ -131,7 +107,6 @@ class InstanceFile {
     this.givePrefixBack();
     const fd = this.fd;
     this.fd = undefined;
-    this.gathered = [];
     try {
       if (fd !== undefined) fs.closeSync(fd);
     } catch (e) {
@@ -173,7 +148,6 @@ export function instanceWriter(place: WriterPlace, expected: ExpectedInstance = 
     write: (bytes) => file.write(bytes),
     finish: async () => {
       try {
-        file.flush();
         if (file.failure) throw file.failure;
         const instance = await checkInstance(file, place, expected);
         const done = place.donePath(instance.sopInstanceUid);

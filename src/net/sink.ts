@@ -46,10 +46,10 @@ export interface InstanceWriter {
   /**
    * The next bytes, as received. With `expected.transferSyntaxUid` (DIMSE) the data set bytes only:
    * the writer has already written the preamble and the File Meta Information. Without it (STOW-RS)
-   * a whole Part 10 file. Synchronous (to the page cache, in slices of up to 256 KiB): a disk that
-   * falls behind holds the caller, so nothing piles up in memory. The buffers must not change
-   * afterwards (they may be written later, with the next ones). Never throws: a failed write is
-   * reported by `finish()`.
+   * a whole Part 10 file. Written (to the page cache) before it returns: a disk that falls behind
+   * holds the caller, so nothing piles up in memory, and the caller may reuse the buffer at once
+   * (the DIMSE path does: the socket's read buffer). Never throws: a failed write is reported by
+   * `finish()`.
    */
   write(bytes: Buffer): void;
   /**
