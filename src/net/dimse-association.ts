@@ -8,11 +8,11 @@
  * socket.
  */
 import type { Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import dimse from 'dcmjs-dimse';
 import type { association as dimseAssociation, requests, responses } from 'dcmjs-dimse';
 import { isBerthError, toBerthError, type Code } from '../errors.js';
 import { negotiate } from './negotiate.js';
+import { Fragments } from './fragments.js';
 import { PduReader } from './pdu-reader.js';
 import { commandElements, commandUid, commandUs, cStoreRsp, cStoreRspPdu, pData } from './scu-pdu.js';
 import type { ReceiveEventSink } from './receive-events.js';
@@ -71,7 +71,6 @@ interface Store {
   readonly request: { messageId: number; sopClass: string; sopInstance: string };
   /** Undefined when the instance is refused before its bytes (spool full, association ending). */
   readonly writer: InstanceWriter | undefined;
-  readonly stream: Writable;
 }
 
 /** What berth uses of dcmjs-dimse's `Network` beyond its typings (0.3.3). */
@@ -79,40 +78,6 @@ interface DimseInternals {
   association?: Association;
   lastPduTime?: number;
   _processPdu(pdu: Buffer): Promise<void>;
-}
-
-/**
- * PDV fragments held until their message part is whole, within a bound: a peer that never ends a
- * command set (or the data set of a command dcmjs-dimse answers) would otherwise fill memory.
- */
-class Fragments {
-  private parts: Buffer[] = [];
-  private bytes = 0;
-
-  constructor(
-    readonly max: number,
-    readonly what: string,
-  ) {}
-
-  /** Adds `b`; false (and nothing held) once the bound is passed. */
-  add(b: Buffer): boolean {
-    this.bytes += b.length;
-    if (this.bytes > this.max) {
-      this.parts = [];
-      this.bytes = 0;
-      return false;
-    }
-    this.parts.push(b);
-    return true;
-  }
-
-  /** What is held, as one buffer, and holds nothing more. */
-  take(): Buffer {
-    const whole = Buffer.concat(this.parts, this.bytes);
-    this.parts = [];
-    this.bytes = 0;
-    return whole;
-  }
 }
 
 export class ReceiverScp extends Scp {
@@ -130,6 +95,7 @@ export class ReceiverScp extends Scp {
   private readonly answering = new Set<Promise<void>>();
   private readonly remote: string;
   private callingAet = '';
+  private readonly reader: PduReader;
 
   constructor(
     private readonly sock: Socket,
@@ -140,26 +106,30 @@ export class ReceiverScp extends Scp {
     // As dcmjs-dimse's own Server does: its PDU timeout only runs on a connected network.
     (this as unknown as { connected: boolean }).connected = true;
     this.remote = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`;
-    // berth reads the socket: dimse gets whole PDUs for everything but C-STORE (see pdu-reader.ts).
-    const reader = new PduReader({
+    // berth reads the socket (read()): dimse gets whole PDUs for everything but C-STORE (pdu-reader.ts).
+    this.reader = new PduReader({
       pdu: (pdu) => void this.net._processPdu(pdu),
       pdv: (contextId, control, bytes, pdvEnd) => this.onPdv(contextId, control, bytes, pdvEnd),
       error: () => this.sock.destroy(),
     });
-    sock.removeAllListeners('data');
-    sock.on('data', (chunk: Buffer) => {
-      this.net.lastPduTime = Date.now();
-      try {
-        reader.push(chunk);
-      } catch (e) {
-        // Whatever the peer sent, it ends its association, never the process.
-        this.ctx.onEvent({ event: 'receiver-error', protocol: 'dimse', message: toBerthError(e).message });
-        this.sock.destroy();
-      }
-    });
     // The socket is berth's: any network fault ends the association (trap 3 of the network note).
     this.on('networkError', () => this.sock.destroy());
     this.on('close', () => void this.end('the connection closed without A-RELEASE'));
+  }
+
+  /**
+   * The socket's next bytes (a buffer the socket reuses: nothing of it is kept past this call —
+   * data set bytes are written, command fragments copied).
+   */
+  read(chunk: Buffer): void {
+    this.net.lastPduTime = Date.now();
+    try {
+      this.reader.push(chunk);
+    } catch (e) {
+      // Whatever the peer sent, it ends its association, never the process.
+      this.ctx.onEvent({ event: 'receiver-error', protocol: 'dimse', message: toBerthError(e).message });
+      this.sock.destroy();
+    }
   }
 
   private get net(): DimseInternals {
@@ -297,7 +267,7 @@ export class ReceiverScp extends Scp {
       if (!this.gather(this.command, bytes)) return;
       if (last) this.onCommand(contextId, this.command.take());
     } else if (this.store) {
-      if (bytes.length > 0) this.store.stream.write(bytes);
+      if (bytes.length > 0) this.store.writer?.write(bytes);
       if (last) this.endStore(this.store);
     } else {
       if (!this.gather(this.forwarded, bytes)) return;
@@ -342,7 +312,7 @@ export class ReceiverScp extends Scp {
       sopInstance: sopInstance ?? '',
     };
     if (!this.batch || this.ended || this.ctx.isFull()) {
-      this.store = { contextId, request, writer: undefined, stream: discardingStream() };
+      this.store = { contextId, request, writer: undefined };
       return;
     }
     const writer = this.batch.write({
@@ -350,13 +320,12 @@ export class ReceiverScp extends Scp {
       sopClassUid: sopClass,
       transferSyntaxUid: context.getAcceptedTransferSyntaxUid(),
     });
-    this.store = { contextId, request, writer, stream: withSocketBackpressure(writer.stream, this.sock) };
+    this.store = { contextId, request, writer };
   }
 
   /** The data set's last byte came: answer once the instance is on disk (or refused). */
   private endStore(store: Store): void {
     this.store = undefined;
-    store.stream.end();
     const answered = this.statusOf(store.writer).then(({ status, comment }) => {
       if (this.sock.destroyed) return;
       this.sock.write(
@@ -421,30 +390,4 @@ function storeStatusOf(code: Code): number {
   if (code === 'BERTH_E_LISTEN_RECEIVE_TOO_LARGE' || code === 'BERTH_E_IO') return STATUS.outOfResources;
   if (code === 'BERTH_E_LISTEN_RECEIVE_UID_MISMATCH') return STATUS.doesNotMatch;
   return STATUS.cannotUnderstand;
-}
-
-/** A stream that takes a refused data set's bytes and keeps none. */
-function discardingStream(): Writable {
-  return new Writable({ write: (_chunk, _enc, cb) => cb() });
-}
-
-/**
- * The data set's slices are written as the socket delivers them, so a slow disk would let the data
- * set pile up in memory: pause the socket whenever the file stream is full, resume on its `drain`.
- */
-export function withSocketBackpressure(stream: Writable, sock: Socket): Writable {
-  const write = stream.write.bind(stream) as (chunk: Buffer) => boolean;
-  stream.write = ((chunk: Buffer) => {
-    if (!write(chunk) && !sock.isPaused()) {
-      sock.pause();
-      // No 'drain' comes once the stream is ending (it is ended right after the last fragment).
-      const resume = () => {
-        for (const event of ['drain', 'finish', 'close']) stream.off(event, resume);
-        sock.resume();
-      };
-      for (const event of ['drain', 'finish', 'close']) stream.once(event, resume);
-    }
-    return true;
-  }) as Writable['write'];
-  return stream;
 }

@@ -8,6 +8,7 @@ import dimse from 'dcmjs-dimse';
 import { BerthError } from '../errors.js';
 import { BERTH_IMPLEMENTATION_CLASS_UID, BERTH_IMPLEMENTATION_VERSION } from '../dicom/uid.js';
 import { ReceiverScp, type AssociationContext } from './dimse-association.js';
+import { withReadBuffer } from './read-buffer.js';
 import type { ReceiveEventSink } from './receive-events.js';
 import type { ListenSink } from './sink.js';
 
@@ -87,15 +88,19 @@ export async function startDimseScp(options: DimseOptions, sink: ListenSink): Pr
   }, options.watermarkPollMs ?? WATERMARK_POLL_MS);
   poll.unref();
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // A hard cap against connection floods; polite refusals (A-ASSOCIATE-RJ) happen below it.
+  // Counted here: the server's own count (maxConnections) ends when the socket changes hands.
+  const maxConnections = o.maxAssociations * 2 + 4;
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+    if (sockets.size >= maxConnections) return void accepted.destroy();
+    // Reads arrive from the event loop, after this handler has made the association.
+    const socket = withReadBuffer(accepted, (chunk) => scp.read(chunk));
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    new ReceiverScp(socket, o.idleTimeoutMs, ctx);
+    const scp = new ReceiverScp(socket, o.idleTimeoutMs, ctx);
   });
-  // A hard cap against connection floods; polite refusals (A-ASSOCIATE-RJ) happen below it.
-  server.maxConnections = o.maxAssociations * 2 + 4;
   const port = await listen(server, o.host, o.port);
   return {
     port,

@@ -1,7 +1,7 @@
 /**
- * One received instance on its way to disk: a Writable that streams bytes into a new file of a
- * staging batch (never holding the data set in memory), counts them against the size limit, and a
- * `finish()` that reads its header and names it by its SOP Instance UID (the batch's commit fsyncs).
+ * One received instance on its way to disk: bytes handed over as they arrive go into a new file of a
+ * staging batch (never the whole data set in memory), counted against the size limit; `finish()`
+ * reads its header and names it by its SOP Instance UID (the batch's commit fsyncs).
  *
  * The file's open, writes, rename and close are synchronous system calls on the event loop, as
  * dcmtk's storescp makes them: each hands bytes to the page cache in tens of microseconds, while
@@ -12,7 +12,6 @@
  */
 import fs from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Writable } from 'node:stream';
 import { BerthError, isBerthError, toBerthError } from '../errors.js';
 import { scanHeader, scanHeaderBytes, type DicomHeader } from '../dicom/scan.js';
 import { withRepairedMeta } from '../dicom/write.js';
@@ -26,92 +25,94 @@ export function isSpoolUid(uid: string): boolean {
   return /^[0-9][0-9.]{0,63}$/.test(uid);
 }
 
-/** Bytes buffered before `write()` asks the producer to wait (writes complete at once: rarely). */
-const HIGH_WATER_MARK = 1024 * 1024;
-
 /** The first bytes of an instance kept in memory, so its header is read without opening it again. */
 const PREFIX_BYTES = 64 * 1024;
+/**
+ * Prefix buffers of instances already checked, for the next ones: a fresh 64 KiB per instance was a
+ * good part of the receiver's garbage. At most this many wait (one per concurrent instance is enough).
+ */
+const SPARE_PREFIXES = 16;
+const sparePrefixes: Buffer[] = [];
 
-/** Streams into `path` (created exclusively); bytes beyond `maxBytes` are counted, never written. */
-class InstanceStream extends Writable {
+/**
+ * One instance's file, written with synchronous calls (see the module comment); bytes beyond
+ * `maxBytes` are counted, never written. A failed open or write is kept and reported by the writer's
+ * `finish()`: the caller goes on handing bytes (the peer sends the rest of the data set anyway).
+ */
+class InstanceFile {
   fd: number | undefined;
   bytes = 0;
   overLimit = false;
-  /** The first {@link PREFIX_BYTES} bytes written (meta included). */
-  readonly prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+  failure: Error | undefined;
+  /** The first {@link PREFIX_BYTES} bytes written (meta included); given back once read. */
+  private prefix: Buffer | undefined = sparePrefixes.pop() ?? Buffer.allocUnsafe(PREFIX_BYTES);
   prefixLength = 0;
 
   constructor(
     readonly path: string,
     private readonly maxBytes: number,
-    private readonly head: Buffer | undefined,
+    head: Buffer | undefined,
   ) {
-    // Not destroyed on 'finish': a finished instance's descriptor is handed on, still open, for its
-    // background fdatasync (staging.ts), which then needs no open of its own.
-    super({ highWaterMark: HIGH_WATER_MARK, decodeStrings: true, autoDestroy: false });
-  }
-
-  override _construct(callback: (error?: Error | null) => void): void {
     try {
-      this.fd = fs.openSync(
-        this.path,
-        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
-        0o644,
-      );
+      this.fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
     } catch (e) {
-      return callback(e as Error);
+      this.failure = e as Error;
+      return;
     }
-    if (!this.head) return callback();
-    this.bytes = this.head.length;
-    this.keepPrefix([this.head]);
-    writeAll(this.fd, [this.head], callback);
+    if (head) this.write(head);
   }
 
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    const buffers = chunks.map((c) => c.chunk);
-    const size = buffers.reduce((n, b) => n + b.length, 0);
-    this.bytes += size;
-    if (this.overLimit || this.bytes > this.maxBytes) {
-      // Keep consuming (the peer sends the rest of the data set anyway), write nothing more.
+  /** Writes `bytes` before it returns (the caller may reuse them); a failure is kept. */
+  write(bytes: Buffer): void {
+    this.bytes += bytes.length;
+    if (this.failure || this.overLimit || this.fd === undefined) return;
+    if (this.bytes > this.maxBytes) {
+      // Keep counting (the peer sends the rest of the data set anyway), write nothing more.
       this.overLimit = true;
-      return callback();
+      return;
     }
-    this.keepPrefix(buffers);
-    writeAll(this.fd as number, buffers, callback);
+    if (this.prefix && this.prefixLength < PREFIX_BYTES) {
+      this.prefixLength += bytes.copy(this.prefix, this.prefixLength, 0, PREFIX_BYTES - this.prefixLength);
+    }
+    try {
+      // A short write (a full disk) is continued, or ends in an error.
+      for (let written = 0; written < bytes.length;) written += fs.writeSync(this.fd, bytes, written);
+    } catch (e) {
+      this.failure = e as Error;
+    }
   }
 
-  private keepPrefix(buffers: readonly Buffer[]): void {
-    for (const b of buffers) {
-      if (this.prefixLength >= PREFIX_BYTES) return;
-      this.prefixLength += b.copy(this.prefix, this.prefixLength, 0, PREFIX_BYTES - this.prefixLength);
+  /** The header, from the bytes kept in memory when they hold it, else read from the file. */
+  async header(): Promise<DicomHeader> {
+    const prefix = this.prefix;
+    if (!prefix) return scanHeader(this.path);
+    try {
+      return scanHeaderBytes(prefix.subarray(0, this.prefixLength), this.path, { fileSize: this.bytes });
+    } catch (e) {
+      if (this.prefixLength >= this.bytes) throw e;
+      return scanHeader(this.path);
+    } finally {
+      this.givePrefixBack();
     }
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+  /** Nothing reads the prefix any more: it goes to the next instance (the header holds copies). */
+  private givePrefixBack(): void {
+    if (this.prefix && sparePrefixes.length < SPARE_PREFIXES) sparePrefixes.push(this.prefix);
+    this.prefix = undefined;
+  }
+
+  /** Closes the descriptor, if still open; a close failure is kept when none came before. */
+  close(): void {
+    this.givePrefixBack();
     const fd = this.fd;
     this.fd = undefined;
     try {
       if (fd !== undefined) fs.closeSync(fd);
     } catch (e) {
-      return callback(error ?? (e as Error));
+      this.failure ??= e as Error;
     }
-    callback(error);
   }
-}
-
-/** Writes every byte of `buffers` (a short write is continued), then calls back. */
-function writeAll(fd: number, buffers: Buffer[], callback: (error?: Error | null) => void): void {
-  try {
-    const total = buffers.reduce((n, b) => n + b.length, 0);
-    let written = fs.writevSync(fd, buffers);
-    if (written < total) {
-      const rest = Buffer.concat(buffers);
-      while (written < total) written += fs.writeSync(fd, rest, written);
-    }
-  } catch (e) {
-    return callback(e as Error);
-  }
-  callback();
 }
 
 /** Where a finished instance is kept in its batch, and how the batch learns about it. */
@@ -141,50 +142,44 @@ function metaHead(expected: ExpectedInstance): Buffer | undefined {
 
 /** A writer for one instance of a batch (see {@link InstanceWriter}). */
 export function instanceWriter(place: WriterPlace, expected: ExpectedInstance = {}): InstanceWriter {
-  const stream = new InstanceStream(place.partPath, place.maxBytes, metaHead(expected));
+  const file = new InstanceFile(place.partPath, place.maxBytes, metaHead(expected));
   const drop = () => rm(place.partPath, { force: true }).catch(() => undefined);
   return {
-    stream,
+    write: (bytes) => file.write(bytes),
     finish: async () => {
       try {
-        // 'finish', not 'close': the bytes are written; the descriptor's close needs no waiting.
-        await untilFinished(stream);
-        const instance = await checkInstance(stream, place, expected);
+        if (file.failure) throw file.failure;
+        const instance = await checkInstance(file, place, expected);
         const done = place.donePath(instance.sopInstanceUid);
         fs.renameSync(place.partPath, done);
-        const fd = stream.fd as number;
-        stream.fd = undefined;
-        stream.destroy();
+        const fd = file.fd as number;
+        file.fd = undefined;
         place.kept(instance, done, fd);
         return instance;
       } catch (e) {
-        stream.destroy();
+        file.close();
         await drop();
         throw isBerthError(e) ? e : toBerthError(e, 'BERTH_E_IO', { path: place.partPath });
       }
     },
     abandon: async () => {
-      stream.destroy();
+      file.close();
       await drop();
     },
   };
 }
 
 async function checkInstance(
-  stream: InstanceStream,
+  file: InstanceFile,
   place: WriterPlace,
   expected: ExpectedInstance,
 ): Promise<ReceivedInstance> {
-  if (stream.overLimit) {
-    throw new BerthError(
-      'BERTH_E_LISTEN_RECEIVE_TOO_LARGE',
-      `The instance has ${stream.bytes} bytes or more`,
-      {
-        expected: `at most ${place.maxBytes} bytes (--max-instance-bytes)`,
-      },
-    );
+  if (file.overLimit) {
+    throw new BerthError('BERTH_E_LISTEN_RECEIVE_TOO_LARGE', `The instance has ${file.bytes} bytes or more`, {
+      expected: `at most ${place.maxBytes} bytes (--max-instance-bytes)`,
+    });
   }
-  const h = await headerOf(stream, place.partPath);
+  const h = await file.header();
   const uids = [h.SOPInstanceUID, h.SOPClassUID, h.StudyInstanceUID, h.SeriesInstanceUID];
   const bad = uids.find((u) => !isSpoolUid(u));
   const mismatch =
@@ -206,35 +201,6 @@ async function checkInstance(
     studyInstanceUid: h.StudyInstanceUID,
     seriesInstanceUid: h.SeriesInstanceUID,
     transferSyntaxUid: h.TransferSyntaxUID,
-    bytes: stream.bytes,
+    bytes: file.bytes,
   };
-}
-
-/** The header, from the bytes kept in memory when they hold it, else read from the file. */
-async function headerOf(stream: InstanceStream, path: string): Promise<DicomHeader> {
-  try {
-    return scanHeaderBytes(stream.prefix.subarray(0, stream.prefixLength), path, { fileSize: stream.bytes });
-  } catch (e) {
-    if (stream.prefixLength >= stream.bytes) throw e;
-    return scanHeader(path);
-  }
-}
-
-/** Resolves once every byte written to the stream is written to its file; rejects on its error. */
-function untilFinished(stream: Writable): Promise<void> {
-  if (stream.writableFinished) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (e?: unknown) => {
-      stream.off('finish', done);
-      stream.off('error', done);
-      stream.off('close', closed);
-      if (e === undefined) resolve();
-      else reject(e instanceof Error ? e : new Error(String(e)));
-    };
-    const closed = () =>
-      done(stream.writableFinished ? undefined : new Error('the instance file closed early'));
-    stream.on('finish', done);
-    stream.on('error', done);
-    stream.on('close', closed);
-  });
 }

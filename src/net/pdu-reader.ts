@@ -2,7 +2,7 @@
  * A streaming reader of the DICOM Upper Layer PDUs (PS3.8 §9.3) a socket receives: P-DATA-TF PDUs
  * are cut into their PDV items and each PDV's value is handed on as slices of the socket's own
  * chunks, never gathered nor copied (a data set goes from the socket to the file as it came); every
- * other PDU is handed on whole. dcmjs-dimse gathers each PDU by concatenating every chunk received
+ * other PDU is handed on whole, in a buffer of its own. dcmjs-dimse gathers each PDU by concatenating every chunk received
  * so far, then copies it twice more: two thirds of the receiver's time and most of its garbage.
  */
 import { PDU } from './scu-pdu.js';
@@ -15,7 +15,8 @@ export interface PduHandlers {
   readonly pdu: (pdu: Buffer) => void;
   /**
    * A slice of one PDV's value (`control`: its message control header, bit 0 command, bit 1 last
-   * fragment); `pdvEnd` with the slice that ends the PDV (an empty slice for an empty PDV).
+   * fragment); `pdvEnd` with the slice that ends the PDV (an empty slice for an empty PDV). A view
+   * of the pushed chunk, valid during the call only when the chunk's buffer is reused.
    */
   readonly pdv: (contextId: number, control: number, bytes: Buffer, pdvEnd: boolean) => void;
   /** The bytes are not a PDU stream; the reader reads nothing more. */
@@ -55,7 +56,8 @@ export class PduReader {
         continue;
       }
       const n = Math.min(this.need - this.heldBytes, chunk.length - pos);
-      this.held.push(chunk.subarray(pos, pos + n));
+      // A copy: the chunk may be the socket's own buffer, refilled by the next read (read-buffer.ts).
+      this.held.push(Buffer.from(chunk.subarray(pos, pos + n)));
       this.heldBytes += n;
       pos += n;
       if (this.heldBytes === this.need) this.complete(Buffer.concat(this.held, this.heldBytes));

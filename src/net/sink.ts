@@ -3,8 +3,6 @@
  * and runs studies: the receivers stream instances into a `StagingBatch` the `ListenSink` opens per
  * association / request; a clean end commits the batch into the spool's groups, an abort discards it.
  */
-import type { Writable } from 'node:stream';
-
 /** One instance as received and kept on disk (the group key is its study or series UID). */
 export interface ReceivedInstance {
   readonly sopInstanceUid: string;
@@ -46,13 +44,16 @@ export interface ExpectedInstance {
 /** One instance being written into a batch. */
 export interface InstanceWriter {
   /**
-   * Where the bytes go. With `expected.transferSyntaxUid` (DIMSE) the data set bytes only, as
-   * received: the writer has already written the preamble and the File Meta Information. Without it
-   * (STOW-RS) a whole Part 10 file.
+   * The next bytes, as received. With `expected.transferSyntaxUid` (DIMSE) the data set bytes only:
+   * the writer has already written the preamble and the File Meta Information. Without it (STOW-RS)
+   * a whole Part 10 file. Written (to the page cache) before it returns: a disk that falls behind
+   * holds the caller, so nothing piles up in memory, and the caller may reuse the buffer at once
+   * (the DIMSE path does: the socket's read buffer). Never throws: a failed write is reported by
+   * `finish()`.
    */
-  readonly stream: Writable;
+  write(bytes: Buffer): void;
   /**
-   * Once `stream` has been ended: waits for it to be on disk, reads the header, checks the UIDs (and
+   * After the last bytes: writes what is held, reads the header, checks the UIDs (and
    * `expected`), and keeps the instance in the batch. Rejects with a `BerthError` (the file is then
    * removed from the batch) when the bytes are not a valid instance or exceed the size limit.
    */
@@ -73,7 +74,7 @@ export interface CommittedGroups {
 
 export interface StagingBatch {
   readonly id: string;
-  /** Stream one instance to disk in the batch (synchronous: the DIMSE hook must return a Writable). */
+  /** One instance to write into the batch (synchronous: the DIMSE path writes as the socket reads). */
   write(expected?: ExpectedInstance): InstanceWriter;
   /** Clean end (A-RELEASE / STOW response): merge into the groups atomically, then report them. */
   commit(): Promise<CommittedGroups>;

@@ -1,9 +1,8 @@
 /**
- * The parts of one STOW-RS request into its staging batch: each part streamed to disk through the
- * multipart splitter (with backpressure), checked, and reported as stored or failed with the
+ * The parts of one STOW-RS request into its staging batch: each part written to disk through the
+ * multipart splitter as the body is read (a slow disk holds the body, not memory), checked, and reported as stored or failed with the
  * DICOM failure reason PS3.18 asks for.
  */
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { BerthError, isBerthError, toBerthError, type Code } from '../errors.js';
 import { MultipartSplitter } from './multipart.js';
@@ -64,7 +63,7 @@ export async function receiveParts(
           refusal = await partRefusal(e.headers.get('content-type'), o);
           if (!refusal) writer = batch.write(o.study === undefined ? {} : { studyInstanceUid: o.study });
         } else if (e.type === 'data') {
-          if (writer && !writer.stream.write(e.bytes)) await once(writer.stream, 'drain');
+          writer?.write(e.bytes);
         } else await endPart();
       }
     }
@@ -104,7 +103,6 @@ async function partRefusal(
 }
 
 async function finishPart(writer: InstanceWriter): Promise<ReceivedInstance | FailedPart> {
-  writer.stream.end();
   try {
     return await writer.finish();
   } catch (e) {

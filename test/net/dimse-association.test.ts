@@ -1,63 +1,14 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import net, { type Socket } from 'node:net';
+import net from 'node:net';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { writeSeries, SOP_CLASS } from '../../src/dicom/synth.js';
-import { withSocketBackpressure } from '../../src/net/dimse-association.js';
 import { startDimseScp, type DimseServer } from '../../src/net/dimse-scp.js';
 import { PduReader } from '../../src/net/pdu-reader.js';
 import { associateRq, commandStatus, cStoreRq, pData, PDU, RELEASE_RQ } from '../../src/net/scu-pdu.js';
 import { groupInstancesDir, SpoolSink } from '../../src/net/staging.js';
 import { dataSetBytes } from '../support/dicom-net.js';
 import { removeDir, tempDir } from '../support/temp.js';
-
-/** A stand-in for the association's socket: only pause/resume matter here. */
-function fakeSocket() {
-  let paused = false;
-  return {
-    pause: () => (paused = true),
-    resume: () => (paused = false),
-    isPaused: () => paused,
-  };
-}
-
-/** A file-like stream whose writes complete only when `flush()` is called. */
-function slowStream() {
-  const pending: (() => void)[] = [];
-  const stream = new Writable({ highWaterMark: 4, write: (_c, _e, cb) => void pending.push(cb) });
-  const flush = () => {
-    while (pending.length > 0) pending.shift()!();
-  };
-  return { stream, flush };
-}
-
-describe('net/dimse-association', () => {
-  it('pauses the socket while the instance file is behind and resumes it on drain', async () => {
-    const sock = fakeSocket();
-    const { stream, flush } = slowStream();
-    const s = withSocketBackpressure(stream, sock as unknown as Socket);
-    expect(s.write(Buffer.alloc(16))).to.equal(true);
-    expect(sock.isPaused()).to.equal(true);
-    flush();
-    await new Promise((r) => setImmediate(r));
-    expect(sock.isPaused()).to.equal(false);
-  });
-
-  it('resumes the socket when the stream ends while paused (no drain comes then)', async () => {
-    const sock = fakeSocket();
-    const { stream, flush } = slowStream();
-    const s = withSocketBackpressure(stream, sock as unknown as Socket);
-    s.write(Buffer.alloc(16));
-    // dcmjs-dimse ends the stream right after the data set's last fragment.
-    s.end();
-    expect(sock.isPaused()).to.equal(true);
-    flush();
-    await new Promise((r) => s.once('finish', r));
-    await new Promise((r) => setImmediate(r));
-    expect(sock.isPaused()).to.equal(false);
-  });
-});
 
 /**
  * Sends `send[0]` (an A-ASSOCIATE-RQ), then the rest once accepted; returns what came back in order,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import dimse from 'dcmjs-dimse';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
@@ -45,6 +46,26 @@ describe('net/dimse-scp (dcmtk peers on 127.0.0.1)', function () {
     const r = await runTool('/usr/bin/echoscu', ['-aec', 'BERTH', '127.0.0.1', String(port)], 30_000);
     expect(r.code, r.stderr).to.equal(0);
     expect(events.map((e) => e.event)).to.include('echo');
+  });
+
+  it('closes connections past twice --max-associations plus 4 at once, and keeps those below', async () => {
+    const port = await start({ maxAssociations: 1 });
+    const clients = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const c = net.connect(port, '127.0.0.1', () => resolve(c));
+            c.on('error', () => undefined);
+          }),
+      ),
+    );
+    const closed = clients.map((c) => new Promise<boolean>((r) => c.once('close', () => r(true))));
+    const within = (p: Promise<boolean>) =>
+      Promise.race([p, new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+    const seen = await Promise.all(closed.map(within));
+    for (const c of clients) c.destroy();
+    expect(seen.filter(Boolean).length).to.equal(2);
   });
 
   it('keeps every instance storescu sends (explicit, implicit, JPEG-LS) with its data set byte-identical, as valid Part 10', async () => {

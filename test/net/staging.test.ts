@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { fstatSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { SpoolSink, groupInstancesDir } from '../../src/net/staging.js';
@@ -13,7 +13,7 @@ const SOURCE = { protocol: 'dimse', callingAet: 'SCU', remote: '127.0.0.1:1' } a
 
 async function put(batch: StagingBatch, bytes: Buffer, expected?: ExpectedInstance) {
   const w = batch.write(expected);
-  w.stream.end(bytes);
+  w.write(bytes);
   return w.finish();
 }
 
@@ -162,6 +162,25 @@ describe('net/staging', () => {
     await Promise.all(syncs);
     expect(opened.filter((fd) => isOpen(fd))).to.deep.equal([]);
     for (const f of files) expect(await readFile(f, 'utf8')).to.equal(f);
+  });
+
+  it('writes each piece of an instance before write() returns, so a slow disk holds the sender (not memory) and the sender may reuse its buffer', async () => {
+    const batch = await new SpoolSink({ spool }).open(SOURCE);
+    const w = batch.write();
+    const bytes = await fileBytes(0);
+    const big = Buffer.concat([bytes, Buffer.alloc(2 * 1024 * 1024)]);
+    const part = path.join(spool, 'staging', batch.id, '1.part');
+    const reused = Buffer.alloc(64 * 1024);
+    for (let at = 0; at < big.length; at += reused.length) {
+      const n = big.copy(reused, 0, at, at + reused.length);
+      w.write(reused.subarray(0, n));
+      reused.fill(0xee);
+      expect((await stat(part)).size).to.equal(at + n);
+    }
+    const instance = await w.finish();
+    await batch.commit();
+    const kept = await readFile(committedPath(instance.studyInstanceUid, instance.sopInstanceUid));
+    expect(kept.equals(big)).to.equal(true);
   });
 
   it('is full when the file system is above the watermark percentage', async () => {
