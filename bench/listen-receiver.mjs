@@ -4,7 +4,8 @@
  * loader in the measured process) on a spool, prints `{"port": N}`, and on SIGTERM drains, then
  * prints `{"maxRssMiB", "loopDelayMaxMs", "loopDelayP99Ms", "cpuUserMs", "cpuSystemMs"}` (its peak
  * RSS, how long its event loop was held up at most / at the 99th percentile, its CPU time) and
- * exits. Run after `npm run build`: `node bench/listen-receiver.mjs SPOOL`.
+ * exits. With `--no-fsync` the spool commits without syncing (`berth listen --no-fsync`).
+ * Run after `npm run build`: `node bench/listen-receiver.mjs SPOOL [--no-fsync]`.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -28,8 +29,8 @@ function cpuMs() {
 }
 
 const spool = process.argv[2];
-if (!spool) throw new Error('usage: listen-receiver.mjs SPOOL');
-const sink = new SpoolSink({ spool });
+if (!spool) throw new Error('usage: listen-receiver.mjs SPOOL [--no-fsync]');
+const sink = new SpoolSink({ spool, fsync: process.argv[3] !== '--no-fsync' });
 await sink.recoverStaging();
 const receivers = await startReceivers({ port: 0, drainMs: 5000 }, sink);
 const loop = monitorEventLoopDelay({ resolution: 10 });

@@ -49,6 +49,8 @@ interface ListenFlags extends LaunchFlags, DriverFlags, DeidFlags {
   retryAttempts?: string;
   diskWatermark?: string;
   maxInstanceBytes?: string;
+  /** False with `--no-fsync`. */
+  fsync: boolean;
   drainGrace?: string;
   pruneAfter?: string;
   httpPort?: string;
@@ -107,6 +109,10 @@ export function registerListen(program: Command): void {
       `refuse new work above this use of the spool's disk (default ${DEFAULT_WATERMARK_PERCENT})`,
     )
     .option('--max-instance-bytes <size>', 'largest instance received (default 4GiB)')
+    .option(
+      '--no-fsync',
+      'acknowledge without syncing instances to disk: they survive berth being killed, not a power loss',
+    )
     .option(
       '--http-port <port>',
       'also receive STOW-RS at POST /dicom-web/studies on this port (0: any free port)',
@@ -248,6 +254,7 @@ async function listen(machineArg: string | undefined, flags: ListenFlags): Promi
       retry: s.retry,
       watermarkPercent: s.watermarkPercent,
       maxInstanceBytes: s.maxInstanceBytes,
+      fsync: flags.fsync,
       ...(s.pruneAfterMs === undefined ? {} : { pruneAfterMs: s.pruneAfterMs }),
       log: logger,
       receivers: async (sink): Promise<Receiver> => {

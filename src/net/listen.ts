@@ -36,6 +36,8 @@ export interface ListenSettings {
   readonly retry?: RetryPolicy;
   readonly watermarkPercent?: number;
   readonly maxInstanceBytes?: number;
+  /** `--no-fsync` gives false: commits are acknowledged without syncing (staging.ts). */
+  readonly fsync?: boolean;
   /** `--prune-after`: retention of settled groups' data (prune.ts). */
   readonly pruneAfterMs?: number;
   readonly log: EventLog;
@@ -85,6 +87,7 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     group: s.group,
     ...(s.watermarkPercent === undefined ? {} : { watermarkPercent: s.watermarkPercent }),
     ...(s.maxInstanceBytes === undefined ? {} : { maxInstanceBytes: s.maxInstanceBytes }),
+    ...(s.fsync === undefined ? {} : { fsync: s.fsync }),
   });
   // The machines running now, so a second signal can stop them (a SIGKILL of berth cannot).
   const machines = new Set<Launched>();
@@ -134,6 +137,7 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     spool: spool.root,
     group: s.group,
     idleSeconds: s.idleMs / 1000,
+    fsync: sink.fsync,
     receivers: receivers.addresses,
     destinations: s.destinations.map((d) => d.text),
   });

@@ -37,6 +37,12 @@ export interface SpoolOptions {
   readonly watermarkPercent?: number;
   /** Largest instance (Part 10 bytes) received. Default 4 GiB. */
   readonly maxInstanceBytes?: number;
+  /**
+   * Sync instances and folders to disk before a commit is acknowledged (default true). False
+   * (`--no-fsync`): what is acknowledged is in the file system — it survives berth being killed, not
+   * a power loss or a kernel crash (as dcmtk's storescp; Orthanc's `SyncStorageArea: false`).
+   */
+  readonly fsync?: boolean;
 }
 
 export const DEFAULT_WATERMARK_PERCENT = 90;
@@ -79,6 +85,7 @@ export class SpoolSink implements ListenSink {
   readonly group: GroupBy;
   readonly watermarkPercent: number;
   readonly maxInstanceBytes: number;
+  readonly fsync: boolean;
   /** Group key → number of open batches feeding it. */
   private readonly feeders = new Map<string, number>();
 
@@ -87,6 +94,7 @@ export class SpoolSink implements ListenSink {
     this.group = options.group ?? 'study';
     this.watermarkPercent = options.watermarkPercent ?? DEFAULT_WATERMARK_PERCENT;
     this.maxInstanceBytes = options.maxInstanceBytes ?? DEFAULT_MAX_INSTANCE_BYTES;
+    this.fsync = options.fsync ?? true;
   }
 
   get stagingDir(): string {
@@ -126,6 +134,7 @@ export class SpoolSink implements ListenSink {
    * for its sync when its turn comes.
    */
   async syncSoon(fd: number, file: string): Promise<void> {
+    if (!this.fsync) return fs.closeSync(fd);
     let held: number | undefined = fd;
     if (this.syncing >= this.syncLimit && this.syncQueue.length >= HELD_DESCRIPTORS) {
       fs.closeSync(fd);
@@ -148,15 +157,8 @@ export class SpoolSink implements ListenSink {
     }
   }
 
-  /** @internal A batch started (`+1`) or stopped (`-1`) feeding a group. */
-  feed(key: string, delta: 1 | -1): void {
-    const n = (this.feeders.get(key) ?? 0) + delta;
-    if (n > 0) this.feeders.set(key, n);
-    else this.feeders.delete(key);
-  }
-
-  /** @internal Merges kept instances into their groups: fsync every file, rename, fsync folders. */
-  async merge(kept: readonly Kept[]): Promise<CommittedGroups> {
+  /** Waits for every kept file's sync (started in the background, or now), many at a time. */
+  private async syncAll(kept: readonly Kept[]): Promise<void> {
     this.committing += 1;
     try {
       this.wakeSyncs();
@@ -164,6 +166,22 @@ export class SpoolSink implements ListenSink {
     } finally {
       this.committing -= 1;
     }
+  }
+
+  /** @internal A batch started (`+1`) or stopped (`-1`) feeding a group. */
+  feed(key: string, delta: 1 | -1): void {
+    const n = (this.feeders.get(key) ?? 0) + delta;
+    if (n > 0) this.feeders.set(key, n);
+    else this.feeders.delete(key);
+  }
+
+  /**
+   * @internal Merges kept instances into their groups: fsync every file, rename, fsync folders (no
+   * fsync without {@link SpoolOptions.fsync}).
+   */
+  async merge(kept: readonly Kept[]): Promise<CommittedGroups> {
+    if (this.fsync) await this.syncAll(kept);
+    else await Promise.all(kept.map((k) => k.synced));
     const groups = new Map<string, ReceivedInstance[]>();
     for (const { instance, path: from } of kept) {
       const key = groupKeyOf(instance, this.group);
@@ -177,9 +195,11 @@ export class SpoolSink implements ListenSink {
       fs.renameSync(from, path.join(dir, `${instance.sopInstanceUid}.dcm`));
       groups.get(key)?.push(instance);
     }
-    await mapLimited([...groups.keys()], SYNC_CONCURRENCY, (key) =>
-      syncDirectory(groupInstancesDir(this.spool, key)),
-    );
+    if (this.fsync) {
+      await mapLimited([...groups.keys()], SYNC_CONCURRENCY, (key) =>
+        syncDirectory(groupInstancesDir(this.spool, key)),
+      );
+    }
     return { groups: [...groups].map(([key, instances]): CommittedGroup => ({ key, instances })) };
   }
 

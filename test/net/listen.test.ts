@@ -401,6 +401,19 @@ print(json.dumps([[str(d.StudyInstanceUID), str(d.SeriesInstanceUID), str(d.SOPI
     expect((await berth.ended).code).to.equal(0);
   });
 
+  it('with --no-fsync commits what it receives without syncing it, and says so in its start event', async () => {
+    makeDeriveMachine(machine);
+    const series = await writeSeries(path.join(dir, 'in'), { instances: 3, seed: 5 });
+    const berth = await listen(['--no-fsync', '--idle', '600']);
+    expect((await berth.events()).find((e) => e.event === 'listen.started')).to.include({ fsync: false });
+    const sent = await storescu(berth.port, [], path.join(dir, 'in'));
+    expect(sent.code, sent.stderr).to.equal(0);
+    const kept = await readdir(path.join(spool, 'groups', series.studyInstanceUid, 'instances'));
+    expect(kept.sort()).to.deep.equal(series.files.map((f) => `${f.sopInstanceUid}.dcm`).sort());
+    berth.child.kill('SIGTERM');
+    expect((await berth.ended).code).to.equal(0);
+  });
+
   it('refuses a bad --dest, a machine it cannot feed or a log it cannot write before listening, with exit 2', async () => {
     makeDeriveMachine(machine);
     const bad = await runCli(['listen', machine, '--spool', spool, '--dest', 'nowhere']);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { fstatSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import fs, { fstatSync, openSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSeries, type WrittenSeries } from '../../src/dicom/synth.js';
 import { SpoolSink, groupInstancesDir } from '../../src/net/staging.js';
@@ -10,6 +10,29 @@ import { dataSetBytes } from '../support/dicom-net.js';
 import { removeDir, tempDir } from '../support/temp.js';
 
 const SOURCE = { protocol: 'dimse', callingAet: 'SCU', remote: '127.0.0.1:1' } as const;
+
+/** Counts fdatasync / FileHandle.sync calls (the two ways the spool syncs) until restored. */
+function countSyncs(handle: FileHandle) {
+  const proto = Object.getPrototypeOf(handle) as { sync: FileHandle['sync'] };
+  const [sync, fdatasync] = [proto.sync, fs.fdatasync];
+  void handle.close();
+  const counter = {
+    count: 0,
+    restore: () => {
+      proto.sync = sync;
+      fs.fdatasync = fdatasync;
+    },
+  };
+  proto.sync = function (this: FileHandle) {
+    counter.count += 1;
+    return sync.call(this);
+  };
+  fs.fdatasync = ((...args: Parameters<typeof fs.fdatasync>) => {
+    counter.count += 1;
+    return fdatasync(...args);
+  }) as typeof fs.fdatasync;
+  return counter;
+}
 
 async function put(batch: StagingBatch, bytes: Buffer, expected?: ExpectedInstance) {
   const w = batch.write(expected);
@@ -181,6 +204,25 @@ describe('net/staging', () => {
     await batch.commit();
     const kept = await readFile(committedPath(instance.studyInstanceUid, instance.sopInstanceUid));
     expect(kept.equals(big)).to.equal(true);
+  });
+
+  it('with fsync off commits a batch without one sync call, byte-identical, and with it on syncs', async () => {
+    const syncs = countSyncs(await open(series.files[0]!.path, 'r'));
+    try {
+      for (const fsync of [false, true]) {
+        const sink = new SpoolSink({ spool: path.join(dir, `spool-${fsync}`), fsync });
+        const batch = await sink.open(SOURCE);
+        for (let i = 0; i < 3; i++) await put(batch, await fileBytes(i));
+        const { groups } = await batch.commit();
+        expect(syncs.count > 0, `fsync ${fsync}: ${syncs.count} syncs`).to.equal(fsync);
+        for (const [i, f] of series.files.entries()) {
+          const kept = path.join(groupInstancesDir(sink.spool, groups[0]!.key), `${f.sopInstanceUid}.dcm`);
+          expect((await readFile(kept)).equals(await fileBytes(i))).to.equal(true);
+        }
+      }
+    } finally {
+      syncs.restore();
+    }
   });
 
   it('is full when the file system is above the watermark percentage', async () => {
