@@ -95,6 +95,7 @@ export async function startDimseScp(options: DimseOptions, sink: ListenSink): Pr
     if (sockets.size >= maxConnections) return void accepted.destroy();
     // Reads arrive from the event loop, after this handler has made the association.
     const socket = withReadBuffer(accepted, (chunk) => scp.read(chunk));
+    if (!socket) return;
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -21,11 +21,19 @@ interface SocketInternals {
 
 /**
  * A socket on `accepted`'s connection that hands every read to `onChunk`; `accepted` is spent (its
- * object closed, the connection kept). Resumed: reading starts at once.
+ * object closed, the connection kept). Resumed: reading starts at once. Undefined (and `accepted`
+ * destroyed) when the connection is already gone.
  */
-export function withReadBuffer(accepted: net.Socket, onChunk: (chunk: Buffer) => void): net.Socket {
+export function withReadBuffer(
+  accepted: net.Socket,
+  onChunk: (chunk: Buffer) => void,
+): net.Socket | undefined {
   const internals = accepted as unknown as SocketInternals;
   const handle = internals._handle;
+  if (!handle) {
+    accepted.destroy();
+    return undefined;
+  }
   // The accepted object lets go of the connection; destroying it then closes nothing but itself
   // (and ends the server's count of it: the caller counts connections).
   internals._handle = null;

@@ -8,7 +8,7 @@ function serve(onSocket: (socket: net.Socket, chunks: Buffer[]) => void) {
   const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
     const chunks: Buffer[] = [];
     const socket = withReadBuffer(accepted, (chunk) => chunks.push(Buffer.from(chunk)));
-    onSocket(socket, chunks);
+    if (socket) onSocket(socket, chunks);
   });
   return new Promise<{ server: net.Server; port: number }>((resolve) =>
     server.listen(0, '127.0.0.1', () =>
@@ -39,6 +39,12 @@ describe('net/read-buffer', function () {
     expect(Buffer.concat(got).equals(payload)).to.equal(true);
     expect(Math.max(...got.map((c) => c.length))).to.be.above(64 * 1024);
     expect(Math.max(...got.map((c) => c.length))).to.be.at.most(READ_BUFFER_BYTES);
+  });
+
+  it('gives nothing, and closes what it was given, for a connection whose socket has no handle any more', () => {
+    const accepted = new net.Socket();
+    expect(withReadBuffer(accepted, () => undefined)).to.equal(undefined);
+    expect(accepted.destroyed).to.equal(true);
   });
 
   it('gives a socket that writes back, closes, and lets the server close', async () => {
