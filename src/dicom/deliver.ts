@@ -5,9 +5,9 @@
  * (harness/dicom-case.ts) and the HTTP/wire decoder (wire/decode-dicom.ts); `berth validate`
  * judges by the same canConvert (./instance-rules.ts), so the three agree on what is not applicable.
  */
-import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError, isBerthError } from '../errors.js';
+import { copyRegularFile } from '../tree/open-regular.js';
 import { repairMetaFile } from './repair.js';
 import { scanHeader } from './scan.js';
 import { canTranscode, transcodeFile } from './transcode.js';
@@ -19,9 +19,10 @@ export interface DeliverWhere {
 }
 
 /**
- * Places the instance `from` at `to` (`to` may be `from`: converted in place) in one of `accepted`
- * (all syntaxes when it is undefined or empty): as it is when it is in one, else converted to the
- * first accepted syntax berth can convert it to (decoded and re-encoded as transcode.ts can). Then
+ * Places the instance `from` at `to` (`to` may be `from`: converted in place; else it must not
+ * exist yet) in one of `accepted` (all syntaxes when it is undefined or empty): as it is when it
+ * is in one — copied from `from` opened without following a link — else converted to the first
+ * accepted syntax berth can convert it to (decoded and re-encoded as transcode.ts can). Then
  * rebuilds its file meta when it disagrees with the data set or lacks elements (repair.ts).
  * @throws {@link BerthError} BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable) when berth cannot
  * convert it — no codec, a lossy target, or a codestream the codec refuses (progressive JPEG) — or the
@@ -34,7 +35,7 @@ export async function deliverInSyntax(
   where: DeliverWhere = {},
 ): Promise<void> {
   if (!(await convertInto(from, to, accepted, where)) && path.resolve(from) !== path.resolve(to)) {
-    await copyFile(from, to);
+    await copyRegularFile(from, to);
   }
   await repairMetaFile(to);
 }

@@ -1,12 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
-import { sortDicom } from '../dicom/sort.js';
+import { planSort, type SortReport } from '../dicom/sort.js';
 import { deliverInSyntax } from '../dicom/deliver.js';
-import { safeJoin } from '../tree/safe-path.js';
 import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 import { dicomLevelOf } from '../kinds/registry.js';
@@ -104,54 +102,52 @@ async function fromFolder(p: Property, src: string, dest: string, notice: Notice
       property: p.path,
     });
   }
-  const staging = await mkdtemp(path.join(os.tmpdir(), 'berth-sort-'));
-  try {
-    const sorted = path.join(staging, 'sorted');
-    const as = level === 'series' ? 'series' : 'study';
-    const result = await sortDicom(src, sorted, { as });
-    for (const s of result.skipped.filter((x) => x.reason === 'duplicate' && x.identical)) {
-      const rel = (f: string | undefined): string => (f ? path.relative(src, f) : 'another file');
-      notice(
-        `${p.name}: skipped a byte-identical duplicate, ${rel(s.path)} (same bytes as ${rel(s.duplicateOf)}), as berth sort does`,
-      );
-    }
-    const broken = result.skipped.find(
-      (s) =>
-        s.reason === 'broken' || (s.reason === 'duplicate' && !s.identical) || s.reason === 'invalid-uid',
+  const as = level === 'series' ? 'series' : 'study';
+  const plan = await planSort(src, dest, { as });
+  refuseUnsortable(p, src, plan, notice);
+  // Each instance straight from the folder to its place, in the syntax it is delivered in: no
+  // sorted copy in between (it cost a copy and an fsync per instance, then its removal).
+  await mkdir(dest, { recursive: true });
+  for (const instance of plan.copied) {
+    await mkdir(path.dirname(instance.to), { recursive: true });
+    await deliver(p, instance.from, instance.to);
+  }
+}
+
+/** Notices the identical duplicates skipped; refuses broken files, other series, several studies. */
+function refuseUnsortable(p: Property, src: string, plan: SortReport, notice: NoticeSink): void {
+  for (const s of plan.skipped.filter((x) => x.reason === 'duplicate' && x.identical)) {
+    const rel = (f: string | undefined): string => (f ? path.relative(src, f) : 'another file');
+    notice(
+      `${p.name}: skipped a byte-identical duplicate, ${rel(s.path)} (same bytes as ${rel(s.duplicateOf)}), as berth sort does`,
     );
-    if (broken) {
-      throw new BerthError(broken.code ?? 'BERTH_E_DICOM_PARSE', `${broken.message} (${broken.path})`, {
-        path: broken.path,
-        property: p.path,
-      });
-    }
-    const other = result.skipped.find((s) => s.reason === 'other-series');
-    if (other) {
-      throw new BerthError(
-        'BERTH_E_DICOM_MIXED_SERIES',
-        `The folder holds more than one series: ${other.message}`,
-        {
-          path: src,
-          property: p.path,
-        },
-      );
-    }
-    if (result.layout === 'studies') {
-      throw new BerthError('BERTH_E_DICOM_MIXED_STUDY', `The folder holds ${result.studies} studies`, {
+  }
+  const broken = plan.skipped.find(
+    (s) => s.reason === 'broken' || (s.reason === 'duplicate' && !s.identical) || s.reason === 'invalid-uid',
+  );
+  if (broken) {
+    throw new BerthError(broken.code ?? 'BERTH_E_DICOM_PARSE', `${broken.message} (${broken.path})`, {
+      path: broken.path,
+      property: p.path,
+    });
+  }
+  const other = plan.skipped.find((s) => s.reason === 'other-series');
+  if (other) {
+    throw new BerthError(
+      'BERTH_E_DICOM_MIXED_SERIES',
+      `The folder holds more than one series: ${other.message}`,
+      {
         path: src,
         property: p.path,
-        expected: 'one study',
-      });
-    }
-    await mkdir(dest, { recursive: true });
-    for (const copy of result.copied) {
-      const rel = path.relative(sorted, copy.to);
-      const target = safeJoin(dest, ...rel.split(path.sep));
-      await mkdir(path.dirname(target), { recursive: true });
-      await deliver(p, copy.to, target);
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+      },
+    );
+  }
+  if (plan.layout === 'studies') {
+    throw new BerthError('BERTH_E_DICOM_MIXED_STUDY', `The folder holds ${plan.studies} studies`, {
+      path: src,
+      property: p.path,
+      expected: 'one study',
+    });
   }
 }
 

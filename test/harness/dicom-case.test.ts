@@ -63,4 +63,22 @@ describe('harness/dicom-case: DICOM folders in case files', () => {
     expect(isBerthError(err) && err.code, String(err)).to.equal('BERTH_E_DUPLICATE_INSTANCE');
     expect(notices).to.deep.equal([]);
   });
+  it('lays a folder out straight from it, each instance written once: no sorted copy in a temporary folder', async () => {
+    const src = join(dir, 'direct');
+    const written = await writeSeries(src, { seed: 4, instances: 3, rows: 16, columns: 16 });
+    // A temporary folder that does not exist: a sorted copy there would fail the case.
+    const saved = process.env['TMPDIR'];
+    process.env['TMPDIR'] = join(dir, 'no-such-tmp');
+    const out = join(dir, 'direct-out');
+    try {
+      await materialiseValues(DEF.inputs, { ct: { dicom: src } }, out, { baseDir: dir });
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
+    for (const f of written.files) {
+      const laid = await readFile(join(out, 'ct', `${f.sopInstanceUid}.dcm`));
+      expect(laid.equals(await readFile(f.path))).to.equal(true);
+    }
+  });
 });
