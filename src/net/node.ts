@@ -32,6 +32,7 @@ import type { GroupRunResult } from './group-run.js';
 import { prunable, pruneGroup } from './prune.js';
 import type { CommittedGroup } from './sink.js';
 import { instanceUids, type Spool } from './spool.js';
+import { Wakes } from './wakes.js';
 
 /**
  * Runs the machine on a group's instances `uids` in the run folder `runs/<folder>`; `launch`, when
@@ -85,7 +86,11 @@ export class ListenNode {
   private pruning: Promise<void> | undefined;
   private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Per group, a look armed for the moment its idle window ends. */
+  private readonly wakes = new Wakes(() => void this.tick());
   private ticking = false;
+  /** A look was asked for while one was under way: another follows it. */
+  private again = false;
   private draining = false;
   private readonly retry: RetryPolicy;
   private readonly deliverFn: DeliverFn;
@@ -115,6 +120,7 @@ export class ListenNode {
         if (queued >= 0) this.queue.splice(queued, 1);
         await this.save(s);
         this.o.log.event('group.received', { group: g.key, instances: g.instances.length });
+        this.wakes.arm(g.key, Date.parse(s.lastReceivedAt) + this.o.idleMs);
       });
     }
   }
@@ -123,6 +129,7 @@ export class ListenNode {
   stop(): void {
     this.draining = true;
     if (this.timer) clearInterval(this.timer);
+    this.wakes.clear();
   }
 
   /** Stops starting work, and waits for the run and the delivery under way to end. */
@@ -205,14 +212,24 @@ export class ListenNode {
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking || this.draining) return;
+    if (this.draining) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
     this.ticking = true;
     try {
       const feeding = this.o.feeding();
       const now = Date.now();
       for (const s of [...this.states.values()]) {
         if (s.status !== 'received' || feeding.has(s.key)) continue;
-        if (now - Date.parse(s.lastReceivedAt) < this.o.idleMs) continue;
+        const due = Date.parse(s.lastReceivedAt) + this.o.idleMs;
+        // Looked at the moment its window ends, not at the next periodic look (which stays, for a
+        // group whose feeding batch was discarded rather than committed).
+        if (now < due) {
+          this.wakes.arm(s.key, due); // a timer that fired early, a window taken up again at start
+          continue;
+        }
         await this.locked(s.key, () => this.complete(s.key));
       }
       this.startRun();
@@ -222,6 +239,10 @@ export class ListenNode {
       this.o.log.event('node.error', { error: (e as Error).message });
     } finally {
       this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        void this.tick();
+      }
     }
   }
 

@@ -318,4 +318,20 @@ describe('net/node', () => {
     const text = await readFile(spool.group(fed.group.key).state, 'utf8');
     expect(JSON.parse(text).runs[0].setHash).to.equal(setHash(fed.series.files.map((f) => f.sopInstanceUid)));
   });
+  it('completes a group the moment its idle window ends, not at the next periodic look', async () => {
+    let ranAt = 0;
+    const run: RunFn = () => {
+      ranAt = Date.now();
+      return Promise.resolve(PASSED);
+    };
+    // A periodic look every 10 s: only the look armed for the window's end can start the run in time.
+    const { node: n } = node({ idleMs: 300, tickMs: 10_000, run });
+    await n.start();
+    const { group } = await feedSeries(spool, dir, { seed: 11, instances: 2 });
+    await n.committed([group]);
+    const received = Date.parse((await state(group.key)).lastReceivedAt);
+    await until(() => ranAt > 0, 'the run', 5000);
+    const late = ranAt - received - 300;
+    expect(late, `ran ${late} ms after the window`).to.be.within(0, 1500);
+  });
 });
