@@ -9,7 +9,7 @@ import path from 'node:path';
 import { BerthError, isBerthError } from '../errors.js';
 import { copyRegularFile } from '../tree/open-regular.js';
 import { repairMetaFile } from './repair.js';
-import { scanHeader } from './scan.js';
+import { scanHeader, type DicomHeader } from './scan.js';
 import { canTranscode, transcodeFile } from './transcode.js';
 
 /** Where a delivery is, for error details. */
@@ -26,16 +26,20 @@ export interface DeliverWhere {
  * rebuilds its file meta when it disagrees with the data set or lacks elements (repair.ts).
  * @throws {@link BerthError} BERTH_E_DICOM_TRANSFER_SYNTAX (not applicable) when berth cannot
  * convert it — no codec, a lossy target, or a codestream the codec refuses (progressive JPEG) — or the
- * read codes of a broken file.
+ * read codes of a broken file. `known`: the header of `from` as the caller read it (a folder's
+ * index), so it is not read again, nor the copy's when `from` is copied as it is.
  */
 export async function deliverInSyntax(
   from: string,
   to: string,
   accepted: readonly string[] | undefined,
   where: DeliverWhere = {},
+  known?: DicomHeader,
 ): Promise<void> {
-  if (!(await convertInto(from, to, accepted, where)) && path.resolve(from) !== path.resolve(to)) {
+  if (!(await convertInto(from, to, accepted, where, known)) && path.resolve(from) !== path.resolve(to)) {
     await copyRegularFile(from, to);
+    // Copied as it is: a meta the caller's header found right is right in the copy.
+    if (known && known.warnings.length === 0) return;
   }
   await repairMetaFile(to);
 }
@@ -46,9 +50,10 @@ async function convertInto(
   to: string,
   accepted: readonly string[] | undefined,
   where: DeliverWhere,
+  known: DicomHeader | undefined,
 ): Promise<boolean> {
   if (!accepted || accepted.length === 0) return false;
-  const header = await scanHeader(from);
+  const header = known ?? (await scanHeader(from));
   const current = header.TransferSyntaxUID;
   if (accepted.includes(current)) return false;
   const details = { path: from, ...(where.property === undefined ? {} : { property: where.property }) };

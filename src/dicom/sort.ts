@@ -71,6 +71,12 @@ export interface SortReport {
   readonly skipped: SortSkip[];
 }
 
+/** What {@link planSort} decides: the report, and the header of each instance kept by its path. */
+export interface SortPlan extends SortReport {
+  /** The header read of each instance kept (by `from`), so that a caller need not read it again. */
+  readonly headers: ReadonlyMap<string, DicomHeader>;
+}
+
 /** Options of {@link sortDicom}. */
 export interface SortOptions {
   /** Default `study`. */
@@ -250,7 +256,7 @@ function placeInstances(chosen: DicomHeader[], out: string, layout: SortReport['
 export async function sortDicom(source: string, out: string, options: SortOptions = {}): Promise<SortReport> {
   await checkSource(source);
   await checkOut(source, out);
-  const report = await planSort(source, out, options);
+  const { headers: _, ...report } = await planSort(source, out, options);
   for (const c of report.copied) await copyFileAtomic(c.from, c.to);
   return report;
 }
@@ -263,7 +269,7 @@ export async function sortDicom(source: string, out: string, options: SortOption
  * @throws {@link BerthError} BERTH_E_NOT_FOUND (no source), BERTH_E_USAGE (not a folder),
  * BERTH_E_SORT_NOTHING (no usable instance).
  */
-export async function planSort(source: string, out: string, options: SortOptions = {}): Promise<SortReport> {
+export async function planSort(source: string, out: string, options: SortOptions = {}): Promise<SortPlan> {
   const as = options.as ?? 'study';
   await checkSource(source);
   const index = await indexFolder(source, options.index);
@@ -288,5 +294,6 @@ export async function planSort(source: string, out: string, options: SortOptions
     series: new Set(chosen.map((h) => h.SeriesInstanceUID)).size,
     copied: placeInstances(chosen, out, layout),
     skipped,
+    headers: new Map(chosen.map((h) => [h.path, h])),
   };
 }

@@ -5,6 +5,7 @@ import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
 import { planSort, type SortReport } from '../dicom/sort.js';
 import { deliverInSyntax } from '../dicom/deliver.js';
+import type { DicomHeader } from '../dicom/scan.js';
 import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 import { dicomLevelOf } from '../kinds/registry.js';
@@ -110,7 +111,7 @@ async function fromFolder(p: Property, src: string, dest: string, notice: Notice
   await mkdir(dest, { recursive: true });
   for (const instance of plan.copied) {
     await mkdir(path.dirname(instance.to), { recursive: true });
-    await deliver(p, instance.from, instance.to);
+    await deliver(p, instance.from, instance.to, plan.headers.get(instance.from));
   }
 }
 
@@ -168,8 +169,9 @@ async function onlyFile(dir: string, p: Property): Promise<string> {
 }
 
 /** Copies one instance into place, the way the platform delivers it (../dicom/deliver.ts). */
-function deliver(p: Property, from: string, to: string): Promise<void> {
-  return deliverInSyntax(from, to, dicomSpecOf(p).constraints.transferSyntaxUids, { property: p.path });
+function deliver(p: Property, from: string, to: string, known?: DicomHeader): Promise<void> {
+  const accepted = dicomSpecOf(p).constraints.transferSyntaxUids;
+  return deliverInSyntax(from, to, accepted, { property: p.path }, known);
 }
 
 function count(p: Property, dest: string, name: string, v: unknown, max: number): number | undefined {

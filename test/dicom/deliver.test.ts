@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deliverInSyntax } from '../../src/dicom/deliver.js';
+import { scanHeader } from '../../src/dicom/scan.js';
 import { writeSeries } from '../../src/dicom/synth.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
 import { isBerthError } from '../../src/errors.js';
@@ -24,6 +25,12 @@ describe('dicom/deliver: one instance into place', () => {
   it('copies an instance in an accepted syntax byte for byte', async () => {
     const to = join(dir, 'as-is.dcm');
     await deliverInSyntax(file, to, [TS.ExplicitVRLittleEndian]);
+    expect((await readFile(to)).equals(await readFile(file))).to.equal(true);
+  });
+
+  it('takes the header the caller read (a folder index) for the syntax and the meta: an instance in an accepted syntax is copied as it is', async () => {
+    const to = join(dir, 'known.dcm');
+    await deliverInSyntax(file, to, [TS.ExplicitVRLittleEndian], {}, await scanHeader(file));
     expect((await readFile(to)).equals(await readFile(file))).to.equal(true);
   });
 

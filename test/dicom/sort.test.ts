@@ -84,7 +84,7 @@ describe('dicom/sort: loose files into the reference layout', () => {
     expect(await listTree(join(dir, 'one-out'))).to.deep.equal(expected.sort());
   });
 
-  it('plans exactly what sortDicom then does (places, skips, layout), writing nothing', async () => {
+  it('plans exactly what sortDicom then does (places, skips, layout), writing nothing, with the headers it read', async () => {
     const out = join(dir, 'planned');
     const before = await listTree(src);
     const plan = await planSort(src, out, { as: 'study' });
@@ -95,7 +95,12 @@ describe('dicom/sort: loose files into the reference layout', () => {
       ),
     ).to.equal('absent');
     expect(await listTree(src)).to.deep.equal(before);
-    expect(await sortDicom(src, out, { as: 'study' })).to.deep.equal(plan);
+    const { headers, ...report } = plan;
+    expect(await sortDicom(src, out, { as: 'study' })).to.deep.equal(report);
+    // The header read of each instance kept, for the caller that lays them out.
+    expect(plan.copied.map((c) => headers.get(c.from)?.SOPInstanceUID)).to.deep.equal(
+      plan.copied.map((c) => c.sopInstanceUid),
+    );
     expect(await code(planSort(join(dir, 'nope'), join(dir, 'o3')))).to.equal('BERTH_E_NOT_FOUND');
   });
 
