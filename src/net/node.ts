@@ -23,10 +23,10 @@ import {
   newGroupState,
   readGroupState,
   setHash,
+  statusAfter,
   writeGroupState,
   type GroupRun,
   type GroupState,
-  type GroupStatus,
 } from './group-state.js';
 import type { GroupRunResult } from './group-run.js';
 import { prunable, pruneGroup } from './prune.js';
@@ -84,6 +84,8 @@ export class ListenNode {
   private running: Promise<void> | undefined;
   private delivering: Promise<void> | undefined;
   private pruning: Promise<void> | undefined;
+  /** What is left of finished runs (finishLater). */
+  private readonly finishing = new Set<Promise<void>>();
   private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Per group, a look armed for the moment its idle window ends. */
@@ -135,7 +137,7 @@ export class ListenNode {
   /** Stops starting work, and waits for the run and the delivery under way to end. */
   async drain(): Promise<void> {
     this.stop();
-    await Promise.allSettled([this.running, this.delivering, this.pruning]);
+    await Promise.allSettled([this.running, this.delivering, this.pruning, ...this.finishing]);
     await Promise.allSettled([...this.locks.values()]);
   }
 
@@ -330,6 +332,23 @@ export class ListenNode {
       if (setHash(now) !== run.setHash) s.status = 'received';
       await this.save(s);
     });
+    if (result.after) this.finishLater(key, run, result.after);
+  }
+
+  /**
+   * What is left of a finished run (its HTML report), off the path to the destinations: once the
+   * delivery attempt under way has ended (rendering holds the event loop its C-STORE needs),
+   * under the group's lock (a prune waits for it), beside the next run; drain() waits for it.
+   */
+  private finishLater(key: string, run: GroupRun, after: () => Promise<void>): void {
+    this.startDelivery();
+    const done: Promise<void> = Promise.resolve(this.delivering)
+      .then(() => this.locked(key, after))
+      .catch((e: unknown) =>
+        this.o.log.event('run.report-error', { group: key, run: run.id, error: (e as Error).message }),
+      )
+      .finally(() => this.finishing.delete(done));
+    this.finishing.add(done);
   }
 
   private finishRun(s: GroupState, run: GroupRun, result: GroupRunResult): void {
@@ -456,12 +475,4 @@ export class ListenNode {
       await this.save(s);
     });
   }
-}
-
-/** A finished run's group status: its outcome, then its deliveries. */
-export function statusAfter(run: GroupRun): GroupStatus {
-  if (run.outcome === 'not-applicable') return 'not-applicable';
-  if (run.outcome !== 'passed') return 'failed';
-  if (run.deliveries.some((d) => d.status === 'pending')) return 'sending';
-  return run.deliveries.some((d) => d.status === 'failed') ? 'failed' : 'sent';
 }

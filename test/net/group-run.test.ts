@@ -61,6 +61,25 @@ describe('net/group-run', function () {
     expect(await readFile(path.join(group.runs, 'r1', 'report.html'), 'utf8')).to.contain('<html');
   });
 
+  it('with deferHtml, has report.json written when it returns and leaves report.html to its after', async () => {
+    const a = await feedSeries(spool, dir, { seed: 3, instances: 2 });
+    const group = spool.group(a.group.key);
+    const result = await runGroup(runner, group, 'r1', await instanceUids(group.instances), {
+      deferHtml: true,
+    });
+    expect(result.outcome, result.reason).to.equal('passed');
+    const run = path.join(group.runs, 'r1');
+    expect(await readdir(run))
+      .to.include('report.json')
+      .and.not.include('report.html');
+    await result.after!();
+    const html = await readFile(path.join(run, 'report.html'), 'utf8');
+    expect(html).to.contain('<html');
+    // The same page as written at once: the outputs listed, both report files named.
+    expect(html).to.contain('kept in the spool: work/output/note.txt');
+    expect(html).to.contain(path.join(run, 'report.json'));
+  });
+
   it('ends a group that breaks the constraints as not-applicable without running the machine or sending anything', async () => {
     const mr = await feedSeries(spool, dir, { seed: 2, instances: 2, modality: 'MR' });
     const group = spool.group(mr.group.key);

@@ -139,6 +139,47 @@ describe('net/node', () => {
     ]);
   });
 
+  it('does what is left of a run (its after) once its outputs are delivered, beside the next run, and drain waits for it', async () => {
+    const order: string[] = [];
+    const ends: (() => void)[] = [];
+    const run: RunFn = (_key, _id, uids) => {
+      order.push(`run ${uids.length}`);
+      return Promise.resolve({
+        ...PASSED,
+        after: () => {
+          order.push(`after ${uids.length}`);
+          return new Promise<void>((resolve) => ends.push(resolve));
+        },
+      });
+    };
+    let release: () => void = () => undefined;
+    const deliver: DeliverFn = () => {
+      order.push('deliver');
+      return order.length > 2 ? Promise.resolve() : new Promise<void>((r) => (release = r));
+    };
+    const { node: n } = node({ run, deliver });
+    await n.start();
+    const a = await feedSeries(spool, dir, { seed: 12, instances: 2 });
+    await n.committed([a.group]);
+    await until(() => order.length === 2, 'the first run and its delivery');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(order).to.deep.equal(['run 2', 'deliver']); // its after waits for the delivery
+    release();
+    await until(() => order.length === 3, 'its after');
+    const b = await feedSeries(spool, dir, { seed: 13, instances: 3 });
+    await n.committed([b.group]);
+    await until(() => order.includes('run 3'), 'the next run, the first one’s after still going on');
+    await until(() => ends.length === 2, 'the second after');
+    let drained = false;
+    const draining = n.drain().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(drained).to.equal(false);
+    ends[0]!();
+    ends[1]!();
+    await draining;
+    expect(order.slice(0, 4)).to.deep.equal(['run 2', 'deliver', 'after 2', 'run 3']);
+  });
+
   it('takes up a run a crash interrupted exactly once more, and never re-runs a finished group after a restart', async () => {
     const hang: RunFn = () => new Promise<GroupRunResult>(() => undefined);
     const a = node({ run: hang });
