@@ -40,13 +40,16 @@ export type DicomMaterialiser = (
  *   (./synth-dicom.ts): the DICOM inputs of one case share one patient and study unless
  *   `separateStudy: true`.
  */
-export function dicomMaterialiser(notice: NoticeSink = () => undefined): DicomMaterialiser {
+export function dicomMaterialiser(
+  notice: NoticeSink = () => undefined,
+  o: { link?: boolean } = {},
+): DicomMaterialiser {
   const studies = new StudySharing();
   // Array items share a property path: the nth one made gets `/n`, so no two share a UID.
   const made = new Map<string, number>();
   return async (p, value, dest, baseDir) => {
     if (typeof value['dicom'] === 'string') {
-      return fromFolder(p, path.resolve(baseDir, value['dicom']), dest, notice);
+      return fromFolder(p, path.resolve(baseDir, value['dicom']), dest, notice, o.link === true);
     }
     if (value['synth'] !== undefined) {
       const spec = value['synth'];
@@ -80,7 +83,13 @@ function caseValue(p: Property, dest: string, message: string, expected?: string
   });
 }
 
-async function fromFolder(p: Property, src: string, dest: string, notice: NoticeSink): Promise<void> {
+async function fromFolder(
+  p: Property,
+  src: string,
+  dest: string,
+  notice: NoticeSink,
+  link: boolean,
+): Promise<void> {
   let isDir: boolean;
   try {
     isDir = (await stat(src)).isDirectory();
@@ -111,7 +120,7 @@ async function fromFolder(p: Property, src: string, dest: string, notice: Notice
   await mkdir(dest, { recursive: true });
   for (const instance of plan.copied) {
     await mkdir(path.dirname(instance.to), { recursive: true });
-    await deliver(p, instance.from, instance.to, plan.headers.get(instance.from));
+    await deliver(p, instance.from, instance.to, { known: plan.headers.get(instance.from), link });
   }
 }
 
@@ -169,9 +178,18 @@ async function onlyFile(dir: string, p: Property): Promise<string> {
 }
 
 /** Copies one instance into place, the way the platform delivers it (../dicom/deliver.ts). */
-function deliver(p: Property, from: string, to: string, known?: DicomHeader): Promise<void> {
+function deliver(
+  p: Property,
+  from: string,
+  to: string,
+  o: { known?: DicomHeader | undefined; link?: boolean } = {},
+): Promise<void> {
   const accepted = dicomSpecOf(p).constraints.transferSyntaxUids;
-  return deliverInSyntax(from, to, accepted, { property: p.path }, known);
+  return deliverInSyntax(from, to, accepted, {
+    property: p.path,
+    ...(o.known ? { known: o.known } : {}),
+    ...(o.link ? { link: true } : {}),
+  });
 }
 
 function count(p: Property, dest: string, name: string, v: unknown, max: number): number | undefined {

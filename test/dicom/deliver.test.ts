@@ -3,7 +3,7 @@
  * from the file opened without following a link, into a place that does not exist yet.
  */
 import { expect } from 'chai';
-import { readFile, symlink } from 'node:fs/promises';
+import { readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deliverInSyntax } from '../../src/dicom/deliver.js';
 import { scanHeader } from '../../src/dicom/scan.js';
@@ -30,8 +30,22 @@ describe('dicom/deliver: one instance into place', () => {
 
   it('takes the header the caller read (a folder index) for the syntax and the meta: an instance in an accepted syntax is copied as it is', async () => {
     const to = join(dir, 'known.dcm');
-    await deliverInSyntax(file, to, [TS.ExplicitVRLittleEndian], {}, await scanHeader(file));
+    await deliverInSyntax(file, to, [TS.ExplicitVRLittleEndian], { known: await scanHeader(file) });
     expect((await readFile(to)).equals(await readFile(file))).to.equal(true);
+  });
+
+  it('with link, places an instance it need not convert as a hard link to it, never a symlink given for it', async () => {
+    const to = join(dir, 'linked.dcm');
+    await deliverInSyntax(file, to, [TS.ExplicitVRLittleEndian], { link: true });
+    expect((await stat(to)).ino).to.equal((await stat(file)).ino);
+    const link = join(dir, 'link-for-link.dcm');
+    await symlink(file, link);
+    const err = await deliverInSyntax(link, join(dir, 'linked-symlink.dcm'), undefined, { link: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isBerthError(err) && err.code).to.equal('BERTH_E_TREE_SYMLINK');
+    expect(await readdir(dir)).not.to.include('linked-symlink.dcm');
   });
 
   it('never follows a symlink given as the instance, nor writes over a file already there', async () => {

@@ -4,7 +4,7 @@
  * SOPInstanceUID still stops the case.
  */
 import { expect } from 'chai';
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkManifest } from '../../src/check/manifest.js';
 import { writeSeries } from '../../src/dicom/synth.js';
@@ -63,6 +63,20 @@ describe('harness/dicom-case: DICOM folders in case files', () => {
     expect(isBerthError(err) && err.code, String(err)).to.equal('BERTH_E_DUPLICATE_INSTANCE');
     expect(notices).to.deep.equal([]);
   });
+  it('with linkDicom (a machine that cannot write its input), lays instances out as hard links to the folder’s files', async () => {
+    const src = join(dir, 'linked');
+    const written = await writeSeries(src, { seed: 6, instances: 2, rows: 16, columns: 16 });
+    const out = join(dir, 'linked-out');
+    await materialiseValues(DEF.inputs, { ct: { dicom: src } }, out, { baseDir: dir, linkDicom: true });
+    const copies = join(dir, 'copied-out');
+    await materialiseValues(DEF.inputs, { ct: { dicom: src } }, copies, { baseDir: dir });
+    for (const f of written.files) {
+      const ino = (await stat(f.path)).ino;
+      expect((await stat(join(out, 'ct', `${f.sopInstanceUid}.dcm`))).ino).to.equal(ino);
+      expect((await stat(join(copies, 'ct', `${f.sopInstanceUid}.dcm`))).ino).not.to.equal(ino);
+    }
+  });
+
   it('lays a folder out straight from it, each instance written once: no sorted copy in a temporary folder', async () => {
     const src = join(dir, 'direct');
     const written = await writeSeries(src, { seed: 4, instances: 3, rows: 16, columns: 16 });
