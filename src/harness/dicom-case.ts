@@ -118,10 +118,54 @@ async function fromFolder(
   // Each instance straight from the folder to its place, in the syntax it is delivered in: no
   // sorted copy in between (it cost a copy and an fsync per instance, then its removal).
   await mkdir(dest, { recursive: true });
-  for (const instance of plan.copied) {
-    await mkdir(path.dirname(instance.to), { recursive: true });
-    await deliver(p, instance.from, instance.to, { known: plan.headers.get(instance.from), link });
-  }
+  for (const folder of new Set(plan.copied.map((c) => path.dirname(c.to))))
+    await mkdir(folder, { recursive: true });
+  const accepted = dicomSpecOf(p).constraints.transferSyntaxUids ?? [];
+  await placeAll(plan.copied.length, async (i, converting) => {
+    const { from, to } = plan.copied[i]!;
+    const known = plan.headers.get(from);
+    const place = () => deliver(p, from, to, { known, link });
+    // Placed as they are, several at once (the copies overlap); conversions one at a time (each
+    // holds an instance's decoded pixels).
+    const asItIs =
+      known !== undefined && (accepted.length === 0 || accepted.includes(known.TransferSyntaxUID));
+    await (asItIs ? place() : converting(place));
+  });
+}
+
+/** Instances placed at once: the thread pool's width (libuv's default, 4). */
+const PLACING_AT_ONCE = 4;
+
+/**
+ * Runs `place(i)` for i in 0…n-1, {@link PLACING_AT_ONCE} at a time, `converting` running what it
+ * is given one at a time. After a failure none is started; what runs ends; then the failure of the
+ * lowest i is thrown — every lower one had ended well, so it is the one placing them one after
+ * another would have thrown.
+ */
+export async function placeAll(
+  n: number,
+  place: (i: number, converting: (fn: () => Promise<void>) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const failures: { i: number; error: unknown }[] = [];
+  let conversions: Promise<unknown> = Promise.resolve();
+  const converting = (fn: () => Promise<void>): Promise<void> => {
+    const run = conversions.then(fn);
+    conversions = run.catch(() => undefined);
+    return run;
+  };
+  const worker = async (): Promise<void> => {
+    while (next < n && failures.length === 0) {
+      const i = next++;
+      try {
+        await place(i, converting);
+      } catch (error) {
+        failures.push({ i, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PLACING_AT_ONCE, n) }, worker));
+  if (failures.length > 0) throw failures.reduce((a, b) => (b.i < a.i ? b : a)).error;
 }
 
 /** Notices the identical duplicates skipped; refuses broken files, other series, several studies. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { checkManifest } from '../../src/check/manifest.js';
 import { writeSeries } from '../../src/dicom/synth.js';
 import { isBerthError } from '../../src/errors.js';
+import { placeAll } from '../../src/harness/dicom-case.js';
 import { materialiseValues } from '../../src/harness/materialise.js';
 import { loadManifestText } from '../../src/manifest/load.js';
 import { removeDir, tempDir } from '../support/temp.js';
@@ -94,5 +95,40 @@ describe('harness/dicom-case: DICOM folders in case files', () => {
       const laid = await readFile(join(out, 'ct', `${f.sopInstanceUid}.dcm`));
       expect(laid.equals(await readFile(f.path))).to.equal(true);
     }
+  });
+  it('places instances four at once and conversions one at a time, and throws the failure placing them in order would have', async () => {
+    let now = 0;
+    let most = 0;
+    let convertingNow = 0;
+    let mostConverting = 0;
+    const started: number[] = [];
+    const wait = () => new Promise((r) => setTimeout(r, 5));
+    const err = await placeAll(12, async (i, converting) => {
+      started.push(i);
+      now++;
+      most = Math.max(most, now);
+      try {
+        if (i % 3 === 0) {
+          await converting(async () => {
+            convertingNow++;
+            mostConverting = Math.max(mostConverting, convertingNow);
+            await wait();
+            convertingNow--;
+          });
+        } else await wait();
+        // 6 fails last of those running with it, 5 first: 5 is the one thrown.
+        if (i === 6) throw new Error('six');
+        if (i === 5) throw new Error('five');
+      } finally {
+        now--;
+      }
+    }).then(
+      () => undefined,
+      (e: unknown) => (e as Error).message,
+    );
+    expect(err).to.equal('five');
+    expect(most).to.equal(4);
+    expect(mostConverting).to.equal(1);
+    expect(Math.max(...started)).to.be.below(9); // nothing started once 5 failed
   });
 });
