@@ -71,6 +71,12 @@ export interface SortReport {
   readonly skipped: SortSkip[];
 }
 
+/** What {@link planSort} decides: the report, and the header of each instance kept by its path. */
+export interface SortPlan extends SortReport {
+  /** The header read of each instance kept (by `from`), so that a caller need not read it again. */
+  readonly headers: ReadonlyMap<string, DicomHeader>;
+}
+
 /** Options of {@link sortDicom}. */
 export interface SortOptions {
   /** Default `study`. */
@@ -226,30 +232,20 @@ function chooseInstances(usable: DicomHeader[], as: SortReport['as'], skipped: S
   return keep![1];
 }
 
-/** Copies each instance to its place in the layout, named by its UIDs. */
-async function copyInstances(
-  chosen: DicomHeader[],
-  out: string,
-  layout: SortReport['layout'],
-): Promise<SortCopy[]> {
-  const copied: SortCopy[] = [];
-  for (const h of chosen) {
-    const to =
+/** Each instance's place in the layout, named by its UIDs. */
+function placeInstances(chosen: DicomHeader[], out: string, layout: SortReport['layout']): SortCopy[] {
+  return chosen.map((h) => ({
+    from: h.path,
+    to:
       layout === 'series'
         ? safeJoin(out, `${h.SOPInstanceUID}.dcm`)
         : layout === 'study'
           ? safeJoin(out, h.SeriesInstanceUID, `${h.SOPInstanceUID}.dcm`)
-          : safeJoin(out, h.StudyInstanceUID, h.SeriesInstanceUID, `${h.SOPInstanceUID}.dcm`);
-    await copyFileAtomic(h.path, to);
-    copied.push({
-      from: h.path,
-      to,
-      studyInstanceUid: h.StudyInstanceUID,
-      seriesInstanceUid: h.SeriesInstanceUID,
-      sopInstanceUid: h.SOPInstanceUID,
-    });
-  }
-  return copied;
+          : safeJoin(out, h.StudyInstanceUID, h.SeriesInstanceUID, `${h.SOPInstanceUID}.dcm`),
+    studyInstanceUid: h.StudyInstanceUID,
+    seriesInstanceUid: h.SeriesInstanceUID,
+    sopInstanceUid: h.SOPInstanceUID,
+  }));
 }
 
 /**
@@ -258,9 +254,24 @@ async function copyInstances(
  * (`out` inside `source`), BERTH_E_SORT_NOTHING (no usable instance).
  */
 export async function sortDicom(source: string, out: string, options: SortOptions = {}): Promise<SortReport> {
-  const as = options.as ?? 'study';
   await checkSource(source);
   await checkOut(source, out);
+  const { headers: _, ...report } = await planSort(source, out, options);
+  for (const c of report.copied) await copyFileAtomic(c.from, c.to);
+  return report;
+}
+
+/**
+ * Everything {@link sortDicom} decides, with nothing written: `copied` lists the place under
+ * `out` of each instance kept (`from` its real path), `skipped` the rest. The case materialiser
+ * lays a folder out from it directly, each instance written once in the syntax it is delivered
+ * in, with no sorted copy in between. `out` is not looked at.
+ * @throws {@link BerthError} BERTH_E_NOT_FOUND (no source), BERTH_E_USAGE (not a folder),
+ * BERTH_E_SORT_NOTHING (no usable instance).
+ */
+export async function planSort(source: string, out: string, options: SortOptions = {}): Promise<SortPlan> {
+  const as = options.as ?? 'study';
+  await checkSource(source);
   const index = await indexFolder(source, options.index);
   const skipped = await indexSkips(index);
   const usable = usableInstances(index, skipped);
@@ -273,7 +284,6 @@ export async function sortDicom(source: string, out: string, options: SortOption
   const chosen = chooseInstances(usable, as, skipped);
   const studies = new Set(chosen.map((h) => h.StudyInstanceUID));
   const layout = as === 'series' ? 'series' : studies.size > 1 ? 'studies' : 'study';
-  const copied = await copyInstances(chosen, out, layout);
   skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     source,
@@ -282,7 +292,8 @@ export async function sortDicom(source: string, out: string, options: SortOption
     layout,
     studies: studies.size,
     series: new Set(chosen.map((h) => h.SeriesInstanceUID)).size,
-    copied,
+    copied: placeInstances(chosen, out, layout),
     skipped,
+    headers: new Map(chosen.map((h) => [h.path, h])),
   };
 }

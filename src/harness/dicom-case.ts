@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../manifest/document.js';
 import type { Property } from '../kinds/property.js';
-import { sortDicom } from '../dicom/sort.js';
+import { planSort, type SortReport } from '../dicom/sort.js';
 import { deliverInSyntax } from '../dicom/deliver.js';
-import { safeJoin } from '../tree/safe-path.js';
+import type { DicomHeader } from '../dicom/scan.js';
 import { planDicom, StudySharing, writeSyntheticDicom, type DicomSynthOverrides } from './synth-dicom.js';
 import { dicomSpecOf } from '../kinds/dicom-constraints.js';
 import { dicomLevelOf } from '../kinds/registry.js';
@@ -41,13 +40,16 @@ export type DicomMaterialiser = (
  *   (./synth-dicom.ts): the DICOM inputs of one case share one patient and study unless
  *   `separateStudy: true`.
  */
-export function dicomMaterialiser(notice: NoticeSink = () => undefined): DicomMaterialiser {
+export function dicomMaterialiser(
+  notice: NoticeSink = () => undefined,
+  o: { link?: boolean } = {},
+): DicomMaterialiser {
   const studies = new StudySharing();
   // Array items share a property path: the nth one made gets `/n`, so no two share a UID.
   const made = new Map<string, number>();
   return async (p, value, dest, baseDir) => {
     if (typeof value['dicom'] === 'string') {
-      return fromFolder(p, path.resolve(baseDir, value['dicom']), dest, notice);
+      return fromFolder(p, path.resolve(baseDir, value['dicom']), dest, notice, o.link === true);
     }
     if (value['synth'] !== undefined) {
       const spec = value['synth'];
@@ -81,7 +83,13 @@ function caseValue(p: Property, dest: string, message: string, expected?: string
   });
 }
 
-async function fromFolder(p: Property, src: string, dest: string, notice: NoticeSink): Promise<void> {
+async function fromFolder(
+  p: Property,
+  src: string,
+  dest: string,
+  notice: NoticeSink,
+  link: boolean,
+): Promise<void> {
   let isDir: boolean;
   try {
     isDir = (await stat(src)).isDirectory();
@@ -104,54 +112,96 @@ async function fromFolder(p: Property, src: string, dest: string, notice: Notice
       property: p.path,
     });
   }
-  const staging = await mkdtemp(path.join(os.tmpdir(), 'berth-sort-'));
-  try {
-    const sorted = path.join(staging, 'sorted');
-    const as = level === 'series' ? 'series' : 'study';
-    const result = await sortDicom(src, sorted, { as });
-    for (const s of result.skipped.filter((x) => x.reason === 'duplicate' && x.identical)) {
-      const rel = (f: string | undefined): string => (f ? path.relative(src, f) : 'another file');
-      notice(
-        `${p.name}: skipped a byte-identical duplicate, ${rel(s.path)} (same bytes as ${rel(s.duplicateOf)}), as berth sort does`,
-      );
+  const as = level === 'series' ? 'series' : 'study';
+  const plan = await planSort(src, dest, { as });
+  refuseUnsortable(p, src, plan, notice);
+  // Each instance straight from the folder to its place, in the syntax it is delivered in: no
+  // sorted copy in between (it cost a copy and an fsync per instance, then its removal).
+  await mkdir(dest, { recursive: true });
+  for (const folder of new Set(plan.copied.map((c) => path.dirname(c.to))))
+    await mkdir(folder, { recursive: true });
+  const accepted = dicomSpecOf(p).constraints.transferSyntaxUids ?? [];
+  await placeAll(plan.copied.length, async (i, converting) => {
+    const { from, to } = plan.copied[i]!;
+    const known = plan.headers.get(from);
+    const place = () => deliver(p, from, to, { known, link });
+    // Placed as they are, several at once (the copies overlap); conversions one at a time (each
+    // holds an instance's decoded pixels).
+    const asItIs =
+      known !== undefined && (accepted.length === 0 || accepted.includes(known.TransferSyntaxUID));
+    await (asItIs ? place() : converting(place));
+  });
+}
+
+/** Instances placed at once: the thread pool's width (libuv's default, 4). */
+const PLACING_AT_ONCE = 4;
+
+/**
+ * Runs `place(i)` for i in 0…n-1, {@link PLACING_AT_ONCE} at a time, `converting` running what it
+ * is given one at a time. After a failure none is started; what runs ends; then the failure of the
+ * lowest i is thrown — every lower one had ended well, so it is the one placing them one after
+ * another would have thrown.
+ */
+export async function placeAll(
+  n: number,
+  place: (i: number, converting: (fn: () => Promise<void>) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const failures: { i: number; error: unknown }[] = [];
+  let conversions: Promise<unknown> = Promise.resolve();
+  const converting = (fn: () => Promise<void>): Promise<void> => {
+    const run = conversions.then(fn);
+    conversions = run.catch(() => undefined);
+    return run;
+  };
+  const worker = async (): Promise<void> => {
+    while (next < n && failures.length === 0) {
+      const i = next++;
+      try {
+        await place(i, converting);
+      } catch (error) {
+        failures.push({ i, error });
+      }
     }
-    const broken = result.skipped.find(
-      (s) =>
-        s.reason === 'broken' || (s.reason === 'duplicate' && !s.identical) || s.reason === 'invalid-uid',
+  };
+  await Promise.all(Array.from({ length: Math.min(PLACING_AT_ONCE, n) }, worker));
+  if (failures.length > 0) throw failures.reduce((a, b) => (b.i < a.i ? b : a)).error;
+}
+
+/** Notices the identical duplicates skipped; refuses broken files, other series, several studies. */
+function refuseUnsortable(p: Property, src: string, plan: SortReport, notice: NoticeSink): void {
+  for (const s of plan.skipped.filter((x) => x.reason === 'duplicate' && x.identical)) {
+    const rel = (f: string | undefined): string => (f ? path.relative(src, f) : 'another file');
+    notice(
+      `${p.name}: skipped a byte-identical duplicate, ${rel(s.path)} (same bytes as ${rel(s.duplicateOf)}), as berth sort does`,
     );
-    if (broken) {
-      throw new BerthError(broken.code ?? 'BERTH_E_DICOM_PARSE', `${broken.message} (${broken.path})`, {
-        path: broken.path,
-        property: p.path,
-      });
-    }
-    const other = result.skipped.find((s) => s.reason === 'other-series');
-    if (other) {
-      throw new BerthError(
-        'BERTH_E_DICOM_MIXED_SERIES',
-        `The folder holds more than one series: ${other.message}`,
-        {
-          path: src,
-          property: p.path,
-        },
-      );
-    }
-    if (result.layout === 'studies') {
-      throw new BerthError('BERTH_E_DICOM_MIXED_STUDY', `The folder holds ${result.studies} studies`, {
+  }
+  const broken = plan.skipped.find(
+    (s) => s.reason === 'broken' || (s.reason === 'duplicate' && !s.identical) || s.reason === 'invalid-uid',
+  );
+  if (broken) {
+    throw new BerthError(broken.code ?? 'BERTH_E_DICOM_PARSE', `${broken.message} (${broken.path})`, {
+      path: broken.path,
+      property: p.path,
+    });
+  }
+  const other = plan.skipped.find((s) => s.reason === 'other-series');
+  if (other) {
+    throw new BerthError(
+      'BERTH_E_DICOM_MIXED_SERIES',
+      `The folder holds more than one series: ${other.message}`,
+      {
         path: src,
         property: p.path,
-        expected: 'one study',
-      });
-    }
-    await mkdir(dest, { recursive: true });
-    for (const copy of result.copied) {
-      const rel = path.relative(sorted, copy.to);
-      const target = safeJoin(dest, ...rel.split(path.sep));
-      await mkdir(path.dirname(target), { recursive: true });
-      await deliver(p, copy.to, target);
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+      },
+    );
+  }
+  if (plan.layout === 'studies') {
+    throw new BerthError('BERTH_E_DICOM_MIXED_STUDY', `The folder holds ${plan.studies} studies`, {
+      path: src,
+      property: p.path,
+      expected: 'one study',
+    });
   }
 }
 
@@ -172,8 +222,18 @@ async function onlyFile(dir: string, p: Property): Promise<string> {
 }
 
 /** Copies one instance into place, the way the platform delivers it (../dicom/deliver.ts). */
-function deliver(p: Property, from: string, to: string): Promise<void> {
-  return deliverInSyntax(from, to, dicomSpecOf(p).constraints.transferSyntaxUids, { property: p.path });
+function deliver(
+  p: Property,
+  from: string,
+  to: string,
+  o: { known?: DicomHeader | undefined; link?: boolean } = {},
+): Promise<void> {
+  const accepted = dicomSpecOf(p).constraints.transferSyntaxUids;
+  return deliverInSyntax(from, to, accepted, {
+    property: p.path,
+    ...(o.known ? { known: o.known } : {}),
+    ...(o.link ? { link: true } : {}),
+  });
 }
 
 function count(p: Property, dest: string, name: string, v: unknown, max: number): number | undefined {

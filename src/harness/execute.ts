@@ -65,6 +65,7 @@ function watchedDriver(driver: Driver, onLaunched: ((l: Launched) => void) | und
   if (!onLaunched) return driver;
   return {
     name: driver.name,
+    ...(driver.inputReadOnly ? { inputReadOnly: true } : {}),
     unavailable: (spec) => driver.unavailable(spec),
     launch: async (spec) => {
       const launched = await driver.launch(spec);

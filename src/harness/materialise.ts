@@ -17,6 +17,11 @@ export interface MaterialiseOptions {
   baseDir: string;
   /** Where DICOM materialisation says what it skipped or decided (a line each, for the run's notices). */
   notice?: NoticeSink;
+  /**
+   * DICOM instances laid out from a folder as they are may be hard links to their files (a copy
+   * across file systems): only for a machine that gets its input read-only (`Driver.inputReadOnly`).
+   */
+  linkDicom?: boolean;
 }
 
 /** The DICOM materialiser of each options object: ./dicom-case.ts, loaded on the first DICOM value. */
@@ -25,7 +30,9 @@ const DICOM = new WeakMap<MaterialiseOptions, Promise<DicomMaterialiser>>();
 function dicomMaterialiserOf(options: MaterialiseOptions): Promise<DicomMaterialiser> {
   let m = DICOM.get(options);
   if (!m) {
-    m = import('./dicom-case.js').then((d) => d.dicomMaterialiser(options.notice));
+    m = import('./dicom-case.js').then((d) =>
+      d.dicomMaterialiser(options.notice, { link: options.linkDicom === true }),
+    );
     DICOM.set(options, m);
   }
   return m;

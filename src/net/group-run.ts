@@ -11,7 +11,9 @@
 import { link, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isBerthError } from '../errors.js';
+import { loadCase } from '../harness/case.js';
 import { executeCase, type ExecuteOptions } from '../harness/execute.js';
+import { writeReports } from '../harness/run/reports.js';
 import type { MachineRef } from '../harness/machine.js';
 import type { JsonObject } from '../manifest/document.js';
 import { writeFileAtomic } from '../tree/atomic.js';
@@ -51,6 +53,20 @@ export interface GroupRunResult {
   readonly dicomOutputs: string[];
   /** Other outputs, kept in the run folder, relative to it. */
   readonly otherOutputs: string[];
+  /**
+   * What is left to do once the outcome is recorded and the outputs are on their way: the HTML
+   * report, when {@link runGroup} was asked to defer it (rendering it takes about as long as
+   * laying out the input; the destinations need not wait for it).
+   */
+  readonly after?: () => Promise<void>;
+}
+
+/** Options of {@link runGroup}. */
+export interface RunGroupOptions {
+  /** The id the driver gives the machine (see `LaunchSpec.runId`). */
+  readonly launchId?: string;
+  /** Leave report.html to the result's `after` (report.json is written before the result). */
+  readonly deferHtml?: boolean;
 }
 
 /** The folder of a run. */
@@ -66,15 +82,15 @@ async function snapshot(instances: string, uids: readonly string[], dest: string
 
 /**
  * Runs the machine on the group's instances `uids` in `runs/<runId>/` (removed first: a run that
- * a crash interrupted starts again from nothing), the driver giving it the id `launchId` (see
- * `LaunchSpec.runId`). Never throws for what the machine or the data do; that is the outcome.
+ * a crash interrupted starts again from nothing). Never throws for what the machine or the data
+ * do; that is the outcome.
  */
 export async function runGroup(
   runner: GroupRunner,
   group: GroupPaths,
   runId: string,
   uids: readonly string[],
-  launchId?: string,
+  o: RunGroupOptions = {},
 ): Promise<GroupRunResult> {
   const dir = runDir(group, runId);
   await rm(dir, { recursive: true, force: true });
@@ -83,14 +99,16 @@ export async function runGroup(
   const inputs = { ...runner.inputs, [runner.input.property.name]: { dicom: 'received' } };
   await writeFileAtomic(casePath, JSON.stringify({ inputs }, null, 2) + '\n');
   const outputs = { dicom: [] as string[], other: [] as string[] };
+  const reports = { json: path.join(dir, 'report.json'), html: path.join(dir, 'report.html') };
   try {
     const result = await executeCase({
       ...runner.settings,
-      ...(launchId === undefined ? {} : { runId: launchId }),
+      ...(o.launchId === undefined ? {} : { runId: o.launchId }),
       machine: runner.machine,
       casePath,
       workDir: path.join(dir, 'work'),
-      reports: [path.join(dir, 'report.json'), path.join(dir, 'report.html')],
+      reports: o.deferHtml ? [reports.json] : [reports.json, reports.html],
+      reportPaths: reports,
       annotate: async (r) => {
         if (r.report.process === null) return; // never launched: no outputs
         await classifyOutputs(dir, path.join(r.workDir, 'output'), outputs);
@@ -102,6 +120,14 @@ export async function runGroup(
       reason: result.report.reason,
       dicomOutputs: result.report.outcome === 'passed' ? outputs.dicom : [],
       otherOutputs: outputs.other,
+      ...(o.deferHtml
+        ? {
+            after: async () => {
+              const spec = await loadCase(casePath);
+              await writeReports(result, spec, runner.machine.definition, [reports.html], reports);
+            },
+          }
+        : {}),
     };
   } catch (e) {
     // A setup failure (driver, image): the run failed, the group is kept.

@@ -114,6 +114,14 @@ export function lastRun(state: GroupState): GroupRun | undefined {
   return state.runs[state.runs.length - 1];
 }
 
+/** A finished run's group status: its outcome, then its deliveries. */
+export function statusAfter(run: GroupRun): GroupStatus {
+  if (run.outcome === 'not-applicable') return 'not-applicable';
+  if (run.outcome !== 'passed') return 'failed';
+  if (run.deliveries.some((d) => d.status === 'pending')) return 'sending';
+  return run.deliveries.some((d) => d.status === 'failed') ? 'failed' : 'sent';
+}
+
 /** The most bytes of a state.json berth reads back. */
 export const MAX_STATE_BYTES = 4 * 1024 * 1024;
 

@@ -100,7 +100,10 @@ export async function startListen(s: ListenSettings): Promise<Listening> {
     idleMs: s.idleMs,
     run: async (key, folder, uids, launch) => {
       try {
-        return await runGroup(runner, spool.group(key), folder, uids, launch?.runId);
+        return await runGroup(runner, spool.group(key), folder, uids, {
+          ...(launch ? { launchId: launch.runId } : {}),
+          deferHtml: true,
+        });
       } finally {
         machines.clear();
       }

@@ -23,15 +23,16 @@ import {
   newGroupState,
   readGroupState,
   setHash,
+  statusAfter,
   writeGroupState,
   type GroupRun,
   type GroupState,
-  type GroupStatus,
 } from './group-state.js';
 import type { GroupRunResult } from './group-run.js';
 import { prunable, pruneGroup } from './prune.js';
 import type { CommittedGroup } from './sink.js';
 import { instanceUids, type Spool } from './spool.js';
+import { Wakes } from './wakes.js';
 
 /**
  * Runs the machine on a group's instances `uids` in the run folder `runs/<folder>`; `launch`, when
@@ -83,9 +84,15 @@ export class ListenNode {
   private running: Promise<void> | undefined;
   private delivering: Promise<void> | undefined;
   private pruning: Promise<void> | undefined;
+  /** What is left of finished runs (finishLater). */
+  private readonly finishing = new Set<Promise<void>>();
   private lastPrune = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Per group, a look armed for the moment its idle window ends. */
+  private readonly wakes = new Wakes(() => void this.tick());
   private ticking = false;
+  /** A look was asked for while one was under way: another follows it. */
+  private again = false;
   private draining = false;
   private readonly retry: RetryPolicy;
   private readonly deliverFn: DeliverFn;
@@ -115,6 +122,7 @@ export class ListenNode {
         if (queued >= 0) this.queue.splice(queued, 1);
         await this.save(s);
         this.o.log.event('group.received', { group: g.key, instances: g.instances.length });
+        this.wakes.arm(g.key, Date.parse(s.lastReceivedAt) + this.o.idleMs);
       });
     }
   }
@@ -123,12 +131,13 @@ export class ListenNode {
   stop(): void {
     this.draining = true;
     if (this.timer) clearInterval(this.timer);
+    this.wakes.clear();
   }
 
   /** Stops starting work, and waits for the run and the delivery under way to end. */
   async drain(): Promise<void> {
     this.stop();
-    await Promise.allSettled([this.running, this.delivering, this.pruning]);
+    await Promise.allSettled([this.running, this.delivering, this.pruning, ...this.finishing]);
     await Promise.allSettled([...this.locks.values()]);
   }
 
@@ -205,14 +214,24 @@ export class ListenNode {
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking || this.draining) return;
+    if (this.draining) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
     this.ticking = true;
     try {
       const feeding = this.o.feeding();
       const now = Date.now();
       for (const s of [...this.states.values()]) {
         if (s.status !== 'received' || feeding.has(s.key)) continue;
-        if (now - Date.parse(s.lastReceivedAt) < this.o.idleMs) continue;
+        const due = Date.parse(s.lastReceivedAt) + this.o.idleMs;
+        // Looked at the moment its window ends, not at the next periodic look (which stays, for a
+        // group whose feeding batch was discarded rather than committed).
+        if (now < due) {
+          this.wakes.arm(s.key, due); // a timer that fired early, a window taken up again at start
+          continue;
+        }
         await this.locked(s.key, () => this.complete(s.key));
       }
       this.startRun();
@@ -222,6 +241,10 @@ export class ListenNode {
       this.o.log.event('node.error', { error: (e as Error).message });
     } finally {
       this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        void this.tick();
+      }
     }
   }
 
@@ -309,6 +332,23 @@ export class ListenNode {
       if (setHash(now) !== run.setHash) s.status = 'received';
       await this.save(s);
     });
+    if (result.after) this.finishLater(key, run, result.after);
+  }
+
+  /**
+   * What is left of a finished run (its HTML report), off the path to the destinations: once the
+   * delivery attempt under way has ended (rendering holds the event loop its C-STORE needs),
+   * under the group's lock (a prune waits for it), beside the next run; drain() waits for it.
+   */
+  private finishLater(key: string, run: GroupRun, after: () => Promise<void>): void {
+    this.startDelivery();
+    const done: Promise<void> = Promise.resolve(this.delivering)
+      .then(() => this.locked(key, after))
+      .catch((e: unknown) =>
+        this.o.log.event('run.report-error', { group: key, run: run.id, error: (e as Error).message }),
+      )
+      .finally(() => this.finishing.delete(done));
+    this.finishing.add(done);
   }
 
   private finishRun(s: GroupState, run: GroupRun, result: GroupRunResult): void {
@@ -435,12 +475,4 @@ export class ListenNode {
       await this.save(s);
     });
   }
-}
-
-/** A finished run's group status: its outcome, then its deliveries. */
-export function statusAfter(run: GroupRun): GroupStatus {
-  if (run.outcome === 'not-applicable') return 'not-applicable';
-  if (run.outcome !== 'passed') return 'failed';
-  if (run.deliveries.some((d) => d.status === 'pending')) return 'sending';
-  return run.deliveries.some((d) => d.status === 'failed') ? 'failed' : 'sent';
 }

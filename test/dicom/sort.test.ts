@@ -3,10 +3,10 @@
  * broken files, duplicates, several studies and a hostile UID.
  */
 import { expect } from 'chai';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBerthError } from '../../src/errors.js';
-import { sameBytes, sortDicom, type SortReport } from '../../src/dicom/sort.js';
+import { planSort, sameBytes, sortDicom, type SortReport } from '../../src/dicom/sort.js';
 import { synthSeries } from '../../src/dicom/synth.js';
 import { writeBrokenCorpus } from '../support/broken-corpus.js';
 import { TS } from '../../src/dicom/transfer-syntax.js';
@@ -82,6 +82,26 @@ describe('dicom/sort: loose files into the reference layout', () => {
       s.files.map((f) => `${s.seriesInstanceUid}/${f.sopInstanceUid}.dcm`),
     );
     expect(await listTree(join(dir, 'one-out'))).to.deep.equal(expected.sort());
+  });
+
+  it('plans exactly what sortDicom then does (places, skips, layout), writing nothing, with the headers it read', async () => {
+    const out = join(dir, 'planned');
+    const before = await listTree(src);
+    const plan = await planSort(src, out, { as: 'study' });
+    expect(
+      await stat(out).then(
+        () => 'exists',
+        () => 'absent',
+      ),
+    ).to.equal('absent');
+    expect(await listTree(src)).to.deep.equal(before);
+    const { headers, ...report } = plan;
+    expect(await sortDicom(src, out, { as: 'study' })).to.deep.equal(report);
+    // The header read of each instance kept, for the caller that lays them out.
+    expect(plan.copied.map((c) => headers.get(c.from)?.SOPInstanceUID)).to.deep.equal(
+      plan.copied.map((c) => c.sopInstanceUid),
+    );
+    expect(await code(planSort(join(dir, 'nope'), join(dir, 'o3')))).to.equal('BERTH_E_NOT_FOUND');
   });
 
   it('as a series: keeps the largest series and reports the others', async () => {

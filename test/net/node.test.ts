@@ -139,6 +139,47 @@ describe('net/node', () => {
     ]);
   });
 
+  it('does what is left of a run (its after) once its outputs are delivered, beside the next run, and drain waits for it', async () => {
+    const order: string[] = [];
+    const ends: (() => void)[] = [];
+    const run: RunFn = (_key, _id, uids) => {
+      order.push(`run ${uids.length}`);
+      return Promise.resolve({
+        ...PASSED,
+        after: () => {
+          order.push(`after ${uids.length}`);
+          return new Promise<void>((resolve) => ends.push(resolve));
+        },
+      });
+    };
+    let release: () => void = () => undefined;
+    const deliver: DeliverFn = () => {
+      order.push('deliver');
+      return order.length > 2 ? Promise.resolve() : new Promise<void>((r) => (release = r));
+    };
+    const { node: n } = node({ run, deliver });
+    await n.start();
+    const a = await feedSeries(spool, dir, { seed: 12, instances: 2 });
+    await n.committed([a.group]);
+    await until(() => order.length === 2, 'the first run and its delivery');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(order).to.deep.equal(['run 2', 'deliver']); // its after waits for the delivery
+    release();
+    await until(() => order.length === 3, 'its after');
+    const b = await feedSeries(spool, dir, { seed: 13, instances: 3 });
+    await n.committed([b.group]);
+    await until(() => order.includes('run 3'), 'the next run, the first one’s after still going on');
+    await until(() => ends.length === 2, 'the second after');
+    let drained = false;
+    const draining = n.drain().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(drained).to.equal(false);
+    ends[0]!();
+    ends[1]!();
+    await draining;
+    expect(order.slice(0, 4)).to.deep.equal(['run 2', 'deliver', 'after 2', 'run 3']);
+  });
+
   it('takes up a run a crash interrupted exactly once more, and never re-runs a finished group after a restart', async () => {
     const hang: RunFn = () => new Promise<GroupRunResult>(() => undefined);
     const a = node({ run: hang });
@@ -317,5 +358,21 @@ describe('net/node', () => {
     await until(async () => (await state(fed.group.key)).status === 'sent', 'sent');
     const text = await readFile(spool.group(fed.group.key).state, 'utf8');
     expect(JSON.parse(text).runs[0].setHash).to.equal(setHash(fed.series.files.map((f) => f.sopInstanceUid)));
+  });
+  it('completes a group the moment its idle window ends, not at the next periodic look', async () => {
+    let ranAt = 0;
+    const run: RunFn = () => {
+      ranAt = Date.now();
+      return Promise.resolve(PASSED);
+    };
+    // A periodic look every 10 s: only the look armed for the window's end can start the run in time.
+    const { node: n } = node({ idleMs: 300, tickMs: 10_000, run });
+    await n.start();
+    const { group } = await feedSeries(spool, dir, { seed: 11, instances: 2 });
+    await n.committed([group]);
+    const received = Date.parse((await state(group.key)).lastReceivedAt);
+    await until(() => ranAt > 0, 'the run', 5000);
+    const late = ranAt - received - 300;
+    expect(late, `ran ${late} ms after the window`).to.be.within(0, 1500);
   });
 });

@@ -65,6 +65,12 @@ export interface Launched {
 /** A way to run a machine: as a process, in a bubblewrap sandbox, or in a container. */
 export interface Driver {
   readonly name: 'process' | 'sandbox' | 'container';
+  /**
+   * True when the machine gets the input tree read-only and the driver changes none of its
+   * entries (no chmod, no chown): the run may then lay DICOM instances out as hard links to their
+   * source (the spool of `berth listen`), for nothing the machine does can reach the source.
+   */
+  readonly inputReadOnly?: boolean;
   /** Why this driver cannot run here (missing tool), or undefined when it can. */
   unavailable(spec: Pick<LaunchSpec, 'engine'>): Promise<string | undefined>;
   launch(spec: LaunchSpec): Promise<Launched>;

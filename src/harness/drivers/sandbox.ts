@@ -272,6 +272,8 @@ export function createSandboxDriver(options: SandboxOptions = {}): Driver {
   let probed: Promise<string | undefined> | undefined;
   return {
     name: 'sandbox',
+    // Bound read-only (bwrap --ro-bind), owned by the caller mapped to 10001: no chmod needed.
+    inputReadOnly: true,
     unavailable() {
       probed ??= probe(bwrap);
       return probed;

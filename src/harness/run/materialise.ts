@@ -23,7 +23,12 @@ export async function materialiseCase(run: Run): Promise<void> {
 async function writeCase({ options, dirs }: Run): Promise<void> {
   const c = options.case;
   if (c.inputDir) await copyTree(c.inputDir, dirs.input);
-  const materialise = { baseDir: c.baseDir, ...(options.caseNotice ? { notice: options.caseNotice } : {}) };
+  const materialise = {
+    baseDir: c.baseDir,
+    ...(options.caseNotice ? { notice: options.caseNotice } : {}),
+    // A machine that cannot write its input may see the case's own files (hard links, no copies).
+    ...(options.driver.inputReadOnly ? { linkDicom: true } : {}),
+  };
   if (c.inputs) await materialiseValues(options.definition.inputs, c.inputs, dirs.input, materialise);
   if (c.expectedOutputs) {
     if (c.expectedDir) await copyTree(c.expectedDir, dirs.expected);

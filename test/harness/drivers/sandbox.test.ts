@@ -3,6 +3,8 @@ import { chown, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { containerDriver } from '../../../src/harness/drivers/container.js';
+import { processDriver } from '../../../src/harness/drivers/process.js';
 import {
   createSandboxDriver,
   sandboxArgs,
@@ -296,6 +298,13 @@ describe('harness/drivers/sandbox', function () {
         ].sort(),
       );
     });
+  });
+
+  it('tells the run that its machines get the input read-only (inputReadOnly), as the process and container drivers do not', () => {
+    expect(sandboxDriver.inputReadOnly).to.equal(true);
+    // The process driver's input is writable; the container driver makes the input readable (chmod).
+    expect(processDriver.inputReadOnly).to.equal(undefined);
+    expect(containerDriver.inputReadOnly).to.equal(undefined);
   });
 
   describe('unavailable', () => {
