@@ -10,19 +10,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { sandboxDriver } from '../../src/harness/drivers/sandbox.js';
 import { startGateway, type Gateway } from '../../src/serve/http/gateway.js';
 import { runCli } from '../support/cli.js';
-import { requirePeer, type Peer } from '../support/peers.js';
+import { BWRAP_PEER } from '../support/bwrap.js';
+import { requirePeer } from '../support/peers.js';
 import { postJson, request, subscribe } from '../support/gateway.js';
 
 const CANARY = 'CANARY-hostile-7d3e9b';
-
-const BWRAP_PEER: Peer = {
-  name: 'bubblewrap able to create user, PID and network namespaces',
-  packages: ['bubblewrap'],
-  probe: async () => (await sandboxDriver.unavailable({})) === undefined,
-};
 
 /** The hostile machine: what it does is chosen by its `mode` input. */
 const MACHINE = `import fs from 'node:fs';

@@ -3,15 +3,9 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { sandboxDriver } from '../../../src/harness/drivers/sandbox.js';
-import { requirePeer, type Peer } from '../../support/peers.js';
+import { BWRAP_PEER } from '../../support/bwrap.js';
+import { requirePeer } from '../../support/peers.js';
 import { ROOT } from '../../support/paths.js';
-
-const BWRAP_PEER: Peer = {
-  name: 'bubblewrap able to create user, PID and network namespaces',
-  packages: ['bubblewrap'],
-  probe: async () => (await sandboxDriver.unavailable({})) === undefined,
-};
 
 /** Runs a command to its end (bounded), collecting its output. */
 function run(

@@ -9,13 +9,8 @@ import { processDriver } from '../../../src/harness/drivers/process.js';
 import { sandboxDriver } from '../../../src/harness/drivers/sandbox.js';
 import { resolveMachine } from '../../../src/harness/machine.js';
 import { runCase } from '../../../src/harness/run.js';
-import { requirePeer, type Peer } from '../../support/peers.js';
-
-const BWRAP_PEER: Peer = {
-  name: 'bubblewrap able to create user, PID and network namespaces',
-  packages: ['bubblewrap'],
-  probe: async () => (await sandboxDriver.unavailable({})) === undefined,
-};
+import { BWRAP_PEER } from '../../support/bwrap.js';
+import { requirePeer } from '../../support/peers.js';
 
 /** Live processes (not zombies: those have an empty command line) whose command line holds `tag`. */
 function processesWith(tag: string): number[] {

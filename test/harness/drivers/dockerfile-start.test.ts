@@ -2,19 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { sandboxDriver } from '../../../src/harness/drivers/sandbox.js';
 import { processDriver } from '../../../src/harness/drivers/process.js';
 import { executeCase } from '../../../src/harness/execute.js';
 import { launchPlan, resolveMachine } from '../../../src/harness/machine.js';
 import { checkManifest } from '../../../src/check/manifest.js';
 import { dockerfileStart } from '../../../src/manifest/dockerfile-run.js';
-import { requirePeer, type Peer } from '../../support/peers.js';
-
-const BWRAP_PEER: Peer = {
-  name: 'bubblewrap able to create user, PID and network namespaces',
-  packages: ['bubblewrap'],
-  probe: async () => (await sandboxDriver.unavailable({})) === undefined,
-};
+import { BWRAP_PEER } from '../../support/bwrap.js';
+import { requirePeer } from '../../support/peers.js';
 
 /**
  * A machine written as the EnvoyAI reference's examples are: a Dockerfile with `com.envoyai.*`

@@ -12,7 +12,8 @@ import {
   sandboxEnv,
   type HostView,
 } from '../../../src/harness/drivers/sandbox.js';
-import { requirePeer, type Peer } from '../../support/peers.js';
+import { BWRAP_PEER } from '../../support/bwrap.js';
+import { requirePeer } from '../../support/peers.js';
 import { SYSTEM_PYTHON } from '../../support/python.js';
 import {
   loopbackListener,
@@ -25,12 +26,6 @@ import {
   waitGone,
   type RunDirs,
 } from './helpers.js';
-
-const BWRAP_PEER: Peer = {
-  name: 'bubblewrap able to create user, PID and network namespaces',
-  packages: ['bubblewrap'],
-  probe: async () => (await sandboxDriver.unavailable({})) === undefined,
-};
 
 /** A machine in the EnvoyAI example style: fixed /envoyai paths, reads a value, writes one, reports. */
 const PY_MACHINE = `#!/usr/bin/env python3
